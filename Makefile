@@ -1,0 +1,54 @@
+# zkproof developer entry points. Everything a fresh clone needs is installed from here:
+# Python packages from PyPI into .venv, the npm test peers into tools/npm/node_modules.
+PY      ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+PIP     := $(VPY) -m pip
+NPM_DIR := tools/npm
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-fast test-slow lint bench tools install install-test clean
+
+$(VPY):
+	$(PY) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Editable install; builds the native kernel with gcc (falls back to pure Python if it cannot).
+$(VENV)/.installed: pyproject.toml setup.py $(wildcard zkproof/_native/*.c zkproof/_native/*.h) | $(VPY)
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e '.[test,evm]'
+	touch $@
+
+$(NPM_DIR)/node_modules/.installed: $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
+	cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+tools: $(NPM_DIR)/node_modules/.installed
+
+## make demo: create .venv, install, run the end-to-end demo
+demo: install
+	$(VENV)/bin/zkproof demo --out demo-out
+
+## make test: install test tools (pip + npm) and run the whole suite (slow tests excluded)
+test: install-test tools
+	$(VENV)/bin/ruff check zkproof tests bench
+	$(VPY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+## make test-slow: only the tests marked slow (full-capacity batches, big ceremonies)
+test-slow: install-test tools
+	$(VPY) -m pytest -m slow $(PYTEST_ARGS)
+
+lint: install-test
+	$(VENV)/bin/ruff check zkproof tests bench
+
+## make bench: side-by-side benchmarks against snarkjs (and arkworks via groth16py)
+bench: install-test tools
+	$(VPY) -m bench.run
+
+clean:
+	rm -rf $(VENV) $(NPM_DIR)/node_modules build *.egg-info .pytest_cache

@@ -1,0 +1,31 @@
+"""Shared pytest configuration: hypothesis profiles, the npm peers, temp dirs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=30, deadline=None)
+settings.register_profile("ci", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(scope="session")
+def npm_tools():
+    """The npm peers (snarkjs, circom2, circomlib, circomlibjs, solc).
+
+    Missing tools FAIL the test (never skip): `make test` installs them, so their absence is a
+    broken setup, not an optional feature.
+    """
+    from zkproof.devtools import npm
+
+    try:
+        npm.snarkjs_cli()
+        npm.module_path("circom2", "cli.js")
+        npm.module_path("circomlib", "circuits")
+    except npm.ToolMissing as exc:
+        pytest.fail(f"npm tools missing: {exc}")
+    return npm

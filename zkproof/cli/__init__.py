@@ -1,0 +1,1 @@
+"""The ``zkproof`` command line (click): one module per noun, assembled in ``main``."""

@@ -1,0 +1,1 @@
+"""Developer-only helpers (tests, benchmarks); nothing in the product imports this package."""

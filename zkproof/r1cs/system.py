@@ -1,0 +1,220 @@
+"""``ConstraintSystem``: build an R1CS in Python with named constraints and separate hints.
+
+Two verbs, as circom's ``<--`` / ``<==`` and gnark's hints (STYLE §6):
+
+* ``cs.hint(fn, inputs, n_out)`` creates private variables whose *values* the solver computes
+  with ``fn`` -- it adds **no** constraint; every gadget must pair a hint with the constraints
+  that pin its outputs.
+* ``cs.enforce(a, b, c, name)`` adds the constraint ``a * b = c``.
+
+Names are namespaced paths (``cs.namespace("mst/level_3")``). The solver runs the hints in the
+order they were declared and reports the first unsatisfied constraint by name. For soundness
+tests, ``solve(..., overrides=...)`` replaces chosen variable values (a malicious prover's
+witness) as soon as they are computed, so later hints see the tampered value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from zkproof.errors import ConstraintUnsatisfied
+from zkproof.field.fr import R
+from zkproof.r1cs.constraints import R1CS
+from zkproof.r1cs.lc import LCLike, LinearCombination, Variable, as_lc
+
+ONE_KEY = 0
+
+
+@dataclass
+class Hint:
+    name: str
+    fn: Callable[..., int | Sequence[int]]
+    inputs: list[LinearCombination]
+    outputs: list[Variable]
+
+
+class Assignment:
+    """Values of every variable of a system, by variable key."""
+
+    def __init__(self, cs: ConstraintSystem, values: dict[int, int]):
+        self.cs = cs
+        self.values = values
+
+    def __getitem__(self, x: LCLike) -> int:
+        return as_lc(x).evaluate(self.values)
+
+    def public_values(self) -> list[int]:
+        """Public inputs in wire order (``public.json``)."""
+        return [self.values[-k] for k in range(1, self.cs.num_public + 1)]
+
+    def witness(self) -> list[int]:
+        """The full witness in circom wire order: ``[1, publics..., privates...]``."""
+        n_pub = self.cs.num_public
+        out = [1] + [self.values[-k] for k in range(1, n_pub + 1)]
+        out += [self.values[j] for j in range(1, self.cs.num_private + 1)]
+        return out
+
+
+class ConstraintSystem:
+    """Builder for an R1CS over F_r; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.ONE = Variable(ONE_KEY, "ONE")
+        self._publics: list[Variable] = []
+        self._privates: list[Variable] = []
+        self._inputs: dict[str, Variable] = {}  # values the caller supplies to ``solve``
+        self.constraints: list[tuple[LinearCombination, LinearCombination, LinearCombination]] = []
+        self.constraint_names: list[str] = []
+        self.hints: list[Hint] = []
+        self._prefix: list[str] = []
+
+    # -- naming --------------------------------------------------------------------------
+    @contextmanager
+    def namespace(self, name: str) -> Iterator[None]:
+        self._prefix.append(name)
+        try:
+            yield
+        finally:
+            self._prefix.pop()
+
+    def _path(self, name: str) -> str:
+        return "/".join([*self._prefix, name])
+
+    # -- variables -----------------------------------------------------------------------
+    def public(self, name: str) -> Variable:
+        """A public input whose value the caller supplies to ``solve``."""
+        v = Variable(-(len(self._publics) + 1), self._path(name))
+        self._publics.append(v)
+        self._register_input(v)
+        return v
+
+    def private(self, name: str) -> Variable:
+        """A private input whose value the caller supplies to ``solve``."""
+        v = self._new_private(name)
+        self._register_input(v)
+        return v
+
+    def public_from_hint(self, name: str, fn: Callable[..., int], inputs: Sequence[LCLike]) -> Variable:
+        """A public variable computed by the prover (e.g. a hash output exposed as public)."""
+        v = Variable(-(len(self._publics) + 1), self._path(name))
+        self._publics.append(v)
+        self.hints.append(Hint(v.name, fn, [as_lc(x) for x in inputs], [v]))
+        return v
+
+    def _new_private(self, name: str) -> Variable:
+        v = Variable(len(self._privates) + 1, self._path(name))
+        self._privates.append(v)
+        return v
+
+    def _register_input(self, v: Variable) -> None:
+        if v.name in self._inputs:
+            raise ValueError(f"input '{v.name}' declared twice")
+        self._inputs[v.name] = v
+
+    def hint(self, fn: Callable[..., int | Sequence[int]], inputs: Sequence[LCLike],
+             name: str = "hint", n_out: int = 1) -> Variable | list[Variable]:
+        """New private variable(s) whose values are ``fn(*input_values)``. Adds no constraint."""
+        path = self._path(name)
+        outs = [self._new_private(f"{name}[{i}]" if n_out > 1 else name) for i in range(n_out)]
+        self.hints.append(Hint(path, fn, [as_lc(x) for x in inputs], outs))
+        return outs if n_out > 1 else outs[0]
+
+    # -- constraints ---------------------------------------------------------------------
+    def enforce(self, a: LCLike, b: LCLike, c: LCLike, name: str) -> None:
+        """Add ``a * b = c`` under the namespaced ``name``."""
+        self.constraints.append((as_lc(a), as_lc(b), as_lc(c)))
+        self.constraint_names.append(self._path(name))
+
+    def enforce_equal(self, a: LCLike, b: LCLike, name: str) -> None:
+        self.enforce(as_lc(a) - as_lc(b), self.ONE, 0, name)
+
+    @property
+    def num_constraints(self) -> int:
+        return len(self.constraints)
+
+    @property
+    def num_public(self) -> int:
+        return len(self._publics)
+
+    @property
+    def num_private(self) -> int:
+        return len(self._privates)
+
+    @property
+    def inputs(self) -> dict[str, Variable]:
+        return dict(self._inputs)
+
+    # -- solving -------------------------------------------------------------------------
+    def solve(self, inputs: Mapping[str | Variable, int],
+              overrides: Mapping[str | Variable, int] | None = None) -> Assignment:
+        """Run every hint and return the full assignment (not yet checked: see ``check``).
+
+        ``inputs`` gives each declared input by name or handle. ``overrides`` replaces the value
+        of any variable (input or hint output) as soon as it is set -- the hook soundness tests use
+        to inject a malicious witness.
+        """
+        values: dict[int, int] = {ONE_KEY: 1}
+        ovr = {self._key(k): v % R for k, v in (overrides or {}).items()}
+        given = {self._key(k): v for k, v in inputs.items()}
+        for name, var in self._inputs.items():
+            if var.key not in given:
+                raise ValueError(f"missing value for input '{name}'")
+            values[var.key] = ovr.get(var.key, given.pop(var.key) % R)
+        if given:
+            raise ValueError(f"unknown inputs: {sorted(map(str, given))}")
+        for h in self.hints:
+            args = [lc.evaluate(values) for lc in h.inputs]
+            out = h.fn(*args)
+            outs = list(out) if isinstance(out, (list, tuple)) else [out]
+            if len(outs) != len(h.outputs):
+                raise ValueError(f"hint '{h.name}' returned {len(outs)} values, expected {len(h.outputs)}")
+            for var, val in zip(h.outputs, outs):
+                values[var.key] = ovr.get(var.key, int(val) % R)
+        return Assignment(self, values)
+
+    def _key(self, k: str | Variable) -> int:
+        if isinstance(k, Variable):
+            return k.key
+        for v in (*self._publics, *self._privates):
+            if v.name == k:
+                return v.key
+        raise KeyError(f"no variable named '{k}'")
+
+    def which_is_unsatisfied(self, assignment: Assignment) -> str | None:
+        """Name of the first violated constraint, or ``None`` if all hold."""
+        vals = assignment.values
+        for (a, b, c), name in zip(self.constraints, self.constraint_names):
+            if (a.evaluate(vals) * b.evaluate(vals) - c.evaluate(vals)) % R:
+                return name
+        return None
+
+    def check(self, assignment: Assignment) -> None:
+        """Raise ``ConstraintUnsatisfied`` naming the first violated constraint."""
+        vals = assignment.values
+        for k, ((a, b, c), name) in enumerate(zip(self.constraints, self.constraint_names)):
+            if (a.evaluate(vals) * b.evaluate(vals) - c.evaluate(vals)) % R:
+                raise ConstraintUnsatisfied(name, k)
+
+    # -- export --------------------------------------------------------------------------
+    def wire_of(self, key: int) -> int:
+        """circom wire index of a variable key: ONE=0, publics 1..n_pub, then privates."""
+        return -key if key <= 0 else self.num_public + key
+
+    def to_r1cs(self) -> R1CS:
+        def row(lc: LinearCombination) -> dict[int, int]:
+            return {self.wire_of(k): c for k, c in lc.terms.items()}
+
+        names = ["ONE"] + [v.name for v in self._publics] + [v.name for v in self._privates]
+        return R1CS(
+            n_wires=1 + self.num_public + self.num_private,
+            n_pub_out=0,
+            n_pub_in=self.num_public,
+            n_prv_in=sum(1 for v in self._inputs.values() if v.key > 0),
+            constraints=[(row(a), row(b), row(c)) for a, b, c in self.constraints],
+            n_labels=1 + self.num_public + self.num_private,
+            wire_to_label=list(range(1 + self.num_public + self.num_private)),
+            constraint_names=list(self.constraint_names),
+            wire_names=names,
+        )
