@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 SOURCES = sorted(str(p) for p in Path("zkproof/_native").glob("*.c"))
@@ -46,4 +46,9 @@ if SOURCES:
         extra_link_args=["-pthread"],
     ))
 
-setup(ext_modules=ext_modules, cmdclass={"build_ext": OptionalBuildExt})
+# circuits/ (top level, the project layout) is installed as zkproof.circuits.
+packages = find_packages(include=["zkproof", "zkproof.*"]) + ["zkproof.circuits"]
+package_dir = {"zkproof.circuits": "circuits"}
+
+setup(ext_modules=ext_modules, cmdclass={"build_ext": OptionalBuildExt},
+      packages=packages, package_dir=package_dir)
