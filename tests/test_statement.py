@@ -1,0 +1,46 @@
+"""The statement's shared definitions: bounds (ATTACKS §5 worksheet, A12) and hash domains."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zkproof import statement as stm
+from zkproof.field.fr import R
+from zkproof.hash.poseidon import poseidon
+
+
+def test_equity_bound_covers_worst_account_and_stays_below_252_bits():
+    """A12: the largest |E| of an in-range account fits equity_bits, and equity_bits <= 252."""
+    s = stm.Shape(n_assets=3, n_instruments=16, n_scenarios=17, capacity=64, table_bits=50)
+    worst = 3 * (2**64 - 1) * (2**50 - 1) + 16 * (2**63 - 1) * (2**50 - 1)
+    floor = 16 * (2**63 - 1) * (2**50 - 1)
+    assert worst + floor < 2 ** s.equity_bits <= 2 ** stm.MAX_FIELD_BITS
+    # a negative E is r - |E|: far above 2^k, so it cannot pass a k-bit range check
+    assert R - (worst + floor) > 2 ** s.equity_bits
+    assert s.capacity * 2**64 <= 2 ** s.sum_bits
+
+
+def test_shape_rejects_bad_capacity():
+    with pytest.raises(ValueError, match="power of two"):
+        stm.Shape(3, 16, 17, 48, 50)
+
+
+@given(st.text(min_size=1, max_size=20), st.integers(0, R - 1), st.integers(0, R - 1))
+def test_id_hash_binds_id_and_nonce(uid, n1, n2):
+    if n1 != n2:
+        assert stm.id_hash(uid, n1) != stm.id_hash(uid, n2)
+    assert stm.id_hash(uid, n1) != stm.id_hash(uid + "x", n1)
+
+
+def test_long_hash_binds_length_and_tag():
+    """Trailing zeros and the tag change the hash (length bound in: ATTACKS §5)."""
+    assert stm.long_hash(stm.TAG_TABLE, [1, 2]) != stm.long_hash(stm.TAG_TABLE, [1, 2, 0])
+    assert stm.long_hash(stm.TAG_TABLE, [1, 2]) != stm.long_hash(stm.TAG_BATCHES, [1, 2])
+    h0 = poseidon([stm.TAG_TABLE, 2])
+    assert stm.long_hash(stm.TAG_TABLE, [1, 2]) == poseidon([h0, 1, 2] + [0] * 13)
+
+
+def test_negative_values_are_field_encoded():
+    assert stm.positions_hash([-1]) == poseidon([R - 1])

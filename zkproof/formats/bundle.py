@@ -1,0 +1,116 @@
+"""The epoch bundle: one directory, a SHA-256 manifest, published atomically (SPEC §4, §6).
+
+Layout (all JSON; proofs and keys in snarkjs' layouts)::
+
+    BUNDLE/
+      manifest.json            {"format": "zkproof-bundle/1", "files": {relpath: sha256hex}}
+      header.json              the public epoch header (zkproof.verifier.header)
+      keys/batch.vk.json       verification keys (snarkjs verification_key.json)
+      keys/aggregate.vk.json
+      proofs/batch_0000.json   {"proof": proof.json, "public": public.json}
+      proofs/aggregate.json
+      inclusion/<leaf>.json    per-user inclusion proofs (zkproof.verifier.inclusion)
+
+Writing: every file goes to a hidden sibling directory first, then the directory is renamed into
+place, so a reader sees either no bundle or a whole one. Reading: the manifest must list exactly
+the files present and every digest must match; any difference names the file (ATTACKS B10).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from zkproof.errors import InputError
+from zkproof.formats import strict_json
+
+FORMAT = "zkproof-bundle/1"
+MANIFEST = "manifest.json"
+
+
+def _safe_relpath(rel: str, file: str) -> str:
+    p = Path(rel)
+    if p.is_absolute() or ".." in p.parts or rel != p.as_posix() or not rel:
+        raise InputError(file, f"files.{rel}", "not a plain relative path inside the bundle")
+    return rel
+
+
+def write_bundle(out_dir: str | os.PathLike, files: dict[str, Any], *, overwrite: bool = False) -> Path:
+    """Write ``files`` (relpath -> JSON-able object or bytes) plus a manifest, atomically."""
+    out = Path(out_dir)
+    if out.exists() and not overwrite:
+        raise InputError(str(out), "<dir>", "already exists (use a new directory or --force)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        digests: dict[str, str] = {}
+        for rel, content in sorted(files.items()):
+            _safe_relpath(rel, str(out))
+            data = content if isinstance(content, bytes) else strict_json.dumps(content)
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            digests[rel] = hashlib.sha256(data).hexdigest()
+        (tmp / MANIFEST).write_bytes(strict_json.dumps({"format": FORMAT, "files": digests}))
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+class Bundle:
+    """A bundle whose manifest and digests have been checked; ``json(rel)`` parses a file."""
+
+    def __init__(self, root: Path, digests: dict[str, str]):
+        self.root = root
+        self.digests = digests
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def json(self, rel: str) -> Any:
+        if rel not in self.digests:
+            raise InputError(str(self.root / rel), "<file>", "not listed in the bundle manifest")
+        return strict_json.loads((self.root / rel).read_bytes(), str(self.root / rel))
+
+    def names(self, prefix: str) -> list[str]:
+        return sorted(r for r in self.digests if r.startswith(prefix))
+
+
+def read_bundle(bundle_dir: str | os.PathLike) -> Bundle:
+    """Open a bundle, refusing missing, extra or altered files (each named)."""
+    root = Path(bundle_dir)
+    mpath = root / MANIFEST
+    if not root.is_dir():
+        raise InputError(str(root), "<dir>", "not a bundle directory")
+    manifest = strict_json.load(mpath)
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
+            or not isinstance(manifest.get("files"), dict) or set(manifest) != {"format", "files"}:
+        raise InputError(str(mpath), "format", f"expected a {FORMAT} manifest")
+    digests = {}
+    for rel, digest in manifest["files"].items():
+        _safe_relpath(rel, str(mpath))
+        if not isinstance(digest, str) or len(digest) != 64:
+            raise InputError(str(mpath), f"files.{rel}", "expected a SHA-256 hex digest")
+        f = root / rel
+        if not f.is_file():
+            raise InputError(str(f), "<file>", "listed in the manifest but missing")
+        if hashlib.sha256(f.read_bytes()).hexdigest() != digest:
+            raise InputError(str(f), "<file>", "SHA-256 does not match the manifest (tampered)")
+        digests[rel] = digest
+    present = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    extra = sorted(present - set(digests) - {MANIFEST})
+    if extra:
+        raise InputError(str(root / extra[0]), "<file>", "present but not listed in the manifest")
+    return Bundle(root, digests)
