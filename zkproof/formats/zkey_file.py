@@ -1,0 +1,220 @@
+"""snarkjs Groth16 ``.zkey`` files <-> ``zkproof.groth16.keys.ProvingKey``.
+
+Section map (snarkjs ``src/zkey_utils.js``, ``zkey_new.js``; iden3 container, magic ``zkey``)::
+
+    1  header        u32 protocol id (1 = Groth16; 2 = PLONK and 10 = FFLONK are refused)
+    2  groth header  u32 n8q | q | u32 n8r | r | u32 nVars | u32 nPublic | u32 domainSize |
+                     alpha_1 G1 | beta_1 G1 | beta_2 G2 | gamma_2 G2 | delta_1 G1 | delta_2 G2
+    3  IC            (nPublic + 1) G1                          -> ProvingKey.ic
+    4  coefficients  u32 n | n * (u32 matrix, u32 constraint, u32 signal, 32-byte value)
+                     -> ProvingKey.coeffs (raw body, see ``zkproof.r1cs.qap``)
+    5  A             nVars G1                                  -> a_query
+    6  B1            nVars G1                                  -> b_g1_query
+    7  B2            nVars G2                                  -> b_g2_query
+    8  C             (nVars - nPublic - 1) G1                  -> l_query
+    9  H             domainSize G1                             -> h_query
+    10 contributions csHash (64 bytes) | u32 n | contributions -> extra["contributions"] (raw)
+    99 zkproof dev marker (ours; snarkjs ignores unknown sections) -> dev_setup=True
+
+Encodings, checked against snarkjs' writers: every point is LEM (little-endian Montgomery,
+``curve.G1.toRprLEM``), infinity all-zero; coefficient values are stored as ``c * R^2 mod r``
+(``R = 2^256 mod r``, snarkjs ``writeFr2``) so that the prover's Montgomery product with a
+plain witness value yields ``c * w`` in Montgomery form.
+
+Reading is strict (ATTACKS B9): wrong magic/version/protocol, curve primes other than BN254's,
+section sizes that do not match nVars/nPublic/domainSize, coefficients out of range and
+off-curve header/IC points raise ``InputError(path, "section N (name)", reason)``. Big sections
+are kept as byte buffers (sizes checked, points not decoded). Unknown sections and the section
+order are kept in ``extra`` so that a snarkjs zkey read and rewritten is byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+
+from zkproof.curve import bn254
+from zkproof.errors import InputError
+from zkproof.field.fr import R
+from zkproof.formats.binfile import SectionReader, atomic_write, build_binfile, read_binfile
+from zkproof.groth16.keys import INSECURE_DEV_MARKER, ProvingKey
+
+MAGIC = b"zkey"
+MAX_VERSION = 2  # snarkjs writes 1 and its prover accepts up to 2
+GROTH16_PROTOCOL_ID = 1
+SECTION_NAMES = {1: "header", 2: "groth16 header", 3: "IC", 4: "coefficients", 5: "A",
+                 6: "B1", 7: "B2", 8: "C", 9: "H", 10: "contributions", 99: "dev marker"}
+DEV_MARKER_SECTION = 99
+# Order snarkjs' ``zkey new`` writes; ``write_zkey`` uses it for keys that were not read from disk.
+SNARKJS_ORDER = [1, 2, 4, 3, 9, 8, 5, 6, 7, 10]
+COEF_SIZE = 12 + 32
+G1_SIZE, G2_SIZE = 64, 128
+MONT_R_FR = pow(2, 256, R)
+MONT_R2_FR = MONT_R_FR * MONT_R_FR % R
+MONT_R2_INV_FR = pow(MONT_R2_FR, -1, R)
+
+
+def _label(kind: int) -> str:
+    return f"section {kind} ({SECTION_NAMES.get(kind, 'unknown')})"
+
+
+def _sized(path: str, kind: int, body: memoryview, n: int, size: int) -> bytes:
+    if len(body) != n * size:
+        raise InputError(path, _label(kind),
+                         f"expected {n} points of {size} bytes ({n * size} bytes), got {len(body)}")
+    return bytes(body)
+
+
+def _g1(path: str, field: str, rd: SectionReader) -> bn254.G1Affine:
+    pt = bn254.g1_from_lem(rd.take(G1_SIZE))
+    if not bn254.is_on_curve_g1(pt):
+        raise InputError(path, field, "G1 point is not on the curve")
+    return pt
+
+
+def _g2(path: str, field: str, rd: SectionReader) -> bn254.G2Affine:
+    pt = bn254.g2_from_lem(rd.take(G2_SIZE))
+    if not bn254.is_on_curve_g2(pt) or not bn254.in_g2_subgroup(pt):
+        raise InputError(path, field, "G2 point is not on the curve or not in the subgroup")
+    return pt
+
+
+def _read_groth_header(path: str, rd: SectionReader) -> dict:
+    label = rd.label
+    for name, prime in (("q", bn254.P), ("r", R)):
+        n8 = rd.u32()
+        if n8 != 32:
+            raise InputError(path, label, f"n8{name} must be 32 (BN254), got {n8}")
+        value = rd.bigint(n8)
+        if value != prime:
+            raise InputError(path, label, f"prime {name} is not BN254's: {value}")
+    h = {"n_vars": rd.u32(), "n_public": rd.u32(), "domain_size": rd.u32()}
+    n = h["domain_size"]
+    if n == 0 or n & (n - 1):
+        raise InputError(path, label, f"domainSize must be a power of two, got {n}")
+    if h["n_public"] + 1 > h["n_vars"]:
+        raise InputError(path, label, f"nPublic {h['n_public']} does not fit nVars {h['n_vars']}")
+    h["alpha_g1"] = _g1(path, f"{label}.alpha_1", rd)
+    h["beta_g1"] = _g1(path, f"{label}.beta_1", rd)
+    h["beta_g2"] = _g2(path, f"{label}.beta_2", rd)
+    h["gamma_g2"] = _g2(path, f"{label}.gamma_2", rd)
+    h["delta_g1"] = _g1(path, f"{label}.delta_1", rd)
+    h["delta_g2"] = _g2(path, f"{label}.delta_2", rd)
+    rd.expect_end()
+    return h
+
+
+def check_coeffs(path: str, body: bytes, n_vars: int, domain_size: int) -> None:
+    """Validate section 4: count vs size, matrix in {0, 1}, indices in range, values < r."""
+    label = _label(4)
+    if len(body) < 4:
+        raise InputError(path, label, "truncated: no coefficient count")
+    (n,) = struct.unpack_from("<I", body, 0)
+    if len(body) != 4 + n * COEF_SIZE:
+        raise InputError(path, label, f"{n} coefficients need {4 + n * COEF_SIZE} bytes, got {len(body)}")
+    for i, (m, c, s) in enumerate(struct.iter_unpack("<III32x", body[4:])):
+        if m > 1 or c >= domain_size or s >= n_vars:
+            raise InputError(path, f"{label}[{i}]",
+                             f"matrix {m}, constraint {c}, signal {s} out of range "
+                             f"(matrix <= 1, constraint < {domain_size}, signal < {n_vars})")
+        off = 4 + i * COEF_SIZE + 12
+        if int.from_bytes(body[off:off + 32], "little") >= R:
+            raise InputError(path, f"{label}[{i}]", "coefficient value is not reduced below r")
+
+
+def read_zkey(path: str | os.PathLike, data: bytes | None = None) -> ProvingKey:
+    """Parse a snarkjs Groth16 zkey; see the module docstring for what is checked."""
+    path = str(path)
+    bf = read_binfile(path, MAGIC, MAX_VERSION, data)
+    rd = bf.reader(1, SECTION_NAMES[1])
+    protocol = rd.u32()
+    if protocol != GROTH16_PROTOCOL_ID:
+        raise InputError(path, _label(1), f"protocol id {protocol} is not Groth16 (1)")
+    rd.expect_end()
+    h = _read_groth_header(path, bf.reader(2, SECTION_NAMES[2]))
+    n_vars, n_pub, n = h["n_vars"], h["n_public"], h["domain_size"]
+    rd = bf.reader(3, SECTION_NAMES[3])
+    if rd.remaining() != (n_pub + 1) * G1_SIZE:
+        raise InputError(path, _label(3), f"expected {n_pub + 1} points ({(n_pub + 1) * G1_SIZE} "
+                                          f"bytes), got {rd.remaining()}")
+    ic = [_g1(path, f"{_label(3)}[{i}]", rd) for i in range(n_pub + 1)]
+    coeffs = bytes(bf.section(4, SECTION_NAMES[4]))
+    check_coeffs(path, coeffs, n_vars, n)
+    sizes = {5: (n_vars, G1_SIZE), 6: (n_vars, G1_SIZE), 7: (n_vars, G2_SIZE),
+             8: (n_vars - n_pub - 1, G1_SIZE), 9: (n, G1_SIZE)}
+    vec = {k: _sized(path, k, bf.section(k, SECTION_NAMES[k]), cnt, sz) for k, (cnt, sz) in sizes.items()}
+    extra: dict = {"version": bf.version, "section_order": list(bf.order), "unknown_sections": {}}
+    for kind in bf.order:
+        if kind == 10:
+            extra["contributions"] = bytes(bf.sections[kind])
+        elif kind > 9 and kind != DEV_MARKER_SECTION:
+            extra["unknown_sections"][kind] = bytes(bf.sections[kind])
+    dev = DEV_MARKER_SECTION in bf.sections
+    if dev and not bytes(bf.sections[DEV_MARKER_SECTION]).startswith(INSECURE_DEV_MARKER.encode()):
+        raise InputError(path, _label(DEV_MARKER_SECTION), f"does not start with {INSECURE_DEV_MARKER}")
+    return ProvingKey(n_vars=n_vars, n_public=n_pub, domain_size=n, ic=ic, coeffs=coeffs,
+                      a_query=vec[5], b_g1_query=vec[6], b_g2_query=vec[7], l_query=vec[8],
+                      h_query=vec[9], dev_setup=dev, extra=extra,
+                      **{k: h[k] for k in ("alpha_g1", "beta_g1", "beta_g2", "gamma_g2",
+                                           "delta_g1", "delta_g2")})
+
+
+def dev_marker_body() -> bytes:
+    """Body of section 99: the marker, then why (snarkjs ignores the section)."""
+    return (INSECURE_DEV_MARKER + "\nsingle-party zkproof dev setup: the toxic waste was known to "
+            "one process; anyone who kept it can forge proofs. Tests and demos only.\n").encode()
+
+
+def zkey_sections(pk: ProvingKey) -> dict[int, bytes]:
+    """Every section body of ``pk``, by type (also used by the ceremony code)."""
+    _check_lengths(pk)
+    header = struct.pack("<I", 32) + bn254.P.to_bytes(32, "little")
+    header += struct.pack("<I", 32) + R.to_bytes(32, "little")
+    header += struct.pack("<III", pk.n_vars, pk.n_public, pk.domain_size)
+    header += bn254.g1_to_lem(pk.alpha_g1) + bn254.g1_to_lem(pk.beta_g1)
+    header += bn254.g2_to_lem(pk.beta_g2) + bn254.g2_to_lem(pk.gamma_g2)
+    header += bn254.g1_to_lem(pk.delta_g1) + bn254.g2_to_lem(pk.delta_g2)
+    out = {1: struct.pack("<I", GROTH16_PROTOCOL_ID), 2: header,
+           3: b"".join(bn254.g1_to_lem(p) for p in pk.ic), 4: bytes(pk.coeffs),
+           5: bytes(pk.a_query), 6: bytes(pk.b_g1_query), 7: bytes(pk.b_g2_query),
+           8: bytes(pk.l_query), 9: bytes(pk.h_query)}
+    if "contributions" in pk.extra:
+        out[10] = bytes(pk.extra["contributions"])
+    out.update({int(k): bytes(v) for k, v in pk.extra.get("unknown_sections", {}).items()})
+    if pk.dev_setup:
+        out[DEV_MARKER_SECTION] = dev_marker_body()
+    return out
+
+
+def _check_lengths(pk: ProvingKey) -> None:
+    want = {"a_query": pk.n_vars * G1_SIZE, "b_g1_query": pk.n_vars * G1_SIZE,
+            "b_g2_query": pk.n_vars * G2_SIZE, "l_query": (pk.n_vars - pk.n_public - 1) * G1_SIZE,
+            "h_query": pk.domain_size * G1_SIZE}
+    for name, size in want.items():
+        if len(getattr(pk, name)) != size:
+            raise ValueError(f"ProvingKey.{name} has {len(getattr(pk, name))} bytes, expected {size}")
+    if len(pk.ic) != pk.n_public + 1:
+        raise ValueError(f"ProvingKey.ic has {len(pk.ic)} points, expected {pk.n_public + 1}")
+
+
+def zkey_bytes(pk: ProvingKey) -> bytes:
+    """The file image: sections in the order read (if any), else snarkjs' order, extras last."""
+    sections = zkey_sections(pk)
+    order = [k for k in pk.extra.get("section_order", SNARKJS_ORDER) if k in sections]
+    order += sorted(k for k in sections if k not in order)
+    return build_binfile(MAGIC, int(pk.extra.get("version", 1)), [(k, sections[k]) for k in order])
+
+
+def write_zkey(path: str | os.PathLike, pk: ProvingKey) -> None:
+    """Write ``pk`` as a snarkjs-readable zkey, atomically."""
+    atomic_write(path, zkey_bytes(pk))
+
+
+def coeff_value(stored: int) -> int:
+    """The R1CS coefficient ``c`` from its stored form ``c * R^2 mod r``."""
+    return stored * MONT_R2_INV_FR % R
+
+
+def coeff_stored(value: int) -> int:
+    """Inverse of ``coeff_value``: what snarkjs' ``writeFr2`` puts on disk for ``value``."""
+    return value % R * MONT_R2_FR % R

@@ -1,0 +1,137 @@
+"""Groth16 prover, snarkjs-compatible (same proof for the same zkey, witness, r and s).
+
+Symbol map (Groth 2016 §3.2 -> ``ProvingKey`` fields -> snarkjs ``groth16_prove.js``):
+
+* ``w``            -- the full witness, ``w_0 = 1``, public inputs ``w_1..w_l`` (l = n_public).
+* ``r, s``         -- the prover's blinding scalars.
+* ``A = alpha + sum_i w_i u_i(tau) + r delta``  (G1: ``alpha_g1``, ``a_query``, ``delta_g1``)
+* ``B = beta + sum_i w_i v_i(tau) + s delta``   (G2: ``beta_g2``, ``b_g2_query``, ``delta_g2``;
+  the same sum in G1 with ``b_g1_query`` is ``B1``, needed for C)
+* ``C = sum_{i>l} w_i L_i + sum_j p_j H_j + s A + r B1 - r s delta``  (``l_query``, ``h_query``),
+  where ``L_i = (beta u_i + alpha v_i + w_i)(tau)/delta G1`` and ``p = h_evaluations(...)`` with
+  ``sum_j p_j H_j = h(tau) Z(tau)/delta G1`` (see ``groth16.witness_map``).
+
+Every MSM and NTT goes through ``zkproof.kernel``; the key's big vectors stay byte buffers.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+
+from zkproof import kernel
+from zkproof.curve import bn254
+from zkproof.errors import ConstraintUnsatisfied, InputError
+from zkproof.field.fr import R
+from zkproof.groth16.keys import Proof, ProvingKey
+from zkproof.groth16.prove_check import check_quotient, check_witness
+from zkproof.groth16.witness_map import h_evaluations
+from zkproof.r1cs.constraints import R1CS
+
+
+def witness_bytes(pk: ProvingKey, witness: bytes | Sequence[int], source: str = "witness") -> bytes:
+    """The witness as ``n_vars * 32`` LE canonical bytes, checked against the key."""
+    if isinstance(witness, (bytes, bytearray, memoryview)):
+        buf = bytes(witness)
+        values = None
+    else:
+        values = [int(v) for v in witness]
+        if any(not 0 <= v < R for v in values):
+            raise InputError(source, "values", "a witness value is not in [0, r)")
+        buf = b"".join(v.to_bytes(32, "little") for v in values)
+    if len(buf) != pk.n_vars * 32:
+        raise InputError(source, "length", f"expected {pk.n_vars} values (the key's nVars), "
+                                           f"got {len(buf) / 32:g}")
+    if int.from_bytes(buf[:32], "little") != 1:
+        raise InputError(source, "witness[0]", "the constant wire must be 1")
+    if values is None and any(int.from_bytes(buf[i:i + 32], "little") >= R for i in range(0, len(buf), 32)):
+        raise InputError(source, "values", "a witness value is not reduced below r")
+    return buf
+
+
+def _scalar(x: int) -> bytes:
+    return (x % R).to_bytes(32, "little")
+
+
+def prove(pk: ProvingKey, witness: bytes | Sequence[int], *, r: int | None = None,
+          s: int | None = None, check: bool = False,
+          r1cs: R1CS | None = None) -> tuple[Proof, list[int]]:
+    """A Groth16 proof of ``witness`` under ``pk`` and the public values ``w_1..w_l``.
+
+    ``check=True`` runs the sanity checks of ``groth16.prove_check`` before any MSM (naming the
+    violated constraint when ``r1cs`` is given) and verifies the finished proof with a pairing.
+    """
+    w = witness_bytes(pk, witness)
+    n_pub = pk.n_public
+    c_evals = None
+    if check and r1cs is not None:                                    # step 0: R1CS holds
+        c_evals = check_witness(pk, _ints(w), r1cs)
+    p = h_evaluations(pk.coeffs, w, pk.domain_size)                   # step 1: witness map
+    if check:
+        check_quotient(pk, w, p, c_evals)                             # a b - c = h Z
+    r = secrets.randbelow(R) if r is None else r % R                  # step 2: blinding
+    s = secrets.randbelow(R) if s is None else s % R
+    a = _sum_g1(pk.alpha_g1, kernel.g1_msm(pk.a_query, w), bn254.g1_mul(pk.delta_g1, r))
+    b = _sum_g2(pk.beta_g2, kernel.g2_msm(pk.b_g2_query, w), bn254.g2_mul(pk.delta_g2, s))
+    b1 = _sum_g1(pk.beta_g1, kernel.g1_msm(pk.b_g1_query, w), bn254.g1_mul(pk.delta_g1, s))
+    c = _sum_g1(kernel.g1_msm(pk.l_query, w[(n_pub + 1) * 32:]),     # step 3: C
+                kernel.g1_msm(pk.h_query, p),
+                bn254.g1_mul(a, s), bn254.g1_mul(b1, r),
+                bn254.g1_mul(pk.delta_g1, -r * s))
+    proof = Proof(a, b, c)
+    public = _ints(w[32:(n_pub + 1) * 32])
+    if check and not self_verify(pk, proof, public):                  # step 4: self-check
+        raise ConstraintUnsatisfied("groth16 self-verification", -1,
+                                    "the proof does not verify: the witness does not satisfy the "
+                                    "circuit (give the .r1cs to name the constraint)")
+    return proof, public
+
+
+def _ints(buf: bytes) -> list[int]:
+    return [int.from_bytes(buf[i:i + 32], "little") for i in range(0, len(buf), 32)]
+
+
+def _sum_g1(*pts: bn254.G1Affine) -> bn254.G1Affine:
+    acc = None
+    for pt in pts:
+        acc = bn254.g1_add(acc, pt)
+    return acc
+
+
+def _sum_g2(*pts: bn254.G2Affine) -> bn254.G2Affine:
+    acc = None
+    for pt in pts:
+        acc = bn254.g2_add(acc, pt)
+    return acc
+
+
+def self_verify(pk: ProvingKey, proof: Proof, public: list[int]) -> bool:
+    """``e(A,B) = e(alpha,beta) e(vk_x,gamma) e(C,delta)`` as one multi-pairing (--check)."""
+    from zkproof.curve.pairing import pairing_product_is_one
+
+    vk_x = kernel.g1_msm(b"".join(bn254.g1_to_lem(pt) for pt in pk.ic),
+                         b"".join(_scalar(x) for x in [1, *public]))
+    return pairing_product_is_one([(bn254.g1_neg(proof.a), proof.b), (pk.alpha_g1, pk.beta_g2),
+                                   (vk_x, pk.gamma_g2), (proof.c, pk.delta_g2)])
+
+
+def prove_files(zkey_path: str | os.PathLike, wtns_path: str | os.PathLike,
+                proof_json_path: str | os.PathLike, public_json_path: str | os.PathLike,
+                check: bool = False, r1cs_path: str | os.PathLike | None = None) -> tuple[Proof, list[int]]:
+    """snarkjs ``groth16 prove``: zkey + wtns -> proof.json + public.json (atomic writes)."""
+    from zkproof.formats.r1cs_file import read_r1cs
+    from zkproof.formats.snarkjs_json import dump_proof, dump_public, write_json
+    from zkproof.formats.wtns_file import read_wtns_bytes
+    from zkproof.formats.zkey_file import read_zkey
+
+    pk = read_zkey(zkey_path)
+    w = read_wtns_bytes(wtns_path)
+    if len(w) != pk.n_vars * 32:
+        raise InputError(str(wtns_path), "section 2 (witness)",
+                         f"{len(w) // 32} values, but the key {zkey_path} has nVars = {pk.n_vars}")
+    r1cs = read_r1cs(r1cs_path) if r1cs_path is not None else None
+    proof, public = prove(pk, w, check=check, r1cs=r1cs)
+    write_json(proof_json_path, dump_proof(proof))
+    write_json(public_json_path, dump_public(public))
+    return proof, public
