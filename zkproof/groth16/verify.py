@@ -1,0 +1,218 @@
+"""Groth16 verifier, pure Python: every input checked, then one multi-pairing.
+
+Symbol map (Groth 2016, §3.2; snarkjs ``groth16_verify.js``; arkworks ``verifier.rs``):
+
+* ``vk_x = ic[0] + sum_i x_i * ic[i+1]`` -- arkworks ``prepare_inputs``, snarkjs ``cpub``.
+* accept iff ``e(A, B) = e(alpha, beta) * e(vk_x, gamma) * e(C, delta)``, checked as
+  ``e(-A, B) * e(alpha, beta) * e(vk_x, gamma) * e(C, delta) == 1`` with ONE final
+  exponentiation (``zkproof.curve.pairing.pairing_product_is_one``).
+
+Check order (ATTACKS §5, EIP-196/197 and py-evm's precompile, plus the count check snarkjs
+lacks), each step before anything is handed to py_ecc, which reduces coordinates silently (B4)
+and accepts G2 points outside the subgroup (B6):
+
+1. parse strictly (``formats.snarkjs_json``: decimal strings, ``< modulus``, ``z == 1``);
+2. public-input count == ``len(ic) - 1`` (B3: too few must not mean "the rest are zero");
+3. public inputs are ints in ``[0, r)`` (B1, B2: a negative scalar must never reach py_ecc);
+4. coordinates ``< q`` (B4); 5. no point at infinity (B7); 6. on the curve (B5, B8);
+7. ``pi_b`` and every vk G2 point in the order-r subgroup (B6);
+8. key sanity: ``gamma != delta`` and ``delta != G2 generator`` (C1: otherwise anyone forges
+   ``A = alpha, B = beta, C = -vk_x``); 9. the pairing.
+
+Malformed input raises ``MalformedProof(file, field, reason)``; an insecure key raises
+``InsecureSetup``; a well-formed proof that does not verify returns ``False``.
+
+Import rule (STYLE §5.2, enforced by ``tests/test_verifier_imports.py``): only
+``zkproof.field``, ``zkproof.curve``, ``zkproof.formats.snarkjs_json``, ``zkproof.errors`` and
+``zkproof.groth16.keys``; never the prover, the R1CS toolkit or the native kernel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zkproof.curve.bn254 import (
+    G2_GENERATOR,
+    G1Affine,
+    G2Affine,
+    P,
+    g1_add,
+    g1_mul,
+    g1_neg,
+    in_g2_subgroup,
+    is_on_curve_g1,
+    is_on_curve_g2,
+)
+from zkproof.curve.pairing import pairing_product_is_one
+from zkproof.errors import InsecureSetup, MalformedProof
+from zkproof.field.fr import R
+from zkproof.formats.snarkjs_json import JSON_NAME, load_json, parse_proof, parse_public, parse_vk
+from zkproof.groth16.keys import INSECURE_DEV_MARKER, Proof, VerifyingKey
+
+
+@dataclass(frozen=True)
+class Sources:
+    """File names used in error messages (``verify_files`` passes the real paths)."""
+
+    vk: str = "<verification key>"
+    public: str = "<public inputs>"
+    proof: str = "<proof>"
+
+
+# --- 2, 3: public inputs ----------------------------------------------------------------------
+
+def check_public_inputs(vk: VerifyingKey, values: Sequence[int], file: str) -> None:
+    """Exactly ``vk.n_public`` values, each an ``int`` in ``[0, r)`` (never reduced here)."""
+    if len(values) != vk.n_public:
+        raise MalformedProof(file, "public", f"expected {vk.n_public} public inputs, got {len(values)}")
+    for i, v in enumerate(values):
+        if type(v) is not int:
+            raise MalformedProof(file, f"public[{i}]", f"expected an integer, got {type(v).__name__}")
+        if not 0 <= v < R:
+            raise MalformedProof(file, f"public[{i}]", f"not reduced below r: got {v}")
+
+
+# --- 4-7: points --------------------------------------------------------------------------------
+
+def _coords(pt: object) -> list[int]:
+    """Flatten an affine point of int tuples; raises ValueError for any other shape."""
+    if isinstance(pt, int) and not isinstance(pt, bool):
+        return [pt]
+    if isinstance(pt, tuple) and len(pt) == 2:
+        return _coords(pt[0]) + _coords(pt[1])
+    raise ValueError("not an affine point of integers")
+
+
+def check_g1(pt: G1Affine, file: str, field: str) -> None:
+    """Reduced (< q), finite, on the curve. G1 has cofactor 1, so that is the subgroup too."""
+    _check_point(pt, 2, file, field)
+    if not is_on_curve_g1(pt):
+        raise MalformedProof(file, field, "not on curve")
+
+
+def check_g2(pt: G2Affine, file: str, field: str) -> None:
+    """Reduced, finite, on the twist, and ``r * pt == O`` (the twist's cofactor is not 1: B6)."""
+    _check_point(pt, 4, file, field)
+    if not is_on_curve_g2(pt):
+        raise MalformedProof(file, field, "not on curve (twist)")
+    if not in_g2_subgroup(pt):
+        raise MalformedProof(file, field, "not in G2 subgroup")
+
+
+def _check_point(pt: object, n: int, file: str, field: str) -> None:
+    if pt is None:
+        raise MalformedProof(file, field, "point at infinity is never valid in a proof or key")
+    try:
+        coords = _coords(pt)
+    except ValueError:
+        coords = []
+    if len(coords) != n:
+        raise MalformedProof(file, field, f"expected an affine point of {n} integers")
+    for c in coords:
+        if not 0 <= c < P:
+            raise MalformedProof(file, field, f"coordinate not reduced below q: {c}")
+    if not any(coords):
+        raise MalformedProof(file, field, "all-zero coordinates encode infinity: never valid here")
+
+
+def check_proof(proof: Proof, file: str) -> None:
+    """Steps 4-7 for ``A``, ``B``, ``C`` (field names as in ``proof.json``)."""
+    check_g1(proof.a, file, JSON_NAME["a"])
+    check_g2(proof.b, file, JSON_NAME["b"])
+    check_g1(proof.c, file, JSON_NAME["c"])
+
+
+# --- 8: the key ---------------------------------------------------------------------------------
+
+def check_vk(vk: VerifyingKey, file: str) -> None:
+    """Steps 4-8 for the key: every point valid, ``ic`` non-empty, gamma != delta (C1).
+
+    A key straight from phase-2 init has ``gamma = delta = G2 generator`` (snarkjs
+    ``zkey_new.js``); with ``gamma == delta`` the proof ``(alpha, beta, -vk_x)`` verifies for
+    any public input, so such a key raises ``InsecureSetup``, not ``False``.
+    """
+    check_g1(vk.alpha_g1, file, JSON_NAME["alpha_g1"])
+    for name in ("beta_g2", "gamma_g2", "delta_g2"):
+        check_g2(getattr(vk, name), file, JSON_NAME[name])
+    if not vk.ic:
+        raise MalformedProof(file, JSON_NAME["ic"], "expected at least one point (IC[0])")
+    for i, pt in enumerate(vk.ic):
+        check_g1(pt, file, f"{JSON_NAME['ic']}[{i}]")
+    check_key_is_secure(vk, file)
+
+
+def check_key_is_secure(vk: VerifyingKey, file: str) -> None:
+    """Refuse keys whose delta carries no secret: ``delta == gamma`` or ``delta == G2``."""
+    if vk.gamma_g2 == vk.delta_g2:
+        raise InsecureSetup(f"{file}: {JSON_NAME['delta_g2']}: gamma == delta: insecure setup")
+    if vk.delta_g2 == G2_GENERATOR:
+        raise InsecureSetup(f"{file}: {JSON_NAME['delta_g2']}: delta == G2 generator "
+                            "(no phase-2 contribution): insecure setup")
+
+
+def check_not_dev(vk: VerifyingKey, file: str, allow_dev: bool) -> None:
+    """C6: a single-party test key is refused unless the caller opts in (``--allow-dev``)."""
+    if vk.dev_setup and not allow_dev:
+        raise InsecureSetup(f"{file}: {INSECURE_DEV_MARKER}: single-party dev key, "
+                            "refused without --allow-dev")
+
+
+# --- 9: the pairing -------------------------------------------------------------------------------
+
+def prepare_inputs(vk: VerifyingKey, values: Sequence[int]) -> G1Affine:
+    """``vk_x = ic[0] + sum_i values[i] * ic[i+1]`` (values already checked in ``[0, r)``)."""
+    acc = vk.ic[0]
+    for x, base in zip(values, vk.ic[1:], strict=True):
+        if x:
+            acc = g1_add(acc, g1_mul(base, x))
+    return acc
+
+
+def pairing_check(vk: VerifyingKey, vk_x: G1Affine, proof: Proof) -> bool:
+    """``e(-A, B) e(alpha, beta) e(vk_x, gamma) e(C, delta) == 1``: four Miller loops, one
+    final exponentiation. Trusts its inputs: call only after the checks above."""
+    return pairing_product_is_one([(g1_neg(proof.a), proof.b), (vk.alpha_g1, vk.beta_g2),
+                                   (vk_x, vk.gamma_g2), (proof.c, vk.delta_g2)])
+
+
+def verify(vk: VerifyingKey, public_values: Sequence[int], proof: Proof, *,
+           sources: Sources = Sources(), check_key: bool = True) -> bool:
+    """Verify one Groth16 proof.
+
+    Arguments:
+        vk, public_values, proof: in-memory objects (``formats.snarkjs_json`` parses files).
+        sources: file names for error messages.
+        check_key: False only if ``check_vk(vk, ...)`` already passed for this very key (a
+            bundle verifier checks a key once for many proofs).
+
+    Returns:
+        True iff the proof verifies; False for a well-formed proof that does not.
+
+    Raises:
+        MalformedProof: wrong input count, an input not in ``[0, r)``, a point that is not
+            reduced, at infinity, off the curve or outside G2.
+        InsecureSetup: ``gamma == delta`` (or ``delta`` the G2 generator).
+    """
+    check_public_inputs(vk, public_values, sources.public)
+    check_proof(proof, sources.proof)
+    if check_key:
+        check_vk(vk, sources.vk)
+    return pairing_check(vk, prepare_inputs(vk, public_values), proof)
+
+
+def verify_files(vk_path: str | os.PathLike, public_path: str | os.PathLike,
+                 proof_path: str | os.PathLike, *, allow_dev: bool = False) -> bool:
+    """``snarkjs groth16 verify`` with zkproof's checks: parse the three JSON files strictly,
+    refuse dev keys unless ``allow_dev`` (C6), then ``verify``.
+
+    Raises ``MalformedProof``/``InputError`` (CLI exit 2) for malformed files and
+    ``InsecureSetup`` (exit 3); returns False (exit 1) for a proof that does not verify.
+    """
+    src = Sources(os.fspath(vk_path), os.fspath(public_path), os.fspath(proof_path))
+    vk = parse_vk(load_json(vk_path), src.vk)
+    public = parse_public(load_json(public_path), src.public)
+    proof = parse_proof(load_json(proof_path), src.proof)
+    check_not_dev(vk, src.vk, allow_dev)
+    return verify(vk, public, proof, sources=src)
