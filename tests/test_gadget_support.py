@@ -53,6 +53,21 @@ def assert_hints_pinned(cs: ConstraintSystem, inputs: Mapping, outputs: Mapping[
     return tried
 
 
+def assert_overrides_never_satisfy(cs: ConstraintSystem, inputs: Mapping, *, seed: int = 0) -> int:
+    """For an input the gadget must reject: no hint output set to 0, 1, r-1 or a random value
+    (one at a time) makes the assignment satisfy every constraint."""
+    assert cs.which_is_unsatisfied(cs.solve(inputs)) is not None
+    rng = random.Random(seed)
+    tried = 0
+    for h in cs.hints:
+        for var in h.outputs:
+            for val in (0, 1, R - 1, rng.randrange(R)):
+                tried += 1
+                name = cs.which_is_unsatisfied(cs.solve(inputs, {var: val}))
+                assert name is not None, f"hint '{h.name}' = {val} satisfies a rejected input"
+    return tried
+
+
 def test_pinning_check_catches_an_unconstrained_hint():
     """The A5 check must fail on a gadget whose hint output is not constrained."""
     cs = ConstraintSystem()
