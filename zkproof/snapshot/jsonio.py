@@ -60,11 +60,18 @@ def expect_object(value: Any, file: str, field: str, required: set[str], optiona
         raise InputError(file, field, f"expected an object, got {type(value).__name__}")
     missing = sorted(required - value.keys())
     if missing:
-        raise InputError(file, f"{field}.{missing[0]}" if field else missing[0], "missing field")
+        raise InputError(file, join_field(field, missing[0]), "missing field")
     unknown = sorted(value.keys() - required - optional)
     if unknown:
-        raise InputError(file, f"{field}.{unknown[0]}" if field else unknown[0], "unknown field")
+        raise InputError(file, join_field(field, unknown[0]), "unknown field")
     return value
+
+
+def join_field(field: str, key: str) -> str:
+    """``"" + k -> k``, ``"line 3:" + k -> "line 3: k"``, ``"a" + k -> "a.k"``."""
+    if not field:
+        return key
+    return f"{field} {key}" if field.endswith(":") else f"{field}.{key}"
 
 
 def parse_timestamp(value: object, file: str, field: str) -> int:

@@ -110,6 +110,8 @@ def loads_accounts(text: str, params: RiskParams, instruments: tuple[Instrument,
     if "\r" in text:
         line = text[: text.index("\r")].count("\n") + 1
         raise InputError(file, f"line {line}", "carriage return found: use \\n line ends")
+    if not text:
+        raise InputError(file, "line 1", "no accounts")
     return parse_accounts(split_lines(text), file, params, instruments)
 
 
