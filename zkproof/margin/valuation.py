@@ -43,12 +43,12 @@ def instrument_per_coin(inst: Instrument, st: MarketState, mark: MarketState, or
     """Value of a long position of one coin of underlying (negative = a liability)."""
     u = inst.underlying
     with precise():
-        if inst.kind == "perpetual":
-            return +(st.spot[u] - mark.spot[u])
+        move = st.spot[u] - mark.spot[u]
+        if inst.kind == "perpetual" or (inst.kind == "future" and move == 0):
+            return +move  # a future is exactly 0 at the mark: do not let the carry factor round it
         T = years_to(inst.expiry, oracle.snapshot_time)
         if inst.kind == "future":
-            carry = (oracle.risk_free_rate * T).exp()
-            return +((st.spot[u] - mark.spot[u]) * carry)
+            return +(move * (oracle.risk_free_rate * T).exp())
         call = inst.right == "call"
         return bs.price_exact(st.spot[u], inst.strike, T, oracle.risk_free_rate, st.vol[u], call)
 
