@@ -1,0 +1,176 @@
+"""Native Merkle sum tree: root and sums against a naive recursion, inclusion proofs, attacks."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zkproof.field.fr import R
+from zkproof.hash import merkle_sum_layout as layout
+from zkproof.hash.poseidon import poseidon
+from zkproof.witness.merkle_sum_tree import (
+    MerkleSumTree,
+    SumNode,
+    leaf_node,
+    node,
+    root_from_proof,
+    verify_inclusion,
+)
+
+A = 3  # assets in these tests
+
+
+def _leaves(n, seed=0):
+    return [leaf_node(1000 + i + seed, [i * 7 + seed, (2**64 - 1) - i, i * i], [i - 3, -(i + 1)])
+            for i in range(n)]
+
+
+def _naive_root(nodes):
+    """Independent model: the layout written out literally, recursion on halves."""
+    if len(nodes) == 1:
+        return nodes[0]
+    mid = len(nodes) // 2
+    lft, rgt = _naive_root(nodes[:mid]), _naive_root(nodes[mid:])
+    h = poseidon([(2 << 32) | (2 + 2 * A), lft.hash, *lft.sums, rgt.hash, *rgt.sums])
+    return SumNode(h, tuple(a + b for a, b in zip(lft.sums, rgt.sums)))
+
+
+def test_leaf_hash_layout_literal():
+    lf = leaf_node(5, [1, 2, 3], [-1, 4])
+    assert lf.hash == poseidon([(1 << 32) | 6, 5, 1, 2, 3, R - 1, 4])
+    assert lf.sums == (1, 2, 3)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8, 13])
+def test_root_and_sums_match_naive(n):
+    leaves = _leaves(n)
+    tree = MerkleSumTree(leaves)
+    padded = leaves + [SumNode(0, (0,) * A)] * ((1 << tree.depth) - n)
+    assert tree.root == _naive_root(padded)
+    assert tree.root_sums == tuple(sum(lf.sums[a] for lf in leaves) for a in range(A))
+
+
+def test_root_changes_with_any_balance():
+    base = MerkleSumTree(_leaves(4)).root
+    assert MerkleSumTree(_leaves(4, seed=1)).root != base
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_inclusion_proof_verifies(index):
+    tree = MerkleSumTree(_leaves(7), depth=3)
+    proof = tree.inclusion_proof(index)
+    assert verify_inclusion(tree.root, proof, depth=3)
+
+
+def _proof():
+    tree = MerkleSumTree(_leaves(8))
+    return tree, tree.inclusion_proof(5)
+
+
+def test_swapped_siblings():
+    tree, p = _proof()
+    bad = dataclasses.replace(p, siblings=(p.siblings[1], p.siblings[0], *p.siblings[2:]))
+    assert not verify_inclusion(tree.root, bad, 3)
+
+
+def test_flipped_path_bit():
+    tree, p = _proof()
+    bits = list(p.path_bits)
+    bits[0] ^= 1
+    assert not verify_inclusion(tree.root, dataclasses.replace(p, path_bits=tuple(bits), index=p.index ^ 1), 3)
+
+
+@pytest.mark.parametrize("change", ["split", "double", "cross_wire"])
+def test_sibling_sums_tampered(change):
+    """Maxwell-style: a sibling whose sums are split, doubled or moved between assets."""
+    tree, p = _proof()
+    s = p.siblings[1]
+    sums = {"split": (s.sums[0] // 2, *s.sums[1:]), "double": tuple(2 * x for x in s.sums),
+            "cross_wire": (s.sums[0] - 1, s.sums[1] + 1, s.sums[2])}[change]
+    bad = dataclasses.replace(p, siblings=(p.siblings[0], SumNode(s.hash, sums), p.siblings[2]))
+    assert not verify_inclusion(tree.root, bad, 3)
+
+
+@pytest.mark.parametrize("depth", [2, 4])
+def test_path_length_wrong(depth):
+    tree, p = _proof()
+    with pytest.raises(ValueError, match=f"path length 3, expected {depth}"):
+        verify_inclusion(tree.root, p, depth)
+
+
+def test_non_binary_path_bit():
+    _, p = _proof()
+    with pytest.raises(ValueError, match="path bit"):
+        root_from_proof(dataclasses.replace(p, path_bits=(2, 0, 1)))
+
+
+@pytest.mark.parametrize("bad", [2**64, -1, R - 1])
+def test_leaf_balance_out_of_range(bad):
+    with pytest.raises(ValueError, match="leaf balance"):
+        leaf_node(1, [0, bad, 0])
+
+
+def test_negative_sibling_sum_refused():
+    """A sibling 'sum' of r - 5 (i.e. -5) would shrink totals: refused like the circuit."""
+    tree, p = _proof()
+    s = p.siblings[0]
+    bad = dataclasses.replace(p, siblings=(SumNode(s.hash, (R - 5, *s.sums[1:])), *p.siblings[1:]))
+    with pytest.raises(ValueError, match="outside"):
+        verify_inclusion(tree.root, bad, 3)
+
+
+def test_node_sum_bound():
+    big = SumNode(1, (2**95,))
+    assert node(big, SumNode(2, (2**95 - 1,))).sums == (2**96 - 1,)
+    with pytest.raises(ValueError, match="parent sum"):
+        node(big, big)
+
+
+def test_tree_shape_errors():
+    with pytest.raises(ValueError, match="do not fit"):
+        MerkleSumTree(_leaves(5), depth=2)
+    with pytest.raises(ValueError, match="at least one"):
+        MerkleSumTree([])
+    with pytest.raises(IndexError):
+        MerkleSumTree(_leaves(4)).inclusion_proof(4)
+
+
+def test_domain_tags_separate_leaf_and_node():
+    """The same values hashed as a leaf and as a node give different digests (TOB-IDEN3-3)."""
+    vals = [1, 2, 3, 4, 5, 6, 7, 8]
+    assert layout.hash_tagged(poseidon, layout.LEAF, vals) != layout.hash_tagged(poseidon, layout.NODE, vals)
+    assert layout.hash_tagged(poseidon, layout.LEAF, vals) != layout.hash_tagged(poseidon, layout.LEAF, vals + [0])
+
+
+def test_long_lists_are_chunked():
+    vals = list(range(40))
+    h = layout.hash_tagged(poseidon, layout.LEAF, vals)
+    chunks = [poseidon([layout.tag(layout.CHUNK, (layout.LEAF << 16) | len(c)), *c])
+              for c in (vals[:15], vals[15:30], vals[30:])]
+    assert h == poseidon([layout.tag(layout.LEAF, 40), *chunks])
+    with pytest.raises(ValueError, match="at most 225"):
+        layout.hash_tagged(poseidon, layout.LEAF, [0] * 226)
+
+
+@given(st.lists(st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1)), min_size=1, max_size=9),
+       st.data())
+def test_property_every_leaf_included(balances, data):
+    """Any leaf's proof verifies, and the root sums are the exact integer sums (A12)."""
+    leaves = [leaf_node(i, list(b)) for i, b in enumerate(balances)]
+    tree = MerkleSumTree(leaves)
+    i = data.draw(st.integers(0, len(leaves) - 1))
+    assert verify_inclusion(tree.root, tree.inclusion_proof(i), tree.depth)
+    assert tree.root_sums == tuple(sum(b[a] for b in balances) for a in range(2))
+
+
+@pytest.mark.slow
+def test_ten_thousand_leaves_timing():
+    t0 = time.perf_counter()
+    tree = MerkleSumTree([leaf_node(i, [i, 2 * i, 3 * i], [i - 7]) for i in range(10_000)])
+    elapsed = time.perf_counter() - t0
+    assert tree.depth == 14 and tree.root_sums[0] == sum(range(10_000))
+    print(f"10^4 leaves: {elapsed:.1f} s")
