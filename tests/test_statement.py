@@ -19,12 +19,12 @@ def test_equity_bound_covers_worst_account_and_stays_below_252_bits():
     assert worst + floor < 2 ** s.equity_bits <= 2 ** stm.MAX_FIELD_BITS
     # a negative E is r - |E|: far above 2^k, so it cannot pass a k-bit range check
     assert R - (worst + floor) > 2 ** s.equity_bits
-    assert s.capacity * 2**64 <= 2 ** s.sum_bits
+    assert s.n_batches * s.capacity * 2**64 <= 2 ** s.reserve_bits
 
 
 def test_shape_rejects_bad_capacity():
     with pytest.raises(ValueError, match="power of two"):
-        stm.Shape(3, 16, 17, 48, 50)
+        stm.Shape(3, 16, 17, 48, 50, 2)
 
 
 @given(st.text(min_size=1, max_size=20), st.integers(0, R - 1), st.integers(0, R - 1))
@@ -34,13 +34,21 @@ def test_id_hash_binds_id_and_nonce(uid, n1, n2):
     assert stm.id_hash(uid, n1) != stm.id_hash(uid + "x", n1)
 
 
-def test_long_hash_binds_length_and_tag():
-    """Trailing zeros and the tag change the hash (length bound in: ATTACKS §5)."""
-    assert stm.long_hash(stm.TAG_TABLE, [1, 2]) != stm.long_hash(stm.TAG_TABLE, [1, 2, 0])
-    assert stm.long_hash(stm.TAG_TABLE, [1, 2]) != stm.long_hash(stm.TAG_BATCHES, [1, 2])
-    h0 = poseidon([stm.TAG_TABLE, 2])
-    assert stm.long_hash(stm.TAG_TABLE, [1, 2]) == poseidon([h0, 1, 2] + [0] * 13)
+def test_long_hash_binds_length_and_kind():
+    """Trailing zeros and the kind change the hash (length bound in: ATTACKS §5)."""
+    lh = stm.long_hash
+    assert lh(poseidon, stm.TABLE, [1, 2]) != lh(poseidon, stm.TABLE, [1, 2, 0])
+    assert lh(poseidon, stm.TABLE, [1, 2]) != lh(poseidon, stm.BATCHES, [1, 2])
+    h0 = poseidon([(stm.TABLE << 32) + 2])
+    assert lh(poseidon, stm.TABLE, [1, 2]) == poseidon([h0, 1, 2] + [0] * 13)
 
 
-def test_negative_values_are_field_encoded():
-    assert stm.positions_hash([-1]) == poseidon([R - 1])
+def test_negative_table_values_are_field_encoded():
+    assert stm.table_values([[1]], [[-1]], [0]) == [1, R - 1, 0]
+
+
+def test_domain_kinds_are_distinct_from_the_tree_layout():
+    from zkproof.hash import merkle_sum_layout as lay
+
+    ours = {stm.ID, stm.TABLE, stm.RESERVES, stm.BATCH, stm.BATCHES, stm.OI}
+    assert len(ours) == 6 and not ours & {lay.LEAF, lay.NODE, lay.HEADER, lay.CHUNK}

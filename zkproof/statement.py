@@ -1,23 +1,22 @@
 """The solvency statement's shared definitions (SPEC §1): one source of truth for the prover,
 the circuits and the verifier.
 
-Everything that both sides must compute identically lives here: domain tags, how ids, leaves,
-the risk table, reserves and batch commitments are hashed, the bit widths of every range check
-and the order of public inputs. The verifier may import this module (it imports only
-``zkproof.field`` and ``zkproof.hash``).
+Everything that both sides must compute identically lives here: domain kinds, how ids, the risk
+table, reserves and batch commitments are hashed, the bit widths of every range check and the
+order of public inputs. Hash functions are generic over ``hash_fn`` (native Poseidon on ints, or
+the in-circuit gadget on linear combinations) in the style of ``zkproof.hash.merkle_sum_layout``,
+which defines the leaf and node hashes and the ``tag(kind, n)`` domain separation used here too.
+The verifier may import this module (it imports only ``zkproof.field`` and ``zkproof.hash``).
 
-Hash layouts (Poseidon with circomlib's parameters; every hash starts with a distinct domain tag
-and has a fixed arity, ATTACKS §5 / TOB-IDEN3-3, -5):
+Layouts (``H`` = Poseidon with circomlib's parameters; ``tag(kind, n) = kind * 2^32 + n``):
 
-* ``id_hash   = H(TAG_ID, sha256(id) mod r, nonce)``                       (3 inputs)
-* ``pos_hash  = H(q_1 .. q_I)``  (I <= 16, field-encoded signed)            (I inputs)
-* ``leaf_hash = H(TAG_LEAF, id_hash, b_1 .. b_A, pos_hash)``               (A + 3 inputs)
-* Merkle sum tree nodes: ``zkproof.witness.merkle_sum_tree`` (tag, child hashes and sums).
-* ``long_hash(tag, xs) = fold(H(h, x_15k .. x_15k+14))`` starting from ``h = H(tag, len(xs))``,
-  the last chunk zero-padded to 15: used for the risk table and the list of batch commitments.
-* ``reserves_commitment = H(TAG_RESERVES, epoch, R_1 .. R_A)``
-* ``batch_commitment = H(TAG_BATCH, epoch, root_hash, S_1 .. S_A, oi_hash, blinder)`` with
-  ``oi_hash = H(oi_1 .. oi_I)``, ``oi_i = sum_u q[u][i]`` of the batch.
+* ``id_hash = H(tag(ID, 2), sha256(id) mod r, nonce)``
+* leaf / node: ``merkle_sum_layout`` (leaf commits to id_hash, balances and positions).
+* ``long_hash(kind, xs)``: ``h = H(tag(kind, len))``, then ``h = H(h, next 15 values)`` per
+  chunk, the last zero-padded: the risk table (any length) and the list of batch commitments.
+* ``reserves_commitment = H(tag(RESERVES, 1 + A), epoch, R_1..R_A)``
+* ``oi_hash = hash_tagged(OI, oi_1..oi_I)`` with ``oi_i = sum over the batch of q[u][i]``
+* ``batch_commitment = H(tag(BATCH, 4 + A), epoch, root_hash, S_1..S_A, oi_hash, blinder)``
 
 Public inputs:
 
@@ -29,24 +28,27 @@ Public inputs:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from zkproof.field.fr import R
+from zkproof.hash.merkle_sum_layout import MAX_DIRECT, hash_tagged, tag
 from zkproof.hash.poseidon import poseidon
 
-TAG_ID = 1
-TAG_LEAF = 2
-TAG_NODE = 3
-TAG_BATCH = 4
-TAG_TABLE = 5
-TAG_RESERVES = 6
-TAG_BATCHES = 7
+T = TypeVar("T")
+HashFn = Callable[[list], T]
 
-BALANCE_BITS = 64     # 0 <= b < 2^64                      (SPEC §1.1)
-POSITION_BITS = 63    # |q| < 2^63, sign-magnitude          (SPEC §1.1)
-MAX_FIELD_BITS = 252  # widths of range-checked values stay <= 252: no alias mod r (ATTACKS A4)
-CHUNK = 15
+# Domain kinds 1..4 are merkle_sum_layout's (LEAF, NODE, HEADER, CHUNK).
+ID, TABLE, RESERVES, BATCH, BATCHES, OI = 5, 6, 7, 8, 9, 10
+
+BALANCE_BITS = 64     # 0 <= b < 2^64                       (SPEC §1.1)
+POSITION_BITS = 63    # |q| < 2^63, as sign and 63-bit magnitude (SPEC §1.1)
+MAX_FIELD_BITS = 252  # range-checked widths stay <= 252: no alias mod r (ATTACKS A4)
+
+BATCH_PUBLIC = ("epoch", "risk_table_hash", "batch_commitment")
+AGGREGATE_PUBLIC = ("epoch", "timestamp", "root", "risk_table_hash", "reserves_commitment",
+                    "batches_hash")
 
 
 def fe(x: int) -> int:
@@ -56,20 +58,25 @@ def fe(x: int) -> int:
 
 @dataclass(frozen=True)
 class Shape:
-    """Sizes of one statement; fixed by the circuit (changing any needs a new setup)."""
+    """Sizes of one statement; fixed by the circuits (changing any needs a new setup)."""
 
     n_assets: int
     n_instruments: int
     n_scenarios: int   # K + 1: scenario 0 is the mark
     capacity: int      # accounts per batch, a power of two
     table_bits: int    # |c|, |v|, m < 2^table_bits, checked by the verifier on the header
+    n_batches: int = 2  # batch slots of the aggregate, a power of two
 
     def __post_init__(self) -> None:
-        if self.capacity < 2 or self.capacity & (self.capacity - 1):
-            raise ValueError(f"capacity must be a power of two >= 2, got {self.capacity}")
+        for name in ("capacity", "n_batches"):
+            n = getattr(self, name)
+            if n < 2 or n & (n - 1):
+                raise ValueError(f"{name} must be a power of two >= 2, got {n}")
         if not 1 <= self.n_instruments <= 16 or not 1 <= self.n_assets <= 5:
             raise ValueError("1..16 instruments and 1..5 assets (Poseidon arity)")
-        assert self.equity_bits <= MAX_FIELD_BITS and self.sum_bits <= MAX_FIELD_BITS
+        if not 1 <= self.table_bits <= 64:
+            raise ValueError("table_bits must be in 1..64")
+        assert self.equity_bits <= MAX_FIELD_BITS and self.reserve_bits < MAX_FIELD_BITS
 
     @property
     def depth(self) -> int:
@@ -77,15 +84,19 @@ class Shape:
 
     @property
     def equity_bits(self) -> int:
-        """k with |E| < 2^k for every in-range account (ATTACKS §5 worksheet):
-        |E| <= (A + I) * 2^64 * 2^C, plus the short floor at mark (I * 2^63 * 2^C)."""
-        bound = (self.n_assets + 2 * self.n_instruments) * (1 << BALANCE_BITS) * (1 << self.table_bits)
+        """k with |E| < 2^k for every in-range account (ATTACKS §5 worksheet, A12):
+        |E| <= A * 2^64 * 2^C + I * 2^63 * 2^C, and the short floor adds I * 2^63 * 2^C."""
+        bound = (self.n_assets + self.n_instruments) * (1 << BALANCE_BITS) * (1 << self.table_bits)
         return bound.bit_length()
 
     @property
-    def sum_bits(self) -> int:
-        """Per-asset sums of a batch are < capacity * 2^64."""
-        return BALANCE_BITS + self.depth
+    def reserve_bits(self) -> int:
+        """Totals L_a < n_batches * capacity * 2^64; reserves must be below 2^reserve_bits."""
+        return BALANCE_BITS + self.depth + self.n_batches.bit_length() - 1
+
+    @property
+    def table_size(self) -> int:
+        return (self.n_assets + self.n_instruments) * self.n_scenarios + self.n_instruments
 
 
 def id_field(user_id: str) -> int:
@@ -96,44 +107,36 @@ def id_field(user_id: str) -> int:
 def id_hash(user_id: str, nonce: int) -> int:
     if not 0 <= nonce < R:
         raise ValueError("nonce must be a field element")
-    return poseidon([TAG_ID, id_field(user_id), nonce])
+    return hash_tagged(poseidon, ID, [id_field(user_id), nonce])
 
 
-def positions_hash(positions: Sequence[int]) -> int:
-    return poseidon([fe(q) for q in positions])
-
-
-def leaf_hash(idh: int, balances: Sequence[int], positions: Sequence[int]) -> int:
-    return poseidon([TAG_LEAF, idh, *balances, positions_hash(positions)])
-
-
-def long_hash(tag: int, values: Sequence[int]) -> int:
-    """Hash of an arbitrary-length list (length bound in, ATTACKS §5)."""
-    h = poseidon([tag, len(values)])
-    for i in range(0, len(values), CHUNK):
-        chunk = [fe(x) for x in values[i:i + CHUNK]]
-        h = poseidon([h, *chunk, *([0] * (CHUNK - len(chunk)))])
+def long_hash(hash_fn: HashFn, kind: int, values: Sequence[T]) -> T:
+    """Hash of a list of any length; kind and length are bound in (ATTACKS §5)."""
+    h = hash_fn([tag(kind, len(values))])
+    for i in range(0, len(values), MAX_DIRECT):
+        chunk = list(values[i:i + MAX_DIRECT])
+        h = hash_fn([h, *chunk, *([0] * (MAX_DIRECT - len(chunk)))])
     return h
 
 
 def table_values(c: Sequence[Sequence[int]], v: Sequence[Sequence[int]], m: Sequence[int]) -> list[int]:
-    """The risk table flattened row by row: c[a][s], then v[i][s], then m[i]."""
-    return [x for row in c for x in row] + [x for row in v for x in row] + list(m)
+    """The risk table flattened row by row (c[a][s], then v[i][s], then m[i]), field-encoded."""
+    return [fe(x) for row in c for x in row] + [fe(x) for row in v for x in row] + [fe(x) for x in m]
 
 
 def risk_table_hash(c, v, m) -> int:
-    return long_hash(TAG_TABLE, table_values(c, v, m))
+    return long_hash(poseidon, TABLE, table_values(c, v, m))
 
 
-def reserves_commitment(epoch: int, reserves: Sequence[int]) -> int:
-    return poseidon([TAG_RESERVES, epoch, *reserves])
+def reserves_commitment(hash_fn: HashFn, epoch: T, reserves: Sequence[T]) -> T:
+    return hash_tagged(hash_fn, RESERVES, [epoch, *reserves])
 
 
-def batch_commitment(epoch: int, root_hash: int, root_sums: Sequence[int],
-                     open_interest: Sequence[int], blinder: int) -> int:
-    oi_hash = poseidon([fe(x) for x in open_interest])
-    return poseidon([TAG_BATCH, epoch, root_hash, *root_sums, oi_hash, blinder])
+def batch_commitment(hash_fn: HashFn, epoch: T, root_hash: T, root_sums: Sequence[T],
+                     open_interest: Sequence[T], blinder: T) -> T:
+    oi_hash = hash_tagged(hash_fn, OI, list(open_interest))
+    return hash_tagged(hash_fn, BATCH, [epoch, root_hash, *root_sums, oi_hash, blinder])
 
 
 def batches_hash(commitments: Sequence[int]) -> int:
-    return long_hash(TAG_BATCHES, commitments)
+    return long_hash(poseidon, BATCHES, list(commitments))
