@@ -19,9 +19,9 @@ from pathlib import Path
 
 from zkproof.devtools import npm
 from zkproof.groth16.keys import Proof, VerifyingKey
+from zkproof.solidity.registry import REGISTRY_SOL
 
 CACHE = npm.REPO / ".cache" / "solidity"
-REGISTRY_SOL = npm.REPO / "contracts" / "SolvencyRegistry.sol"
 PTAU_POWER = 6
 
 
