@@ -1,0 +1,170 @@
+"""Pre-flight margin check: exact integer equity, boundaries (ATTACKS A3), missing
+counterparties (A9), and the soundness of the rounding buffer against unrounded values."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zkproof.examples_gen import generate
+from zkproof.margin.preflight import equity_matrix, preflight
+from zkproof.margin.risk_table import RiskTable, build_risk_table, unrounded_table
+from zkproof.snapshot.inputs import load_snapshot, resolve_paths
+from zkproof.snapshot.instruments import loads_instruments
+from zkproof.snapshot.ledger import Account, loads_accounts
+from zkproof.snapshot.oracle import loads_oracle
+from zkproof.snapshot.params import loads_params
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(scope="module")
+def snap():
+    s = load_snapshot(resolve_paths(EXAMPLES))
+    return s, build_risk_table(s.params, s.instruments, s.oracle)
+
+
+def _account(ids, balances=(0, 0, 0), **positions) -> Account:
+    q = [0] * len(ids)
+    for name, value in positions.items():
+        q[ids.index(name.replace("_", "-"))] = value
+    return Account("probe", b"\0" * 32, "user", tuple(balances), tuple(q), 1)
+
+
+def _min_usdc(acc: Account, table: RiskTable) -> int:
+    """Smallest USDC balance with which ``acc`` passes (independent plain-Python arithmetic)."""
+    need = 0
+    n_short = sum(-x for x in acc.positions if x < 0)
+    for s in range(len(table.scenarios)):
+        e = sum(b * table.c[a][s] for a, b in enumerate(acc.balances) if a) + \
+            sum(q * table.v[i][s] for i, q in enumerate(acc.positions))
+        req = n_short + (sum(-q * table.m[i] for i, q in enumerate(acc.positions) if q < 0) if s == 0 else 0)
+        need = max(need, -(-(req - e) // table.c[0][s]))
+    return need
+
+
+def test_examples_pass(snap):
+    s, table = snap
+    rep = preflight(s.accounts, table, [i.id for i in s.instruments])
+    assert rep.ok and not rep.failures and not rep.imbalances and rep.n_accounts == 50
+    assert rep.liabilities["USDC"] == sum(a.balances[0] for a in s.accounts)
+
+
+def test_equity_matches_plain_python(snap):
+    """numpy object-array products equal a plain double loop over Python ints."""
+    s, table = snap
+    E, _ = equity_matrix(s.accounts, table)
+    for u, acc in enumerate(s.accounts[:10]):
+        for k in range(len(table.scenarios)):
+            ref = sum(b * table.c[a][k] for a, b in enumerate(acc.balances)) + \
+                  sum(q * table.v[i][k] for i, q in enumerate(acc.positions))
+            assert E[u][k] == ref
+
+
+def test_injected_failures_are_named():
+    files = generate(seed=7, n_users=20, n_failing=2)
+    params = loads_params(files["params.toml"])
+    insts = loads_instruments(files["instruments.json"], params=params)
+    table = build_risk_table(params, insts, loads_oracle(files["oracle.json"], params))
+    accounts = loads_accounts(files["accounts.jsonl"], params, insts)
+    rep = preflight(accounts, table, [i.id for i in insts])
+    assert len(rep.failures) == 2 and not rep.imbalances
+    for f in rep.failures:
+        assert f.shortfall > 0 and f.equity < f.required and f.scenario in rep.failing_scenarios[f.account]
+        assert accounts[f.line - 1].id == f.account
+
+
+def test_a3_one_unit_short_in_last_scenario(snap):
+    """A3(a)/(c): a short call's worst case is the last scenario; at the minimal collateral it
+    passes, one base unit less fails there, with the exact shortfall reported."""
+    s, table = snap
+    ids = [i.id for i in s.instruments]
+    probe = _account(ids, **{"ETH-20261225-3000-C": -2_500_000})
+    usdc = _min_usdc(probe, table)
+    ok = Account(probe.id, probe.nonce, "user", (usdc, 0, 0), probe.positions, 1)
+    bad = Account(probe.id, probe.nonce, "user", (usdc - 1, 0, 0), probe.positions, 1)
+    assert preflight([ok], table, ids).failures == []
+    (f,) = preflight([bad], table, ids).failures
+    S = len(table.scenarios)
+    assert f.scenario == S - 1
+    E, req = equity_matrix([bad], table)
+    assert f.shortfall == req[0][S - 1] - E[0][S - 1] and 0 < f.shortfall <= table.c[0][S - 1]
+
+
+def test_a3_mark_floor_binds(snap):
+    """A3(b): a calendar spread with a delta hedge is limited by the short-option floor at the
+    mark, not by a stress scenario; one unit below the floor fails in scenario 0."""
+    s, table = snap
+    ids = [i.id for i in s.instruments]
+    probe = _account(ids, **{"ETH-20270326-3000-C": -1_000_000, "ETH-20261225-3000-C": 2_000_000,
+                             "ETH-PERP": -500_000})
+    usdc = _min_usdc(probe, table)
+    bad = Account("probe", probe.nonce, "user", (usdc - 1, 0, 0), probe.positions, 1)
+    ok = Account("probe", probe.nonce, "user", (usdc, 0, 0), probe.positions, 1)
+    (f,) = preflight([bad], table, ids).failures
+    assert f.scenario == 0 and f.scenario_label == "mark"
+    assert preflight([ok], table, ids).failures == []
+
+
+def test_a9_missing_counterparty_is_reported(snap):
+    """A9: dropping the vault leaves every instrument it traded imbalanced; the report names them."""
+    s, table = snap
+    ids = [i.id for i in s.instruments]
+    vault = next(a for a in s.accounts if a.role == "protocol_vault")
+    rep = preflight([a for a in s.accounts if a is not vault], table, ids)
+    assert not rep.ok
+    assert rep.imbalances == {ids[i]: -q for i, q in enumerate(vault.positions) if q}
+
+
+def test_reserves_shortfall_reported(snap):
+    s, table = snap
+    ids = [i.id for i in s.instruments]
+    L = preflight(s.accounts, table, ids).liabilities
+    assert preflight(s.accounts, table, ids, reserves=dict(L)).ok
+    rep = preflight(s.accounts, table, ids, reserves=dict(L, BTC=L["BTC"] - 1))
+    assert rep.reserve_shortfalls == {"BTC": 1} and not rep.ok
+
+
+def test_short_buffer_is_needed():
+    """Why the buffer exists: v = floor(10.7) = 10. Short 10 units with 100 units of collateral
+    pass E >= 0 (E = 100 - 100 = 0) although the true equity is 100 - 107 = -7. With the buffer
+    (E >= number of short units) the account fails."""
+    t = RiskTable(12, 0, (("USD", 0),), ("X",), ("mark",), c=((1,),), v=((10,),), m=(0,))
+    acc = Account("a", b"", "user", (100,), (-10,), 1)
+    E, req = equity_matrix([acc], t)
+    assert E[0][0] == 0 and 100 * 1 - 10 * Decimal("10.7") < 0
+    assert req[0][0] == 10 and preflight([acc], t, ["X"]).failures
+
+
+positions = st.lists(st.integers(-(10**9), 10**9), min_size=16, max_size=16)
+
+
+@settings(max_examples=25, deadline=None)
+@given(positions)
+def test_passing_means_solvent_before_rounding(snap, q):
+    """Soundness of the rounding (docs/formats.md): an account that passes the integer check with
+    the least possible collateral is solvent under the UNROUNDED values in every scenario, and
+    covers the unrounded floor at the mark."""
+    s, table = snap
+    exact = _unrounded(s)
+    probe = Account("p", b"", "user", (0, 0, 0), tuple(q), 1)
+    usdc = _min_usdc(probe, table)
+    acc = Account("p", b"", "user", (usdc, 0, 0), tuple(q), 1)
+    assert not preflight([acc], table, [i.id for i in s.instruments]).failures
+    for k in range(len(table.scenarios)):
+        e = usdc * exact.c[0][k][0] + sum(x * exact.v[i][k][0] for i, x in enumerate(q))
+        floor = sum(-x * exact.m[i][0] for i, x in enumerate(q) if x < 0) if k == 0 else 0
+        assert e >= floor
+
+
+_CACHE: dict = {}
+
+
+def _unrounded(s):
+    if "x" not in _CACHE:
+        _CACHE["x"] = unrounded_table(s.params, s.instruments, s.oracle)
+    return _CACHE["x"]
