@@ -55,7 +55,8 @@ def test_node_equals_native(sums, hl, hr):
 def test_node_parent_sum_overflow_rejected():
     cs, _ = _node_circuit()
     left, right = SumNode(1, (2**95, 0)), SumNode(2, (2**95, 0))
-    assert fails_at(cs, {**_node_inputs("l", left), **_node_inputs("r", right)}) == "node/sum_0_range/recompose"
+    ins = {**_node_inputs("l", left), **_node_inputs("r", right)}
+    assert fails_at(cs, ins) == "node/sum_0_range/recompose"
 
 
 @pytest.mark.parametrize("bit,want", [(0, ("c", "s")), (1, ("s", "c"))])
@@ -180,7 +181,7 @@ def test_leaf_gadget_and_tree_root_equal_native():
     cs = ConstraintSystem()
     raw = [(i + 1, [i * 3, 2**64 - 1 - i], [i - 2]) for i in range(4)]
     leaves = []
-    for i, (idh, bal, pos) in enumerate(raw):
+    for i in range(len(raw)):
         ids = cs.private(f"id{i}")
         bs = [cs.private(f"b{i}_{a}") for a in range(A)]
         qs = [cs.private(f"q{i}")]

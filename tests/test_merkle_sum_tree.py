@@ -81,7 +81,8 @@ def test_flipped_path_bit():
     tree, p = _proof()
     bits = list(p.path_bits)
     bits[0] ^= 1
-    assert not verify_inclusion(tree.root, dataclasses.replace(p, path_bits=tuple(bits), index=p.index ^ 1), 3)
+    bad = dataclasses.replace(p, path_bits=tuple(bits), index=p.index ^ 1)
+    assert not verify_inclusion(tree.root, bad, 3)
 
 
 @pytest.mark.parametrize("change", ["split", "double", "cross_wire"])
@@ -142,8 +143,9 @@ def test_tree_shape_errors():
 def test_domain_tags_separate_leaf_and_node():
     """The same values hashed as a leaf and as a node give different digests (TOB-IDEN3-3)."""
     vals = [1, 2, 3, 4, 5, 6, 7, 8]
-    assert layout.hash_tagged(poseidon, layout.LEAF, vals) != layout.hash_tagged(poseidon, layout.NODE, vals)
-    assert layout.hash_tagged(poseidon, layout.LEAF, vals) != layout.hash_tagged(poseidon, layout.LEAF, vals + [0])
+    as_leaf = layout.hash_tagged(poseidon, layout.LEAF, vals)
+    assert as_leaf != layout.hash_tagged(poseidon, layout.NODE, vals)
+    assert as_leaf != layout.hash_tagged(poseidon, layout.LEAF, vals + [0])
 
 
 def test_long_lists_are_chunked():
