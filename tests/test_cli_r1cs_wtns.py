@@ -27,7 +27,7 @@ def files(tmp_path, monkeypatch):
     """circuit.r1cs + witness.wtns (good) + bad.wtns (y = 36 instead of 35) in the cwd."""
     monkeypatch.chdir(tmp_path)
     cs = small_cs()
-    write_r1cs("circuit.r1cs", cs.to_r1cs())
+    write_r1cs("circuit.r1cs", cs.to_r1cs(), names=False)
     write_wtns("witness.wtns", cs.solve({"y": 35, "x": 3}).witness())
     write_wtns("bad.wtns", cs.solve({"y": 36, "x": 3}).witness())
     return cs
@@ -47,7 +47,7 @@ def test_check_good_witness_exit_0(files, capsys):
 
 
 def test_check_bad_witness_exit_1_names_constraint_and_signals(files, capsys):
-    write_names("circuit.r1cs", files.to_r1cs())
+    write_r1cs("circuit.r1cs", files)  # a ConstraintSystem: its names go to circuit.names.json
     code, out, _ = run(["wtns", "check", "circuit.r1cs", "bad.wtns"], capsys)
     assert code == 1
     lines = out.splitlines()
@@ -89,12 +89,19 @@ def test_malformed_input_exit_2_one_line(files, capsys, argv, match):
     assert re.match(match, err), err
 
 
-def test_sidecar_of_other_circuit_is_malformed(files, capsys):
+def test_stale_sidecar_is_ignored_with_a_note(files, capsys):
     other = small_cs()
     other.enforce(other.ONE, other.ONE, other.ONE, name="extra")
     write_names("circuit.r1cs", other.to_r1cs())
+    code, out, err = run(["wtns", "check", "circuit.r1cs", "bad.wtns"], capsys)
+    assert code == 1 and "constraint 2 is not satisfied" in out and "'sum'" not in out
+    assert "note: ignoring circuit.names.json: it was written for another circuit" in err
+
+
+def test_malformed_sidecar_exit_2(files, capsys):
+    open("circuit.names.json", "w").write("{not json")
     code, _, err = run(["wtns", "check", "circuit.r1cs", "bad.wtns"], capsys)
-    assert code == 2 and "circuit.names.json: r1cs_fingerprint" in err
+    assert code == 2 and err.startswith("zkproof: circuit.names.json: file: not readable JSON")
 
 
 @pytest.mark.parametrize("argv", [["r1cs", "info", "--help"], ["wtns", "check", "--help"]])

@@ -11,6 +11,7 @@ from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.formats.binfile import build_binfile
 from zkproof.formats.r1cs_file import (
+    StaleNames,
     load_names,
     names_path,
     r1cs_bytes,
@@ -157,7 +158,8 @@ def test_writer_refuses_what_reader_would_refuse(tmp_path, mutate):
 def test_names_sidecar_round_trip(tmp_path):
     r = small_cs().to_r1cs()
     path = tmp_path / "c.r1cs"
-    write_r1cs(path, r)
+    write_r1cs(path, r, names=False)
+    assert not names_path(path).exists()
     write_names(path, r)
     back = read_r1cs(path)
     assert back.constraint_names is None
@@ -166,13 +168,29 @@ def test_names_sidecar_round_trip(tmp_path):
     assert back.wire_names == ["ONE", "y", "x", "x2", "x3"]
 
 
-def test_names_sidecar_of_another_circuit_refused(tmp_path):
+def test_names_sidecar_of_another_circuit_refused_or_skipped(tmp_path):
     r = small_cs().to_r1cs()
     write_names(tmp_path / "c.r1cs", r)
     other = small_cs().to_r1cs()
     other.constraints.pop()
-    with pytest.raises(InputError, match="c.names.json: r1cs_fingerprint"):
-        load_names(tmp_path / "c.r1cs", other)
+    other.constraint_names = None
+    with pytest.raises(StaleNames, match="c.names.json: r1cs_fingerprint"):
+        load_names(tmp_path / "c.r1cs", other, strict=True)
+    assert load_names(tmp_path / "c.r1cs", other) is None and other.constraint_names is None
+    (tmp_path / "c.sym").write_text("1,1,0,main.y\n")
+    assert load_names(tmp_path / "c.r1cs", other) == str(tmp_path / "c.sym")
+    assert other.wire_names[:2] == ["one", "main.y"]
+
+
+def test_write_r1cs_of_builder_writes_names_sidecar_unless_told_not_to(tmp_path):
+    write_r1cs(tmp_path / "a.r1cs", small_cs())
+    assert (tmp_path / "a.names.json").exists()
+    assert read_r1cs(tmp_path / "a.r1cs").fingerprint() == small_cs().to_r1cs().fingerprint()
+    write_r1cs(tmp_path / "b.r1cs", small_cs(), names=False)
+    assert not (tmp_path / "b.names.json").exists()
+    circom_like = read_r1cs(tmp_path / "a.r1cs")  # no names: nothing beside it either
+    write_r1cs(tmp_path / "c.r1cs", circom_like)
+    assert not (tmp_path / "c.names.json").exists()
 
 
 def test_no_names_available(tmp_path):

@@ -13,7 +13,7 @@ import click
 
 from zkproof.errors import InputError
 from zkproof.field.fr import R, to_signed
-from zkproof.formats.r1cs_file import load_names, read_r1cs
+from zkproof.formats.r1cs_file import load_names, names_path, read_r1cs
 from zkproof.formats.wtns_file import read_wtns
 from zkproof.r1cs.constraints import R1CS, Row
 
@@ -76,10 +76,14 @@ def wtns_check(circuit: str, witness: str) -> None:
         raise InputError(witness, "section 1 (header)",
                          f"nWitness: expected {cir.n_wires} (nWires of {circuit}), got {len(w)}")
     k = cir.first_unsatisfied(w)
+    if cir.custom.keys() & {4, 5}:
+        click.echo("note: custom gates (PLONK-only) are not checked, as in snarkjs", err=True)
     if k is None:
         click.echo(f"WITNESS IS CORRECT: {cir.n_constraints} constraints of {circuit} hold")
         return
-    load_names(circuit, cir)
+    source = load_names(circuit, cir)
+    if names_path(circuit).exists() and source != str(names_path(circuit)):
+        click.echo(f"note: ignoring {names_path(circuit)}: it was written for another circuit", err=True)
     for line in failure_lines(cir, w, k):
         click.echo(line)
     sys.exit(1)  # as groth16 verify: SystemExit passes through main() unchanged

@@ -25,11 +25,15 @@ import json
 import os
 import struct
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zkproof.errors import InputError
 from zkproof.field.fr import N8, R
 from zkproof.formats.binfile import BinFile, atomic_write, build_binfile, read_binfile
 from zkproof.r1cs.constraints import R1CS, Row
+
+if TYPE_CHECKING:  # the builder is only duck-typed here (``to_r1cs``)
+    from zkproof.r1cs.system import ConstraintSystem
 
 MAGIC = b"r1cs"
 VERSION = 1
@@ -152,9 +156,18 @@ def r1cs_bytes(r1cs: R1CS) -> bytes:
     return build_binfile(MAGIC, VERSION, sections)
 
 
-def write_r1cs(path: str | os.PathLike, r1cs: R1CS) -> None:
-    """Write ``r1cs`` to ``path`` atomically (readers never see half a file)."""
+def write_r1cs(path: str | os.PathLike, r1cs: R1CS | ConstraintSystem, *, names: bool = True) -> None:
+    """Write ``r1cs`` (or a builder's ``to_r1cs()``) to ``path`` atomically.
+
+    When the system carries our constraint names (it comes from ``ConstraintSystem``) and
+    ``names`` is true, the names sidecar is written next to it, so ``zkproof wtns check`` can say
+    *which* named constraint a witness breaks.
+    """
+    if not isinstance(r1cs, R1CS):
+        r1cs = r1cs.to_r1cs()
     atomic_write(path, r1cs_bytes(r1cs))
+    if names and r1cs.constraint_names is not None:
+        write_names(path, r1cs)
 
 
 def _constraints_bytes(constraints: list[tuple[Row, Row, Row]]) -> bytes:
@@ -203,16 +216,25 @@ def write_names(r1cs_path: str | os.PathLike, r1cs: R1CS) -> Path:
     return out
 
 
-def load_names(r1cs_path: str | os.PathLike, r1cs: R1CS) -> str | None:
+class StaleNames(InputError):
+    """A names sidecar whose fingerprint is not the circuit's: it names another circuit."""
+
+
+def load_names(r1cs_path: str | os.PathLike, r1cs: R1CS, strict: bool = False) -> str | None:
     """Fill ``r1cs.constraint_names`` / ``wire_names`` from the sidecar or circom's ``.sym``.
 
-    Returns the file the names came from, or ``None``. A sidecar whose fingerprint does not match
-    belongs to another circuit and is an ``InputError``; a malformed ``.sym`` line is one too.
+    Returns the file the names came from, or ``None``. A malformed sidecar or ``.sym`` line is an
+    ``InputError``; a well-formed sidecar written for another circuit (its fingerprint differs)
+    raises ``StaleNames`` if ``strict``, and is otherwise skipped in favour of the ``.sym``.
     """
     side = names_path(r1cs_path)
     if side.exists():
-        _load_sidecar(side, r1cs)
-        return str(side)
+        try:
+            _load_sidecar(side, r1cs)
+            return str(side)
+        except StaleNames:
+            if strict:
+                raise
     sym = Path(r1cs_path).with_suffix(".sym")
     if sym.exists():
         r1cs.wire_names = read_sym(sym, r1cs.n_wires)
@@ -225,8 +247,10 @@ def _load_sidecar(side: Path, r1cs: R1CS) -> None:
         doc = json.loads(side.read_text())
     except (OSError, ValueError) as e:
         raise InputError(str(side), "file", f"not readable JSON: {e}") from None
-    if not isinstance(doc, dict) or doc.get("r1cs_fingerprint") != r1cs.fingerprint():
-        raise InputError(str(side), "r1cs_fingerprint", "does not match the .r1cs next to it")
+    if not isinstance(doc, dict):
+        raise InputError(str(side), "file", "expected a JSON object")
+    if doc.get("r1cs_fingerprint") != r1cs.fingerprint():
+        raise StaleNames(str(side), "r1cs_fingerprint", "does not match the .r1cs next to it")
     for key, n in (("constraint_names", r1cs.n_constraints), ("wire_names", r1cs.n_wires)):
         v = doc.get(key)
         if v is not None and (not isinstance(v, list) or len(v) != n
