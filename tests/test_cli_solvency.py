@@ -1,0 +1,102 @@
+"""``zkproof risk-table`` and ``zkproof check`` end to end through ``cli.main.main``: exit codes
+0 (good), 1 (failing accounts), 2 (malformed input or tripped oracle breaker, one line)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from zkproof.cli import main as cli_main
+from zkproof.cli.solvency_cmds import register
+from zkproof.examples_gen import write_example
+from zkproof.margin.risk_table import RiskTable
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+if "check" not in cli_main.cli.commands:  # until main.py registers them itself
+    register(cli_main.cli)
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as e:
+        cli_main.main(list(argv))
+    out, err = capsys.readouterr()
+    return e.value.code, out, err
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    for f in EXAMPLES.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    return tmp_path
+
+
+def test_risk_table_prints_hash_and_writes_bytes(capsys, inputs):
+    out_file = inputs / "risk_table.bin"
+    code, out, _ = run(capsys, "risk-table", "--inputs", str(inputs), "--out", str(out_file), "--greeks")
+    assert code == 0
+    table = RiskTable.from_bytes(out_file.read_bytes())
+    assert f"sha256     {table.sha256().hex()}" in out and str(table.field_hash()) in out
+    assert "ETH-20261225-3000-C" in out and "delta 0.5" in out
+
+
+def test_risk_table_json(capsys, inputs):
+    code, out, _ = run(capsys, "risk-table", "--inputs", str(inputs), "--json")
+    doc = json.loads(out)
+    assert code == 0 and len(doc["c"]) == 3 and len(doc["v"]) == 16 and len(doc["scenarios"]) == 17
+
+
+def test_check_passes_on_examples(capsys, inputs):
+    code, out, _ = run(capsys, "check", "--inputs", str(inputs))
+    assert code == 0 and "50 accounts, 0 failing margin, 0 imbalanced" in out
+
+
+def test_check_names_failing_accounts(capsys, tmp_path):
+    write_example(tmp_path, seed=11, n_users=12, n_failing=2)
+    code, out, _ = run(capsys, "check", "--inputs", str(tmp_path))
+    assert code == 1
+    fails = [line for line in out.splitlines() if line.startswith("FAIL ")]
+    assert len(fails) == 2 and all("scenario" in f and "shortfall" in f for f in fails)
+    code, out, _ = run(capsys, "check", "--inputs", str(tmp_path), "--json")
+    doc = json.loads(out)
+    assert code == 1 and not doc["ok"] and len(doc["failures"]) == 2
+    assert all(int(f["shortfall"]) > 0 for f in doc["failures"])
+
+
+def test_check_reports_imbalance(capsys, inputs):
+    lines = (inputs / "accounts.jsonl").read_text().splitlines()
+    (inputs / "accounts.jsonl").write_text("\n".join(lines[:-1]) + "\n")  # drop the protocol vault
+    code, out, _ = run(capsys, "check", "--inputs", str(inputs))
+    assert code == 1 and "IMBALANCE ETH-PERP" in out
+
+
+@pytest.mark.parametrize("target,old,new,pattern", [
+    ("accounts.jsonl", '"USDC":"', '"USDC":"-', r"accounts\.jsonl: line 1: balances\.USDC: negative balance"),
+    ("oracle.json", '"spot": "1.0001"', '"spot": "1.2"',
+     r"oracle\.json: prices\.USDC\[2\]\.spot: sources disagree"),
+    ("params.toml", 'haircut = "0.1"', "haircut = 0.1", r"params\.toml: assets\.ETH\.haircut"),
+    ("instruments.json", '"underlying": "BTC"', '"underlying": "SOL"',
+     r"instruments\.json: instruments\[\d+\]\.underlying: unknown asset"),
+])
+def test_malformed_inputs_exit_2_with_one_line(capsys, inputs, target, old, new, pattern):
+    path = inputs / target
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    for cmd in (("check",), ("risk-table",)) if target != "accounts.jsonl" else (("check",),):
+        code, out, err = run(capsys, *cmd, "--inputs", str(inputs))
+        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+        assert re.search(r"^zkproof: " + pattern, err), err
+
+
+def test_explicit_paths_override_directory(capsys, inputs, tmp_path_factory):
+    other = tmp_path_factory.mktemp("elsewhere")
+    shutil.move(inputs / "oracle.json", other / "snap.json")
+    code, _, err = run(capsys, "check", "--inputs", str(inputs))
+    assert code == 2 and "oracle.json" in err
+    code, _, _ = run(capsys, "check", "--inputs", str(inputs), "--oracle", str(other / "snap.json"))
+    assert code == 0
