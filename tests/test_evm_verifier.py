@@ -174,3 +174,31 @@ def test_vk_hash_and_errors_on_chain_match_python(v):
     assert v.ours.call("N_PUBLIC").value == v.key.n_public
     abi_errors = {e["name"] for e in v.ours.abi if e["type"] == "error"}
     assert abi_errors == {s.split("(")[0] for s in export.ERROR_SELECTORS}
+
+
+@pytest.mark.prove
+def test_zkproof_prover_proof_verifies_on_chain(v, key, npm_tools, tmp_path):
+    """A proof from ``zkproof.groth16.prove`` (snarkjs witness) verifies on our contract;
+    its twin with the epoch changed does not."""
+    import json
+
+    from zkproof.formats.wtns_file import read_wtns_bytes
+    from zkproof.formats.zkey_file import read_zkey
+    from zkproof.groth16.prove import prove
+
+    header = [7, 1_700_000_000, 3, 4, 5][:key.n_public]
+    (tmp_path / "input.json").write_text(json.dumps({"header": [str(x) for x in header],
+                                                     "secret": "9"}))
+    npm_tools.run_snarkjs("wtns", "calculate", key.wasm.resolve(), "input.json", "w.wtns", cwd=tmp_path)
+    proof, public = prove(read_zkey(key.zkey), read_wtns_bytes(tmp_path / "w.wtns"))
+    assert public == header
+    assert outcome_contract(v.ours, proof, public)[0] == "true"
+    assert outcome_contract(v.ours, proof, [header[0] + 1, *header[1:]])[0] == "false"
+
+
+def test_export_from_zkey_equals_export_from_vk_json(key, tmp_path):
+    a = export.export_solidity_verifier_file(key.zkey, tmp_path / "a.sol").read_text()
+    b = export.export_solidity_verifier_file(key.vk_json, tmp_path / "b.sol").read_text()
+    assert a == b
+    with pytest.raises(export.InsecureSetup):
+        export.export_solidity_verifier_file(key.zkey0, tmp_path / "c.sol")
