@@ -1,0 +1,200 @@
+"""Phase 2 of the ceremony (circuit-specific delta), transcript-compatible with snarkjs.
+
+Symbols (Bowe-Gabizon-Miers 2017 §7; snarkjs ``zkey_contribute.js``, ``zkey_beacon.js``,
+``zkey_verify_frominit.js``): a contributor with secret ``x`` sets ``delta <- x delta`` (G1 and
+G2) and divides the L ("C") and H sections by ``x``. Its public key is ``(g1_s, g1_sx = x g1_s,
+g2_spx = x g2_sp)`` with ``g2_sp = hashToG2(transcript)`` and ``transcript`` = blake2b(csHash ||
+every earlier contribution's (deltaAfter, g1_s, g1_sx, g2_spx, transcript) || g1_s || g1_sx),
+all uncompressed. Section 10 holds ``csHash (64) | u32 n | n contributions``, each
+``deltaAfter G1 | g1_s G1 | g1_sx G1 | g2_spx G2 | transcript (64) | u32 type | u32 len | params``
+(params as in ptau: 1 name, 2 numIterationsExp, 3 beaconHash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+from dataclasses import dataclass, field, replace
+
+from zkproof import kernel
+from zkproof.ceremony import transcript as tr
+from zkproof.curve import bn254
+from zkproof.errors import InputError, InsecureSetup
+from zkproof.field.fr import R
+from zkproof.formats.binfile import SectionReader
+from zkproof.groth16.keys import ProvingKey, VerifyingKey
+
+G1_SIZE, G2_SIZE = 64, 128
+
+
+@dataclass
+class MpcContribution:
+    delta_after: bn254.G1Affine
+    g1_s: bn254.G1Affine
+    g1_sx: bn254.G1Affine
+    g2_spx: bn254.G2Affine
+    transcript: bytes
+    type: int = 0
+    name: str = ""
+    num_iterations_exp: int = 0
+    beacon_hash: bytes = b""
+
+
+@dataclass
+class MpcParams:
+    cs_hash: bytes
+    contributions: list[MpcContribution] = field(default_factory=list)
+
+
+# --- section 10 bytes ------------------------------------------------------------------------
+
+def _g1(rd: SectionReader, what: str) -> bn254.G1Affine:
+    pt = bn254.g1_from_lem(rd.take(G1_SIZE))
+    if not bn254.is_on_curve_g1(pt):
+        raise InputError(rd.path, f"{rd.label}: {what}", "G1 point is not on the curve")
+    return pt
+
+
+def _g2(rd: SectionReader, what: str) -> bn254.G2Affine:
+    pt = bn254.g2_from_lem(rd.take(G2_SIZE))
+    if not bn254.is_on_curve_g2(pt) or not bn254.in_g2_subgroup(pt):
+        raise InputError(rd.path, f"{rd.label}: {what}", "G2 point is not on the curve / in G2")
+    return pt
+
+
+def parse_mpc_params(raw: bytes, path: str = "<zkey>") -> MpcParams:
+    """Parse section 10 strictly (sorted known params, exact length)."""
+    rd = SectionReader(path, "section 10 (contributions)", memoryview(bytes(raw)))
+    mp = MpcParams(bytes(rd.take(64)))
+    for i in range(1, rd.u32() + 1):
+        w = f"contribution {i}"
+        c = MpcContribution(_g1(rd, f"{w} deltaAfter"), _g1(rd, f"{w} g1_s"),
+                            _g1(rd, f"{w} g1_sx"), _g2(rd, f"{w} g2_spx"), bytes(rd.take(64)))
+        c.type = rd.u32()
+        if c.type not in (0, 1):
+            raise InputError(path, f"{rd.label}: {w} type", f"expected 0 or 1, got {c.type}")
+        body = SectionReader(path, f"{rd.label}: {w} params", rd.take(rd.u32()))
+        last = 0
+        while body.remaining():
+            kind = body.take(1)[0]
+            if kind <= last or kind > 3:
+                raise InputError(path, body.label, f"parameter {kind} unknown or out of order")
+            last = kind
+            if kind == 1:
+                c.name = bytes(body.take(body.take(1)[0])).decode("utf-8", errors="replace")
+            elif kind == 2:
+                c.num_iterations_exp = body.take(1)[0]
+            else:
+                c.beacon_hash = bytes(body.take(body.take(1)[0]))
+        mp.contributions.append(c)
+    rd.expect_end()
+    return mp
+
+
+def _params(c: MpcContribution) -> bytes:
+    out = bytearray()
+    if c.name:
+        name = c.name[:64].encode("utf-8")
+        out += bytes([1, len(name)]) + name
+    if c.type == 1:
+        out += bytes([2, c.num_iterations_exp, 3, len(c.beacon_hash)]) + c.beacon_hash
+    return struct.pack("<I", len(out)) + bytes(out)
+
+
+def mpc_params_bytes(mp: MpcParams) -> bytes:
+    parts = [mp.cs_hash, struct.pack("<I", len(mp.contributions))]
+    for c in mp.contributions:
+        parts += [bn254.g1_to_lem(c.delta_after), bn254.g1_to_lem(c.g1_s), bn254.g1_to_lem(c.g1_sx),
+                  bn254.g2_to_lem(c.g2_spx), c.transcript, struct.pack("<I", c.type), _params(c)]
+    return b"".join(parts)
+
+
+def mpc_params_of(pk: ProvingKey, path: str = "<zkey>") -> MpcParams:
+    if "contributions" not in pk.extra:
+        raise InputError(path, "section 10 (contributions)", "missing")
+    return parse_mpc_params(pk.extra["contributions"], path)
+
+
+# --- hashes ----------------------------------------------------------------------------------
+
+def pubkey_bytes(c: MpcContribution) -> bytes:
+    """``zkey_utils.hashPubKey`` input: deltaAfter, g1_s, g1_sx, g2_spx (uncompressed), transcript."""
+    return (tr.g1_uncompressed(c.delta_after) + tr.g1_uncompressed(c.g1_s)
+            + tr.g1_uncompressed(c.g1_sx) + tr.g2_uncompressed(c.g2_spx) + c.transcript)
+
+
+def transcript_prefix(mp: MpcParams, upto: int) -> hashlib._Hash:
+    h = hashlib.blake2b(mp.cs_hash, digest_size=64)
+    for c in mp.contributions[:upto]:
+        h.update(pubkey_bytes(c))
+    return h
+
+
+def contribution_hash(c: MpcContribution) -> bytes:
+    return tr.blake2b(pubkey_bytes(c))
+
+
+# --- contributing ----------------------------------------------------------------------------
+
+def _apply(pk: ProvingKey, mp: MpcParams, rng: tr.ChaCha, **meta) -> tuple[ProvingKey, bytes]:
+    """Draw (x, g1_s) from ``rng`` in snarkjs' order, build the key, rescale delta, L and H."""
+    x = tr.fr_from_rng(rng)
+    if x == 0:  # ATTACKS C2
+        raise InsecureSetup("phase-2 contribution secret is 0")
+    g1_s = tr.g1_from_rng(rng)
+    g1_sx = bn254.g1_mul(g1_s, x)
+    h = transcript_prefix(mp, len(mp.contributions))
+    h.update(tr.g1_uncompressed(g1_s) + tr.g1_uncompressed(g1_sx))
+    transcript = h.digest()
+    g2_spx = bn254.g2_mul(tr.hash_to_g2(transcript), x)
+    delta_g1, delta_g2 = bn254.g1_mul(pk.delta_g1, x), bn254.g2_mul(pk.delta_g2, x)
+    if delta_g1 is None or delta_g2 is None:
+        raise InsecureSetup("resulting delta is the point at infinity")
+    c = MpcContribution(delta_g1, g1_s, g1_sx, g2_spx, transcript, **meta)
+    inv = pow(x, -1, R).to_bytes(32, "little")
+    scale = lambda buf: bytes(kernel.g1_batch_mul(buf, inv * (len(buf) // G1_SIZE)))  # noqa: E731
+    new_mp = MpcParams(mp.cs_hash, [*mp.contributions, c])
+    extra = dict(pk.extra, contributions=mpc_params_bytes(new_mp))
+    out = replace(pk, delta_g1=delta_g1, delta_g2=delta_g2, l_query=scale(pk.l_query),
+                  h_query=scale(pk.h_query), extra=extra)
+    return out, contribution_hash(c)
+
+
+def contribute(pk: ProvingKey, entropy: str, name: str = "",
+               random_bytes: bytes | None = None) -> tuple[ProvingKey, bytes]:
+    """``zkey contribute``: returns the new key and the contribution hash."""
+    if pk.dev_setup:
+        raise InsecureSetup("cannot contribute to a single-party dev key (INSECURE-DEV-SETUP)")
+    rng = tr.rng_from_entropy(entropy, random_bytes if random_bytes is not None else os.urandom(64))
+    return _apply(pk, mpc_params_of(pk), rng, type=0, name=name)
+
+
+def beacon(pk: ProvingKey, beacon_hash_hex: str, num_iterations_exp: int,
+           name: str = "") -> tuple[ProvingKey, bytes]:
+    """``zkey beacon``: the closing contribution, a public function of (hash, iterations) (C4)."""
+    from zkproof.ceremony.powers_of_tau import check_beacon_iterations, parse_beacon_hash
+
+    raw = parse_beacon_hash(beacon_hash_hex)
+    check_beacon_iterations(num_iterations_exp)
+    if pk.dev_setup:
+        raise InsecureSetup("cannot contribute to a single-party dev key (INSECURE-DEV-SETUP)")
+    rng = tr.rng_from_beacon(raw, num_iterations_exp)
+    return _apply(pk, mpc_params_of(pk), rng, type=1, name=name, beacon_hash=raw,
+                  num_iterations_exp=num_iterations_exp)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+def export_verification_key(pk: ProvingKey, *, allow_dev: bool = False) -> VerifyingKey:
+    """The verifying key, refusing keys anyone could forge proofs for (ATTACKS C1, C6)."""
+    if pk.dev_setup and not allow_dev:
+        raise InsecureSetup("INSECURE-DEV-SETUP: single-party dev key; pass allow_dev to export it")
+    if pk.gamma_g2 == pk.delta_g2:
+        raise InsecureSetup("gamma == delta: insecure setup (phase 2 has 0 contributions)")
+    if pk.delta_g2 == bn254.G2_GENERATOR and not pk.dev_setup:
+        raise InsecureSetup("delta == G2 generator: insecure setup (no phase-2 contribution)")
+    if not pk.dev_setup and "contributions" in pk.extra:
+        if not mpc_params_of(pk).contributions:
+            raise InsecureSetup("gamma == delta: insecure setup (phase 2 has 0 contributions)")
+    return pk.verifying_key()

@@ -1,0 +1,171 @@
+"""``zkey verify``: a phase-2 key against its initial key (snarkjs ``zkey_verify_frominit.js``).
+
+``verify_from_r1cs`` rebuilds the initial key from the R1CS and the ptau with our own
+``new_zkey`` (as snarkjs' ``zkey verify`` does) and then runs ``verify_from_init``:
+
+1. each contribution i (1-based, ``INVALID(i): ...``): its transcript is the hash of csHash, the
+   earlier public keys and its own (g1_s, g1_sx); the same-ratio proof of its secret holds for
+   ``g2_sp = hashToG2(transcript)``; ``deltaAfter`` follows the previous delta by that secret;
+   a beacon's key re-derives from its declared hash and iterations (ATTACKS C3, C4, C2);
+2. the header equals the initial key's except delta; delta1 is the last deltaAfter and delta2
+   has the same ratio; the circuit hash equals the one the R1CS + ptau give (C5);
+3. sections IC, coefficients, A, B1, B2 are byte-identical to the initial key's; L and H are the
+   initial ones divided by the final delta (random linear combination + one pairing each).
+All pairing equations are batched into one multi-pairing (``ptau_verify.PairingBatch``); when
+the batch fails, each check is re-run alone to name the culprit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from zkproof import kernel
+from zkproof.ceremony import transcript as tr
+from zkproof.ceremony.phase2 import MpcParams, contribution_hash, mpc_params_of, transcript_prefix
+from zkproof.ceremony.ptau_verify import PairingBatch
+from zkproof.curve import bn254
+from zkproof.formats.ptau_file import Ptau
+from zkproof.groth16.keys import ProvingKey
+from zkproof.r1cs.constraints import R1CS
+
+G1_SIZE = 64
+
+
+@dataclass
+class Phase2Report:
+    ok: bool = False
+    cs_hash: str = ""
+    n_contributions: int = 0
+    contributions: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def _beacon_mismatch(c) -> str | None:
+    rng = tr.rng_from_beacon(c.beacon_hash, c.num_iterations_exp)
+    x = tr.fr_from_rng(rng)
+    g1_s = tr.g1_from_rng(rng)
+    if g1_s != c.g1_s:
+        return "key of the beacon does not match (g1_s): not derived from the declared beacon"
+    if bn254.g1_mul(g1_s, x) != c.g1_sx:
+        return "key of the beacon does not match (g1_sx): not derived from the declared beacon"
+    return None
+
+
+def _check_chain(mp: MpcParams, batch_for) -> tuple[str | None, bn254.G1Affine, list[dict]]:
+    """Structural checks of every contribution; pairing checks go to ``batch_for(i)``."""
+    cur_delta = bn254.G1_GENERATOR
+    info = []
+    for i, c in enumerate(mp.contributions, start=1):
+        h = transcript_prefix(mp, i - 1)
+        h.update(tr.g1_uncompressed(c.g1_s) + tr.g1_uncompressed(c.g1_sx))
+        if h.digest() != c.transcript:
+            return f"INVALID({i}): inconsistent transcript hash", cur_delta, info
+        if c.type == 1:
+            why = _beacon_mismatch(c)
+            if why:
+                return f"INVALID({i}): {why}", cur_delta, info
+        sp = tr.hash_to_g2(c.transcript)
+        batch = batch_for(i)
+        if not batch.same_ratio(c.g1_s, c.g1_sx, sp, c.g2_spx):
+            return f"INVALID({i}): public key has a point at infinity", cur_delta, info
+        if not batch.same_ratio(cur_delta, c.delta_after, sp, c.g2_spx):
+            return f"INVALID({i}): deltaAfter is infinity (degenerate contribution)", cur_delta, info
+        entry = {"index": i, "name": c.name, "type": "beacon" if c.type == 1 else "contribution",
+                 "contribution_hash": contribution_hash(c).hex()}
+        if c.type == 1:
+            entry.update(beacon_hash=c.beacon_hash.hex(), num_iterations_exp=c.num_iterations_exp)
+        info.append(entry)
+        cur_delta = c.delta_after
+    return None, cur_delta, info
+
+
+def _rand_combo(buf: bytes, r: bytes):
+    return kernel.g1_msm(buf, r)
+
+
+def _sections(init: ProvingKey, pk: ProvingKey, cur_delta, batch: PairingBatch) -> str | None:
+    if (init.n_vars, init.n_public, init.domain_size) != (pk.n_vars, pk.n_public, pk.domain_size):
+        return "different circuit parameters (nVars, nPublic or domainSize)"
+    for name in ("alpha_g1", "beta_g1", "beta_g2", "gamma_g2"):
+        if getattr(init, name) != getattr(pk, name):
+            return f"invalid {name}: differs from the initial key"
+    if pk.delta_g1 != cur_delta:
+        return "invalid delta1: not the last contribution's deltaAfter"
+    if not batch.same_ratio(bn254.G1_GENERATOR, cur_delta, bn254.G2_GENERATOR, pk.delta_g2):
+        return "invalid delta2 (infinity)"
+    if pk.ic != init.ic:
+        return "IC section is not identical"
+    for name, label in (("coeffs", "coefficients"), ("a_query", "A"), ("b_g1_query", "B1"),
+                        ("b_g2_query", "B2")):
+        if bytes(getattr(pk, name)) != bytes(getattr(init, name)):
+            return f"{label} section is not identical"
+    for name, label in (("l_query", "L"), ("h_query", "H")):
+        a, b = bytes(getattr(init, name)), bytes(getattr(pk, name))
+        if len(a) != len(b):
+            return f"{label} section has the wrong size"
+        if not a:
+            continue
+        r = b"".join(secrets.randbits(64).to_bytes(32, "little") for _ in range(len(a) // G1_SIZE))
+        if not batch.same_ratio(_rand_combo(a, r), _rand_combo(b, r), pk.delta_g2, init.delta_g2):
+            return f"{label} section does not match (a point at infinity)"
+    return None
+
+
+def verify_from_init(init: ProvingKey, pk: ProvingKey, *, init_path: str = "<init>",
+                     zkey_path: str = "<zkey>") -> Phase2Report:
+    """Check ``pk`` descends from ``init`` by valid contributions (see module docstring)."""
+    mp, mp_init = mpc_params_of(pk, zkey_path), mpc_params_of(init, init_path)
+    rep = Phase2Report(cs_hash=mp.cs_hash.hex(), n_contributions=len(mp.contributions))
+    if mp.cs_hash != mp_init.cs_hash:
+        rep.errors.append("circuit hash mismatch: the zkey is not for this circuit and ptau")
+        return rep
+    batch = PairingBatch()
+    why, cur_delta, rep.contributions = _check_chain(mp, lambda i: batch)
+    why = why or _sections(init, pk, cur_delta, batch)
+    if why:
+        rep.errors.append(why if why.startswith("INVALID") else f"INVALID: {why}")
+        return rep
+    if not batch.check():
+        rep.errors.append(_locate(init, pk, mp))
+        return rep
+    if not mp.contributions:
+        rep.errors.append("INVALID: 0 contributions: gamma == delta, anyone can forge proofs")
+        return rep
+    rep.ok = True
+    return rep
+
+
+def _locate(init: ProvingKey, pk: ProvingKey, mp: MpcParams) -> str:
+    batches: dict[int, PairingBatch] = {}
+    _, cur_delta, _ = _check_chain(mp, lambda i: batches.setdefault(i, PairingBatch()))
+    for i in sorted(batches):
+        if not batches[i].check():
+            return (f"INVALID({i}): the public key's same-ratio proof fails or deltaAfter does "
+                    f"not follow the public key")
+    b = PairingBatch()
+    b.same_ratio(bn254.G1_GENERATOR, cur_delta, bn254.G2_GENERATOR, pk.delta_g2)
+    if not b.check():
+        return "INVALID: invalid delta2: not delta1's G2 counterpart"
+    for name, label in (("l_query", "L"), ("h_query", "H")):
+        b = PairingBatch()
+        a, c = bytes(getattr(init, name)), bytes(getattr(pk, name))
+        if not a:
+            continue
+        r = b"".join(secrets.randbits(64).to_bytes(32, "little") for _ in range(len(a) // G1_SIZE))
+        b.same_ratio(_rand_combo(a, r), _rand_combo(c, r), pk.delta_g2, init.delta_g2)
+        if not b.check():
+            return f"INVALID: {label} section does not match"
+    return "INVALID: a pairing check fails"
+
+
+def verify_from_r1cs(r1cs: R1CS, pt: Ptau, pk: ProvingKey, *, r1cs_path: str = "<r1cs>",
+                     ptau_path: str = "<ptau>", zkey_path: str = "<zkey>") -> Phase2Report:
+    """``snarkjs zkey verify CIRCUIT.r1cs POT.ptau CIRCUIT.zkey``."""
+    from zkproof.ceremony.zkey_new import new_zkey
+
+    init = new_zkey(r1cs, pt, r1cs_path=r1cs_path, ptau_path=ptau_path)
+    return verify_from_init(init, pk, init_path=f"{r1cs_path} + {ptau_path}", zkey_path=zkey_path)

@@ -1,0 +1,173 @@
+"""Phase-2 initial key from an R1CS and a prepared ptau (= ``snarkjs zkey new`` / ``groth16 setup``).
+
+Symbol map (snarkjs ``zkey_new.js``; Groth 2016 §3.2 with gamma = delta = 1 before phase 2):
+
+* ``m`` constraints, ``l = n_public`` public wires, domain ``H`` of size ``2^k`` with
+  ``k = floor(log2(m + l)) + 1`` (room for the ``l + 1`` extra rows ``x_s * 1 = 0`` that make the
+  public inputs' u_s independent); ``L_c = L_c(tau) G1`` etc. from ptau sections 12-15;
+* ``a_query[s] = sum_c A[c][s] L_c`` (+ ``L_{m+s}`` for public s), ``b_g1_query`` /
+  ``b_g2_query`` likewise with B in G1 / G2;
+* ``ic[s]`` (public) and ``l_query[s]`` (private):
+  ``sum_c A[c][s] (beta L_c) + B[c][s] (alpha L_c) + C[c][s] L_c`` (+ ``beta L_{m+s}``, public);
+* ``h_query[i] = L'_{2i+1}`` in the domain of size ``2n`` (snarkjs' odd-coset variant);
+* ``csHash`` = blake2b over alpha1, beta1, beta2, gamma2, delta1, delta2 (uncompressed), then
+  per section (IC, H, C, A, B1, B2) a big-endian u32 count and the points, where "H" is hashed
+  as ``tau^{i+n} G1 - tau^i G1`` for i < n - 1 (the Z(tau)-multiples it is built from).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+
+from zkproof import kernel
+from zkproof.ceremony import transcript as tr
+from zkproof.ceremony.lagrange import lagrange_offset
+from zkproof.curve import bn254
+from zkproof.errors import InputError
+from zkproof.field.fr import R
+from zkproof.formats.ptau_file import Ptau, read_ptau
+from zkproof.formats.zkey_file import coeff_stored, write_zkey
+from zkproof.groth16.keys import ProvingKey
+from zkproof.r1cs.constraints import R1CS
+
+G1_SIZE, G2_SIZE = 64, 128
+
+
+def circuit_power(r1cs: R1CS) -> int:
+    """snarkjs ``cirPower = log2(m + nPublic) + 1`` (floor log2)."""
+    return max(r1cs.n_constraints + r1cs.n_public, 1).bit_length() - 1 + 1
+
+
+def _slice(buf: bytes, size: int, p: int) -> list[bytes]:
+    n, off = 1 << p, lagrange_offset(p)
+    return [buf[(off + i) * size:(off + i + 1) * size] for i in range(n)]
+
+
+def _compose(terms: list[list[tuple[bytes, int]]], size: int) -> bytes:
+    """For every wire, the MSM of its (base, scalar) terms; no term -> infinity."""
+    msm = kernel.g1_msm if size == G1_SIZE else kernel.g2_msm
+    enc = bn254.g1_to_lem if size == G1_SIZE else bn254.g2_to_lem
+    out = []
+    for t in terms:
+        if not t:
+            out.append(bytes(size))
+            continue
+        out.append(enc(msm(b"".join(b for b, _ in t), b"".join(s.to_bytes(32, "little") for _, s in t))))
+    return b"".join(out)
+
+
+def _unc(buf: bytes, size: int) -> bytes:
+    dec, enc = ((bn254.g1_from_lem, tr.g1_uncompressed) if size == G1_SIZE
+                else (bn254.g2_from_lem, tr.g2_uncompressed))
+    return b"".join(enc(dec(buf[i:i + size])) for i in range(0, len(buf), size))
+
+
+def _hash_section(h, buf: bytes, size: int) -> None:
+    h.update(struct.pack(">I", len(buf) // size))
+    h.update(_unc(buf, size))
+
+
+def _h_hash_points(pt: Ptau, n: int) -> bytes:
+    """``tau^{i+n} G1 - tau^i G1`` for i < n - 1, uncompressed (zkey_new.js ``hashHPoints``)."""
+    out = []
+    for i in range(n - 1):
+        a = pt.point_g1(2, i + n)
+        b = pt.point_g1(2, i)
+        out.append(tr.g1_uncompressed(bn254.g1_add(a, bn254.g1_neg(b))))
+    return b"".join(out)
+
+
+def check_ptau_fits(r1cs: R1CS, pt: Ptau, ptau_path: str = "<ptau>") -> int:
+    """The circuit's power, or InputError "ptau power N < required M" (ATTACKS C5)."""
+    k = circuit_power(r1cs)
+    if k > pt.power:
+        raise InputError(ptau_path, "power", f"ptau power {pt.power} < required {k} "
+                         f"({r1cs.n_constraints} constraints + {r1cs.n_public} public inputs)")
+    if pt.lagrange is None:
+        raise InputError(ptau_path, "sections 12-15",
+                         "powers of tau is not prepared: run `powersoftau prepare phase2`")
+    return k
+
+
+def new_zkey(r1cs: R1CS, pt: Ptau, *, r1cs_path: str = "<r1cs>", ptau_path: str = "<ptau>") -> ProvingKey:
+    """The phase-2 initial key: gamma = delta = generator, 0 contributions, csHash (see module)."""
+    from zkproof.ceremony.phase2 import MpcParams, mpc_params_bytes  # circular at import time
+
+    if r1cs.prime != R:
+        raise InputError(r1cs_path, "prime", "r1cs curve does not match the ptau curve (bn128)")
+    k = check_ptau_fits(r1cs, pt, ptau_path)
+    n, m, l_pub, n_vars = 1 << k, r1cs.n_constraints, r1cs.n_public, r1cs.n_wires
+    tau = _slice(pt.lagrange[12], G1_SIZE, k)
+    tau2 = _slice(pt.lagrange[13], G2_SIZE, k)
+    alpha = _slice(pt.lagrange[14], G1_SIZE, k)
+    beta = _slice(pt.lagrange[15], G1_SIZE, k)
+    a_t: list = [[] for _ in range(n_vars)]
+    b1_t: list = [[] for _ in range(n_vars)]
+    b2_t: list = [[] for _ in range(n_vars)]
+    ic_t: list = [[] for _ in range(l_pub + 1)]
+    c_t: list = [[] for _ in range(n_vars - l_pub - 1)]
+    coeffs = []
+
+    def lc_target(s: int) -> list:
+        return ic_t[s] if s <= l_pub else c_t[s - l_pub - 1]
+
+    for c, (ra, rb, rc) in enumerate(r1cs.constraints):
+        for s, v in ra.items():
+            a_t[s].append((tau[c], v))
+            lc_target(s).append((beta[c], v))
+            coeffs.append((0, c, s, v))
+        for s, v in rb.items():
+            b1_t[s].append((tau[c], v))
+            b2_t[s].append((tau2[c], v))
+            lc_target(s).append((alpha[c], v))
+            coeffs.append((1, c, s, v))
+        for s, v in rc.items():
+            lc_target(s).append((tau[c], v))
+    for s in range(l_pub + 1):
+        a_t[s].append((tau[m + s], 1))
+        ic_t[s].append((beta[m + s], 1))
+        coeffs.append((0, m + s, s, 1))
+    coeff_body = struct.pack("<I", len(coeffs)) + b"".join(
+        struct.pack("<III", mt, c, s) + coeff_stored(v).to_bytes(32, "little")
+        for mt, c, s, v in coeffs)
+    big12 = pt.lagrange[12]
+    off2 = lagrange_offset(k + 1)
+    h_query = b"".join(big12[(off2 + 2 * i + 1) * G1_SIZE:(off2 + 2 * i + 2) * G1_SIZE]
+                       for i in range(n))
+    ic = _compose(ic_t, G1_SIZE)
+    pk = ProvingKey(
+        n_vars=n_vars, n_public=l_pub, domain_size=n,
+        alpha_g1=pt.point_g1(4, 0), beta_g1=pt.point_g1(5, 0), beta_g2=pt.beta_g2,
+        gamma_g2=bn254.G2_GENERATOR, delta_g1=bn254.G1_GENERATOR, delta_g2=bn254.G2_GENERATOR,
+        ic=[bn254.g1_from_lem(ic[i:i + G1_SIZE]) for i in range(0, len(ic), G1_SIZE)],
+        coeffs=coeff_body, a_query=_compose(a_t, G1_SIZE), b_g1_query=_compose(b1_t, G1_SIZE),
+        b_g2_query=_compose(b2_t, G2_SIZE), l_query=_compose(c_t, G1_SIZE), h_query=h_query)
+    h = hashlib.blake2b(digest_size=64)
+    for p1 in (pk.alpha_g1, pk.beta_g1):
+        h.update(tr.g1_uncompressed(p1))
+    h.update(tr.g2_uncompressed(pk.beta_g2))
+    h.update(tr.g2_uncompressed(pk.gamma_g2) + tr.g1_uncompressed(pk.delta_g1)
+             + tr.g2_uncompressed(pk.delta_g2))
+    _hash_section(h, ic, G1_SIZE)
+    h.update(struct.pack(">I", n - 1) + _h_hash_points(pt, n))
+    _hash_section(h, pk.l_query, G1_SIZE)
+    _hash_section(h, pk.a_query, G1_SIZE)
+    _hash_section(h, pk.b_g1_query, G1_SIZE)
+    _hash_section(h, pk.b_g2_query, G2_SIZE)
+    pk.extra["contributions"] = mpc_params_bytes(MpcParams(h.digest(), []))
+    return pk
+
+
+def new_zkey_file(r1cs_path: str | os.PathLike, ptau_path: str | os.PathLike,
+                  zkey_path: str | os.PathLike) -> bytes:
+    """Read, build, write atomically; returns the circuit hash (csHash)."""
+    from zkproof.ceremony.phase2 import parse_mpc_params
+    from zkproof.formats.r1cs_file import read_r1cs
+
+    r1cs = read_r1cs(r1cs_path)
+    pt = read_ptau(ptau_path)
+    pk = new_zkey(r1cs, pt, r1cs_path=str(r1cs_path), ptau_path=str(ptau_path))
+    write_zkey(zkey_path, pk)
+    return parse_mpc_params(pk.extra["contributions"]).cs_hash
