@@ -170,3 +170,16 @@ def test_json_view_matches_table(example):
     doc = t.to_json()
     assert doc["sha256"] == EXAMPLE_SHA256 and doc["c"][0][0] == str(t.c[0][0])
     assert [Decimal(x) for x in doc["m"]] == [Decimal(x) for x in t.m]
+
+
+def test_equity_range_bits_worksheet():
+    """ATTACKS §5 / A12: k bits hold the largest honest D and stay <= 252 (docs/formats.md §8)."""
+    from zkproof.margin.risk_table import equity_range_bits
+
+    assert equity_range_bits(3, 16) == 109
+    A, I, C = 3, 16, TABLE_BITS
+    worst_E = A * (2**64 - 1) * (2**C - 1) + I * (2**63 - 1) * (2**C - 1)
+    worst_req = I * (2**63 - 1) * (2**C - 1) + I * (2**63 - 1)
+    assert worst_E < 2**109 and worst_E + worst_req < 2**109
+    with pytest.raises(AssertionError):
+        equity_range_bits(3, 16, table_bits=190)  # bad twin: k would exceed 252

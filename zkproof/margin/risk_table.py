@@ -50,6 +50,18 @@ EPS = Decimal("1e-30")
 VERSION = 1
 
 
+def equity_range_bits(n_assets: int, n_instruments: int, table_bits: int = TABLE_BITS) -> int:
+    """Bits ``k`` for the circuit's range check of ``D = E - req`` (docs/formats.md §8 worksheet).
+
+    ``|D| < (2A + 2I) * 2^(63 + C) + I * 2^63``, so ``k = 63 + C + ceil(log2(2A + 2I + 1))``
+    bits hold every honest ``D >= 0``; ``k <= 252`` keeps a negative ``D`` (``p - |D|``) out.
+    """
+    k = 63 + table_bits + (2 * n_assets + 2 * n_instruments).bit_length()
+    bound = (2 * n_assets + 2 * n_instruments) * 2 ** (63 + table_bits) + n_instruments * 2**63
+    assert bound <= 2**k and k <= 252, (n_assets, n_instruments, k)
+    return k
+
+
 @dataclass(frozen=True)
 class RiskTable:
     """The published table: header metadata plus ``c`` (A x S), ``v`` (I x S), ``m`` (I)."""
