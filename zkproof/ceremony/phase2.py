@@ -198,3 +198,4 @@ def export_verification_key(pk: ProvingKey, *, allow_dev: bool = False) -> Verif
         if not mpc_params_of(pk).contributions:
             raise InsecureSetup("gamma == delta: insecure setup (phase 2 has 0 contributions)")
     return pk.verifying_key()
+from zkproof.ceremony.zkey_new import new_zkey, new_zkey_file  # noqa: E402,F401  (re-export: `groth16 setup`)
