@@ -24,6 +24,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import mul
 
 from zkproof.field.fr import R
 from zkproof.hash.poseidon_params import MAX_INPUTS, mat_vec, optimized, params
@@ -61,24 +62,31 @@ def _sbox(a: int) -> int:
 
 
 def permute(state: Sequence[int]) -> list[int]:
-    """The Poseidon permutation in the optimized form of ``poseidon_opt.optimize`` (same output).
+    """The Poseidon permutation in the optimized form of ``poseidon_params.optimized`` (same output).
 
     Full rounds as in the paper; the partial block is ``D`` then, per round, a scalar constant
     on ``s[0]``, the S-box on ``s[0]`` and a sparse matrix (2t products instead of t^2).
+    Sums of products are reduced once (Python ints do not overflow).
     """
-    t = len(state)
-    o = optimized(t)
+    o = optimized(len(state))
     s = list(state)
     for c in o.first_full:
-        s = mat_vec(o.mds, [_sbox((a + k) % R) for a, k in zip(s, c)])
-    s = mat_vec(o.pre_d, [(a + k) % R for a, k in zip(s, o.pre_c)])
-    for k, (row0, col0) in zip(o.partial_k, o.sparse):
-        x = _sbox((s[0] + k) % R)
-        first = (row0[0] * x + sum(m * a for m, a in zip(row0[1:], s[1:]))) % R
-        s = [first] + [(a + c * x) % R for a, c in zip(s[1:], col0)]
+        s = _full_round(s, c, o.mds)
+    s = mat_vec(o.pre_d, [a + k for a, k in zip(s, o.pre_c)])
+    x0, rest = s[0], s[1:]
+    for k, (r00, r0, col0) in zip(o.partial_k, o.sparse_split):
+        x = _sbox(x0 + k)
+        x0 = (r00 * x + sum(map(mul, r0, rest))) % R
+        rest = [a + c * x for a, c in zip(rest, col0)]  # reduced lazily (< 2^520 after 70 rounds)
+    s = [x0] + [a % R for a in rest]
     for c in o.last_full:
-        s = mat_vec(o.mds, [_sbox((a + k) % R) for a, k in zip(s, c)])
+        s = _full_round(s, c, o.mds)
     return s
+
+
+def _full_round(s: list[int], c: Sequence[int], mds: list[list[int]]) -> list[int]:
+    s = [_sbox(a + k) for a, k in zip(s, c)]
+    return [sum(map(mul, row, s)) % R for row in mds]
 
 
 def poseidon(inputs: Sequence[int]) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
+from operator import mul
 from pathlib import Path
 
 from zkproof.field.fr import R
@@ -57,7 +58,7 @@ def mat_mul(a: Matrix, b: Matrix) -> Matrix:
 
 
 def mat_vec(m: Matrix, v: list[int]) -> list[int]:
-    return [sum(x * y for x, y in zip(row, v)) % R for row in m]
+    return [sum(map(mul, row, v)) % R for row in m]
 
 
 def mat_inv(m: Matrix) -> Matrix:
@@ -89,6 +90,14 @@ class Optimized:
     partial_k: list[int]  # scalar constant on s[0] per partial round
     sparse: list[tuple[list[int], list[int]]]  # per partial round: (row 0, column 0 below row 0)
     last_full: list[list[int]]  # constants of the last R_F/2 full rounds (first one adjusted)
+
+    @property
+    def sparse_split(self) -> list[tuple[int, list[int], list[int]]]:
+        """``(row0[0], row0[1:], col0)`` per partial round (the native hash's inner-loop form)."""
+        return self._split
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_split", [(r[0], r[1:], c) for r, c in self.sparse])
 
 
 def _partial_constants(mds: Matrix, consts: list[list[int]]) -> tuple[list[int], list[int]]:
