@@ -1,0 +1,84 @@
+"""Batch circuit: one batch of ``capacity`` accounts (SPEC §1.1-1.2, and the batch's share of
+§1.3-1.5; soundness argument in docs/soundness.md).
+
+Public inputs (``zkproof.statement.BATCH_PUBLIC``): ``epoch``, ``risk_table_hash``,
+``batch_commitment``.
+
+Private: the risk table ``c, v, m`` (bound by ``risk_table_hash``), per account ``id_hash``,
+balances ``b[a]``, positions ``q[i]``, and the batch ``blinder``.
+
+Proved, per account ``u`` (namespace ``account_{u}``):
+
+* ``balance_range[a]``: ``0 <= b[a] < 2^64``;  ``position_range[i]``: ``|q[i]| < 2^63``;
+* ``margin/scenario_{s}`` for s = 1..K: ``E[s] = sum_a b c[a][s] + sum_i q v[i][s] >= 0``;
+* ``margin/mark_floor``: ``E[0] - sum_i max(-q[i], 0) m[i] >= 0``;
+* the leaf of the Merkle sum tree hashes the same wires.
+
+And for the batch: the Merkle sum root over all leaves (sums are exact: leaves < 2^64, at most
+2^depth of them), open interest ``oi[i] = sum_u q[u][i]`` (exact: ``|oi| < 2^(63 + depth)``),
+``batch_commitment = H(epoch, root, root sums, H(oi), blinder)`` (``batch_commitment``), and the
+table hash (``risk_table_hash``). Equity widths: ``Shape.equity_bits`` (< 2^252, ATTACKS A4).
+"""
+
+from __future__ import annotations
+
+from zkproof import statement as stm
+from zkproof.gadgets import merkle_sum
+from zkproof.gadgets.compare import assert_nonnegative
+from zkproof.gadgets.range_check import assert_in_range
+from zkproof.r1cs.lc import LinearCombination, as_lc
+from zkproof.r1cs.system import ConstraintSystem
+
+from .common import hasher, mul, signed_position
+
+
+def build(shape: stm.Shape) -> ConstraintSystem:
+    """The batch R1CS for ``shape`` (deterministic: same shape, same fingerprint)."""
+    A, I, S = shape.n_assets, shape.n_instruments, shape.n_scenarios
+    cs = ConstraintSystem()
+    epoch = cs.public("epoch")
+    table_hash = cs.public("risk_table_hash")
+    commitment = cs.public("batch_commitment")
+
+    with cs.namespace("table"):
+        c = [[cs.private(f"c[{a}][{s}]") for s in range(S)] for a in range(A)]
+        v = [[cs.private(f"v[{i}][{s}]") for s in range(S)] for i in range(I)]
+        m = [cs.private(f"m[{i}]") for i in range(I)]
+        flat = [as_lc(x) for x in (*sum(c, []), *sum(v, []), *m)]
+        cs.enforce_equal(stm.long_hash(hasher(cs, "hash"), stm.TABLE, flat), table_hash, "risk_table_hash")
+
+    leaves, oi = [], [LinearCombination() for _ in range(I)]
+    for u in range(shape.capacity):
+        with cs.namespace(f"account_{u}"):
+            idh = cs.private("id_hash")
+            b = [cs.private(f"b[{a}]") for a in range(A)]
+            q = [cs.private(f"q[{i}]") for i in range(I)]
+            for a in range(A):
+                assert_in_range(cs, b[a], stm.BALANCE_BITS, f"balance_range[{a}]")
+            neg = [signed_position(cs, q[i], f"position_range[{i}]") for i in range(I)]
+            _margin(cs, shape, b, q, neg, c, v, m)
+            leaves.append(merkle_sum.leaf(cs, idh, b, q))
+            oi = [oi[i] + q[i] for i in range(I)]
+
+    root = merkle_sum.tree_root(cs, leaves, sum_bits=None, leaf_bits=stm.BALANCE_BITS)
+    blinder = cs.private("blinder")
+    com = stm.batch_commitment(hasher(cs, "commitment"), epoch, root.hash, root.sums, oi, blinder)
+    cs.enforce_equal(com, commitment, "batch_commitment")
+    return cs
+
+
+def _margin(cs, shape, b, q, neg, c, v, m) -> None:
+    """Equity in every scenario >= 0; at mark, equity >= the short-option floor (SPEC §1.2)."""
+    k = shape.equity_bits
+    with cs.namespace("margin"):
+        for s in range(shape.n_scenarios):
+            terms = [mul(cs, b[a], c[a][s], f"e{s}/b{a}") for a in range(shape.n_assets)]
+            terms += [mul(cs, q[i], v[i][s], f"e{s}/q{i}") for i in range(shape.n_instruments)]
+            equity = sum((as_lc(t) for t in terms), LinearCombination())
+            if s == 0:
+                floor = sum((as_lc(mul(cs, neg[i], m[i], f"floor/q{i}")) for i in range(shape.n_instruments)),
+                            LinearCombination())
+                assert_nonnegative(cs, equity - floor, k, "mark_floor")
+            else:
+                assert_nonnegative(cs, equity, k, f"scenario_{s}")
+

@@ -1,0 +1,181 @@
+"""Batch circuit: completeness and soundness, named after ATTACKS.md §4.1 (A1-A6, A12, A13, A15).
+
+Each malicious witness is injected through ``ConstraintSystem.solve(overrides=...)`` (a patched
+prover) and the test asserts WHICH named constraint fails. Shape is small (2 assets, 2
+instruments, 3 scenarios, 2 slots) so the suite stays fast; the logic is the same at any size.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from zkproof import statement as stm
+from zkproof.circuits import solvency_batch as sb
+from zkproof.field.fr import R
+from zkproof.hash.poseidon import poseidon
+from zkproof.witness import batch as wb
+
+SHAPE = stm.Shape(n_assets=2, n_instruments=2, n_scenarios=3, capacity=2, table_bits=40)
+C = [[10, 9, 8], [1, 1, 1]]          # c[a][s]: asset 0 loses value under stress
+V = [[5, 3, 7], [-5, -3, -7]]        # v[i][s]
+M = [2, 1]                           # short floors
+EPOCH = 7
+
+
+@pytest.fixture(scope="module")
+def cs():
+    return sb.build(SHAPE)
+
+
+def equity(slot, s, table=(C, V, M)):
+    c, v, _ = table
+    return sum(b * c[a][s] for a, b in enumerate(slot.balances)) + \
+        sum(q * v[i][s] for i, q in enumerate(slot.positions))
+
+
+def witness(slots, table=(C, V, M)):
+    w = wb.build_batch(SHAPE, EPOCH, slots, blinder=12345)
+    return w, wb.circuit_inputs(w, *table, stm.risk_table_hash(*table))
+
+
+def honest():
+    return [wb.Slot(11, (100, 5), (3, -2)), wb.Slot(12, (50, 0), (-3, 2))]
+
+
+def broken(cs, inputs, overrides=None):
+    return cs.which_is_unsatisfied(cs.solve(inputs, overrides=overrides))
+
+
+def test_honest_batch_is_satisfied(cs):
+    _, inp = witness(honest())
+    assert broken(cs, inp) is None
+
+
+def test_negative_balance_field_wrap(cs):
+    """A1: b = -10^6 (as r - 10^6) to shrink liabilities."""
+    _, inp = witness(honest())
+    assert broken(cs, inp, {"account_0/b[1]": R - 10**6}).startswith("account_0/balance_range[1]/")
+
+
+@pytest.mark.parametrize("value", [2**64, R - 1, 2**64 + 5])
+def test_range_boundaries_balance(cs, value):
+    """A2: balances at 2^64 and beyond (incl. p - 1) are unsat at balance_range."""
+    _, inp = witness(honest())
+    assert broken(cs, inp, {"account_1/b[0]": value}).startswith("account_1/balance_range[0]/")
+
+
+@pytest.mark.parametrize("value", [2**63, R - 2**63, R - 2**63 - 1, 2**64])
+def test_range_boundaries_position(cs, value):
+    """A2: q = 2^63, q = -2^63 and beyond are unsat at position_range."""
+    _, inp = witness(honest())
+    assert broken(cs, inp, {"account_0/q[0]": value}).startswith("account_0/position_range[0]/")
+
+
+def test_range_boundaries_completeness():
+    """A2 completeness: b = 2^64 - 1 and q = +-(2^63 - 1) prove (with a table that keeps margin)."""
+    table = ([[1, 1, 1], [1, 1, 1]], [[0, 0, 0], [0, 0, 0]], [0, 0])
+    shape_cs = sb.build(SHAPE)
+    slots = [wb.Slot(1, (2**64 - 1, 2**64 - 1), (2**63 - 1, -(2**63 - 1))),
+             wb.Slot(2, (0, 0), (-(2**63 - 1), 2**63 - 1))]
+    _, inp = witness(slots, table)
+    assert broken(shape_cs, inp) is None
+
+
+@pytest.mark.parametrize("slot", [0, 1])
+def test_insolvent_account_hidden_one_scenario(cs, slot):
+    """A3a/A3c: equity exactly -1 in one stress scenario (the last one), fine in all others,
+    in the first and in the last batch slot."""
+    table = ([[10, 9, 8], [1, 1, -1]], V, M)
+    bad = wb.Slot(11, (63, 1), (-72, 0))   # E = 271, 352, -1 under this table
+    assert [equity(bad, s, table) for s in range(3)] == [271, 352, -1]
+    slots = [wb.Slot(12, (0, 0), (72, 0))]
+    slots.insert(slot, bad)
+    _, inp = witness(slots, table)
+    assert broken(cs, inp) == f"account_{slot}/margin/scenario_2/recompose"
+    slots[slot] = wb.Slot(11, (64, 1), (-72, 0))  # E_2 = 512 - 1 - 504 = 7
+    _, inp = witness(slots, table)
+    assert broken(cs, inp) is None
+
+
+def test_insolvent_account_hidden_mark_floor(cs):
+    """A3b: equity at mark exactly one below the short floor."""
+    # account 1 short 3 of instrument 0 (floor 3*2 = 6); mark equity 6 - 1 = 5 via balances
+    # E0 = 10 b0 - 15 -> b0 = 2 gives 5 (stress: 18 - 9 = 9 >= 0, 16 - 21 = -5 < 0!) -> use asset 1
+    table = (C, [[5, 0, 0], [-5, -3, -7]], M)
+    slots = [wb.Slot(11, (0, 20), (3, 0)), wb.Slot(12, (0, 20), (-3, 0))]
+    # account 1: E0 = 20 - 15 = 5, floor = 3 * 2 = 6
+    _, inp = witness(slots, table)
+    assert broken(cs, inp) == "account_1/margin/mark_floor/recompose"
+    slots[1] = wb.Slot(12, (0, 21), (-3, 0))  # E0 = 6 = floor: allowed
+    _, inp = witness(slots, table)
+    assert broken(cs, inp) is None
+
+
+def test_comparator_alias_hint(cs):
+    """A4: feed the equity check the bits of E + r (or any other vector): still unsat."""
+    slots = [wb.Slot(11, (0, 20), (3, 0)), wb.Slot(12, (0, 5), (-3, 0))]
+    table = (C, [[5, 0, 0], [-5, -3, -7]], M)
+    _, inp = witness(slots, table)
+    e = (5 - 15 - 6) % R  # mark equity minus floor, negative
+    k = SHAPE.equity_bits
+    alias = (e + R)  # 255-bit: its low k bits are the only thing a k-bit vector can carry
+    overrides = {f"account_1/margin/mark_floor_hint[{i}]": (alias >> i) & 1 for i in range(k)}
+    assert broken(cs, inp, overrides).startswith("account_1/margin/mark_floor/")
+
+
+def test_risk_table_swap(cs):
+    """A15: prove with a table other than the published one: unsat at risk_table_hash."""
+    w, inp = witness(honest())
+    inp["table/c[0][1]"] = 1  # a different haircut; the public hash stays the published one
+    assert broken(cs, inp) == "table/risk_table_hash"
+
+
+def test_sum_tree_binding_understated_leaf(cs):
+    """A6b: the committed batch sums cannot differ from the balances that were range-checked."""
+    w, inp = witness(honest())
+    understated = stm.batch_commitment(poseidon, EPOCH, w.root.hash, [w.root.sums[0] - 50, w.root.sums[1]],
+                                       [stm.fe(x) for x in w.open_interest], w.blinder)
+    inp["batch_commitment"] = understated
+    assert broken(cs, inp) == "batch_commitment"
+
+
+def test_every_hint_is_pinned(cs):
+    """A5: replacing any hint output (sampled per hint kind) breaks a constraint, except the
+    documented free one (the sign of a zero position)."""
+    _, inp = witness(honest())
+    rng = random.Random(5)
+    kinds: dict[str, list] = {}
+    for h in cs.hints:
+        for var in h.outputs:
+            kind = "".join(ch for ch in var.name if not ch.isdigit())
+            kinds.setdefault(kind, []).append(var)
+    honest_values = cs.solve(inp).values
+    checked = 0
+    for _kind, vars_ in sorted(kinds.items()):
+        for var in rng.sample(vars_, min(2, len(vars_))):
+            for bad in (0, 1, R - 1, rng.randrange(R)):
+                if bad == honest_values[var.key]:
+                    continue
+                checked += 1
+                assert broken(cs, inp, {var: bad}) is not None, f"hint {var.name} := {bad} is not pinned"
+    assert checked > 50
+
+
+def test_max_capacity_no_wrap():
+    """A12: every slot at 2^64 - 1 with extreme positions proves, and root sums are exact."""
+    table = ([[2**40 - 1] * 3, [2**40 - 1] * 3], [[0] * 3, [0] * 3], [0, 0])
+    slots = [wb.Slot(1, (2**64 - 1, 2**64 - 1), (2**63 - 1, -(2**63 - 1))),
+             wb.Slot(2, (2**64 - 1, 2**64 - 1), (-(2**63 - 1), 2**63 - 1))]
+    w, inp = witness(slots, table)
+    assert broken(sb.build(SHAPE), inp) is None
+    assert w.root.sums == (2 * (2**64 - 1), 2 * (2**64 - 1))
+
+
+def test_limb_packing_carry():
+    """A13: nothing is packed: every balance and position is its own hashed field element."""
+    from zkproof.hash import merkle_sum_layout as lay
+
+    vals = lay.leaf_values("id", ["b0", "b1"], ["q0", "q1"])
+    assert vals == ["id", "b0", "b1", "q0", "q1"]

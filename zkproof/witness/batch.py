@@ -1,0 +1,72 @@
+"""Native side of one batch: slots -> Merkle sum tree, open interest, commitment, circuit inputs.
+
+The model the batch circuit (``circuits/solvency_batch.py``) must agree with; the prover feeds
+``BatchWitness.inputs`` to ``ConstraintSystem.solve``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from zkproof import statement as stm
+from zkproof.field.fr import R
+from zkproof.hash.poseidon import poseidon
+from zkproof.witness.merkle_sum_tree import MerkleSumTree, leaf_node
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One batch slot: a real account, or padding (zeros, random id_hash: ATTACKS B11c)."""
+
+    id_hash: int
+    balances: tuple[int, ...]
+    positions: tuple[int, ...]
+
+    @staticmethod
+    def padding(shape: stm.Shape) -> Slot:
+        return Slot(secrets.randbelow(R), (0,) * shape.n_assets, (0,) * shape.n_instruments)
+
+
+@dataclass
+class BatchWitness:
+    shape: stm.Shape
+    epoch: int
+    slots: list[Slot]
+    blinder: int
+    tree: MerkleSumTree
+    open_interest: list[int]
+    commitment: int
+
+    @property
+    def root(self):
+        return self.tree.root
+
+
+def build_batch(shape: stm.Shape, epoch: int, slots: list[Slot], blinder: int | None = None) -> BatchWitness:
+    """Tree, open interest and commitment of a full batch (``len(slots) == capacity``)."""
+    if len(slots) != shape.capacity:
+        raise ValueError(f"a batch holds exactly {shape.capacity} slots, got {len(slots)}")
+    blinder = secrets.randbelow(R) if blinder is None else blinder
+    leaves = [leaf_node(s.id_hash, s.balances, s.positions) for s in slots]
+    tree = MerkleSumTree(leaves, depth=shape.depth, sum_bits=stm.BALANCE_BITS + shape.depth)
+    oi = [sum(s.positions[i] for s in slots) for i in range(shape.n_instruments)]
+    com = stm.batch_commitment(poseidon, epoch, tree.root.hash, list(tree.root.sums),
+                               [stm.fe(x) for x in oi], blinder)
+    return BatchWitness(shape, epoch, list(slots), blinder, tree, oi, com)
+
+
+def circuit_inputs(w: BatchWitness, c, v, m, table_hash: int) -> dict[str, int]:
+    """Inputs of ``circuits.solvency_batch.build(shape)`` for this batch."""
+    out = {"epoch": w.epoch, "risk_table_hash": table_hash, "batch_commitment": w.commitment,
+           "blinder": w.blinder}
+    for a, row in enumerate(c):
+        out.update({f"table/c[{a}][{s}]": stm.fe(x) for s, x in enumerate(row)})
+    for i, row in enumerate(v):
+        out.update({f"table/v[{i}][{s}]": stm.fe(x) for s, x in enumerate(row)})
+    out.update({f"table/m[{i}]": stm.fe(x) for i, x in enumerate(m)})
+    for u, slot in enumerate(w.slots):
+        out[f"account_{u}/id_hash"] = slot.id_hash
+        out.update({f"account_{u}/b[{a}]": stm.fe(x) for a, x in enumerate(slot.balances)})
+        out.update({f"account_{u}/q[{i}]": stm.fe(x) for i, x in enumerate(slot.positions)})
+    return out
