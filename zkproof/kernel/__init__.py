@@ -24,6 +24,14 @@ Functions:
     forward: coefficients -> evaluations on the coset ``shift * <w_n>``, ``out_j = sum_i
     v_i (shift w_n^j)^i``; inverse: evaluations on that coset -> coefficients.
     ``n = len(values) // 32`` must be a power of two.
+* ``h_evaluations(coeffs, witness, domain_size) -> bytes``
+    the Groth16 witness map of ``zkproof.groth16.witness_map``: from the zkey section-4 body and
+    the witness, ``(a b - c)`` on the odd coset of the ``2n``-domain (snarkjs ``joinABC``).
+
+Points are assumed on the curve (callers validate files first); coordinates are reduced mod
+``P`` and scalars mod ``R`` on the way in, by both backends. The native backend also has
+``threads()`` and ``set_threads(n)`` (worker count; default: online cores or
+``ZKPROOF_THREADS``).
 """
 
 from __future__ import annotations
@@ -53,5 +61,6 @@ g2_msm = _backend.g2_msm
 g1_batch_mul = _backend.g1_batch_mul
 g2_batch_mul = _backend.g2_batch_mul
 fr_ntt = _backend.fr_ntt
+h_evaluations = _backend.h_evaluations
 
-__all__ = ["BACKEND", "g1_msm", "g2_msm", "g1_batch_mul", "g2_batch_mul", "fr_ntt"]
+__all__ = ["BACKEND", "g1_msm", "g2_msm", "g1_batch_mul", "g2_batch_mul", "fr_ntt", "h_evaluations"]

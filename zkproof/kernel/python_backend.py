@@ -127,3 +127,24 @@ def fr_ntt(values, inverse: bool = False, shift: int = 1) -> bytes:
             a[i] = a[i] * g % R
             g = g * g_inv % R
     return b"".join(x.to_bytes(32, "little") for x in a)
+
+
+def h_evaluations(coeffs, witness, domain_size: int) -> bytes:
+    """``(a b - c)`` on the odd coset ``g H`` (snarkjs ``joinABC``), 32-byte LE scalars.
+
+    The reference for the native ``h_evaluations``: the same steps as
+    ``zkproof.groth16.witness_map.h_evaluations`` (whose row sums it reuses), with every transform
+    on this module's NTT so that it never runs native code.
+    """
+    from zkproof.groth16.witness_map import ab_evaluations, coset_shift  # lazy: avoids an import cycle
+
+    a, b = ab_evaluations(bytes(coeffs), witness, domain_size)
+    c = [x * y % R for x, y in zip(a, b)]
+    g = coset_shift(domain_size)
+
+    def on_coset(v: list[int]) -> list[int]:
+        ev = fr_ntt(fr_ntt(b"".join(x.to_bytes(32, "little") for x in v), inverse=True), shift=g)
+        return _scalars(ev)
+
+    a_odd, b_odd, c_odd = on_coset(a), on_coset(b), on_coset(c)
+    return b"".join(((x * y - z) % R).to_bytes(32, "little") for x, y, z in zip(a_odd, b_odd, c_odd))

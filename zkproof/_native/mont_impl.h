@@ -1,0 +1,156 @@
+/* Montgomery arithmetic on 4 x 64-bit limbs, instantiated once per prime (see field.h).
+ *
+ * Before including: define FP(name) (function prefix), FP_T (element type name) and the
+ * constants FP_MOD (limbs of the prime, little endian), FP_INV (-p^-1 mod 2^64), FP_R2
+ * (2^512 mod p) and FP_ONE (2^256 mod p). Elements are kept fully reduced (< p) in Montgomery
+ * form a*2^256 mod p, the layout ffjavascript calls LEM. Both BN254 primes are < 2^254, so sums
+ * of two reduced elements never overflow 256 bits.
+ */
+
+typedef struct { uint64_t l[4]; } FP_T;
+
+static const FP_T FP(mod) = {FP_MOD};
+static const FP_T FP(r2) = {FP_R2};
+static const FP_T FP(one) = {FP_ONE};
+
+static inline int FP(is_zero)(const FP_T *a) {
+    return (a->l[0] | a->l[1] | a->l[2] | a->l[3]) == 0;
+}
+
+static inline int FP(eq)(const FP_T *a, const FP_T *b) {
+    return ((a->l[0] ^ b->l[0]) | (a->l[1] ^ b->l[1]) | (a->l[2] ^ b->l[2]) | (a->l[3] ^ b->l[3])) == 0;
+}
+
+/* a >= p (compare as 256-bit integers). */
+static inline int FP(geq_mod)(const FP_T *a) {
+    for (int i = 3; i >= 0; i--) {
+        if (a->l[i] != FP(mod).l[i]) return a->l[i] > FP(mod).l[i];
+    }
+    return 1;
+}
+
+/* r = a - p without a check; returns the borrow. */
+static inline uint64_t FP(sub_mod_raw)(FP_T *r, const FP_T *a) {
+    uint64_t bo = 0;
+    for (int i = 0; i < 4; i++) r->l[i] = zk_subb(a->l[i], FP(mod).l[i], &bo);
+    return bo;
+}
+
+/* Reduce any 256-bit value below p (at most 5 subtractions since p > 2^253). */
+static inline void FP(reduce)(FP_T *a) {
+    while (FP(geq_mod)(a)) FP(sub_mod_raw)(a, a);
+}
+
+/* Branch-free select: r = mask ? a : b (mask all ones or zero). Data-dependent branches on
+ * the final subtraction mispredict half the time, so every reduction below uses masks. */
+static inline void FP(select)(FP_T *r, uint64_t mask, const FP_T *a, const FP_T *b) {
+    for (int i = 0; i < 4; i++) r->l[i] = (a->l[i] & mask) | (b->l[i] & ~mask);
+}
+
+static inline void FP(add)(FP_T *r, const FP_T *a, const FP_T *b) {
+    FP_T t, s;
+    uint64_t c = 0;
+    for (int i = 0; i < 4; i++) t.l[i] = zk_addc(a->l[i], b->l[i], &c);
+    uint64_t borrow = FP(sub_mod_raw)(&s, &t);
+    FP(select)(r, (uint64_t)0 - borrow, &t, &s);
+}
+
+static inline void FP(sub)(FP_T *r, const FP_T *a, const FP_T *b) {
+    FP_T t;
+    uint64_t bo = 0, c = 0;
+    for (int i = 0; i < 4; i++) t.l[i] = zk_subb(a->l[i], b->l[i], &bo);
+    uint64_t mask = (uint64_t)0 - bo;
+    for (int i = 0; i < 4; i++) r->l[i] = zk_addc(t.l[i], FP(mod).l[i] & mask, &c);
+}
+
+static inline void FP(neg)(FP_T *r, const FP_T *a) {
+    if (FP(is_zero)(a)) { *r = *a; return; }
+    FP_T z = {{0, 0, 0, 0}};
+    FP(sub)(r, &z, a);
+}
+
+static inline void FP(dbl)(FP_T *r, const FP_T *a) { FP(add)(r, a, a); }
+
+/* Montgomery product a*b*2^-256 mod p: CIOS (Koc, Acar, Kaliski 1996) in the "no-carry" form
+ * of gnark-crypto, valid because the top limb of both BN254 primes is below 2^62: the running
+ * value stays below 2p < 2^255, so the extra fifth and sixth words of textbook CIOS vanish and
+ * the two carry chains (a*b_i and m*p) interleave. Inputs < p, output < p. */
+static inline void FP(mul)(FP_T *r, const FP_T *a, const FP_T *b) {
+    const uint64_t *p = FP(mod).l;
+    uint64_t t[4] = {0, 0, 0, 0};
+    for (int i = 0; i < 4; i++) {
+        uint64_t bi = b->l[i];
+        u128 A = (u128)a->l[0] * bi + t[0];
+        uint64_t t0 = (uint64_t)A;
+        A >>= 64;
+        uint64_t m = t0 * FP_INV;
+        u128 C = ((u128)m * p[0] + t0) >> 64;
+        for (int j = 1; j < 4; j++) {
+            A += (u128)a->l[j] * bi + t[j];
+            C += (u128)m * p[j] + (uint64_t)A;
+            t[j - 1] = (uint64_t)C;
+            A >>= 64;
+            C >>= 64;
+        }
+        t[3] = (uint64_t)C + (uint64_t)A;
+    }
+    FP_T tt = {{t[0], t[1], t[2], t[3]}}, s;
+    uint64_t borrow = FP(sub_mod_raw)(&s, &tt);
+    FP(select)(r, (uint64_t)0 - borrow, &tt, &s);
+}
+
+static inline void FP(sqr)(FP_T *r, const FP_T *a) { FP(mul)(r, a, a); }
+
+/* Canonical integer (any 256-bit value) -> Montgomery form. */
+static inline void FP(to_mont)(FP_T *r, const FP_T *a) {
+    FP_T t = *a;
+    FP(reduce)(&t);
+    FP(mul)(r, &t, &FP(r2));
+}
+
+/* Montgomery form -> canonical integer. */
+static inline void FP(from_mont)(FP_T *r, const FP_T *a) {
+    FP_T one = {{1, 0, 0, 0}};
+    FP(mul)(r, a, &one);
+}
+
+/* a^e for a 256-bit exponent e (plain integer limbs), square-and-multiply. */
+static inline void FP(pow)(FP_T *r, const FP_T *a, const uint64_t e[4]) {
+    FP_T acc = FP(one);
+    for (int i = 255; i >= 0; i--) {
+        FP(sqr)(&acc, &acc);
+        if ((e[i >> 6] >> (i & 63)) & 1) FP(mul)(&acc, &acc, a);
+    }
+    *r = acc;
+}
+
+/* a^-1 = a^(p-2) (Fermat); the inverse of 0 is returned as 0 (callers check). */
+static inline void FP(inv)(FP_T *r, const FP_T *a) {
+    uint64_t e[4] = {FP(mod).l[0] - 2, FP(mod).l[1], FP(mod).l[2], FP(mod).l[3]};
+    FP(pow)(r, a, e);
+}
+
+/* out[i] = in[i]^-1 for all i with one inversion (Montgomery's trick). Zero inputs give zero
+ * outputs and do not spoil the others. `scratch` holds n elements. in and out may alias. */
+static void FP(batch_inv)(FP_T *out, const FP_T *in, size_t n, FP_T *scratch) {
+    FP_T acc = FP(one);
+    for (size_t i = 0; i < n; i++) {
+        scratch[i] = acc;
+        if (!FP(is_zero)(&in[i])) FP(mul)(&acc, &acc, &in[i]);
+    }
+    FP_T inv;
+    FP(inv)(&inv, &acc);
+    for (size_t i = n; i-- > 0;) {
+        if (FP(is_zero)(&in[i])) { out[i] = in[i]; continue; }
+        FP_T v = in[i];
+        FP(mul)(&out[i], &inv, &scratch[i]);
+        FP(mul)(&inv, &inv, &v);
+    }
+}
+
+#undef FP
+#undef FP_T
+#undef FP_MOD
+#undef FP_INV
+#undef FP_R2
+#undef FP_ONE
