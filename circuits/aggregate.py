@@ -1,0 +1,67 @@
+"""Aggregate circuit: ties ``n_batches`` batch proofs into one epoch statement (SPEC §1.3-1.5, §5).
+
+Public inputs (``zkproof.statement.AGGREGATE_PUBLIC``): ``epoch``, ``timestamp``, ``root``,
+``risk_table_hash``, ``reserves_commitment``, ``batches_hash``.
+
+Private: per batch slot ``b``: its Merkle-sum root ``(hash, sums)``, open interest ``oi[i]`` and
+blinder (all bound by the batch's public commitment); the reserves ``R[a]`` (bound by
+``reserves_commitment``, whose preimage the header publishes).
+
+Proved:
+
+* ``batches_hash``: the hash of the recomputed batch commitments (each ``H(epoch, root, sums,
+  H(oi), blinder)``) equals the public one; the verifier recomputes it from the batch proofs'
+  public inputs, so every batch proved with this epoch and table is counted exactly once.
+* ``zero_sum[i]``: ``sum_b oi_b[i] = 0`` for every instrument. Exact: each ``|oi_b| < 2^(63+d)``
+  (batch circuit), so ``|sum| < n_batches 2^(63+d) << r``.
+* ``root``: the Merkle sum tree over the batch roots; its sums are the liabilities ``L_a``.
+* ``reserve_range[a]``: ``R_a < 2^reserve_bits``; ``reserve_cover[a]``: ``R_a - L_a >= 0``.
+  ``L_a`` are the very wires of the root's sums (ATTACKS A11), never revealed.
+* ``risk_table_hash`` and ``timestamp`` are bound as public inputs (each public input has its
+  own QAP row, so none is optimized out: ATTACKS A17); batch proofs carry the same table hash.
+"""
+
+from __future__ import annotations
+
+from zkproof import statement as stm
+from zkproof.gadgets import merkle_sum
+from zkproof.gadgets.compare import assert_nonnegative
+from zkproof.gadgets.range_check import assert_in_range
+from zkproof.r1cs.lc import LinearCombination
+from zkproof.r1cs.system import ConstraintSystem
+
+from .common import hasher
+
+
+def build(shape: stm.Shape) -> ConstraintSystem:
+    A, I, B = shape.n_assets, shape.n_instruments, shape.n_batches
+    cs = ConstraintSystem()
+    pub = {name: cs.public(name) for name in stm.AGGREGATE_PUBLIC}
+    batches, commitments = [], []
+    for b in range(B):
+        with cs.namespace(f"batch_{b}"):
+            root = merkle_sum.SumNodeVar.of(cs.private("root_hash"),
+                                            [cs.private(f"sum[{a}]") for a in range(A)])
+            oi = [cs.private(f"oi[{i}]") for i in range(I)]
+            blinder = cs.private("blinder")
+            commitments.append(stm.batch_commitment(hasher(cs, "commitment"), pub["epoch"], root.hash,
+                                                    root.sums, oi, blinder))
+            batches.append((root, oi))
+    cs.enforce_equal(stm.long_hash(hasher(cs, "batches"), stm.BATCHES, commitments),
+                     pub["batches_hash"], "batches_hash")
+
+    for i in range(I):
+        total = sum((LinearCombination() + oi[i] for _, oi in batches), LinearCombination())
+        cs.enforce_equal(total, 0, f"zero_sum[{i}]")
+
+    top = merkle_sum.tree_root(cs, [root for root, _ in batches], sum_bits=None,
+                               leaf_bits=stm.BALANCE_BITS + shape.depth, name="top")
+    cs.enforce_equal(top.hash, pub["root"], "root")
+
+    reserves = [cs.private(f"reserves[{a}]") for a in range(A)]
+    cs.enforce_equal(stm.reserves_commitment(hasher(cs, "reserves"), pub["epoch"], reserves),
+                     pub["reserves_commitment"], "reserves_commitment")
+    for a in range(A):
+        assert_in_range(cs, reserves[a], shape.reserve_bits, f"reserve_range[{a}]")
+        assert_nonnegative(cs, reserves[a] - top.sums[a], shape.reserve_bits, f"reserve_cover[{a}]")
+    return cs
