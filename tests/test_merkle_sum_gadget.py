@@ -186,7 +186,9 @@ def test_leaf_gadget_and_tree_root_equal_native():
         bs = [cs.private(f"b{i}_{a}") for a in range(A)]
         qs = [cs.private(f"q{i}")]
         leaves.append(ms.leaf(cs, ids, bs, qs, name=f"leaf_{i}"))
+    assert cs.num_constraints == 4 * (321 - 3)  # 4 leaves: Poseidon of 5 inputs, constant tag
     root = ms.tree_root(cs, leaves)
+    assert cs.num_constraints == 4 * (321 - 3) + 3 * (381 - 3)  # + 3 nodes without range checks
     ins = {}
     for i, (idh, bal, pos) in enumerate(raw):
         ins.update({f"id{i}": idh, f"q{i}": pos[0] % R, **{f"b{i}_{a}": b for a, b in enumerate(bal)}})

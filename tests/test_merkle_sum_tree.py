@@ -140,6 +140,14 @@ def test_tree_shape_errors():
         MerkleSumTree(_leaves(4)).inclusion_proof(4)
 
 
+def test_limb_packing_carry():
+    """A13: nothing is packed -- every balance and position is its own hashed field element, so
+    moving a unit between two values always changes the hash input (enumerates both sites)."""
+    assert layout.leaf_values(9, [1, 2], [3]) == [9, 1, 2, 3]
+    assert layout.node_values(7, [1, 2], 8, [3, 4]) == [7, 1, 2, 8, 3, 4]
+    assert leaf_node(9, [1 << 32, 0]).hash != leaf_node(9, [0, 1]).hash
+
+
 def test_domain_tags_separate_leaf_and_node():
     """The same values hashed as a leaf and as a node give different digests (TOB-IDEN3-3)."""
     vals = [1, 2, 3, 4, 5, 6, 7, 8]

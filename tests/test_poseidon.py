@@ -55,6 +55,12 @@ def test_rejects_bad_inputs(bad):
         poseidon(bad)
 
 
+def test_numpy_integers_accepted():
+    import numpy as np
+
+    assert poseidon([np.uint64(1), np.int64(2)]) == CIRCOMLIB_1_2
+
+
 def test_arities_are_distinct_functions():
     """Zero-padding does not collide: Poseidon([x]) != Poseidon([x, 0]) (different t)."""
     assert poseidon([5]) != poseidon([5, 0])

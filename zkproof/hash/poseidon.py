@@ -23,6 +23,7 @@ Examples:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from operator import mul
 
@@ -32,12 +33,20 @@ from zkproof.hash.poseidon_params import MAX_INPUTS, mat_vec, optimized, params
 __all__ = ["MAX_INPUTS", "permute", "permute_reference", "poseidon"]
 
 
-def _check_inputs(inputs: Sequence[int]) -> None:
+def _field_inputs(inputs: Sequence[int]) -> list[int]:
+    """Inputs as plain ints (numpy integers accepted), each checked to be in ``[0, r)``."""
     if not 1 <= len(inputs) <= MAX_INPUTS:
         raise ValueError(f"Poseidon takes 1..{MAX_INPUTS} inputs, got {len(inputs)}")
+    out = []
     for k, x in enumerate(inputs):
-        if not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < R:
+        try:
+            v = None if isinstance(x, bool) else operator.index(x)
+        except TypeError:
+            v = None
+        if v is None or not 0 <= v < R:
             raise ValueError(f"Poseidon input {k} must be an int in [0, r), got {x!r}")
+        out.append(v)
+    return out
 
 
 def permute_reference(state: Sequence[int]) -> list[int]:
@@ -95,5 +104,4 @@ def poseidon(inputs: Sequence[int]) -> int:
     Raises:
         ValueError: wrong number of inputs, or an input that is not a reduced field element.
     """
-    _check_inputs(inputs)
-    return permute([0, *inputs])[0]
+    return permute([0, *_field_inputs(inputs)])[0]
