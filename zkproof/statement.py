@@ -10,7 +10,7 @@ The verifier may import this module (it imports only ``zkproof.field`` and ``zkp
 
 Layouts (``H`` = Poseidon with circomlib's parameters; ``tag(kind, n) = kind * 2^32 + n``):
 
-* ``id_hash = H(tag(ID, 2), sha256(id) mod r, nonce)``
+* ``id_hash = H(tag(ID, 2), sha256(id) mod r, nonce mod r)`` (nonce: 32 secret bytes)
 * leaf / node: ``merkle_sum_layout`` (leaf commits to id_hash, balances and positions).
 * ``long_hash(kind, xs)``: ``h = H(tag(kind, len))``, then ``h = H(h, next 15 values)`` per
   chunk, the last zero-padded: the risk table (any length) and the list of batch commitments.
@@ -104,10 +104,16 @@ def id_field(user_id: str) -> int:
     return int.from_bytes(hashlib.sha256(user_id.encode("utf-8")).digest(), "big") % R
 
 
-def id_hash(user_id: str, nonce: int) -> int:
-    if not 0 <= nonce < R:
-        raise ValueError("nonce must be a field element")
-    return hash_tagged(poseidon, ID, [id_field(user_id), nonce])
+def nonce_field(nonce: bytes) -> int:
+    """The per-user secret nonce (32 bytes, one spelling) as one field element, reduced once."""
+    if len(nonce) != 32:
+        raise ValueError(f"nonce must be 32 bytes, got {len(nonce)}")
+    return int.from_bytes(nonce, "big") % R
+
+
+def id_hash(user_id: str, nonce: bytes) -> int:
+    """``H(tag(ID, 2), id, nonce)``: what the leaf commits to instead of the id (SPEC §1)."""
+    return hash_tagged(poseidon, ID, [id_field(user_id), nonce_field(nonce)])
 
 
 def long_hash(hash_fn: HashFn, kind: int, values: Sequence[T]) -> T:
