@@ -122,7 +122,8 @@ BAD = [
     ("missing header", build_binfile(b"r1cs", 1, [(2, GOOD_C)]), "section 1.*missing"),
     ("missing constraints", build_binfile(b"r1cs", 1, [(1, header())]), "section 2.*missing"),
     ("duplicate section", raw(extra=[(1, header())]), "appears twice"),
-    ("truncated by one byte", raw()[:-1], "truncated"),
+    ("truncated by one byte", raw()[:-1], r"section 3 \(wire2label\): .*truncated"),
+    ("cut inside constraints", raw()[:60], r"section 2 \(constraints\): .*truncated"),
     ("trailing byte after file", raw() + b"\0", "trailing"),
     ("huge mConstraints", raw(hdr=header(m=2**32 - 1)), "constraints need at least"),
 ]

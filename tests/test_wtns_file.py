@@ -55,7 +55,7 @@ BAD = [
     ("witness[0] = 0", raw(values=[0, 1]), r"witness\[0\]: expected the constant 1"),
     ("witness[0] = r - 1", raw(values=[R - 1]), r"witness\[0\]"),
     ("empty witness", raw(values=[]), "empty"),
-    ("truncated by one byte", raw()[:-1], "truncated"),
+    ("truncated by one byte", raw()[:-1], r"section 2 \(witness\): .*truncated"),
     ("missing witness section", build_binfile(b"wtns", 2, [(1, raw()[24:24 + 40])]), "section 2.*missing"),
 ]
 

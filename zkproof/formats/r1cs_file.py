@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import struct
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,7 +57,11 @@ def _label(kind: int) -> str:
 def read_r1cs(path: str | os.PathLike, data: bytes | None = None) -> R1CS:
     """Parse a ``.r1cs`` file (or ``data`` if given, ``path`` then only names it in errors)."""
     path = str(path)
-    bf = read_binfile(path, MAGIC, VERSION, data)
+    try:
+        bf = read_binfile(path, MAGIC, VERSION, data)
+    except InputError as e:  # the container names sections by number only: add the name
+        hit = re.fullmatch(r"section (\d+)", e.field)
+        raise (InputError(e.file, _label(int(hit.group(1))), e.reason) if hit else e) from None
     r1cs, m = _read_header(path, bf)
     r1cs.constraints = _read_constraints(path, bytes(bf.section(CONSTRAINTS, NAMES[CONSTRAINTS])),
                                          m, r1cs.n_wires)

@@ -37,7 +37,11 @@ _R_LIMBS_MSF = [(R >> (64 * i)) & (2**64 - 1) for i in (3, 2, 1, 0)]
 def read_wtns_bytes(path: str | os.PathLike, data: bytes | None = None) -> bytes:
     """The witness as ``nWitness * 32`` bytes (LE, canonical, ``witness[0] == 1``), checked."""
     path = str(path)
-    bf = read_binfile(path, MAGIC, VERSION, data)
+    try:
+        bf = read_binfile(path, MAGIC, VERSION, data)
+    except InputError as e:  # the container names sections by number only: add the name
+        label = {"section 1": _HEADER_LABEL, "section 2": _WITNESS_LABEL}.get(e.field)
+        raise (InputError(e.file, label, e.reason) if label else e) from None
     rd = bf.reader(HEADER, "header")
     n8 = rd.u32()
     if n8 != N8:
