@@ -142,9 +142,10 @@ def test_comparator_alias_hint(fn):
     assert fails_at(cs, {"a": 9, "b": 4}, {diff_bits[16]: 0}) == f"{fn.__name__}/diff/recompose"
 
 
-@given(st.integers(0, 2**16 - 1), st.integers(0, 2**16 - 1))
-def test_less_than_hints_pinned(a, b):
-    cs, out = _cmp_cs(less_than, 16, check_inputs=False)
+@pytest.mark.parametrize("fn", [less_than, less_or_equal])
+@given(a=st.integers(0, 2**16 - 1), b=st.integers(0, 2**16 - 1))
+def test_compare_hints_pinned(fn, a, b):
+    cs, out = _cmp_cs(fn, 16, check_inputs=False)
     assert_hints_pinned(cs, {"a": a, "b": b}, {"out": out}, seed=a ^ b)
 
 

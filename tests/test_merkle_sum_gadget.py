@@ -176,6 +176,15 @@ def test_path_hints_pinned():
         assert fails_at(cs, ins, {h.outputs[0]: 7}) is not None
 
 
+@pytest.mark.slow
+def test_node_every_hint_pinned():
+    """A5 over every hint of a node (all S-boxes and all range-check bits)."""
+    cs, out = _node_circuit()
+    left, right = SumNode(5, (10, 20)), SumNode(6, (30, 40))
+    outs = {"hash": out.hash, **{f"s{a}": s for a, s in enumerate(out.sums)}}
+    assert_hints_pinned(cs, {**_node_inputs("l", left), **_node_inputs("r", right)}, outs)
+
+
 def test_leaf_gadget_and_tree_root_equal_native():
     """In-circuit leaves (hash + sums from the same wires) and full root equal the native tree."""
     cs = ConstraintSystem()
