@@ -96,6 +96,7 @@ CASES: dict[str, tuple[Callable, str, str]] = {
 }
 SLOW = {
     "wrong_input": (lambda p, i: (p, [i[0] + 1, *i[1:]]), "false", "false"),
+    "permuted_inputs": (lambda p, i: (p, [i[1], i[0], *i[2:]]), "false", "false"),
     "c_off_curve": (lambda p, i: (Proof(p.a, p.b, (1, 3)), i), "PrecompileFailed", "false"),
     "c_x_plus_q": (lambda p, i: (Proof(p.a, p.b, (p.c[0] + P, p.c[1])), i),
                    "ProofCoordinateNotInField", "false"),
