@@ -11,7 +11,8 @@ Symbol map (Groth 2016 §3.2 -> ``ProvingKey`` fields -> snarkjs ``groth16_prove
   where ``L_i = (beta u_i + alpha v_i + w_i)(tau)/delta G1`` and ``p = h_evaluations(...)`` with
   ``sum_j p_j H_j = h(tau) Z(tau)/delta G1`` (see ``groth16.witness_map``).
 
-Every MSM and NTT goes through ``zkproof.kernel``; the key's big vectors stay byte buffers.
+Every MSM, NTT and the witness map (``kernel.h_evaluations``, the port of
+``groth16.witness_map``) go through ``zkproof.kernel``; the key's big vectors stay byte buffers.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from zkproof.errors import ConstraintUnsatisfied, InputError
 from zkproof.field.fr import R
 from zkproof.groth16.keys import Proof, ProvingKey
 from zkproof.groth16.prove_check import check_quotient, check_witness
-from zkproof.groth16.witness_map import h_evaluations
 from zkproof.r1cs.constraints import R1CS
 
 
@@ -67,21 +67,22 @@ def prove(pk: ProvingKey, witness: bytes | Sequence[int], *, r: int | None = Non
     c_evals = None
     if check and r1cs is not None:                                    # step 0: R1CS holds
         c_evals = check_witness(pk, _ints(w), r1cs)
-    p = h_evaluations(pk.coeffs, w, pk.domain_size)                   # step 1: witness map
+    p = kernel.h_evaluations(pk.coeffs, w, pk.domain_size)            # step 1: witness map
     if check:
         check_quotient(pk, w, p, c_evals)                             # a b - c = h Z
     r = secrets.randbelow(R) if r is None else r % R                  # step 2: blinding
     s = secrets.randbelow(R) if s is None else s % R
-    a = _sum_g1(pk.alpha_g1, kernel.g1_msm(pk.a_query, w), bn254.g1_mul(pk.delta_g1, r))
-    b = _sum_g2(pk.beta_g2, kernel.g2_msm(pk.b_g2_query, w), bn254.g2_mul(pk.delta_g2, s))
-    b1 = _sum_g1(pk.beta_g1, kernel.g1_msm(pk.b_g1_query, w), bn254.g1_mul(pk.delta_g1, s))
-    c = _sum_g1(kernel.g1_msm(pk.l_query, w[(n_pub + 1) * 32:]),     # step 3: C
-                kernel.g1_msm(pk.h_query, p),
-                bn254.g1_mul(a, s), bn254.g1_mul(b1, r),
-                bn254.g1_mul(pk.delta_g1, -r * s))
+    one, g1, g2 = _scalar(1), bn254.g1_to_lem, bn254.g2_to_lem
+    # step 3: A, B (and B in G1) as one MSM each: fixed terms ride along as extra bases
+    a = kernel.g1_msm(g1(pk.alpha_g1) + pk.a_query + g1(pk.delta_g1), one + w + _scalar(r))
+    b = kernel.g2_msm(g2(pk.beta_g2) + pk.b_g2_query + g2(pk.delta_g2), one + w + _scalar(s))
+    b1 = kernel.g1_msm(g1(pk.beta_g1) + pk.b_g1_query + g1(pk.delta_g1), one + w + _scalar(s))
+    # step 4: C = sum_{i>l} w_i L_i + sum_j p_j H_j + s A + r B1 - r s delta
+    c = kernel.g1_msm(pk.l_query + pk.h_query + g1(a) + g1(b1) + g1(pk.delta_g1),
+                      w[(n_pub + 1) * 32:] + p + _scalar(s) + _scalar(r) + _scalar(-r * s))
     proof = Proof(a, b, c)
     public = _ints(w[32:(n_pub + 1) * 32])
-    if check and not self_verify(pk, proof, public):                  # step 4: self-check
+    if check and not self_verify(pk, proof, public):                  # step 5: self-check
         raise ConstraintUnsatisfied("groth16 self-verification", -1,
                                     "the proof does not verify: the witness does not satisfy the "
                                     "circuit (give the .r1cs to name the constraint)")
@@ -90,20 +91,6 @@ def prove(pk: ProvingKey, witness: bytes | Sequence[int], *, r: int | None = Non
 
 def _ints(buf: bytes) -> list[int]:
     return [int.from_bytes(buf[i:i + 32], "little") for i in range(0, len(buf), 32)]
-
-
-def _sum_g1(*pts: bn254.G1Affine) -> bn254.G1Affine:
-    acc = None
-    for pt in pts:
-        acc = bn254.g1_add(acc, pt)
-    return acc
-
-
-def _sum_g2(*pts: bn254.G2Affine) -> bn254.G2Affine:
-    acc = None
-    for pt in pts:
-        acc = bn254.g2_add(acc, pt)
-    return acc
 
 
 def self_verify(pk: ProvingKey, proof: Proof, public: list[int]) -> bool:
