@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zkproof.examples_gen import generate
-from zkproof.margin.preflight import equity_matrix, preflight
+from zkproof.margin.preflight import book_arrays, column_sums, equity_matrix, preflight
 from zkproof.margin.risk_table import RiskTable, build_risk_table, unrounded_table
 from zkproof.snapshot.inputs import load_snapshot, resolve_paths
 from zkproof.snapshot.instruments import loads_instruments
@@ -168,3 +168,49 @@ def _unrounded(s):
     if "x" not in _CACHE:
         _CACHE["x"] = unrounded_table(s.params, s.instruments, s.oracle)
     return _CACHE["x"]
+
+
+extreme_books = st.lists(
+    st.tuples(st.lists(st.sampled_from([0, 1, 2**64 - 1, 2**63, 12345]) | st.integers(0, 2**64 - 1),
+                       min_size=3, max_size=3),
+              st.lists(st.sampled_from([0, 2**63 - 1, 1 - 2**63, -1]) | st.integers(1 - 2**63, 2**63 - 1),
+                       min_size=4, max_size=4)),
+    min_size=1, max_size=5)
+table_entries = st.integers(-(2**40) + 1, 2**40 - 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(extreme_books, st.lists(table_entries, min_size=3 * 3 + 4 * 3, max_size=3 * 3 + 4 * 3),
+       st.lists(st.integers(0, 2**40 - 1), min_size=4, max_size=4))
+def test_limb_arithmetic_is_exact_at_the_bounds(book, entries, m):
+    """A12 completeness: b = 2^64-1, q = +-(2^63-1), |entries| = 2^40-1 give exactly the plain
+    Python-integer E and requirements (no int64 overflow anywhere)."""
+    c = tuple(tuple(abs(x) for x in entries[3 * a:3 * a + 3]) for a in range(3))
+    v = tuple(tuple(entries[9 + 3 * i:9 + 3 * i + 3]) for i in range(4))
+    t = RiskTable(12, 0, (("A", 0), ("B", 0), ("C", 0)), tuple("WXYZ"), ("mark", "s1", "s2"), c, v, tuple(m))
+    accounts = [Account(str(k), b"", "user", tuple(b), tuple(q), k + 1) for k, (b, q) in enumerate(book)]
+    E, req = equity_matrix(accounts, t)
+    for u, (b, q) in enumerate(book):
+        n = [max(-x, 0) for x in q]
+        for s in range(3):
+            ref = sum(x * c[a][s] for a, x in enumerate(b)) + sum(x * v[i][s] for i, x in enumerate(q))
+            assert E[u][s] == ref
+            assert req[u][s] == sum(n) + (sum(x * y for x, y in zip(n, m)) if s == 0 else 0)
+    rep = preflight(accounts, t, list("WXYZ"))
+    expected = {str(u): [s for s in range(3) if E[u][s] < req[u][s]] for u in range(len(book))}
+    assert rep.failing_scenarios == {k: x for k, x in expected.items() if x}  # int64 carry sign == exact
+    b_arr, q_arr = book_arrays(accounts, t)
+    assert column_sums(b_arr) == [sum(col) for col in zip(*(b for b, _ in book))]
+    assert column_sums(q_arr) == [sum(col) for col in zip(*(q for _, q in book))]
+
+
+@pytest.mark.parametrize("b,fails", [(2**48, True), (2**48 + 1, False), (2**64 - 1, False)])
+def test_sign_exact_across_limb_boundaries(b, fails):
+    """D = E - req = -1 with every limb of E and req nonzero-carrying: the carry-propagated sign
+    says 'fails'; D = 0 passes (ATTACKS A3 at the limb level)."""
+    t = RiskTable(12, 0, (("USD", 0),), ("X",), ("mark",), c=((1,),), v=((0,),), m=(0,))
+    acc = Account("a", b"", "user", (b,), (-(2**48 + 1),), 1)
+    rep = preflight([acc], t, ["X"])
+    assert bool(rep.failures) is fails
+    if fails:
+        assert rep.failures[0].shortfall == 1

@@ -89,7 +89,7 @@ ACCOUNT_CASES = {
     "truncated line": (lambda: ACCOUNT_LINES[:3] + [ACCOUNT_LINES[3][:40]], r"line 4: invalid JSON"),
     "blank line": (lambda: ACCOUNT_LINES[:3] + [""] + ACCOUNT_LINES[3:], r"line 4: blank line"),
     "duplicate key": (lambda: [ACCOUNT_LINES[0][:-1] + ', "id": "x"}'] + ACCOUNT_LINES[1:],
-                      r"line 1\.id: duplicate key"),
+                      r"line 1: id: duplicate key"),
     "NaN": (lambda: [ACCOUNT_LINES[0].replace('"role"', '"x":NaN,"role"')] + ACCOUNT_LINES[1:],
             r"line 1: invalid JSON"),
     "not an object": (lambda: ["[1, 2]"] + ACCOUNT_LINES[1:], r"line 1: expected a JSON object"),

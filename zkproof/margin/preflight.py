@@ -10,7 +10,7 @@ For each account ``u`` and scenario ``s`` (all Python ``int``, no rounding anywh
 An account fails in scenario s when ``E[u][s] < req[u][s]``; the shortfall is the difference
 in value units. Also reported: per-instrument imbalances ``sum_u q[u][i] != 0`` (SPEC §1.3,
 ATTACKS A9) and, when reserves are given, assets with ``L_a = sum_u b[u][a] > R_a`` (§1.4).
-The products use numpy ``object`` arrays (exact Python integers, vectorised loops).
+The products are exact: int64 limb arithmetic in numpy, recombined as Python integers.
 """
 
 from __future__ import annotations
@@ -51,39 +51,104 @@ class PreflightReport:
         return not (self.failures or self.imbalances or self.reserve_shortfalls)
 
 
+LIMB_BITS = 16
+N_LIMBS = 4  # 4 x 16 bits cover b < 2^64 and |q| < 2^63
+
+
+def _limbs(x: np.ndarray) -> list[np.ndarray]:
+    """Signed 16-bit limbs of an int64/uint64 array: ``x = sum_l limb[l] * 2^(16 l)``."""
+    if x.dtype == np.uint64:
+        mag, sign = x, np.ones(x.shape, dtype=np.int64)
+    else:
+        mag, sign = np.abs(x).astype(np.uint64), np.sign(x)
+    mask = np.uint64((1 << LIMB_BITS) - 1)
+    return [((mag >> np.uint64(LIMB_BITS * k)) & mask).astype(np.int64) * sign for k in range(N_LIMBS)]
+
+
+def _combine(parts: list[np.ndarray]) -> np.ndarray:
+    """``sum_l parts[l] * 2^(16 l)`` as exact Python integers (object array)."""
+    total = parts[0].astype(object)
+    for k in range(1, len(parts)):
+        total = total + (parts[k].astype(object) << (LIMB_BITS * k))
+    return total
+
+
 def equity_matrix(accounts: list[Account], table: RiskTable) -> tuple[np.ndarray, np.ndarray]:
-    """``E`` (n x S) and ``req`` (n x S) as exact-integer object arrays."""
-    b = np.array([a.balances for a in accounts], dtype=object).reshape(len(accounts), len(table.c))
-    q = np.array([a.positions for a in accounts], dtype=object).reshape(len(accounts), len(table.v))
-    c = np.array(table.c, dtype=object).reshape(len(table.c), len(table.scenarios))
-    v = np.array(table.v, dtype=object).reshape(len(table.v), len(table.scenarios))
-    E = b.dot(c) + q.dot(v)
-    shorts = np.where(q < 0, -q, 0).astype(object)
-    n_short = shorts.sum(axis=1) * SHORT_BUFFER
-    req = np.repeat(n_short.reshape(-1, 1), len(table.scenarios), axis=1).astype(object)
-    req[:, 0] += shorts.dot(np.array(table.m, dtype=object).reshape(-1))
-    return E, req
+    """``E`` (n x S) and ``req`` (n x S) as exact-integer object arrays.
+
+    Exact and vectorised: balances and positions are split into 16-bit limbs (``_limb_parts``);
+    only the final recombination uses Python integers.
+    """
+    return equity_from_arrays(*book_arrays(accounts, table), table)
+
+
+def book_arrays(accounts: list[Account], table: RiskTable) -> tuple[np.ndarray, np.ndarray]:
+    """Balances ``b`` (n x A, uint64) and positions ``q`` (n x I, int64)."""
+    b = np.array([a.balances for a in accounts], dtype=np.uint64).reshape(len(accounts), len(table.c))
+    q = np.array([a.positions for a in accounts], dtype=np.int64).reshape(len(accounts), len(table.v))
+    return b, q
+
+
+def column_sums(x: np.ndarray) -> list[int]:
+    """Exact per-column sums (``L_a``, ``sum_u q[u][i]``) for up to 2^40 rows."""
+    return [int(t) for t in _combine([limb.sum(axis=0) for limb in _limbs(x)])]
+
+
+def _limb_parts(b: np.ndarray, q: np.ndarray, table: RiskTable) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per-limb int64 parts of ``E`` and ``req`` (n x S): ``E = sum_l E_l * 2^(16 l)``.
+
+    Each product ``limb * entry`` is below ``2^56``; with ``A + 2I <= 64`` every part (and
+    ``E_l - req_l``) stays below ``2^62`` in absolute value, so int64 never overflows.
+    """
+    S = len(table.scenarios)
+    if len(table.c) + 2 * len(table.v) > 64:
+        raise ValueError("preflight limb arithmetic supports A + 2I <= 64")
+    c = np.array(table.c, dtype=np.int64).reshape(len(table.c), S)
+    v = np.array(table.v, dtype=np.int64).reshape(len(table.v), S)
+    m = np.array(table.m, dtype=np.int64).reshape(len(table.v), 1)
+    e_parts = [bl @ c + ql @ v for bl, ql in zip(_limbs(b), _limbs(q))]
+    req_parts = []
+    for n in _limbs(np.where(q < 0, -q, 0)):  # n = max(-q, 0) < 2^63
+        part = np.repeat(n.sum(axis=1, keepdims=True) * SHORT_BUFFER, S, axis=1)
+        part[:, 0:1] += n @ m
+        req_parts.append(part)
+    return e_parts, req_parts
+
+
+def _negative(parts: list[np.ndarray]) -> np.ndarray:
+    """Mask of ``sum_l parts[l] * 2^(16 l) < 0``, exactly, by carry propagation in int64."""
+    carry = np.zeros_like(parts[0])
+    for part in parts[:-1]:
+        carry = (part + carry) >> LIMB_BITS  # floor division: the remainder is in [0, 2^16)
+    return parts[-1] + carry < 0
+
+
+def equity_from_arrays(b: np.ndarray, q: np.ndarray, table: RiskTable) -> tuple[np.ndarray, np.ndarray]:
+    e_parts, req_parts = _limb_parts(b, q, table)
+    return _combine(e_parts), _combine(req_parts)
 
 
 def preflight(accounts: list[Account], table: RiskTable, instrument_ids: list[str],
               reserves: dict[str, int] | None = None) -> PreflightReport:
     """Check every account in every scenario, the zero-sum positions and (optionally) reserves."""
     report = PreflightReport(n_accounts=len(accounts))
-    E, req = equity_matrix(accounts, table)
-    slack = E - req
-    for u in np.nonzero((slack < 0).any(axis=1))[0]:
-        row = slack[u]
-        s = min(range(len(row)), key=lambda k: (row[k], k))
+    b, q = book_arrays(accounts, table)
+    e_parts, req_parts = _limb_parts(b, q, table)
+    failing = np.nonzero(_negative([e - r for e, r in zip(e_parts, req_parts)]).any(axis=1))[0]
+    E = _combine([p[failing] for p in e_parts])  # exact integers for the failing rows only
+    req = _combine([p[failing] for p in req_parts])
+    for row, u in enumerate(failing):
+        slack = [E[row][k] - req[row][k] for k in range(len(table.scenarios))]
+        s = min(range(len(slack)), key=lambda k: (slack[k], k))
         acc = accounts[u]
         report.failures.append(MarginFailure(acc.id, acc.line, s, table.scenarios[s],
-                                             int(E[u][s]), int(req[u][s])))
-        report.failing_scenarios[acc.id] = [k for k in range(len(row)) if row[k] < 0]
-    for i, inst in enumerate(instrument_ids):
-        total = sum(a.positions[i] for a in accounts)
+                                             int(E[row][s]), int(req[row][s])))
+        report.failing_scenarios[acc.id] = [k for k in range(len(slack)) if slack[k] < 0]
+    for inst, total in zip(instrument_ids, column_sums(q)):
         if total:
             report.imbalances[inst] = total
-    for k, (sym, _) in enumerate(table.assets):
-        report.liabilities[sym] = sum(a.balances[k] for a in accounts)
+    for (sym, _), total in zip(table.assets, column_sums(b)):
+        report.liabilities[sym] = total
         if reserves is not None and report.liabilities[sym] > reserves.get(sym, 0):
             report.reserve_shortfalls[sym] = report.liabilities[sym] - reserves.get(sym, 0)
     return report

@@ -30,7 +30,8 @@ def loads_strict(text: str, file: str, where: str = "document") -> Any:
         out: dict[str, Any] = {}
         for key, value in items:
             if key in out:
-                raise InputError(file, f"{where}.{key}", "duplicate key")
+                sep = ": " if where.startswith("line ") else "."
+                raise InputError(file, f"{where}{sep}{key}", "duplicate key")
             out[key] = value
         return out
 
