@@ -184,3 +184,19 @@ def test_ten_thousand_leaves_timing():
     elapsed = time.perf_counter() - t0
     assert tree.depth == 14 and tree.root_sums[0] == sum(range(10_000))
     print(f"10^4 leaves: {elapsed:.1f} s")
+
+
+def test_proof_primitives_importable_by_the_verifier():
+    """``zkproof.hash.merkle_sum_proof`` loads no prover-side module (architecture import rule)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, zkproof.hash.merkle_sum_proof; "
+            "bad = [m for m in sys.modules if m.startswith(('zkproof.witness', 'zkproof.gadgets', "
+            "'zkproof.r1cs', 'zkproof._native', 'zkproof.prover'))]; print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    from zkproof.hash import merkle_sum_proof
+    from zkproof.witness import merkle_sum_tree
+
+    assert merkle_sum_tree.verify_inclusion is merkle_sum_proof.verify_inclusion
