@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zkproof.errors import InputError
 from zkproof.field.fr import R
@@ -97,8 +99,9 @@ def test_float_path_agrees_with_integer_table(example):
     params, insts, oracle, t = example
     states = market_states(oracle, params)
     for inst, row in zip(insts, t.v):
-        for s, st in enumerate(states):
-            f = float_instrument_per_coin(inst, st, states[0], oracle) * 10.0 ** (12 - inst.position_decimals)
+        for s, state in enumerate(states):
+            scale = 10.0 ** (12 - inst.position_decimals)
+            f = float_instrument_per_coin(inst, state, states[0], oracle) * scale
             assert abs(f - row[s]) <= 1 + 1e-9 * abs(f), (inst.id, s)
 
 
@@ -183,3 +186,22 @@ def test_equity_range_bits_worksheet():
     assert worst_E < 2**109 and worst_E + worst_req < 2**109
     with pytest.raises(AssertionError):
         equity_range_bits(3, 16, table_bits=190)  # bad twin: k would exceed 252
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_mutated_bytes_round_trip_or_raise(example, data):
+    """Property (STYLE §7.3): decoding any mutated byte string either gives a table that
+    re-encodes to the same bytes, or raises InputError; never anything else."""
+    raw = bytearray(example[3].to_bytes())
+    for _ in range(data.draw(st.integers(1, 3))):
+        k = data.draw(st.integers(0, len(raw) - 1))
+        raw[k] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, 4))
+    blob = bytes(raw[:len(raw) - cut])
+    try:
+        table = RiskTable.from_bytes(blob, "t.bin")
+    except InputError as exc:
+        assert str(exc).startswith("t.bin: ")
+        return
+    assert table.to_bytes() == blob
