@@ -5,7 +5,7 @@
 * a tampered witness value makes ``check=True`` name the first violated constraint (index from
   the independent ``R1CS.first_unsatisfied``).
 * snarkjs' zkey read and rewritten by us is byte-identical.
-* our dev-setup zkey from a circom ``.r1cs``: snarkjs exports its verification key, verifies our
+* our dev-setup zkey from the same circom ``.r1cs``: snarkjs exports its verification key, verifies our
   proof under it, and snarkjs' own prover on our key yields a proof that snarkjs and we accept.
 """
 
@@ -47,28 +47,6 @@ template LeafUnderLimit() {
 }
 component main {public [limit]} = LeafUnderLimit();
 """
-
-# A product and LessThan(8): small enough for the pure-Python dev setup in a few seconds.
-SMALL_CIRCUIT = """pragma circom 2.0.0;
-include "circomlib/circuits/comparators.circom";
-
-template Small() {
-    signal input a;
-    signal input b;
-    signal input c;
-    signal output out;
-    signal output ok;
-    signal ab;
-    ab <== a * b;
-    out <== ab * c + a;
-    component lt = LessThan(8);
-    lt.in[0] <== a;
-    lt.in[1] <== b;
-    ok <== lt.out;
-}
-component main {public [c]} = Small();
-"""
-
 
 def _wtns(npm_tools, circuit: dict, inputs: dict, d) -> str:
     (d / "input.json").write_text(json.dumps({k: str(v) for k, v in inputs.items()}))
@@ -142,14 +120,13 @@ def test_coefficient_section_matches_snarkjs(leaf):
     assert domain_size(r1cs.n_constraints, r1cs.n_public) == pk.domain_size
 
 
-def test_dev_setup_zkey_is_read_and_verified_by_snarkjs(npm_tools, circom_circuit, tmp_path):
-    circuit = circom_circuit("small", SMALL_CIRCUIT)
-    wtns = _wtns(npm_tools, circuit, {"a": 3, "b": 11, "c": 5}, tmp_path)
+def test_dev_setup_zkey_is_read_and_verified_by_snarkjs(npm_tools, leaf, tmp_path):
+    r1cs, wtns = read_r1cs(leaf["r1cs"]), leaf["wtns"]
     zkey, vk = tmp_path / "dev.zkey", tmp_path / "vk.json"
-    write_zkey(zkey, dev_setup(read_r1cs(circuit["r1cs"]), quiet=True))
+    write_zkey(zkey, dev_setup(r1cs, quiet=True))
     npm_tools.run_snarkjs("zkey", "export", "verificationkey", zkey, vk)
     prove_files(zkey, wtns, tmp_path / "proof.json", tmp_path / "public.json", check=True,
-                r1cs_path=circuit["r1cs"])
+                r1cs_path=leaf["r1cs"])
     assert _snarkjs_verify(npm_tools, vk, tmp_path / "public.json", tmp_path / "proof.json")
     # snarkjs' own prover on our key (exercises our A/B/C/H sections through its code)
     npm_tools.run_snarkjs("groth16", "prove", zkey, wtns, tmp_path / "sp.json", tmp_path / "spub.json")
@@ -157,7 +134,7 @@ def test_dev_setup_zkey_is_read_and_verified_by_snarkjs(npm_tools, circom_circui
     assert verify_files(vk, tmp_path / "spub.json", tmp_path / "sp.json", allow_dev=True)
     # twin: a key from another dev setup does not accept the proof
     other = tmp_path / "other.zkey"
-    write_zkey(other, dev_setup(read_r1cs(circuit["r1cs"]), quiet=True))
+    write_zkey(other, dev_setup(r1cs, quiet=True))
     npm_tools.run_snarkjs("zkey", "export", "verificationkey", other, tmp_path / "vk_other.json")
     assert not _snarkjs_verify(npm_tools, tmp_path / "vk_other.json", tmp_path / "public.json",
                                tmp_path / "proof.json")

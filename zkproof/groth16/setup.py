@@ -86,12 +86,12 @@ def dev_setup(r1cs: R1CS, toxic: ToxicWaste | None = None, *, quiet: bool = Fals
         [t.alpha, t.beta, t.delta]
         + [ki * inv_gamma for ki in k[:l_pub + 1]])
     alpha_g1, beta_g1, delta_g1, *ic = _lem_points(g1)
+    g2 = _fixed_base_g2([t.beta, t.gamma, t.delta])
+    beta_g2, gamma_g2, delta_g2 = (bn254.g2_from_lem(g2[i:i + 128]) for i in range(0, 384, 128))
     pk = ProvingKey(
         n_vars=r1cs.n_wires, n_public=l_pub, domain_size=n,
         alpha_g1=alpha_g1, beta_g1=beta_g1, delta_g1=delta_g1, ic=ic,
-        beta_g2=bn254.g2_mul(bn254.G2_GENERATOR, t.beta),
-        gamma_g2=bn254.g2_mul(bn254.G2_GENERATOR, t.gamma),
-        delta_g2=bn254.g2_mul(bn254.G2_GENERATOR, t.delta),
+        beta_g2=beta_g2, gamma_g2=gamma_g2, delta_g2=delta_g2,
         coeffs=coefficient_section(r1cs),
         a_query=_fixed_base_g1(u),
         b_g1_query=_fixed_base_g1(v),
