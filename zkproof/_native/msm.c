@@ -54,13 +54,14 @@ static void zk_signed_digits(const scalar_t *s, int c, int nwin, int neg, int32_
     }
 }
 
-/* Window minimising nwin * (m mixed additions + 2^c bucket-sum additions at ~1.45x the cost). */
+/* Window minimising nwin * (m batch-affine additions (~7.5M) + 2^(c-1) bucket sums (a mixed
+ * and a full Jacobian addition, ~27M, so ~1.8 x 2^c in units of a batch-affine addition)). */
 static int zk_choose_window(size_t m, int bits) {
     int best = 1;
     double best_cost = 1e300;
     for (int c = 1; c <= 16; c++) {
         int nwin = (bits + 1 + c - 1) / c;
-        double cost = (double)nwin * ((double)m + 1.45 * (double)(1ULL << c));
+        double cost = (double)nwin * ((double)m + 1.8 * (double)(1ULL << c));
         if (cost < best_cost) { best_cost = cost; best = c; }
     }
     return best;
