@@ -122,3 +122,27 @@ def test_circom_poseidon_witness_equals_ours(n, circom_circuit, npm_tools, tmp_p
     assert solve_ok(cs, _inputs(vals))[out] == theirs == poseidon(vals)
     # our circuit is never larger than circom's compilation of circomlib's template
     assert cs.num_constraints <= read_r1cs(paths["r1cs"]).n_constraints
+
+
+def test_fingerprint_pinned():
+    """The exact R1CS of Poseidon(2) (STYLE §8: a shape change must be a deliberate diff)."""
+    assert _circuit(2)[0].to_r1cs().fingerprint() == (
+        "ea196ad27c8c9c543b8180f7c6cc29a1d6325d03ed163cf3d2a1596c6e6a8a8e")
+
+
+@pytest.mark.interop
+def test_snarkjs_checks_our_poseidon_r1cs(npm_tools, tmp_path):
+    """snarkjs ``wtns check`` accepts our Poseidon(3) R1CS with our witness, rejects a tampered one."""
+    from zkproof.formats.r1cs_file import write_r1cs
+    from zkproof.formats.wtns_file import write_wtns
+
+    cs, _ = _circuit(3)
+    write_r1cs(tmp_path / "p.r1cs", cs.to_r1cs())
+    w = cs.solve(_inputs([1, 2, R - 1])).witness()
+    write_wtns(tmp_path / "good.wtns", w)
+    good = npm_tools.run_snarkjs("wtns", "check", tmp_path / "p.r1cs", tmp_path / "good.wtns")
+    assert "WITNESS IS CORRECT" in good.stdout
+    w[-1] = (w[-1] + 1) % R
+    write_wtns(tmp_path / "bad.wtns", w)
+    bad = npm_tools.run_snarkjs("wtns", "check", tmp_path / "p.r1cs", tmp_path / "bad.wtns", check=False)
+    assert bad.returncode != 0 and "WITNESS IS NOT CORRECT" in bad.stdout
