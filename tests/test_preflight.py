@@ -214,3 +214,25 @@ def test_sign_exact_across_limb_boundaries(b, fails):
     assert bool(rep.failures) is fails
     if fails:
         assert rep.failures[0].shortfall == 1
+
+
+def test_decorrelated_patterns_catch_a_spread_book(snap):
+    """Known limit of joint moves, and its fix: a long-ETH / short-BTC perp spread sized to equal
+    dollar deltas needs little collateral when both assets move together; with the sign pattern
+    {BTC = -1} the same collateral fails in a decorrelated scenario."""
+    s, _ = snap
+    text = (EXAMPLES / "params.toml").read_text()
+    joint = text.replace('["-4", "-3", "-2", "-1", "1", "2", "3", "4"]', '["-4", "-2", "2", "4"]')
+    spread = joint.replace('vol_shocks = ', 'spot_shock_signs = [{}, {BTC = -1}]\nvol_shocks = ')
+    ids = [i.id for i in s.instruments]
+    probe = _account(ids, **{"ETH-PERP": 30_000_000, "BTC-PERP": -100_000_000})  # 30 ETH vs 1 BTC
+    tables = {}
+    for name, params_text in (("joint", joint), ("spread", spread)):
+        p = loads_params(params_text)
+        tables[name] = build_risk_table(p, s.instruments, s.oracle)
+        assert p.n_scenarios == (8 if name == "joint" else 16)
+    usdc = _min_usdc(probe, tables["joint"])
+    acc = Account("p", b"", "user", (usdc, 0, 0), probe.positions, 1)
+    assert preflight([acc], tables["joint"], ids).failures == []
+    (f,) = preflight([acc], tables["spread"], ids).failures
+    assert "[BTC-]" in f.scenario_label and f.shortfall > 1000 * 10**12  # > $1000 short

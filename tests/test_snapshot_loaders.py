@@ -240,3 +240,23 @@ def test_expired_instrument_rejected():
     check_not_expired(INSTRUMENTS, snapshot, "instruments.json")  # good twin
     with pytest.raises(InputError, match=r"instruments\[2\]\.expiry: ETH-20261225-2550-P expired"):
         check_not_expired(INSTRUMENTS, INSTRUMENTS[2].expiry, "instruments.json")
+
+
+@pytest.mark.parametrize("pattern,message", [
+    ("[{SOL = -1}]", r"spot_shock_signs\[0\]\.SOL: unknown asset"),
+    ("[{BTC = 2}]", r"spot_shock_signs\[0\]\.BTC: expected 1 or -1"),
+    ("[{BTC = true}]", r"spot_shock_signs\[0\]\.BTC: expected 1 or -1"),
+    ("[{}, {BTC = 1}]", r"spot_shock_signs: duplicate sign pattern"),
+    ("[]", r"spot_shock_signs: expected a non-empty list"),
+    ('["x"]', r"spot_shock_signs\[0\]: expected a table"),
+])
+def test_bad_sign_patterns(pattern, message):
+    text = PARAMS_TEXT.replace("vol_shocks = ", f"spot_shock_signs = {pattern}\nvol_shocks = ")
+    with pytest.raises(InputError, match=r"^params\.toml: scenarios\." + message):
+        loads_params(text, "params.toml")
+
+
+def test_good_sign_patterns_multiply_the_grid():
+    text = PARAMS_TEXT.replace("vol_shocks = ", "spot_shock_signs = [{}, {BTC = -1, ETH = 1}]\nvol_shocks = ")
+    p = loads_params(text, "params.toml")
+    assert p.n_scenarios == 32 and p.spot_shock_signs == ((), (("BTC", -1),))

@@ -122,3 +122,11 @@ def test_schema_rejects_what_the_loader_rejects(name, k):
         doc = _docs()[name]
     BAD[name][k](doc)
     assert validate(doc, name) != []
+
+
+def test_schema_accepts_sign_patterns_and_rejects_bad_signs():
+    doc = _docs()["params.schema.json"]
+    doc["scenarios"]["spot_shock_signs"] = [{}, {"BTC": -1}]
+    assert validate(doc, "params.schema.json") == []
+    doc["scenarios"]["spot_shock_signs"] = [{"BTC": 2}]
+    assert validate(doc, "params.schema.json") != []

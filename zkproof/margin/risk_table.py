@@ -180,7 +180,7 @@ def build_risk_table(params: RiskParams, instruments: tuple[Instrument, ...], or
                      instruments_file: str = "<instruments>") -> RiskTable:
     """The integer table: ``unrounded_table`` rounded in the protocol's disfavour and bounded."""
     x = unrounded_table(params, instruments, oracle, instruments_file)
-    S = len(params.spot_shocks_sigma) * len(params.vol_shocks) + 1
+    S = params.n_scenarios + 1
     return RiskTable(
         value_unit_exponent=params.value_unit_exponent, snapshot_time=oracle.snapshot_time,
         assets=tuple((a.symbol, a.decimals) for a in params.assets),

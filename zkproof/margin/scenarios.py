@@ -1,10 +1,11 @@
 """The scenario grid: s = 0 is the mark, s = 1..K are joint stress moves of spot and vol.
 
-Scenario ``s >= 1`` is one cell of the grid ``spot_shocks_sigma x vol_shocks`` (spot-major:
-``s = 1 + j * len(vol_shocks) + k`` for spot shock ``z_j`` and vol shock ``w_k``). It moves
-every asset ``a`` at once, each by its own implied volatility (shocks "scaled to vol")::
+Scenario ``s >= 1`` is one cell of the grid ``spot_shocks_sigma x spot_shock_signs x
+vol_shocks`` (spot-major: ``s = 1 + (j * P + p) * W + k`` for spot shock ``z_j``, sign pattern
+``p`` of ``P`` and vol shock ``w_k`` of ``W``). It moves every asset ``a`` at once, each by its
+own implied volatility (shocks "scaled to vol") in the direction ``sign_p[a]`` (default +1)::
 
-    S_s[a]     = S_0[a] * exp(z * sigma_0[a] * sqrt(h / 365))      (h = horizon_days)
+    S_s[a]     = S_0[a] * exp(z * sign_p[a] * sigma_0[a] * sqrt(h / 365))    (h = horizon_days)
     sigma_s[a] = sigma_0[a] * (1 + w)
 
 A lognormal move keeps prices positive for any ``z``. An asset quoted with zero implied vol (a
@@ -29,12 +30,14 @@ class Scenario:
     index: int
     spot_shock_sigma: Decimal  # z (0 at the mark)
     vol_shock: Decimal  # w (0 at the mark)
+    signs: tuple[tuple[str, int], ...] = ()  # assets moving against z (sign -1); others +1
 
     @property
     def label(self) -> str:
         if self.index == 0:
             return "mark"
-        return f"spot{self.spot_shock_sigma:+f}sd_vol{(self.vol_shock * 100).normalize():+f}%"
+        against = "".join(f"[{sym}{'+' if sign > 0 else '-'}]" for sym, sign in self.signs)
+        return f"spot{self.spot_shock_sigma:+f}sd{against}_vol{(self.vol_shock * 100).normalize():+f}%"
 
 
 @dataclass(frozen=True)
@@ -51,15 +54,16 @@ def scenario_grid(params: RiskParams) -> list[Scenario]:
     """``[mark] + spot-major grid``: K + 1 scenarios."""
     out = [Scenario(0, Decimal(0), Decimal(0))]
     for z in params.spot_shocks_sigma:
-        for w in params.vol_shocks:
-            out.append(Scenario(len(out), z, w))
+        for signs in params.spot_shock_signs:
+            for w in params.vol_shocks:
+                out.append(Scenario(len(out), z, w, signs))
     return out
 
 
 def shocked_state(sc: Scenario, oracle: Oracle, params: RiskParams) -> MarketState:
     """Apply scenario ``sc`` to the aggregated oracle snapshot."""
     def move(a: str) -> Decimal:
-        z = sc.spot_shock_sigma * oracle.vol[a]
+        z = sc.spot_shock_sigma * dict(sc.signs).get(a, 1) * oracle.vol[a]
         if z == 0:  # no move: keep the mark exactly (sqrt(h/365) need not be evaluated)
             return +oracle.spot[a]
         return oracle.spot[a] * (z * (params.horizon_days / DAYS_PER_YEAR).sqrt()).exp()

@@ -50,11 +50,14 @@ class RiskParams:
     assets: tuple[AssetParams, ...]  # in file order = the table's asset order a = 0..A-1
     short_floor: dict[str, Decimal]  # per instrument kind, fraction of mark spot per unit
     oracle: OracleTolerances
+    # Direction patterns: asset a moves by z * sign[a] (missing = +1). Default: one pattern, all
+    # assets together; a second pattern such as {BTC = -1} adds decorrelated (spread) moves.
+    spot_shock_signs: tuple[tuple[tuple[str, int], ...], ...] = ((),)
 
     @property
     def n_scenarios(self) -> int:
         """K: stress scenarios (the table has K + 1 columns, s = 0 is the mark)."""
-        return len(self.spot_shocks_sigma) * len(self.vol_shocks)
+        return len(self.spot_shocks_sigma) * len(self.spot_shock_signs) * len(self.vol_shocks)
 
     def asset(self, symbol: str) -> AssetParams:
         return next(a for a in self.assets if a.symbol == symbol)
@@ -67,6 +70,25 @@ def _decimal_list(value: Any, file: str, field: str, lo: Decimal, hi: Decimal) -
     if len(set(out)) != len(out):
         raise InputError(file, field, "duplicate shock")
     return out
+
+
+def _sign_patterns(value: Any, file: str, known: set[str]) -> tuple[tuple[tuple[str, int], ...], ...]:
+    field = "scenarios.spot_shock_signs"
+    if not isinstance(value, list) or not value:
+        raise InputError(file, field, "expected a non-empty list of tables {SYMBOL = 1 | -1}")
+    out = []
+    for k, pattern in enumerate(value):
+        if not isinstance(pattern, dict):
+            raise InputError(file, f"{field}[{k}]", "expected a table {SYMBOL = 1 | -1}")
+        for sym, sign in pattern.items():
+            if sym not in known:
+                raise InputError(file, f"{field}[{k}].{sym}", "unknown asset")
+            if isinstance(sign, bool) or sign not in (1, -1):
+                raise InputError(file, f"{field}[{k}].{sym}", f"expected 1 or -1, got {sign!r:.20}")
+        out.append(tuple(sorted((sym, sign) for sym, sign in pattern.items() if sign != 1)))
+    if len(set(out)) != len(out):
+        raise InputError(file, field, "duplicate sign pattern")
+    return tuple(out)
 
 
 def _assets(doc: Any, file: str) -> tuple[AssetParams, ...]:
@@ -103,11 +125,13 @@ def parse_params(doc: dict[str, Any], file: str) -> RiskParams:
     if doc["format"] != FORMAT:
         raise InputError(file, "format", f"expected {FORMAT!r}, got {doc['format']!r:.40}")
     sc = expect_object(doc["scenarios"], file, "scenarios",
-                       {"horizon_days", "spot_shocks_sigma", "vol_shocks"})
+                       {"horizon_days", "spot_shocks_sigma", "vol_shocks"}, {"spot_shock_signs"})
     floors = expect_object(doc["short_floor"], file, "short_floor", set(INSTRUMENT_KINDS))
     horizon = parse_decimal(sc["horizon_days"], file, "scenarios.horizon_days")
     if not ZERO < horizon <= 365:
         raise InputError(file, "scenarios.horizon_days", f"expected 0 < days <= 365, got {horizon}")
+    assets = _assets(doc["assets"], file)
+    signs = _sign_patterns(sc.get("spot_shock_signs", [{}]), file, {a.symbol for a in assets})
     return RiskParams(
         value_unit_exponent=parse_small_int(doc["value_unit_exponent"], file, "value_unit_exponent", 0, 30),
         quote=parse_identifier(doc["quote"], file, "quote"),
@@ -116,7 +140,8 @@ def parse_params(doc: dict[str, Any], file: str) -> RiskParams:
                                         Decimal(-20), Decimal(20)),
         vol_shocks=_decimal_list(sc["vol_shocks"], file, "scenarios.vol_shocks",
                                  Decimal("-0.9"), Decimal(10)),
-        assets=_assets(doc["assets"], file),
+        assets=assets,
+        spot_shock_signs=signs,
         short_floor={k: parse_fraction(floors[k], file, f"short_floor.{k}", ZERO, ONE)
                      for k in INSTRUMENT_KINDS},
         oracle=_oracle(doc["oracle"], file),
