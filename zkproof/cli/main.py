@@ -30,13 +30,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from zkproof.cli import formats_cmds, groth16_cmds, powersoftau_cmds, zkey_cmds
+    from zkproof.cli import formats_cmds, groth16_cmds, powersoftau_cmds, solvency_cmds, zkey_cmds
 
     cli.add_command(groth16_cmds.groth16)
     cli.add_command(powersoftau_cmds.powersoftau)
     cli.add_command(zkey_cmds.zkey)
     cli.add_command(formats_cmds.r1cs)
     cli.add_command(formats_cmds.wtns)
+    solvency_cmds.register(cli)
 
 
 _register()
@@ -45,7 +46,8 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn zkproof's own errors into one-line messages and exit codes."""
     try:
-        cli.main(args=argv, prog_name="zkproof", standalone_mode=False)
+        # standalone_mode=False: click *returns* the code of ctx.exit(n) instead of raising
+        rc = cli.main(args=argv, prog_name="zkproof", standalone_mode=False)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.ClickException as e:
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as e:
         click.echo(f"zkproof: {e.filename or ''}: {e.strerror or e}", err=True)
         sys.exit(EXIT_MALFORMED)
-    sys.exit(0)
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":

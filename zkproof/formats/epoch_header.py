@@ -1,0 +1,197 @@
+"""``header.json``: the public epoch header (SPEC §1 "Public"), strictly parsed.
+
+The header carries everything a verifier needs to recompute the public inputs of every proof:
+the shape, assets with reserves, instruments, scenarios, the integer risk table ``c, v, m``,
+the epoch root, the batch commitments, and the SHA-256 of both verification keys. Numbers are
+decimal strings (one spelling: ``-?(0|[1-9][0-9]*)``), never JSON numbers, except the small
+integers of ``shape`` and ``epoch`` / ``timestamp``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from zkproof import statement as stm
+from zkproof.errors import InputError
+from zkproof.field.fr import R
+from zkproof.hash.poseidon import poseidon
+
+FORMAT = "zkproof-epoch/1"
+_INT = re.compile(r"-?(0|[1-9][0-9]{0,79})")
+
+
+@dataclass
+class Asset:
+    symbol: str
+    decimals: int
+    reserves: int
+
+
+@dataclass
+class EpochHeader:
+    epoch: int
+    timestamp: int
+    shape: stm.Shape
+    assets: list[Asset]
+    instruments: list[str]
+    scenarios: list[str]
+    value_unit_exponent: int
+    c: list[list[int]]
+    v: list[list[int]]
+    m: list[int]
+    risk_table_sha256: str
+    root: int
+    batch_commitments: list[int]
+    vk_sha256: dict[str, str]
+    circuit_fingerprints: dict[str, str]
+    dev_setup: bool = False
+    extra: dict = field(default_factory=dict)
+
+    # -- derived public values ------------------------------------------------------------
+    @property
+    def risk_table_hash(self) -> int:
+        return stm.risk_table_hash(self.c, self.v, self.m)
+
+    @property
+    def reserves_commitment(self) -> int:
+        return stm.reserves_commitment(poseidon, self.epoch, [a.reserves for a in self.assets])
+
+    def batch_public(self, b: int) -> list[int]:
+        return [self.epoch, self.risk_table_hash, self.batch_commitments[b]]
+
+    def aggregate_public(self) -> list[int]:
+        return [self.epoch, self.timestamp, self.root, self.risk_table_hash, self.reserves_commitment,
+                stm.batches_hash(self.batch_commitments)]
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.shape
+
+        def strs(xs):
+            return [str(x) for x in xs]
+
+        return {
+            "format": FORMAT, "epoch": self.epoch, "timestamp": self.timestamp,
+            "shape": {"n_assets": s.n_assets, "n_instruments": s.n_instruments,
+                      "n_scenarios": s.n_scenarios, "capacity": s.capacity,
+                      "n_batches": s.n_batches, "table_bits": s.table_bits},
+            "assets": [{"symbol": a.symbol, "decimals": a.decimals, "reserves": str(a.reserves)}
+                       for a in self.assets],
+            "instruments": list(self.instruments), "scenarios": list(self.scenarios),
+            "risk_table": {"value_unit_exponent": self.value_unit_exponent,
+                           "c": [strs(r) for r in self.c], "v": [strs(r) for r in self.v],
+                           "m": strs(self.m), "sha256": self.risk_table_sha256},
+            "root": str(self.root), "batch_commitments": strs(self.batch_commitments),
+            "verification_keys": dict(self.vk_sha256),
+            "circuit_fingerprints": dict(self.circuit_fingerprints),
+            "dev_setup": self.dev_setup,
+            # published for readers; the verifier recomputes both and compares
+            "risk_table_hash": str(self.risk_table_hash),
+            "reserves_commitment": str(self.reserves_commitment),
+        }
+
+
+class _P:
+    """Field-path-aware strict readers for one file."""
+
+    def __init__(self, file: str):
+        self.file = file
+
+    def err(self, fld: str, reason: str) -> InputError:
+        return InputError(self.file, fld, reason)
+
+    def obj(self, v: Any, fld: str, keys: set[str]) -> dict:
+        if not isinstance(v, dict):
+            raise self.err(fld, f"expected an object, got {type(v).__name__}")
+        if set(v) != keys:
+            missing, extra = sorted(keys - set(v)), sorted(set(v) - keys)
+            raise self.err(fld, f"missing keys {missing}" if missing else f"unknown keys {extra}")
+        return v
+
+    def small(self, v: Any, fld: str, lo: int, hi: int) -> int:
+        if type(v) is not int or not lo <= v <= hi:
+            raise self.err(fld, f"expected an integer in [{lo}, {hi}], got {v!r}")
+        return v
+
+    def num(self, v: Any, fld: str, lo: int, hi: int) -> int:
+        if not isinstance(v, str) or not _INT.fullmatch(v) or v == "-0":
+            raise self.err(fld, f"expected a decimal string, got {v!r}")
+        n = int(v)
+        if not lo <= n < hi:
+            raise self.err(fld, f"{n} is outside [{lo}, {hi})")
+        return n
+
+    def lst(self, v: Any, fld: str, n: int | None = None) -> list:
+        if not isinstance(v, list) or (n is not None and len(v) != n):
+            raise self.err(fld, f"expected a list of {n if n is not None else 'some'} items")
+        return v
+
+    def hexstr(self, v: Any, fld: str, n: int) -> str:
+        if not isinstance(v, str) or not re.fullmatch(f"[0-9a-f]{{{n}}}", v):
+            raise self.err(fld, f"expected {n} lowercase hex digits")
+        return v
+
+
+HEADER_KEYS = {"format", "epoch", "timestamp", "shape", "assets", "instruments", "scenarios",
+               "risk_table", "root", "batch_commitments", "verification_keys",
+               "circuit_fingerprints", "dev_setup", "risk_table_hash", "reserves_commitment"}
+
+
+def parse_header(obj: Any, file: str) -> EpochHeader:
+    """Strict parse; every bound the soundness argument relies on is checked here."""
+    p = _P(file)
+    h = p.obj(obj, "<header>", HEADER_KEYS)
+    if h["format"] != FORMAT:
+        raise p.err("format", f"expected {FORMAT!r}")
+    sh = p.obj(h["shape"], "shape", {"n_assets", "n_instruments", "n_scenarios", "capacity",
+                                     "n_batches", "table_bits"})
+    try:
+        shape = stm.Shape(**{k: p.small(sh[k], f"shape.{k}", 1, 1 << 20) for k in sh})
+    except ValueError as e:
+        raise p.err("shape", str(e)) from None
+    A, I, S = shape.n_assets, shape.n_instruments, shape.n_scenarios
+    bound = 1 << shape.table_bits
+    assets = [Asset(p.obj(a, f"assets[{k}]", {"symbol", "decimals", "reserves"})["symbol"],
+                    p.small(a["decimals"], f"assets[{k}].decimals", 0, 36),
+                    p.num(a["reserves"], f"assets[{k}].reserves", 0, 1 << shape.reserve_bits))
+              for k, a in enumerate(p.lst(h["assets"], "assets", A))]
+    rt = p.obj(h["risk_table"], "risk_table", {"value_unit_exponent", "c", "v", "m", "sha256"})
+
+    def table(rows, name, n_rows):
+        return [[p.num(x, f"risk_table.{name}[{i}][{s}]", -bound + 1, bound)
+                 for s, x in enumerate(p.lst(row, f"risk_table.{name}[{i}]", S))]
+                for i, row in enumerate(p.lst(rows, f"risk_table.{name}", n_rows))]
+
+    c = table(rt["c"], "c", A)
+    v = table(rt["v"], "v", I)
+    m = [p.num(x, f"risk_table.m[{i}]", 0, bound) for i, x in enumerate(p.lst(rt["m"], "risk_table.m", I))]
+    for a, row in enumerate(c):
+        if any(x < 0 for x in row):
+            raise p.err(f"risk_table.c[{a}]", "collateral values must be >= 0")
+    keys = p.obj(h["verification_keys"], "verification_keys", {"batch", "aggregate"})
+    fps = p.obj(h["circuit_fingerprints"], "circuit_fingerprints", {"batch", "aggregate"})
+    if type(h["dev_setup"]) is not bool:
+        raise p.err("dev_setup", "expected true or false")
+    header = EpochHeader(
+        epoch=p.small(h["epoch"], "epoch", 0, (1 << 63) - 1),
+        timestamp=p.small(h["timestamp"], "timestamp", 0, (1 << 40) - 1),
+        shape=shape, assets=assets,
+        instruments=[str(x) for x in p.lst(h["instruments"], "instruments", I)],
+        scenarios=[str(x) for x in p.lst(h["scenarios"], "scenarios", S)],
+        value_unit_exponent=p.small(rt["value_unit_exponent"], "risk_table.value_unit_exponent", 0, 36),
+        c=c, v=v, m=m, risk_table_sha256=p.hexstr(rt["sha256"], "risk_table.sha256", 64),
+        root=p.num(h["root"], "root", 0, R),
+        batch_commitments=[p.num(x, f"batch_commitments[{b}]", 0, R)
+                           for b, x in enumerate(p.lst(h["batch_commitments"], "batch_commitments",
+                                                       shape.n_batches))],
+        vk_sha256={k: p.hexstr(keys[k], f"verification_keys.{k}", 64) for k in ("batch", "aggregate")},
+        circuit_fingerprints={k: p.hexstr(fps[k], f"circuit_fingerprints.{k}", 64)
+                              for k in ("batch", "aggregate")},
+        dev_setup=h["dev_setup"],
+    )
+    for name, derived in (("risk_table_hash", header.risk_table_hash),
+                          ("reserves_commitment", header.reserves_commitment)):
+        if p.num(h[name], name, 0, R) != derived:
+            raise p.err(name, "does not match the value recomputed from the header")
+    return header

@@ -1,0 +1,192 @@
+"""Prove one epoch: accounts + risk table + keys -> a bundle directory (SPEC §4, §5, §6).
+
+Steps (each named, in order; see ``prove_epoch``):
+
+1. plan   -- shuffle accounts into ``n_batches x capacity`` slots with a secret seed, pick
+             blinders; saved to ``WORK/plan.json`` so an interrupted run resumes identically;
+2. batches -- per batch: native tree and commitment, solve the batch circuit, check every
+             constraint (naming the first broken one), prove; each finished proof is saved to
+             ``WORK/batch_NNNN.json`` atomically and skipped on resume;
+3. aggregate -- top tree over batch roots, solve, check, prove;
+4. inclusion -- one sealed, equal-length file per slot (``zkproof.formats.inclusion_file``);
+5. bundle -- header, keys, proofs, inclusion files, manifest; published atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from zkproof import statement as stm
+from zkproof.errors import InputError
+from zkproof.field.fr import R
+from zkproof.formats import bundle, inclusion_file, strict_json
+from zkproof.formats.binfile import atomic_write
+from zkproof.formats.epoch_header import Asset, EpochHeader
+from zkproof.formats.snarkjs_json import dump_proof, dump_public, dump_vk, parse_proof
+from zkproof.groth16.keys import ProvingKey
+from zkproof.groth16.prove import prove
+from zkproof.prover.circuits import circuits_for
+from zkproof.witness import aggregate as wagg
+from zkproof.witness import batch as wbatch
+
+
+@dataclass
+class EpochKeys:
+    batch: ProvingKey
+    aggregate: ProvingKey
+
+
+@dataclass
+class EpochJob:
+    """Everything the prover needs, already validated by the snapshot loaders."""
+
+    shape: stm.Shape
+    epoch: int
+    timestamp: int
+    accounts: list  # zkproof.snapshot.ledger.Account
+    table: object   # zkproof.margin.risk_table.RiskTable
+    reserves: tuple[int, ...]
+    assets: list[tuple[str, int]]  # (symbol, decimals)
+
+
+def _inputs_digest(job: EpochJob) -> str:
+    h = hashlib.sha256(f"{job.epoch}|{job.timestamp}|{job.reserves}|{job.shape}".encode())
+    h.update(job.table.sha256())
+    for a in job.accounts:
+        h.update(f"{a.id}|{a.nonce.hex()}|{a.balances}|{a.positions}\n".encode())
+    return h.hexdigest()
+
+
+def _plan(job: EpochJob, work: Path) -> dict:
+    """The slot assignment and blinders, created once and reused on resume."""
+    path = work / "plan.json"
+    digest = _inputs_digest(job)
+    if path.exists():
+        plan = strict_json.load(path)
+        if plan.get("inputs") != digest:
+            raise InputError(str(path), "inputs", "the work directory belongs to other inputs: "
+                             "use a fresh --work directory")
+        return plan
+    n_slots = job.shape.capacity * job.shape.n_batches
+    if len(job.accounts) > n_slots:
+        raise InputError("<accounts>", "count", f"{len(job.accounts)} accounts exceed the "
+                         f"{n_slots} slots of this shape (capacity x batches)")
+    order = list(range(len(job.accounts)))
+    secrets.SystemRandom().shuffle(order)
+    plan = {"inputs": digest, "order": order + [-1] * (n_slots - len(order)),
+            "padding": [str(secrets.randbelow(R)) for _ in range(n_slots)],
+            "blinders": [str(secrets.randbelow(R)) for _ in range(job.shape.n_batches)]}
+    work.mkdir(parents=True, exist_ok=True)
+    os.chmod(work, 0o700)
+    atomic_write(path, json.dumps(plan))
+    return plan
+
+
+def _slots(job: EpochJob, plan: dict) -> list[list[wbatch.Slot]]:
+    shape, out = job.shape, []
+    for b in range(shape.n_batches):
+        row = []
+        for u in range(shape.capacity):
+            k = b * shape.capacity + u
+            j = plan["order"][k]
+            if j < 0:
+                row.append(wbatch.Slot(int(plan["padding"][k]), (0,) * shape.n_assets,
+                                       (0,) * shape.n_instruments))
+            else:
+                a = job.accounts[j]
+                row.append(wbatch.Slot(stm.id_hash(a.id, a.nonce), tuple(a.balances), tuple(a.positions)))
+        out.append(row)
+    return out
+
+
+def _prove_checked(cs, inputs: dict, pk: ProvingKey, expected_public: list[int], what: str) -> dict:
+    assignment = cs.solve(inputs)
+    cs.check(assignment)  # names the first broken constraint: never prove a false statement
+    proof, public = prove(pk, assignment.witness())
+    if public != expected_public:
+        raise AssertionError(f"{what}: public inputs {public} differ from the statement")
+    return {"proof": dump_proof(proof), "public": dump_public(public)}
+
+
+def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
+                work_dir: str | os.PathLike | None = None, progress: bool = True,
+                overwrite: bool = False) -> Path:
+    """Run steps 1-5; returns the bundle directory. Safe to re-run after an interruption."""
+    from tqdm import tqdm
+
+    out = Path(out_dir)
+    work = Path(work_dir) if work_dir else out.with_name(f".{out.name}.work")
+    shape = job.shape
+    circuits = circuits_for(shape)
+    plan = _plan(job, work)                                                      # 1. plan
+    slots = _slots(job, plan)
+    table = job.table
+    table_hash = stm.risk_table_hash(table.c, table.v, table.m)
+    witnesses = [wbatch.build_batch(shape, job.epoch, slots[b], int(plan["blinders"][b]))
+                 for b in range(shape.n_batches)]
+    files: dict[str, object] = {}
+    for b in tqdm(range(shape.n_batches), desc="batch proofs", disable=not progress):  # 2. batches
+        done = work / f"batch_{b:04d}.json"
+        if not done.exists():
+            inputs = wbatch.circuit_inputs(witnesses[b], table.c, table.v, table.m, table_hash)
+            result = _prove_checked(circuits.batch, inputs, keys.batch,
+                                    [job.epoch, table_hash, witnesses[b].commitment], f"batch {b}")
+            atomic_write(done, strict_json.dumps(result))
+        files[f"proofs/batch_{b:04d}.json"] = strict_json.load(done)
+    agg = wagg.build_aggregate(shape, job.epoch, job.timestamp, witnesses, list(job.reserves),
+                               table_hash)                                       # 3. aggregate
+    files["proofs/aggregate.json"] = _prove_checked(
+        circuits.aggregate, wagg.circuit_inputs(agg), keys.aggregate,
+        [agg.public()[k] for k in stm.AGGREGATE_PUBLIC], "aggregate")
+    files.update(_inclusion_files(job, plan, witnesses, agg))                   # 4. inclusion
+    vks = {name: dump_vk(pk.verifying_key()) for name, pk in (("batch", keys.batch),
+                                                              ("aggregate", keys.aggregate))}
+    header = EpochHeader(                                                        # 5. bundle
+        epoch=job.epoch, timestamp=job.timestamp, shape=shape,
+        assets=[Asset(s, d, r) for (s, d), r in zip(job.assets, job.reserves)],
+        instruments=list(table.instruments), scenarios=list(table.scenarios),
+        value_unit_exponent=table.value_unit_exponent,
+        c=[list(r) for r in table.c], v=[list(r) for r in table.v], m=list(table.m),
+        risk_table_sha256=table.sha256().hex(), root=agg.top.root.hash,
+        batch_commitments=[w.commitment for w in witnesses],
+        vk_sha256={k: hashlib.sha256(strict_json.dumps(v)).hexdigest() for k, v in vks.items()},
+        circuit_fingerprints=circuits.fingerprints(),
+        dev_setup=keys.batch.dev_setup or keys.aggregate.dev_setup)
+    files["header.json"] = header.to_json()
+    files.update({f"keys/{k}.vk.json": v for k, v in vks.items()})
+    result = bundle.write_bundle(out, files, overwrite=overwrite)
+    return result
+
+
+def _inclusion_files(job: EpochJob, plan: dict, witnesses, agg) -> Iterable[tuple[str, bytes]]:
+    shape = job.shape
+    size = inclusion_file.record_bytes(shape.n_assets, shape.n_instruments,
+                                       shape.depth + shape.n_batches.bit_length() - 1)
+    out = {}
+    for b, w in enumerate(witnesses):
+        top = agg.top.inclusion_proof(b)
+        for u in range(shape.capacity):
+            j = plan["order"][b * shape.capacity + u]
+            if j < 0:
+                name, blob = inclusion_file.seal_padding(job.epoch, size)
+            else:
+                a = job.accounts[j]
+                proof = w.tree.inclusion_proof(u)
+                rec = inclusion_file.InclusionRecord(
+                    job.epoch, b, u, list(a.balances), list(a.positions),
+                    [(s.hash, list(s.sums)) for s in proof.siblings],
+                    [(s.hash, list(s.sums)) for s in top.siblings])
+                name, blob = inclusion_file.seal(rec, a.id, a.nonce, size)
+            out[name] = blob
+    return out
+
+
+def load_proof_file(obj: dict, file: str):
+    """``{"proof": ..., "public": [...]}`` as stored in the bundle."""
+    return parse_proof(obj["proof"], file)

@@ -1,0 +1,124 @@
+"""``zkproof verify BUNDLE``: every check an auditor needs, each reported by name.
+
+Order: manifest and digests -> header (bounds, recomputed hashes) -> verification keys (pinned
+SHA-256, secure setup, dev marker) -> every batch proof (public inputs recomputed from the
+header) -> the aggregate proof -> the inclusion files (count and size). The bundle is valid
+only if every check passes; a malformed file stops the run with the file and field named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from zkproof import statement as stm
+from zkproof.errors import InputError, InsecureSetup
+from zkproof.formats import bundle as bundle_fmt
+from zkproof.formats import inclusion_file
+from zkproof.formats.epoch_header import EpochHeader, parse_header
+from zkproof.formats.snarkjs_json import parse_proof, parse_public, parse_vk
+from zkproof.groth16.keys import VerifyingKey
+from zkproof.groth16.verify import Sources, check_key_is_secure, check_vk, verify
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    bundle: str
+    checks: list[Check] = field(default_factory=list)
+    header: EpochHeader | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def add(self, name: str, ok: bool, detail: str = "") -> bool:
+        self.checks.append(Check(name, ok, detail))
+        return ok
+
+    def to_json(self) -> dict:
+        h = self.header
+        return {"bundle": self.bundle, "valid": self.ok,
+                "epoch": h.epoch if h else None, "root": str(h.root) if h else None,
+                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks]}
+
+
+def _load_vk(b: bundle_fmt.Bundle, name: str, header: EpochHeader, n_public: int,
+             allow_dev: bool, report: Report) -> VerifyingKey | None:
+    rel = f"keys/{name}.vk.json"
+    file = str(b.path(rel))
+    digest = hashlib.sha256(b.path(rel).read_bytes()).hexdigest()
+    if not report.add(f"{name} key pinned by header", digest == header.vk_sha256[name],
+                      "" if digest == header.vk_sha256[name] else f"{rel} SHA-256 {digest[:16]}... "
+                      f"differs from header verification_keys.{name}"):
+        return None
+    vk = parse_vk(b.json(rel), file)
+    check_vk(vk, file)
+    try:
+        check_key_is_secure(vk, file)
+    except InsecureSetup as e:
+        report.add(f"{name} key from a real ceremony", False, str(e))
+        return None
+    if vk.dev_setup or header.dev_setup:
+        if not report.add(f"{name} key from a real ceremony", allow_dev,
+                          "INSECURE-DEV-SETUP key" + (" (accepted: --allow-dev)" if allow_dev else
+                                                      ": refused without --allow-dev")):
+            return None
+    if not report.add(f"{name} key shape", vk.n_public == n_public,
+                      f"{vk.n_public} public inputs, expected {n_public}"):
+        return None
+    return vk
+
+
+def _check_proof(b: bundle_fmt.Bundle, rel: str, vk: VerifyingKey, expected: list[int],
+                 report: Report) -> None:
+    file = str(b.path(rel))
+    obj = b.json(rel)
+    if not isinstance(obj, dict) or set(obj) != {"proof", "public"}:
+        raise InputError(file, "<root>", 'expected {"proof": ..., "public": [...]}')
+    proof = parse_proof(obj["proof"], file)
+    public = parse_public(obj["public"], file)
+    if public != expected:
+        k = next((i for i, (x, y) in enumerate(zip(public, expected)) if x != y), len(public))
+        names = stm.BATCH_PUBLIC if len(expected) == 3 else stm.AGGREGATE_PUBLIC
+        report.add(f"{rel} statement", False,
+                   f"public[{k}] ({names[k] if k < len(names) else '?'}) differs from the header")
+        return
+    ok = verify(vk, public, proof, sources=Sources(file, file, file), check_key=False)
+    report.add(f"{rel} proof", ok, "" if ok else "pairing check failed")
+
+
+def verify_bundle(path: str, *, allow_dev: bool = False) -> Report:
+    """All checks of one bundle. Raises ``InputError`` for malformed files (exit 2)."""
+    report = Report(str(path))
+    b = bundle_fmt.read_bundle(path)
+    report.add("manifest digests", True, f"{len(b.digests)} files")
+    header = parse_header(b.json("header.json"), str(b.path("header.json")))
+    report.header = header
+    report.add("header bounds and hashes", True,
+               f"epoch {header.epoch}, {header.shape.n_batches} batches x {header.shape.capacity}")
+    shape = header.shape
+    vk_batch = _load_vk(b, "batch", header, len(stm.BATCH_PUBLIC), allow_dev, report)
+    vk_agg = _load_vk(b, "aggregate", header, len(stm.AGGREGATE_PUBLIC), allow_dev, report)
+    if vk_batch is None or vk_agg is None:
+        return report
+    expected_batches = [f"proofs/batch_{i:04d}.json" for i in range(shape.n_batches)]
+    if not report.add("batch proofs present", b.names("proofs/batch_") == expected_batches,
+                      f"{len(b.names('proofs/batch_'))} files, expected {shape.n_batches}"):
+        return report
+    for i, rel in enumerate(expected_batches):
+        _check_proof(b, rel, vk_batch, header.batch_public(i), report)
+    _check_proof(b, "proofs/aggregate.json", vk_agg, header.aggregate_public(), report)
+    sealed = b.names("inclusion/")
+    size = inclusion_file.record_bytes(shape.n_assets, shape.n_instruments,
+                                       shape.depth + shape.n_batches.bit_length() - 1) + 16
+    sizes_ok = all(b.path(r).stat().st_size == size for r in sealed)
+    report.add("inclusion files", len(sealed) == shape.capacity * shape.n_batches and sizes_ok,
+               f"{len(sealed)} sealed files of {size} bytes, one per slot")
+    return report
