@@ -100,3 +100,20 @@ def test_explicit_paths_override_directory(capsys, inputs, tmp_path_factory):
     assert code == 2 and "oracle.json" in err
     code, _, _ = run(capsys, "check", "--inputs", str(inputs), "--oracle", str(other / "snap.json"))
     assert code == 0
+
+
+def test_check_with_reserves(capsys, inputs):
+    """With epoch.json: reserves equal to the liabilities pass; one base unit less fails."""
+    epoch_file = pytest.importorskip("zkproof.snapshot.epoch_file")
+    from zkproof.snapshot.inputs import load_snapshot, resolve_paths
+
+    snap = load_snapshot(resolve_paths(inputs))
+    totals = {a.symbol: sum(acc.balances[k] for acc in snap.accounts)
+              for k, a in enumerate(snap.params.assets)}
+    for short, expected in ((0, 0), (1, 1)):
+        doc = {"format": epoch_file.FORMAT, "epoch": "1", "timestamp": "2026-11-20T16:00:00Z",
+               "reserves": {s: str(x - (short if s == "ETH" else 0)) for s, x in totals.items()}}
+        (inputs / "epoch.json").write_text(json.dumps(doc))
+        code, out, _ = run(capsys, "check", "--inputs", str(inputs), "--epoch", str(inputs / "epoch.json"))
+        assert code == expected
+        assert ("RESERVES ETH: liabilities exceed reserves by 1" in out) is bool(short)

@@ -26,12 +26,14 @@ from zkproof.formats.binfile import atomic_write
 EXIT_FAILED = 1  # the snapshot is well formed but fails the statement (as "proof invalid")
 
 
-def _input_options(fn):
-    for name in ("accounts", "oracle", "instruments", "params"):
-        fn = click.option(f"--{name}", "path_" + name, type=click.Path(dir_okay=False), default=None,
-                          help=f"{name} file (default: DIR/<standard name>)")(fn)
-    return click.option("--inputs", "inputs_dir", type=click.Path(file_okay=False), default=".",
-                        show_default=True, help="directory holding the snapshot files")(fn)
+def _input_options(names: tuple[str, ...]):
+    def decorate(fn):
+        for name in reversed(names):
+            fn = click.option(f"--{name}", "path_" + name, type=click.Path(dir_okay=False), default=None,
+                              help=f"{name} file (default: DIR/<standard name>)")(fn)
+        return click.option("--inputs", "inputs_dir", type=click.Path(file_okay=False), default=".",
+                            show_default=True, help="directory holding the snapshot files")(fn)
+    return decorate
 
 
 def _load(inputs_dir, paths: dict, with_accounts: bool):
@@ -48,12 +50,11 @@ def _usd(units: int, exponent: int) -> str:
 
 
 @click.command("risk-table")
-@_input_options
+@_input_options(("params", "instruments", "oracle"))
 @click.option("--out", type=click.Path(dir_okay=False), help="write the canonical table bytes here")
 @click.option("--json", "as_json", is_flag=True, help="print the whole table as JSON")
 @click.option("--greeks", is_flag=True, help="also print mark price and Greeks of every option")
-def risk_table_cmd(inputs_dir, path_params, path_instruments, path_oracle, path_accounts, out, as_json,
-                   greeks):
+def risk_table_cmd(inputs_dir, path_params, path_instruments, path_oracle, out, as_json, greeks):
     """Build the integer risk table c, v, m from the oracle snapshot and risk parameters; print its hash."""
     from zkproof.margin.scenarios import market_states
     from zkproof.margin.valuation import greeks as option_greeks
@@ -86,22 +87,31 @@ def _failure_json(f, rep) -> dict:
 
 
 @click.command("check")
-@_input_options
+@_input_options(("params", "instruments", "oracle", "accounts"))
+@click.option("--epoch", "epoch_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="epoch.json with the reserves R_a: also check L_a <= R_a")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable report")
-def check_cmd(inputs_dir, path_params, path_instruments, path_oracle, path_accounts, as_json):
+def check_cmd(inputs_dir, path_params, path_instruments, path_oracle, path_accounts, epoch_path, as_json):
     """Pre-flight: which accounts fail margin, by how much, under which scenario; exit 1 if any."""
     from zkproof.margin.preflight import preflight
 
     paths = {"params": path_params, "instruments": path_instruments, "oracle": path_oracle,
              "accounts": path_accounts}
     snap, table = _load(inputs_dir, paths, with_accounts=True)
-    rep = preflight(snap.accounts, table, [i.id for i in snap.instruments])
+    reserves = None
+    if epoch_path:
+        from zkproof.snapshot.epoch_file import load_epoch_input
+
+        epoch = load_epoch_input(epoch_path, snap.params)
+        reserves = {a.symbol: r for a, r in zip(snap.params.assets, epoch.reserves)}
+    rep = preflight(snap.accounts, table, [i.id for i in snap.instruments], reserves)
     e = table.value_unit_exponent
     if as_json:
         click.echo(json.dumps({
             "ok": rep.ok, "accounts": rep.n_accounts, "table_sha256": table.sha256().hex(),
             "failures": [_failure_json(f, rep) for f in rep.failures],
             "imbalances": {k: str(x) for k, x in rep.imbalances.items()},
+            "reserve_shortfalls": {k: str(x) for k, x in rep.reserve_shortfalls.items()},
         }, indent=1))
     else:
         for f in rep.failures:
@@ -111,6 +121,8 @@ def check_cmd(inputs_dir, path_params, path_instruments, path_oracle, path_accou
                        f"fails {len(rep.failing_scenarios[f.account])} of {len(table.scenarios)} scenarios")
         for inst, total in rep.imbalances.items():
             click.echo(f"IMBALANCE {inst}: positions sum to {total}, expected 0")
+        for sym, short in rep.reserve_shortfalls.items():
+            click.echo(f"RESERVES {sym}: liabilities exceed reserves by {short} base units")
         click.echo(f"{rep.n_accounts} accounts, {len(rep.failures)} failing margin, "
                    f"{len(rep.imbalances)} imbalanced instruments; table sha256 {table.sha256().hex()}")
     if not rep.ok:
