@@ -1,6 +1,10 @@
 """The integer risk table ``c, v, m`` of SPEC §1, its canonical bytes and its hashes.
 
-Units and rounding (docs/formats.md §risk-table has the soundness argument):
+Shape: A collateral assets x (K + 1) scenarios for ``c``, I instruments x (K + 1) for ``v``,
+I for ``m``; the examples and the default circuit use A = 3 (USDC, ETH, BTC), I = 16 (perpetuals,
+futures and options on ETH and BTC), K = 16 stress scenarios plus the mark (s = 0..16).
+
+Units and rounding (docs/formats.md §8 has the soundness argument):
 
 * value unit: ``10^-e`` quote units (USD), ``e = value_unit_exponent`` (12 in the examples).
 * ``c[a][s] = floor(X - EPS)``, X = value of ONE base unit of asset a in scenario s after
