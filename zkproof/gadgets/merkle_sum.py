@@ -19,6 +19,7 @@ Soundness (ATTACKS A6, A7):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ class SumNodeVar:
 
 
 def _hasher(cs: ConstraintSystem, name: str):
-    count = iter(range(1 << 30))
+    count = itertools.count()
     return lambda xs: poseidon(cs, xs, f"{name}/poseidon_{next(count)}")
 
 
