@@ -68,6 +68,9 @@ def _check_chain(mp: MpcParams, batch_for) -> tuple[str | None, bn254.G1Affine, 
             why = _beacon_mismatch(c)
             if why:
                 return f"INVALID({i}): {why}", cur_delta, info
+        elif any(x.type == 1 for x in mp.contributions[:i - 1]):
+            return (f"INVALID({i}): contribution after the beacon: the beacon must close "
+                    f"phase 2 (C4)"), cur_delta, info
         sp = tr.hash_to_g2(c.transcript)
         batch = batch_for(i)
         if not batch.same_ratio(c.g1_s, c.g1_sx, sp, c.g2_spx):

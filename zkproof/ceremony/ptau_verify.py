@@ -243,6 +243,8 @@ def verify(pt: Ptau) -> PtauReport:
     prev = _initial(pt.ceremony_power)
     for i, c in enumerate(pt.contributions, start=1):
         why = check_contribution(c, prev, batch)
+        if why is None and c.type == 0 and any(x.type == 1 for x in pt.contributions[:i - 1]):
+            why = "contribution after the beacon: the beacon must close the ceremony (C4)"
         if why:
             rep.errors.append(f"INVALID({i}): {why}")
             return rep
