@@ -113,19 +113,26 @@ def _partial_constants(mds: Matrix, consts: list[list[int]]) -> tuple[list[int],
 
 
 def _sparse_factors(mds: Matrix, r_p: int) -> tuple[Matrix, list[tuple[list[int], list[int]]]]:
-    """Factor the partial block's matrices, last round first; returns the leftover ``D``."""
+    """Factor the partial block's matrices, last round first; returns the leftover ``D``.
+
+    With ``N_1 = M`` and ``N_{k+1} = D_k . M``, ``D_k = diag(1, hat(N_k))``: row 0 of every
+    ``N_k`` is ``M``'s, ``hat(N_k) = hat(M)^k`` and column 0 below row 0 is
+    ``hat(M)^(k-1) . M[1:, 0]`` -- so one inversion serves every round.
+    """
     t = len(mds)
+    hat_m = [row[1:] for row in mds[1:]]
+    hat_m_inv = mat_inv(hat_m)
+    col_m = [row[0] for row in mds[1:]]
+    power = [[int(i == j) for j in range(t - 1)] for i in range(t - 1)]  # hat(M)^(k-1)
+    power_inv = [list(r) for r in power]
     sparse = []
-    n = mds
     for _ in range(r_p):
-        hat = [row[1:] for row in n[1:]]
-        hat_inv = mat_inv(hat)
-        row0 = [n[0][0]] + [sum(n[0][1 + k] * hat_inv[k][j] for k in range(t - 1)) % R
-                            for j in range(t - 1)]
-        col0 = [n[i][0] for i in range(1, t)]
+        col0 = mat_vec(power, col_m)
+        power, power_inv = mat_mul(power, hat_m), mat_mul(power_inv, hat_m_inv)  # now ^k
+        row0 = [mds[0][0]] + [sum(mds[0][1 + i] * power_inv[i][j] for i in range(t - 1)) % R
+                              for j in range(t - 1)]
         sparse.append((row0, col0))
-        d = [[1] + [0] * (t - 1)] + [[0] + row for row in hat]
-        n = mat_mul(d, mds)
+    d = [[1] + [0] * (t - 1)] + [[0] + row for row in power]
     sparse.reverse()
     return d, sparse
 
