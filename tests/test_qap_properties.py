@@ -66,7 +66,7 @@ def _remainder(r1cs: R1CS, w: list[int]) -> galois.Poly:
     return (a * b - c) % _vanishing(domain_size(r1cs.n_constraints, r1cs.n_public))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(satisfied_r1cs())
 def test_satisfied_r1cs_gives_ab_minus_c_divisible_by_z(case):
     r1cs, w = case
@@ -74,7 +74,7 @@ def test_satisfied_r1cs_gives_ab_minus_c_divisible_by_z(case):
     assert _remainder(r1cs, w) == 0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(satisfied_r1cs(), st.data())
 def test_any_single_changed_witness_value_breaks_divisibility(case, data):
     r1cs, w = case
@@ -85,7 +85,7 @@ def test_any_single_changed_witness_value_breaks_divisibility(case, data):
     assert _remainder(r1cs, bad) != 0
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(satisfied_r1cs(), fr_elements())
 def test_qap_at_tau_matches_galois_interpolation(case, tau):
     r1cs, _ = case

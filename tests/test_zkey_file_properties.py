@@ -29,7 +29,7 @@ def image() -> bytes:
     return zkey_bytes(dev_setup(cs.to_r1cs(), ToxicWaste(2, 3, 4, 5, 6), quiet=True))
 
 
-_settings = settings(max_examples=30, deadline=None,
+_settings = settings(max_examples=20, deadline=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
