@@ -72,12 +72,13 @@ def _sbox(a: int) -> int:
     return a2 * a2 % R * a % R
 
 
-def permute(state: Sequence[int]) -> list[int]:
+def permute(state: Sequence[int], n_out: int | None = None) -> list[int]:
     """The Poseidon permutation in the optimized form of ``poseidon_params.optimized`` (same output).
 
     Full rounds as in the paper; the partial block is ``D`` then, per round, a scalar constant
     on ``s[0]``, the S-box on ``s[0]`` and a sparse matrix (2t products instead of t^2).
-    Sums of products are reduced once (Python ints do not overflow).
+    Sums of products are reduced once (Python ints do not overflow). ``n_out`` limits the
+    last matrix product to the first ``n_out`` rows (the hash needs only ``state[0]``).
     """
     o = optimized(len(state))
     s = list(state)
@@ -90,9 +91,9 @@ def permute(state: Sequence[int]) -> list[int]:
         x0 = (r00 * x + sum(map(mul, r0, rest))) % R
         rest = [a + c * x for a, c in zip(rest, col0)]  # reduced lazily (< 2^520 after 70 rounds)
     s = [x0] + [a % R for a in rest]
-    for c in o.last_full:
+    for c in o.last_full[:-1]:
         s = _full_round(s, c, o.mds)
-    return s
+    return _full_round(s, o.last_full[-1], o.mds[:n_out])
 
 
 def _full_round(s: list[int], c: Sequence[int], mds: list[list[int]]) -> list[int]:
@@ -106,4 +107,4 @@ def poseidon(inputs: Sequence[int]) -> int:
     Raises:
         ValueError: wrong number of inputs, or an input that is not a reduced field element.
     """
-    return permute([0, *_field_inputs(inputs)])[0]
+    return permute([0, *_field_inputs(inputs)], n_out=1)[0]
