@@ -178,3 +178,11 @@ def test_parse_public_rejects_non_arrays(obj):
     with pytest.raises(MalformedProof, match="public: expected an array"):
         sj.parse_public(obj, "public.json")
     assert sj.parse_public([], "public.json") == []
+
+
+def test_attacker_controlled_key_keeps_the_error_on_one_line():
+    obj = vector_json(PROOF)
+    obj["pi_a\nOK: proof is valid"] = "x"
+    with pytest.raises(MalformedProof, match="unknown key in proof") as e:
+        sj.parse_proof(obj, "proof.json")
+    assert "\n" not in str(e.value)

@@ -54,9 +54,9 @@ _VK_KEYS = {"protocol", "curve", "nPublic", "vk_alpha_1", "vk_beta_2", "vk_gamma
             "vk_delta_2", "vk_alphabeta_12", "IC", DEV_MARKER_KEY}
 _PROOF_KEYS = {"pi_a", "pi_b", "pi_c", "protocol", "curve"}
 _G1_INF = ("0", "1", "0")
+_G2_INF = (("0", "0"), ("1", "0"), ("0", "0"))
 _BN_Z = 4965661367192848881  # BN254 curve parameter (x in the BN family p(x), r(x))
 _GT_LAMBDA = 2 * _BN_Z * (6 * _BN_Z**2 + 3 * _BN_Z + 1) % R
-_G2_INF = (("0", "0"), ("1", "0"), ("0", "0"))
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -136,8 +136,9 @@ def _check_keys(obj: Any, allowed: set[str], required: set[str], file: str, what
     if not isinstance(obj, dict):
         raise MalformedProof(file, "<root>", f"expected a JSON object ({what}), got {_describe(obj)}")
     for k in obj:
-        if k not in allowed:
-            raise MalformedProof(file, k, f"unknown key in {what}")
+        if k not in allowed:  # the key is attacker text: keep the message on one line
+            raise MalformedProof(file, k if k.isprintable() and len(k) <= 40 else repr(k[:40]),
+                                 f"unknown key in {what}")
     for k in sorted(required - obj.keys()):
         raise MalformedProof(file, k, f"missing key in {what}")
     return obj
