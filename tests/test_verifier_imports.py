@@ -19,7 +19,7 @@ FORBIDDEN = ("zkproof.r1cs", "zkproof.kernel", "zkproof._native", "zkproof.groth
              "zkproof.poly", "zkproof.witness", "zkproof.prover", "zkproof.margin",
              "zkproof.snapshot", "zkproof.formats.zkey_file", "zkproof.formats.ptau_file")
 ALLOWED_PREFIXES = ("zkproof.field", "zkproof.curve", "zkproof.formats.snarkjs_json",
-                    "zkproof.formats.binfile", "zkproof.errors", "zkproof.groth16.keys")
+                    "zkproof.formats.strict_json", "zkproof.errors", "zkproof.groth16.keys")
 
 
 def _modules_after_import(module: str) -> list[str]:
