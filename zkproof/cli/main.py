@@ -30,7 +30,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from zkproof.cli import formats_cmds, groth16_cmds, powersoftau_cmds, solvency_cmds, zkey_cmds
+    from zkproof.cli import epoch_cmds, formats_cmds, groth16_cmds, powersoftau_cmds, solvency_cmds, zkey_cmds
 
     cli.add_command(groth16_cmds.groth16)
     cli.add_command(powersoftau_cmds.powersoftau)
@@ -38,6 +38,7 @@ def _register() -> None:
     cli.add_command(formats_cmds.r1cs)
     cli.add_command(formats_cmds.wtns)
     solvency_cmds.register(cli)
+    epoch_cmds.register(cli)
 
 
 _register()

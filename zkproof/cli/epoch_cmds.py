@@ -1,0 +1,175 @@
+"""The solvency commands: ``setup``, ``prove``, ``verify``, ``inclusion verify``, ``demo``.
+
+Protocol: ``zkproof setup`` (circuits and keys), ``zkproof check`` (pre-flight),
+``zkproof prove``. Auditor / regulator: ``zkproof verify BUNDLE [--json]``. User:
+``zkproof inclusion verify BUNDLE --id ID --nonce HEX``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("setup")
+@click.option("--inputs", "inputs_dir", default=".", type=click.Path(file_okay=False),
+              help="Directory with params.toml, instruments.json, oracle.json (default: .).")
+@click.option("--capacity", default=16, show_default=True, help="Accounts per batch (power of two).")
+@click.option("--batches", default=2, show_default=True, help="Batch slots per epoch (power of two).")
+@click.option("--out", "keys_dir", default="keys", show_default=True, type=click.Path(file_okay=False))
+@click.option("--dev", is_flag=True, help="Also write INSECURE single-party keys (tests and demos only).")
+def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, dev: bool) -> None:
+    """Build the batch and aggregate circuits for these inputs' sizes; write KEYS/*.r1cs.
+
+    Then run the ceremony with the snarkjs-shaped commands, e.g.:
+
+    \b
+      zkproof powersoftau new bn128 17 pot_0000.ptau
+      zkproof powersoftau contribute pot_0000.ptau pot_0001.ptau --name=alice
+      zkproof powersoftau beacon pot_0001.ptau pot_beacon.ptau BEACONHEX 10
+      zkproof powersoftau prepare phase2 pot_beacon.ptau pot_final.ptau
+      zkproof zkey new keys/batch.r1cs pot_final.ptau keys/batch_0000.zkey
+      zkproof zkey contribute keys/batch_0000.zkey keys/batch_0001.zkey --name=alice
+      zkproof zkey beacon keys/batch_0001.zkey keys/batch_final.zkey BEACONHEX 10
+      (the same for aggregate)
+    """
+    from zkproof import pipeline
+    from zkproof.ceremony.zkey_new import circuit_power
+    from zkproof.formats.r1cs_file import write_r1cs
+    from zkproof.margin.risk_table import TABLE_BITS, build_risk_table
+    from zkproof.prover.circuits import circuits_for
+    from zkproof.snapshot.inputs import load_snapshot, resolve_paths
+    from zkproof.statement import Shape
+
+    snap = load_snapshot(resolve_paths(inputs_dir), with_accounts=False)
+    table = build_risk_table(snap.params, snap.instruments, snap.oracle)
+    try:
+        shape = Shape(len(table.assets), len(table.instruments), len(table.scenarios), capacity,
+                      TABLE_BITS, batches)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+    keys = Path(keys_dir)
+    pipeline.save_shape(keys, shape)
+    circuits = circuits_for(shape)
+    for name, cs in (("batch", circuits.batch), ("aggregate", circuits.aggregate)):
+        r = cs.to_r1cs()
+        write_r1cs(keys / f"{name}.r1cs", r)
+        click.echo(f"{keys / (name + '.r1cs')}: {r.n_constraints} constraints, ptau power "
+                   f"{circuit_power(r)} needed")
+        if dev:
+            from zkproof.formats.zkey_file import write_zkey
+            from zkproof.groth16.setup import dev_setup
+
+            write_zkey(keys / f"{name}_final.zkey", dev_setup(r))
+
+
+@click.command("prove")
+@click.option("--inputs", "inputs_dir", default=".", type=click.Path(file_okay=False),
+              help="Snapshot directory: params.toml, instruments.json, oracle.json, accounts.jsonl, "
+                   "epoch.json.")
+@click.option("--keys", "keys_dir", default="keys", show_default=True, type=click.Path(file_okay=False))
+@click.option("--out", default="bundle", show_default=True, type=click.Path(file_okay=False))
+@click.option("--work", default=None, type=click.Path(file_okay=False),
+              help="Work directory for resuming (default: .OUT.work next to OUT).")
+@click.option("--force", is_flag=True, help="Replace an existing bundle directory.")
+def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force: bool) -> None:
+    """Prove an epoch: pre-flight, every batch, the aggregate; publish the bundle atomically.
+
+    An interrupted run resumes where it stopped (finished batch proofs are kept in --work).
+
+    Example: zkproof prove --inputs snapshot/ --keys keys/ --out bundle-42/
+    """
+    from zkproof import pipeline
+
+    loaded = pipeline.load_inputs(inputs_dir)
+    path = pipeline.prove(loaded, Path(keys_dir), Path(out), Path(work) if work else None,
+                          progress=True, overwrite=force)
+    click.echo(f"wrote {path}")
+
+
+@click.command("verify")
+@click.argument("bundle_dir", metavar="BUNDLE", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
+@click.option("--allow-dev", is_flag=True, help="Accept INSECURE single-party dev keys.")
+def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool) -> None:
+    """Verify an epoch bundle offline: exit 0 only if every proof and check holds.
+
+    Exit 1: a proof or consistency check fails (the report names it); 2: a malformed or
+    tampered file (one line naming file and field).
+
+    Example: zkproof verify bundle-42/ --json
+    """
+    from zkproof.verifier.bundle_check import verify_bundle
+
+    report = verify_bundle(bundle_dir, allow_dev=allow_dev)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=1))
+    else:
+        h = report.header
+        if h is not None:
+            click.echo(f"epoch {h.epoch} at {h.timestamp}: root {h.root}")
+        for c in report.checks:
+            click.echo(f"[{'ok' if c.ok else 'FAIL'}] {c.name}" + (f": {c.detail}" if c.detail else ""))
+        click.echo("VALID: every account meets margin, positions net to zero, reserves cover "
+                   "liabilities" if report.ok else "INVALID")
+    sys.exit(0 if report.ok else 1)
+
+
+@click.group("inclusion")
+def inclusion() -> None:
+    """A user's own account in an epoch."""
+
+
+@inclusion.command("verify")
+@click.argument("bundle_dir", metavar="BUNDLE", type=click.Path())
+@click.option("--id", "user_id", required=True, help="Your account id, as the protocol knows it.")
+@click.option("--nonce", required=True, help="Your secret nonce: 64 hex digits.")
+@click.option("--json", "as_json", is_flag=True)
+def inclusion_verify_cmd(bundle_dir: str, user_id: str, nonce: str, as_json: bool) -> None:
+    """Check that your account (balances and positions) is in the proven epoch root.
+
+    Example: zkproof inclusion verify bundle-42/ --id user-00017 --nonce 5071...9452
+    """
+    from zkproof.verifier.inclusion import verify_inclusion
+
+    try:
+        nonce_bytes = bytes.fromhex(nonce)
+        if len(nonce_bytes) != 32 or nonce != nonce.lower():
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter("expected 64 lowercase hex digits", param_hint="--nonce") from None
+    r = verify_inclusion(bundle_dir, user_id, nonce_bytes)
+    if as_json:
+        click.echo(json.dumps({"ok": r.ok, "detail": r.detail, "epoch": r.epoch,
+                               "balances": dict(zip(r.assets, map(str, r.balances))),
+                               "positions": dict(zip(r.instruments, map(str, r.positions)))}, indent=1))
+    else:
+        click.echo(f"epoch {r.epoch}: {'INCLUDED' if r.ok else 'NOT VERIFIED'}: {r.detail}")
+        for sym, b in zip(r.assets, r.balances):
+            click.echo(f"  balance {sym}: {b}")
+        for inst, q in zip(r.instruments, r.positions):
+            if q:
+                click.echo(f"  position {inst.split('|')[0]}: {q}")
+    sys.exit(0 if r.ok else 1)
+
+
+@click.command("demo")
+@click.option("--out", default="demo-out", show_default=True, type=click.Path(file_okay=False))
+@click.option("--users", default=200, show_default=True, help="Synthetic users (plus fund and vault).")
+@click.option("--capacity", default=8, show_default=True, help="Accounts per batch (power of two).")
+def demo_cmd(out: str, users: int, capacity: int) -> None:
+    """End-to-end demo: synthetic protocol, ceremony, proof, verification (a few minutes).
+
+    Example: zkproof demo --out demo-out
+    """
+    from zkproof.demo import run_demo
+
+    sys.exit(0 if run_demo(Path(out), users, capacity, None) else 1)
+
+
+def register(cli: click.Group) -> None:
+    for cmd in (setup_cmd, prove_cmd, verify_cmd, inclusion, demo_cmd):
+        cli.add_command(cmd)

@@ -1,0 +1,85 @@
+"""The data flow of one epoch in one screen: snapshot -> risk table -> witness -> proof -> verification.
+
+Each step is a call into its own stage package; the CLI and the demo call these functions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from zkproof import statement as stm
+from zkproof.errors import InputError
+from zkproof.formats.zkey_file import read_zkey
+from zkproof.margin.preflight import preflight
+from zkproof.margin.risk_table import TABLE_BITS, build_risk_table
+from zkproof.prover.epoch import EpochJob, EpochKeys, prove_epoch
+from zkproof.snapshot.epoch_file import load_epoch_input
+from zkproof.snapshot.inputs import load_snapshot, resolve_paths
+from zkproof.verifier.bundle_check import Report, verify_bundle
+
+SHAPE_FILE = "shape.json"
+
+
+@dataclass
+class Loaded:
+    snapshot: object
+    table: object
+    epoch: object
+
+
+def load_inputs(inputs_dir: str | Path, epoch_file: str | Path | None = None) -> Loaded:
+    """① snapshot in, validated (circuit breaker on the oracle), ② the risk table."""
+    snap = load_snapshot(resolve_paths(inputs_dir))
+    table = build_risk_table(snap.params, snap.instruments, snap.oracle)
+    ep = load_epoch_input(epoch_file or Path(inputs_dir) / "epoch.json", snap.params)
+    return Loaded(snap, table, ep)
+
+
+def shape_of(loaded: Loaded, capacity: int, n_batches: int) -> stm.Shape:
+    t = loaded.table
+    return stm.Shape(n_assets=len(t.assets), n_instruments=len(t.instruments),
+                     n_scenarios=len(t.scenarios), capacity=capacity, table_bits=TABLE_BITS,
+                     n_batches=n_batches)
+
+
+def save_shape(keys_dir: Path, shape: stm.Shape) -> None:
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    (keys_dir / SHAPE_FILE).write_text(json.dumps(shape.__dict__, indent=1) + "\n")
+
+
+def load_shape(keys_dir: Path) -> stm.Shape:
+    from zkproof.formats import strict_json
+
+    raw = strict_json.load(keys_dir / SHAPE_FILE)
+    try:
+        return stm.Shape(**raw)
+    except (TypeError, ValueError) as e:
+        raise InputError(str(keys_dir / SHAPE_FILE), "shape", str(e)) from None
+
+
+def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
+          progress: bool = True, overwrite: bool = False) -> Path:
+    """③ witness and ④ proofs: pre-flight first, then every batch, the aggregate and the bundle."""
+    snap, table, ep = loaded.snapshot, loaded.table, loaded.epoch
+    reserves = {a.symbol: r for a, r in zip(snap.params.assets, ep.reserves)}
+    report = preflight(snap.accounts, table, [i.id for i in snap.instruments], reserves)
+    if not report.ok:
+        raise InputError(str(snap.paths["accounts"]), "pre-flight",
+                         f"{len(report.failures)} accounts under margin, {len(report.imbalances)} "
+                         f"instruments not netting to zero, {len(report.reserve_shortfalls)} assets "
+                         "short of reserves (run `zkproof check` for the list); nothing was proved")
+    shape = load_shape(keys_dir)
+    if shape != shape_of(loaded, shape.capacity, shape.n_batches):
+        raise InputError(str(keys_dir / SHAPE_FILE), "shape", "the keys were made for other sizes "
+                         "(assets, instruments or scenarios differ from the inputs)")
+    keys = EpochKeys(read_zkey(keys_dir / "batch_final.zkey"), read_zkey(keys_dir / "aggregate_final.zkey"))
+    job = EpochJob(shape, ep.epoch, ep.timestamp, list(snap.accounts), table, ep.reserves,
+                   list(table.assets))
+    return prove_epoch(job, keys, out, work, progress=progress, overwrite=overwrite)
+
+
+def verify(bundle_dir: str | Path, allow_dev: bool = False) -> Report:
+    """⑤ verification: every proof and consistency check of a bundle."""
+    return verify_bundle(str(bundle_dir), allow_dev=allow_dev)
