@@ -205,3 +205,20 @@ def test_mutated_bytes_round_trip_or_raise(example, data):
         assert str(exc).startswith("t.bin: ")
         return
     assert table.to_bytes() == blob
+
+
+def test_fresh_process_gives_the_pinned_hash():
+    """A fresh interpreter (other hash seed, hostile default decimal context set before import)
+    builds the same table bytes: nothing depends on process state."""
+    import subprocess
+    import sys
+
+    code = ("import decimal\n"
+            "decimal.getcontext().prec = 5; decimal.getcontext().rounding = decimal.ROUND_UP\n"
+            "from zkproof.snapshot.inputs import load_snapshot, resolve_paths\n"
+            "from zkproof.margin.risk_table import build_risk_table\n"
+            f"s = load_snapshot(resolve_paths({str(EXAMPLES)!r}), with_accounts=False)\n"
+            "print(build_risk_table(s.params, s.instruments, s.oracle).sha256().hex())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert out.stdout.strip() == EXAMPLE_SHA256
