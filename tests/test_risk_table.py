@@ -20,7 +20,7 @@ from zkproof.field.fr import R
 from zkproof.margin.risk_table import EPS, TABLE_BITS, RiskTable, build_risk_table, unrounded_table
 from zkproof.margin.scenarios import market_states
 from zkproof.margin.valuation import float_instrument_per_coin
-from zkproof.snapshot.instruments import loads_instruments
+from zkproof.snapshot.instruments import Instrument, loads_instruments
 from zkproof.snapshot.oracle import loads_oracle
 from zkproof.snapshot.params import loads_params
 
@@ -89,7 +89,7 @@ def test_rounding_is_in_the_protocols_disfavour(example):
         for row, xrow in zip(table_rows, exact_rows):
             for n, (val, exact) in zip(row, xrow):
                 slack = EPS if not exact else 0
-                assert n <= val - slack and val - n < 1 + slack
+                assert n <= val and (n <= val - slack or n == 0) and val - n < 1 + slack
     for n, (val, exact) in zip(t.m, x.m):
         assert n >= val and n - val < 1 + (EPS if not exact else 0)
 
@@ -222,3 +222,15 @@ def test_fresh_process_gives_the_pinned_hash():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"}, timeout=120)
     assert out.stdout.strip() == EXAMPLE_SHA256
+
+
+def test_worthless_option_is_zero_not_a_liability():
+    """A call struck at 1,000,000 on ETH is worth < 10^-40 USD (its N(d) is clamped to 0): the
+    inexact 0 would floor to -1 after EPS; options are >= 0, so the table publishes 0 (still <= X)."""
+    params, insts, oracle = _inputs()
+    far = Instrument(id="ETH-FAR-C", kind="option", underlying="ETH", position_decimals=6, right="call",
+                     strike=Decimal(1_000_000), expiry=insts[3].expiry)
+    table = build_risk_table(params, insts + (far,), oracle)
+    assert set(table.v[-1]) == {0}
+    x = unrounded_table(params, insts + (far,), oracle)
+    assert all(val >= 0 and not exact for val, exact in x.v[-1])

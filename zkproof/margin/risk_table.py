@@ -135,6 +135,10 @@ def _bounded(n: int, where: str) -> int:
     return n
 
 
+def _nonneg(inst: Instrument, n: int) -> int:
+    return max(0, n) if inst.kind == "option" else n
+
+
 def _check_option_vols(instruments: tuple[Instrument, ...], oracle: Oracle) -> None:
     for k, inst in enumerate(instruments):
         if inst.kind == "option" and oracle.vol[inst.underlying] <= 0:
@@ -190,9 +194,11 @@ def build_risk_table(params: RiskParams, instruments: tuple[Instrument, ...], or
         assets=tuple((a.symbol, a.decimals) for a in params.assets),
         instruments=tuple(descriptor(i) for i in instruments),
         scenarios=tuple(sc.label for sc in scenario_grid(params)),
-        c=tuple(tuple(_floor(*x.c[a][s], f"c[{asset.symbol}][{s}]") for s in range(S))
+        # c and option values are >= 0 analytically, so max(0, .) stays <= X: EPS never makes a
+        # worthless far-out-of-the-money option (or collateral) a liability of -1.
+        c=tuple(tuple(max(0, _floor(*x.c[a][s], f"c[{asset.symbol}][{s}]")) for s in range(S))
                 for a, asset in enumerate(params.assets)),
-        v=tuple(tuple(_floor(*x.v[i][s], f"v[{inst.id}][{s}]") for s in range(S))
+        v=tuple(tuple(_nonneg(inst, _floor(*x.v[i][s], f"v[{inst.id}][{s}]")) for s in range(S))
                 for i, inst in enumerate(instruments)),
         m=tuple(_ceil(*x.m[i], f"m[{inst.id}]") for i, inst in enumerate(instruments)),
     )
