@@ -18,7 +18,7 @@ FORBIDDEN = ("zkproof.r1cs", "zkproof.kernel", "zkproof._native", "zkproof.groth
              "zkproof.groth16.setup", "zkproof.ceremony", "zkproof.gadgets", "zkproof.cli",
              "zkproof.poly", "zkproof.witness", "zkproof.prover", "zkproof.margin",
              "zkproof.snapshot", "zkproof.formats.zkey_file", "zkproof.formats.ptau_file")
-ALLOWED_PREFIXES = ("zkproof.field", "zkproof.curve", "zkproof.formats.snarkjs_json",
+ALLOWED_PREFIXES = ("zkproof.field", "zkproof.curve", "zkproof.hash", "zkproof.formats.snarkjs_json",
                     "zkproof.formats.strict_json", "zkproof.errors", "zkproof.groth16.keys")
 
 

@@ -16,7 +16,7 @@ from zkproof.errors import InputError
 from zkproof.formats import bundle as bundle_fmt
 from zkproof.formats import inclusion_file
 from zkproof.formats.epoch_header import parse_header
-from zkproof.witness.merkle_sum_tree import InclusionProof, SumNode, leaf_node, root_from_proof
+from zkproof.hash.merkle_sum_proof import InclusionProof, SumNode, leaf_node, root_from_proof
 
 
 @dataclass
