@@ -15,6 +15,7 @@ Units and rounding (docs/formats.md §8 has the soundness argument):
   value unit per short position unit: with ``N[u] = sum_i max(-q[u][i], 0)`` the checks are
   ``E[u][s] >= N[u]`` (s >= 1) and ``E[u][0] >= sum_i max(-q[u][i], 0) * m[i] + N[u]``.
   ``N[u]`` is linear in the ``max(-q, 0)`` wires the floor term needs already: no extra product.
+* ``c`` and option ``v`` are clamped at 0 (they are >= 0 analytically, so 0 is still <= X).
 * ``m[i] = ceil(floor_fraction[kind] * S_0 * 10^(e - position_decimals) + EPS) >= 0``.
 * ``EPS = 10^-30`` value units covers the ``Decimal`` computation error (60 digits), so rounding
   stays in the protocol's disfavour even when the exact value is within the error of an
