@@ -13,16 +13,16 @@ static const FP_T FP(mod) = {FP_MOD};
 static const FP_T FP(r2) = {FP_R2};
 static const FP_T FP(one) = {FP_ONE};
 
-static inline int FP(is_zero)(const FP_T *a) {
+static ZK_INLINE int FP(is_zero)(const FP_T *a) {
     return (a->l[0] | a->l[1] | a->l[2] | a->l[3]) == 0;
 }
 
-static inline int FP(eq)(const FP_T *a, const FP_T *b) {
+static ZK_INLINE int FP(eq)(const FP_T *a, const FP_T *b) {
     return ((a->l[0] ^ b->l[0]) | (a->l[1] ^ b->l[1]) | (a->l[2] ^ b->l[2]) | (a->l[3] ^ b->l[3])) == 0;
 }
 
 /* a >= p (compare as 256-bit integers). */
-static inline int FP(geq_mod)(const FP_T *a) {
+static ZK_INLINE int FP(geq_mod)(const FP_T *a) {
     for (int i = 3; i >= 0; i--) {
         if (a->l[i] != FP(mod).l[i]) return a->l[i] > FP(mod).l[i];
     }
@@ -30,24 +30,24 @@ static inline int FP(geq_mod)(const FP_T *a) {
 }
 
 /* r = a - p without a check; returns the borrow. */
-static inline uint64_t FP(sub_mod_raw)(FP_T *r, const FP_T *a) {
+static ZK_INLINE uint64_t FP(sub_mod_raw)(FP_T *r, const FP_T *a) {
     uint64_t bo = 0;
     for (int i = 0; i < 4; i++) r->l[i] = zk_subb(a->l[i], FP(mod).l[i], &bo);
     return bo;
 }
 
 /* Reduce any 256-bit value below p (at most 5 subtractions since p > 2^253). */
-static inline void FP(reduce)(FP_T *a) {
+static ZK_INLINE void FP(reduce)(FP_T *a) {
     while (FP(geq_mod)(a)) FP(sub_mod_raw)(a, a);
 }
 
 /* Branch-free select: r = mask ? a : b (mask all ones or zero). Data-dependent branches on
  * the final subtraction mispredict half the time, so every reduction below uses masks. */
-static inline void FP(select)(FP_T *r, uint64_t mask, const FP_T *a, const FP_T *b) {
+static ZK_INLINE void FP(select)(FP_T *r, uint64_t mask, const FP_T *a, const FP_T *b) {
     for (int i = 0; i < 4; i++) r->l[i] = (a->l[i] & mask) | (b->l[i] & ~mask);
 }
 
-static inline void FP(add)(FP_T *r, const FP_T *a, const FP_T *b) {
+static ZK_INLINE void FP(add)(FP_T *r, const FP_T *a, const FP_T *b) {
     FP_T t, s;
     uint64_t c = 0;
     for (int i = 0; i < 4; i++) t.l[i] = zk_addc(a->l[i], b->l[i], &c);
@@ -55,7 +55,7 @@ static inline void FP(add)(FP_T *r, const FP_T *a, const FP_T *b) {
     FP(select)(r, (uint64_t)0 - borrow, &t, &s);
 }
 
-static inline void FP(sub)(FP_T *r, const FP_T *a, const FP_T *b) {
+static ZK_INLINE void FP(sub)(FP_T *r, const FP_T *a, const FP_T *b) {
     FP_T t;
     uint64_t bo = 0, c = 0;
     for (int i = 0; i < 4; i++) t.l[i] = zk_subb(a->l[i], b->l[i], &bo);
@@ -63,20 +63,20 @@ static inline void FP(sub)(FP_T *r, const FP_T *a, const FP_T *b) {
     for (int i = 0; i < 4; i++) r->l[i] = zk_addc(t.l[i], FP(mod).l[i] & mask, &c);
 }
 
-static inline void FP(neg)(FP_T *r, const FP_T *a) {
+static ZK_INLINE void FP(neg)(FP_T *r, const FP_T *a) {
     if (FP(is_zero)(a)) { *r = *a; return; }
     FP_T z = {{0, 0, 0, 0}};
     FP(sub)(r, &z, a);
 }
 
-static inline void FP(dbl)(FP_T *r, const FP_T *a) { FP(add)(r, a, a); }
+static ZK_INLINE void FP(dbl)(FP_T *r, const FP_T *a) { FP(add)(r, a, a); }
 
 /* Montgomery product a*b*2^-256 mod p: CIOS (Koc, Acar, Kaliski 1996). Per limb b_i, the four
  * products a_j b_i (and then m p_j) are independent and are folded in by two add-with-carry
  * chains (low halves, high halves), which keeps the multiplier busy; ~20% faster here than the
  * textbook single chain. Since p < 2^254 the running value stays below 2p and five words
  * suffice. Inputs < p, output < p; r may alias a or b. */
-static inline void FP(mul)(FP_T *r, const FP_T *a, const FP_T *b) {
+static ZK_INLINE void FP(mul)(FP_T *r, const FP_T *a, const FP_T *b) {
     const uint64_t *p = FP(mod).l;
     const uint64_t a0 = a->l[0], a1 = a->l[1], a2 = a->l[2], a3 = a->l[3];
     uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
@@ -112,23 +112,23 @@ static inline void FP(mul)(FP_T *r, const FP_T *a, const FP_T *b) {
     FP(select)(r, (uint64_t)0 - borrow, &tt, &s);
 }
 
-static inline void FP(sqr)(FP_T *r, const FP_T *a) { FP(mul)(r, a, a); }
+static ZK_INLINE void FP(sqr)(FP_T *r, const FP_T *a) { FP(mul)(r, a, a); }
 
 /* Canonical integer (any 256-bit value) -> Montgomery form. */
-static inline void FP(to_mont)(FP_T *r, const FP_T *a) {
+static ZK_INLINE void FP(to_mont)(FP_T *r, const FP_T *a) {
     FP_T t = *a;
     FP(reduce)(&t);
     FP(mul)(r, &t, &FP(r2));
 }
 
 /* Montgomery form -> canonical integer. */
-static inline void FP(from_mont)(FP_T *r, const FP_T *a) {
+static ZK_INLINE void FP(from_mont)(FP_T *r, const FP_T *a) {
     FP_T one = {{1, 0, 0, 0}};
     FP(mul)(r, a, &one);
 }
 
 /* a^e for a 256-bit exponent e (plain integer limbs), square-and-multiply. */
-static inline void FP(pow)(FP_T *r, const FP_T *a, const uint64_t e[4]) {
+static void FP(pow)(FP_T *r, const FP_T *a, const uint64_t e[4]) {
     FP_T acc = FP(one);
     for (int i = 255; i >= 0; i--) {
         FP(sqr)(&acc, &acc);
@@ -138,7 +138,7 @@ static inline void FP(pow)(FP_T *r, const FP_T *a, const uint64_t e[4]) {
 }
 
 /* a^-1 = a^(p-2) (Fermat); the inverse of 0 is returned as 0 (callers check). */
-static inline void FP(inv)(FP_T *r, const FP_T *a) {
+static void FP(inv)(FP_T *r, const FP_T *a) {
     uint64_t e[4] = {FP(mod).l[0] - 2, FP(mod).l[1], FP(mod).l[2], FP(mod).l[3]};
     FP(pow)(r, a, e);
 }
