@@ -39,6 +39,7 @@ GENERATOR_NAME = "zkproof.solidity.export"
 ERROR_SELECTORS = {
     "PublicInputNotInField(uint256)": "065fe5fc",
     "ProofCoordinateNotInField(uint256)": "c7c8d5ac",
+    "ProofPointNotOnCurve(uint256)": "23a1852e",
     "ProofPointAtInfinity(uint256)": "e52c4968",
     "PrecompileFailed(uint256)": "00a48593",
 }
@@ -108,6 +109,15 @@ def _constants(vk: VerifyingKey) -> str:
     return "\n".join("    " + ln for ln in lines)
 
 
+def _all_below(base: str, count: int, modulus: str) -> str:
+    """Yul ``and(lt(word_0, M), and(lt(word_1, M), ...))`` over ``count`` calldata words."""
+    terms = [f"lt(calldataload(add({base}, {32 * i})), {modulus})" for i in range(count)]
+    expr = terms[-1]
+    for t in reversed(terms[:-1]):
+        expr = f"and({t}, {expr})"
+    return expr
+
+
 def export_solidity_verifier(vk: VerifyingKey, contract_name: str = "Groth16Verifier") -> str:
     """Solidity source of a verifier contract for ``vk``.
 
@@ -124,14 +134,8 @@ def export_solidity_verifier(vk: VerifyingKey, contract_name: str = "Groth16Veri
     """
     check_exportable(vk)
     n = vk.n_public
-    sel_in = ERROR_SELECTORS["PublicInputNotInField(uint256)"]
-    sel_co = ERROR_SELECTORS["ProofCoordinateNotInField(uint256)"]
-    input_checks = "\n".join(
-        f"            if iszero(lt(calldataload(add(input, {32 * i})), R)) {{ fail(0x{sel_in}, {i}) }}"
-        for i in range(n))
-    coordinate_checks = "\n".join(
-        f"            if iszero(lt(calldataload(add(a, {32 * i})), P)) {{ fail(0x{sel_co}, {i}) }}"
-        for i in range(8))  # a, b, c are contiguous in calldata: 8 words from a's offset
+    input_checks = _all_below("input", n, "R")
+    coordinate_checks = _all_below("a", 8, "P")  # a, b, c: 8 consecutive calldata words
     steps = "".join(VK_X_STEP.substitute(j=j, offset=32 * (j - 1)) for j in range(1, n + 1))
     return VERIFIER_TEMPLATE.substitute(
         generator=GENERATOR_NAME, contract_name=contract_name, n_public=n, r=R, p=P,

@@ -3,16 +3,18 @@
 Kept apart from ``export.py`` so the contract reads as one piece. Slots are filled with decimal
 constants and unrolled per-input blocks by ``zkproof.solidity.export``.
 
-Memory layout inside ``verifyProof`` (f = free memory pointer, 32-byte words):
+Memory layout inside ``verifyProof`` (byte addresses from 0; the assembly block never returns
+control to Solidity, so it may use the scratch, free-pointer and zero slots too):
 
-  f + 0    pair 0: A.x A.y | B.x.c1 B.x.c0 B.y.c1 B.y.c0         (copied from calldata)
-  f + 192  pair 1: alpha  | -beta                                 (constants)
-  f + 384  pair 2: vk_x   | gamma                                 (vk_x computed in place)
-  f + 576  pair 3: C      | delta                                 (C from calldata)
+  0    pair 0: A.x A.y | B.x.c1 B.x.c0 B.y.c1 B.y.c0         (copied from calldata)
+  192  pair 1: alpha  | -beta                                 (constants)
+  384  pair 2: vk_x   | -gamma                                (vk_x computed in place)
+  576  pair 3: C      | -delta                                (C from calldata)
 
-vk_x is accumulated at f + 384 before pair 1 is written: each step writes
-``[IC_i.x, IC_i.y, s_i]`` at f + 256, ecMul (0x07) writes ``s_i * IC_i`` to f + 320, and ecAdd (0x06)
-adds the 128 bytes at f + 320 (product, then accumulator) back into the accumulator at f + 384.
+vk_x is accumulated at 384 before pair 1 is written: each step writes ``[IC_i.x, IC_i.y, s_i]``
+at 256, ecMul (0x07) writes ``s_i * IC_i`` to 320, and ecAdd (0x06) adds the 128 bytes at 320
+(product, then accumulator) back into the accumulator at 384. The pairing (0x08) writes its
+0/1 result to 0, which is returned as the bool.
 """
 
 from string import Template
@@ -35,15 +37,17 @@ pragma solidity >=0.8.4 <0.9.0;
 ///   e(A, B) * e(alpha, -beta) * e(vk_x, -gamma) * e(C, -delta) == 1
 /// -beta, -gamma, -delta are negated at export time, so A is used exactly as given.
 /// Results: `true` only if the equation holds; `false` if the proof is well-formed but wrong;
-/// a custom-error revert if an input is malformed (>= R, >= P, infinity) or a precompile call
-/// fails (point off the curve, B outside the G2 subgroup, or too little gas). A failing
+/// a custom-error revert if an input is malformed (>= R, >= P, A or C off the curve, infinity)
+/// or a precompile call fails (B off the twist or outside G2, or too little gas). A failing
 /// precompile therefore never turns into `false`, and gas estimation stays exact.
 contract $contract_name {
     /// input[index] >= R: a non-reduced public input would alias input[index] - R.
     error PublicInputNotInField(uint256 index);
     /// Proof word `index` (0-1: a, 2-5: b, 6-7: c, calldata order) is >= P.
     error ProofCoordinateNotInField(uint256 index);
-    /// Proof element `index` (0: a, 1: b, 2: c) is the point at infinity.
+    /// Proof element `index` (0: a, 2: c) is not on the curve; (0, 0) (infinity) is not either.
+    error ProofPointNotOnCurve(uint256 index);
+    /// Proof element b (`index` 1) is the point at infinity.
     error ProofPointAtInfinity(uint256 index);
     /// The precompile at address `precompile` (6, 7 or 8) failed: bad point or out of gas.
     error PrecompileFailed(uint256 precompile);
@@ -76,44 +80,66 @@ $vk_constants
                 revert(0, 0x24)
             }
 
-            // Public inputs < R (snarkjs `checkField`; ATTACKS D1).
-$input_checks
-            // Proof coordinates < P (ATTACKS D2: rejects the non-canonical y + (2^256 mod P)).
-$coordinate_checks
-            // No proof element may be the point at infinity (ATTACKS B7).
-            if iszero(or(calldataload(a), calldataload(add(a, 32)))) { fail(0xe52c4968, 0) }
+            // Public inputs < R (snarkjs `checkField`; ATTACKS D1). One branch for all of them;
+            // the failing index is searched for only on the way out.
+            if iszero($input_checks) {
+                for { let i := 0 } 1 { i := add(i, 1) } {
+                    if iszero(lt(calldataload(add(input, shl(5, i))), R)) { fail(0x065fe5fc, i) }
+                }
+            }
+            // Every proof word < P: a, b, c are 8 consecutive calldata words from a (ATTACKS D2:
+            // this refuses the non-canonical y + (2^256 mod P) that snarkjs' negation accepts).
+            if iszero($coordinate_checks) {
+                for { let i := 0 } 1 { i := add(i, 1) } {
+                    if iszero(lt(calldataload(add(a, shl(5, i))), P)) { fail(0xc7c8d5ac, i) }
+                }
+            }
+            // A and C on the curve y^2 = x^3 + 3. This also refuses (0, 0), the precompiles'
+            // encoding of infinity (ATTACKS B7), and makes an off-curve A or C cost a few hundred
+            // gas instead of all the gas forwarded to a failing precompile.
+            {
+                let x := calldataload(a)
+                let y := calldataload(add(a, 32))
+                if iszero(eq(mulmod(y, y, P), addmod(mulmod(mulmod(x, x, P), x, P), 3, P))) {
+                    fail(0x23a1852e, 0)
+                }
+                x := calldataload(c)
+                y := calldataload(add(c, 32))
+                if iszero(eq(mulmod(y, y, P), addmod(mulmod(mulmod(x, x, P), x, P), 3, P))) {
+                    fail(0x23a1852e, 2)
+                }
+            }
+            // B is not infinity (B7). Its twist equation and subgroup are checked by 0x08.
             if iszero(or(or(calldataload(b), calldataload(add(b, 32))),
                          or(calldataload(add(b, 64)), calldataload(add(b, 96))))) { fail(0xe52c4968, 1) }
-            if iszero(or(calldataload(c), calldataload(add(c, 32)))) { fail(0xe52c4968, 2) }
 
-            let f := mload(0x40)
-            let t := add(f, 256)
-            // vk_x = IC[0] + sum_i input[i] * IC[i+1], accumulated at f + 384.
-            mstore(add(f, 384), IC0_X)
-            mstore(add(f, 416), IC0_Y)
+            // Memory from 0: this block always ends in return or revert, so Solidity's free
+            // pointer and zero slot are never read again and constant addresses are safe.
+            // vk_x = IC[0] + sum_i input[i] * IC[i+1], accumulated at 384.
+            mstore(384, IC0_X)
+            mstore(416, IC0_Y)
 $vk_x_steps
             // Pair 0: (A, B) from calldata; pair 3: C from calldata.
-            calldatacopy(f, a, 64)
-            calldatacopy(add(f, 64), b, 128)
-            calldatacopy(add(f, 576), c, 64)
+            calldatacopy(0, a, 64)
+            calldatacopy(64, b, 128)
+            calldatacopy(576, c, 64)
             // Pair 1: (alpha, -beta); pair 2: gamma half; pair 3: delta half.
-            mstore(add(f, 192), ALPHA_X)
-            mstore(add(f, 224), ALPHA_Y)
-            mstore(add(f, 256), BETA_NEG_X1)
-            mstore(add(f, 288), BETA_NEG_X0)
-            mstore(add(f, 320), BETA_NEG_Y1)
-            mstore(add(f, 352), BETA_NEG_Y0)
-            mstore(add(f, 448), GAMMA_NEG_X1)
-            mstore(add(f, 480), GAMMA_NEG_X0)
-            mstore(add(f, 512), GAMMA_NEG_Y1)
-            mstore(add(f, 544), GAMMA_NEG_Y0)
-            mstore(add(f, 640), DELTA_NEG_X1)
-            mstore(add(f, 672), DELTA_NEG_X0)
-            mstore(add(f, 704), DELTA_NEG_Y1)
-            mstore(add(f, 736), DELTA_NEG_Y0)
+            mstore(192, ALPHA_X)
+            mstore(224, ALPHA_Y)
+            mstore(256, BETA_NEG_X1)
+            mstore(288, BETA_NEG_X0)
+            mstore(320, BETA_NEG_Y1)
+            mstore(352, BETA_NEG_Y0)
+            mstore(448, GAMMA_NEG_X1)
+            mstore(480, GAMMA_NEG_X0)
+            mstore(512, GAMMA_NEG_Y1)
+            mstore(544, GAMMA_NEG_Y0)
+            mstore(640, DELTA_NEG_X1)
+            mstore(672, DELTA_NEG_X0)
+            mstore(704, DELTA_NEG_Y1)
+            mstore(736, DELTA_NEG_Y0)
 
-            if iszero(staticcall(gas(), 8, f, 768, f, 32)) { fail(0x00a48593, 8) }
-            mstore(0, mload(f))
+            if iszero(staticcall(gas(), 8, 0, 768, 0, 32)) { fail(0x00a48593, 8) }
             return(0, 32)
         }
     }
@@ -121,9 +147,9 @@ $vk_x_steps
 """)
 
 VK_X_STEP = Template("""\
-            mstore(t, IC${j}_X)
-            mstore(add(t, 32), IC${j}_Y)
-            mstore(add(t, 64), calldataload(add(input, $offset)))
-            if iszero(staticcall(gas(), 7, t, 96, add(t, 64), 64)) { fail(0x00a48593, 7) }
-            if iszero(staticcall(gas(), 6, add(t, 64), 128, add(f, 384), 64)) { fail(0x00a48593, 6) }
+            mstore(256, IC${j}_X)
+            mstore(288, IC${j}_Y)
+            mstore(320, calldataload(add(input, $offset)))
+            if iszero(staticcall(gas(), 7, 256, 96, 320, 64)) { fail(0x00a48593, 7) }
+            if iszero(staticcall(gas(), 6, 320, 128, 384, 64)) { fail(0x00a48593, 6) }
 """)
