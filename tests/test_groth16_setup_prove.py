@@ -137,3 +137,20 @@ def test_unreduced_witness_bytes_are_input_error(circuit, pk):
 def test_toxic_waste_must_be_nonzero():
     with pytest.raises(ValueError, match="delta"):
         ToxicWaste(1, 2, 3, 4, R)
+
+
+def test_public_input_in_no_constraint_is_still_bound():
+    """ATTACKS A17: snarkjs' extra QAP rows ``A[m + i][i] = 1`` give every public wire its own
+    polynomial, so a public input no constraint mentions cannot be changed after proving."""
+    cs = ConstraintSystem()
+    y = cs.public("y")
+    cs.public("unused")
+    x = cs.private("x")
+    cs.enforce(x, x, y, name="square")
+    r1cs = cs.to_r1cs()
+    assert all(2 not in row for con in r1cs.constraints for row in con)  # wire 2 = `unused`
+    pk = dev_setup(r1cs, quiet=True)
+    asg = cs.solve({"x": 5, "y": 25, "unused": 7})
+    proof, public = prove(pk, asg.witness(), check=True, r1cs=r1cs)
+    assert public == [25, 7] and verify(pk.verifying_key(), public, proof)
+    assert not verify(pk.verifying_key(), [25, 8], proof)

@@ -189,3 +189,15 @@ def test_write_refuses_inconsistent_key(pk, tmp_path):
     with pytest.raises(ValueError, match="h_query"):
         write_zkey(tmp_path / "x.zkey", bad)
     assert not (tmp_path / "x.zkey").exists()
+
+
+def test_coefficient_r_minus_1_is_accepted_and_matrix_2_is_not(image):
+    def top(s, o):
+        s[4][4 + 12:4 + 44] = (R - 1).to_bytes(32, "little")
+    assert coeff_value(int.from_bytes(_read(_rebuild(image, top)).coeffs[16:48], "little")) \
+        == coeff_value(R - 1)
+
+    def matrix(s, o):
+        struct.pack_into("<I", s[4], 4, 2)
+    with pytest.raises(InputError, match=r"section 4 \(coefficients\)\[0\]: matrix 2"):
+        _read(_rebuild(image, matrix))

@@ -33,6 +33,8 @@ from __future__ import annotations
 import os
 import struct
 
+import numpy as np
+
 from zkproof.curve import bn254
 from zkproof.errors import InputError
 from zkproof.field.fr import R
@@ -104,22 +106,34 @@ def _read_groth_header(path: str, rd: SectionReader) -> dict:
     return h
 
 
+_COEF_DTYPE = np.dtype([("m", "<u4"), ("c", "<u4"), ("s", "<u4"), ("v", "<u8", (4,))])
+_R_LIMBS = [(R >> (64 * i)) & (2**64 - 1) for i in range(4)]
+
+
 def check_coeffs(path: str, body: bytes, n_vars: int, domain_size: int) -> None:
-    """Validate section 4: count vs size, matrix in {0, 1}, indices in range, values < r."""
+    """Validate section 4: count vs size, matrix in {0, 1}, indices in range, values < r
+    (vectorised: a key for 2^20 constraints has millions of entries)."""
     label = _label(4)
     if len(body) < 4:
         raise InputError(path, label, "truncated: no coefficient count")
     (n,) = struct.unpack_from("<I", body, 0)
     if len(body) != 4 + n * COEF_SIZE:
         raise InputError(path, label, f"{n} coefficients need {4 + n * COEF_SIZE} bytes, got {len(body)}")
-    for i, (m, c, s) in enumerate(struct.iter_unpack("<III32x", body[4:])):
-        if m > 1 or c >= domain_size or s >= n_vars:
-            raise InputError(path, f"{label}[{i}]",
-                             f"matrix {m}, constraint {c}, signal {s} out of range "
-                             f"(matrix <= 1, constraint < {domain_size}, signal < {n_vars})")
-        off = 4 + i * COEF_SIZE + 12
-        if int.from_bytes(body[off:off + 32], "little") >= R:
-            raise InputError(path, f"{label}[{i}]", "coefficient value is not reduced below r")
+    arr = np.frombuffer(body, dtype=_COEF_DTYPE, count=n, offset=4)
+    bad = np.flatnonzero((arr["m"] > 1) | (arr["c"] >= domain_size) | (arr["s"] >= n_vars))
+    if bad.size:
+        m, c, s = (int(arr[k][bad[0]]) for k in ("m", "c", "s"))
+        raise InputError(path, f"{label}[{bad[0]}]",
+                         f"matrix {m}, constraint {c}, signal {s} out of range "
+                         f"(matrix <= 1, constraint < {domain_size}, signal < {n_vars})")
+    v = arr["v"]
+    greater, equal = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+    for i in (3, 2, 1, 0):  # most significant limb first
+        greater |= equal & (v[:, i] > np.uint64(_R_LIMBS[i]))
+        equal &= v[:, i] == np.uint64(_R_LIMBS[i])
+    bad = np.flatnonzero(greater | equal)
+    if bad.size:
+        raise InputError(path, f"{label}[{bad[0]}]", "coefficient value is not reduced below r")
 
 
 def read_zkey(path: str | os.PathLike, data: bytes | None = None) -> ProvingKey:
