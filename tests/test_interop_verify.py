@@ -203,3 +203,17 @@ def test_our_files_verify_with_snarkjs(example, npm_tools, tmp_path):
     sj.write_json(tmp_path / PUBLIC, sj.dump_public([public[0] + 1, public[1]]))
     res = npm_tools.run_snarkjs("groth16", "verify", VK, PUBLIC, PROOF, cwd=tmp_path, check=False)
     assert res.returncode != 0
+
+
+@pytest.mark.slow
+def test_vector_generator_regenerates_valid_small_files(snarkjs_ptau, npm_tools, tmp_path):
+    """``scripts/vectors/gen_snarkjs_vectors.py`` (the command in vectors/snarkjs/SOURCE.md)
+    writes files under 50 kB whose proof verifies with ours and whose r1cs/public equal the
+    committed ones (the key and proof are re-randomised by snarkjs on every run)."""
+    out = tmp_path / "snarkjs"
+    assert gen.main(["--out", str(out), "--ptau", str(snarkjs_ptau(gen.PTAU_POWER))]) == 0
+    committed = REPO / "vectors" / "snarkjs"
+    for name in ("toy_solvency.r1cs", "public.json", "toy_solvency.circom", "input.json"):
+        assert (out / name).read_bytes() == (committed / name).read_bytes(), name
+    assert all(f.stat().st_size < 50_000 for f in out.iterdir())
+    assert verify_files(out / VK, out / PUBLIC, out / PROOF) is True

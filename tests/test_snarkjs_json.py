@@ -194,3 +194,19 @@ def test_attacker_controlled_key_keeps_the_error_on_one_line():
     with pytest.raises(MalformedProof, match="unknown key in proof") as e:
         sj.parse_proof(obj, "proof.json")
     assert "\n" not in str(e.value)
+
+
+# --- the committed vector is self-consistent (read with the r1cs/wtns readers) -------------------
+
+def test_vector_witness_satisfies_r1cs_and_matches_public():
+    from zkproof.formats.r1cs_file import read_r1cs
+    from zkproof.formats.wtns_file import read_wtns
+
+    r1cs = read_r1cs(VECTORS / "toy_solvency.r1cs")
+    witness = read_wtns(VECTORS / "toy_solvency.wtns")
+    vk, public, _ = vector_objects()
+    assert r1cs.n_public == vk.n_public == 2
+    assert witness[0] == 1 and witness[1:3] == public == [750, 1000]
+    assert r1cs.first_unsatisfied(witness) is None
+    witness[4] = (witness[4] + 1) % R  # twin: a changed private wire breaks a constraint
+    assert r1cs.first_unsatisfied(witness) is not None
