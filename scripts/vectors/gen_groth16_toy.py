@@ -14,7 +14,7 @@ Circuit (Vitalik's "QAP from zero to hero"): ``x^3 + x + 5 = out``, wires
     1:  x2 * x  = x3
     2:  (x3 + x + 5) * 1 = out
 
-Run:  .venv/bin/python scripts/vectors/gen_groth16_toy.py   (~20 s)
+Run:  .venv/bin/python scripts/vectors/gen_groth16_toy.py [OUT.json]   (~4 s)
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def g2(k: int):
     return [[str(c) for c in pt[0].coeffs], [str(c) for c in pt[1].coeffs]]
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
     t = TOXIC
     m = len(A)
     n = 1 << (m + N_PUBLIC).bit_length()
@@ -171,10 +171,10 @@ def main() -> None:
         },
         "proof": {"a": g1(a_s), "b": g2(b_s), "c": g1(c_s)},
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(case, indent=1) + "\n")
-    print(f"wrote {OUT}", file=sys.stderr)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(case, indent=1) + "\n")
+    print(f"wrote {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)
