@@ -129,6 +129,8 @@ def verify_from_init(init: ProvingKey, pk: ProvingKey, *, init_path: str = "<ini
     batch = PairingBatch()
     why, cur_delta, rep.contributions = _check_chain(mp, lambda i: batch)
     why = why or _sections(init, pk, cur_delta, batch)
+    if why and why.startswith("INVALID(") and not batch.check():
+        why = _locate(init, pk, mp)  # an earlier contribution already fails its pairing check
     if why:
         rep.errors.append(why if why.startswith("INVALID") else f"INVALID: {why}")
         return rep
@@ -144,11 +146,13 @@ def verify_from_init(init: ProvingKey, pk: ProvingKey, *, init_path: str = "<ini
 
 def _locate(init: ProvingKey, pk: ProvingKey, mp: MpcParams) -> str:
     batches: dict[int, PairingBatch] = {}
-    _, cur_delta, _ = _check_chain(mp, lambda i: batches.setdefault(i, PairingBatch()))
+    structural, cur_delta, _ = _check_chain(mp, lambda i: batches.setdefault(i, PairingBatch()))
     for i in sorted(batches):
         if not batches[i].check():
             return (f"INVALID({i}): the public key's same-ratio proof fails or deltaAfter does "
                     f"not follow the public key")
+    if structural:
+        return structural
     b = PairingBatch()
     b.same_ratio(bn254.G1_GENERATOR, cur_delta, bn254.G2_GENERATOR, pk.delta_g2)
     if not b.check():
