@@ -10,8 +10,9 @@ balances ``b[a]``, positions ``q[i]``, and the batch ``blinder``.
 Proved, per account ``u`` (namespace ``account_{u}``):
 
 * ``balance_range[a]``: ``0 <= b[a] < 2^64``;  ``position_range[i]``: ``|q[i]| < 2^63``;
-* ``margin/scenario_{s}`` for s = 1..K: ``E[s] = sum_a b c[a][s] + sum_i q v[i][s] >= 0``;
-* ``margin/mark_floor``: ``E[0] - sum_i max(-q[i], 0) m[i] >= 0``;
+* ``margin/scenario_{s}`` for s = 1..K: ``E[s] = sum_a b c[a][s] + sum_i q v[i][s] >= N``;
+* ``margin/mark_floor``: ``E[0] - sum_i max(-q[i], 0) m[i] >= N``, with the rounding buffer
+  ``N = sum_i max(-q[i], 0)`` (one value unit per short unit, docs/formats.md §8.1);
 * the leaf of the Merkle sum tree hashes the same wires.
 
 And for the batch: the Merkle sum root over all leaves (sums are exact: leaves < 2^64, at most
@@ -68,8 +69,16 @@ def build(shape: stm.Shape) -> ConstraintSystem:
 
 
 def _margin(cs, shape, b, q, neg, c, v, m) -> None:
-    """Equity in every scenario >= 0; at mark, equity >= the short-option floor (SPEC §1.2)."""
+    """Equity in every scenario covers the rounding buffer; at mark it also covers the
+    short-option floor (SPEC §1.2; docs/formats.md §8.1).
+
+    One published ``v`` per instrument is rounded down, which understates longs but can
+    overstate a short by less than one value unit per short unit. So every requirement adds
+    ``N = sum_i max(-q_i, 0)`` (``SHORT_BUFFER = 1``): ``E[s] - N >= 0`` (s >= 1) and
+    ``E[0] - sum_i max(-q_i, 0) m_i - N >= 0``. ``N`` is linear in the ``neg`` wires: free.
+    """
     k = shape.equity_bits
+    buffer = sum(neg, LinearCombination()) * stm.SHORT_BUFFER
     with cs.namespace("margin"):
         for s in range(shape.n_scenarios):
             terms = [mul(cs, b[a], c[a][s], f"e{s}/b{a}") for a in range(shape.n_assets)]
@@ -78,7 +87,6 @@ def _margin(cs, shape, b, q, neg, c, v, m) -> None:
             if s == 0:
                 floor = sum((as_lc(mul(cs, neg[i], m[i], f"floor/q{i}")) for i in range(shape.n_instruments)),
                             LinearCombination())
-                assert_nonnegative(cs, equity - floor, k, "mark_floor")
+                assert_nonnegative(cs, equity - floor - buffer, k, "mark_floor")
             else:
-                assert_nonnegative(cs, equity, k, f"scenario_{s}")
-
+                assert_nonnegative(cs, equity - buffer, k, f"scenario_{s}")

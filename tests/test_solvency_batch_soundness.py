@@ -78,37 +78,52 @@ def test_range_boundaries_completeness():
     table = ([[1, 1, 1], [1, 1, 1]], [[0, 0, 0], [0, 0, 0]], [0, 0])
     shape_cs = sb.build(SHAPE)
     slots = [wb.Slot(1, (2**64 - 1, 2**64 - 1), (2**63 - 1, -(2**63 - 1))),
-             wb.Slot(2, (0, 0), (-(2**63 - 1), 2**63 - 1))]
+             wb.Slot(2, (2**64 - 1, 0), (-(2**63 - 1), 2**63 - 1))]  # collateral covers the buffer
     _, inp = witness(slots, table)
     assert broken(shape_cs, inp) is None
 
 
+def margin(slot, s, table=(C, V, M)):
+    """What the circuit range-checks: E[s] minus the rounding buffer N (and the floor at mark)."""
+    n = [max(-q, 0) for q in slot.positions]
+    floor = sum(ni * mi for ni, mi in zip(n, table[2])) if s == 0 else 0
+    return equity(slot, s, table) - floor - sum(n)
+
+
 @pytest.mark.parametrize("slot", [0, 1])
 def test_insolvent_account_hidden_one_scenario(cs, slot):
-    """A3a/A3c: equity exactly -1 in one stress scenario (the last one), fine in all others,
-    in the first and in the last batch slot."""
-    table = ([[10, 9, 8], [1, 1, -1]], V, M)
-    bad = wb.Slot(11, (63, 1), (-72, 0))   # E = 271, 352, -1 under this table
-    assert [equity(bad, s, table) for s in range(3)] == [271, 352, -1]
-    slots = [wb.Slot(12, (0, 0), (72, 0))]
+    """A3a/A3c: margin exactly one unit short in one stress scenario (the last one) and fine in
+    all others, in the first and in the last batch slot."""
+    bad = wb.Slot(11, (9, 7), (-10, 0))
+    assert [margin(bad, s) for s in range(3)] == [17, 48, -1]
+    slots = [wb.Slot(12, (0, 0), (10, 0))]
     slots.insert(slot, bad)
-    _, inp = witness(slots, table)
+    _, inp = witness(slots)
     assert broken(cs, inp) == f"account_{slot}/margin/scenario_2/recompose"
-    slots[slot] = wb.Slot(11, (64, 1), (-72, 0))  # E_2 = 512 - 1 - 504 = 7
-    _, inp = witness(slots, table)
+    slots[slot] = wb.Slot(11, (9, 8), (-10, 0))  # one more unit of collateral: margin 0
+    _, inp = witness(slots)
     assert broken(cs, inp) is None
 
 
 def test_insolvent_account_hidden_mark_floor(cs):
-    """A3b: equity at mark exactly one below the short floor."""
-    # account 1 short 3 of instrument 0 (floor 3*2 = 6); mark equity 6 - 1 = 5 via balances
-    # E0 = 10 b0 - 15 -> b0 = 2 gives 5 (stress: 18 - 9 = 9 >= 0, 16 - 21 = -5 < 0!) -> use asset 1
+    """A3b: equity at mark exactly one below floor + buffer; every stress scenario fine."""
     table = (C, [[5, 0, 0], [-5, -3, -7]], M)
-    slots = [wb.Slot(11, (0, 20), (3, 0)), wb.Slot(12, (0, 20), (-3, 0))]
-    # account 1: E0 = 20 - 15 = 5, floor = 3 * 2 = 6
+    slots = [wb.Slot(11, (0, 20), (3, 0)), wb.Slot(12, (0, 23), (-3, 0))]
+    assert [margin(slots[1], s, table) for s in range(3)] == [-1, 20, 20]
     _, inp = witness(slots, table)
     assert broken(cs, inp) == "account_1/margin/mark_floor/recompose"
-    slots[1] = wb.Slot(12, (0, 21), (-3, 0))  # E0 = 6 = floor: allowed
+    slots[1] = wb.Slot(12, (0, 24), (-3, 0))
+    _, inp = witness(slots, table)
+    assert broken(cs, inp) is None
+
+
+def test_rounding_buffer_is_required(cs):
+    """formats.md §8.1: equity exactly 0 with a short position is NOT enough (E >= N)."""
+    table = ([[1, 1, 1], [1, 1, 1]], [[0, 0, 0], [0, 0, 0]], [0, 0])
+    slots = [wb.Slot(11, (0, 0), (5, 0)), wb.Slot(12, (4, 0), (-5, 0))]  # E = 4, N = 5
+    _, inp = witness(slots, table)
+    assert broken(cs, inp).startswith("account_1/margin/")
+    slots[1] = wb.Slot(12, (5, 0), (-5, 0))
     _, inp = witness(slots, table)
     assert broken(cs, inp) is None
 
@@ -118,7 +133,7 @@ def test_comparator_alias_hint(cs):
     slots = [wb.Slot(11, (0, 20), (3, 0)), wb.Slot(12, (0, 5), (-3, 0))]
     table = (C, [[5, 0, 0], [-5, -3, -7]], M)
     _, inp = witness(slots, table)
-    e = (5 - 15 - 6) % R  # mark equity minus floor, negative
+    e = margin(slots[1], 0, table) % R  # negative: -19
     k = SHAPE.equity_bits
     alias = (e + R)  # 255-bit: its low k bits are the only thing a k-bit vector can carry
     overrides = {f"account_1/margin/mark_floor_hint[{i}]": (alias >> i) & 1 for i in range(k)}

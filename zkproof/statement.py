@@ -45,6 +45,8 @@ ID, TABLE, RESERVES, BATCH, BATCHES, OI = 5, 6, 7, 8, 9, 10
 BALANCE_BITS = 64     # 0 <= b < 2^64                       (SPEC §1.1)
 POSITION_BITS = 63    # |q| < 2^63, as sign and 63-bit magnitude (SPEC §1.1)
 MAX_FIELD_BITS = 252  # range-checked widths stay <= 252: no alias mod r (ATTACKS A4)
+SHORT_BUFFER = 1      # value units per short position unit added to every requirement
+                      # (one rounded v cannot be conservative for both signs: formats.md §8.1)
 
 BATCH_PUBLIC = ("epoch", "risk_table_hash", "batch_commitment")
 AGGREGATE_PUBLIC = ("epoch", "timestamp", "root", "risk_table_hash", "reserves_commitment",

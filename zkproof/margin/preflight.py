@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zkproof.margin.risk_table import SHORT_BUFFER, RiskTable
+from zkproof.margin.risk_table import RiskTable
 from zkproof.snapshot.ledger import Account
+from zkproof.statement import SHORT_BUFFER
 
 
 @dataclass(frozen=True)

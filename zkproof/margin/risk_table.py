@@ -50,7 +50,6 @@ from zkproof.snapshot.oracle import Oracle
 from zkproof.snapshot.params import AssetParams, RiskParams
 
 TABLE_BITS = 40
-SHORT_BUFFER = 1
 EPS = Decimal("1e-30")
 VERSION = 1
 
