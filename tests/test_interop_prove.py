@@ -109,6 +109,8 @@ def test_snarkjs_zkey_round_trips_byte_identical(leaf, tmp_path):
     assert (tmp_path / "copy.zkey").read_bytes() == data
     assert not pk.dev_setup
     assert len(pk.extra["contributions"]) > 64 + 4  # one contribution, kept verbatim
+    fresh = leaf["dir"] / "leaf_0.zkey"  # straight from `groth16 setup`: 0 contributions
+    assert zkey_bytes(read_zkey(fresh)) == fresh.read_bytes()
 
 
 def test_coefficient_section_matches_snarkjs(leaf):
