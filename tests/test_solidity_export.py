@@ -99,6 +99,11 @@ def test_delta_outside_g2_subgroup_is_refused():
         export.export_solidity_verifier(synthetic_vk(delta_g2=twist_point_outside_g2()))
 
 
+def test_key_without_public_inputs_is_refused():
+    with pytest.raises(InputError, match="at least 1 public input"):
+        export.export_solidity_verifier(synthetic_vk(n_public=0))
+
+
 def test_constants_are_negated_g2_in_eip197_order(vk):
     """G2 constants are -beta, -gamma, -delta as [x.c1, x.c0, y.c1, y.c0] (EIP-197)."""
     k = constants(export.export_solidity_verifier(vk))

@@ -110,12 +110,12 @@ def _constants(vk: VerifyingKey) -> str:
 
 
 def _all_below(base: str, count: int, modulus: str) -> str:
-    """Yul ``and(lt(word_0, M), and(lt(word_1, M), ...))`` over ``count`` calldata words."""
+    """Yul ``and(lt(w_0, M), and(lt(w_1, M), ... lt(w_last, M)))`` over ``count`` calldata
+    words from ``base``, one term per line."""
     terms = [f"lt(calldataload(add({base}, {32 * i})), {modulus})" for i in range(count)]
-    expr = terms[-1]
-    for t in reversed(terms[:-1]):
-        expr = f"and({t}, {expr})"
-    return expr
+    pad = "\n" + " " * 16
+    lines = [f"and({t}," for t in terms[:-1]] + [terms[-1] + ")" * (count - 1)]
+    return pad + pad.join(lines) + "\n" + " " * 12
 
 
 def export_solidity_verifier(vk: VerifyingKey, contract_name: str = "Groth16Verifier") -> str:
@@ -134,6 +134,8 @@ def export_solidity_verifier(vk: VerifyingKey, contract_name: str = "Groth16Veri
     """
     check_exportable(vk)
     n = vk.n_public
+    if n == 0:  # Solidity has no uint256[0]; snarkjs' template fails to compile there too
+        raise InputError("<verifying key>", "ic", "expected at least 1 public input, got 0")
     input_checks = _all_below("input", n, "R")
     coordinate_checks = _all_below("a", 8, "P")  # a, b, c: 8 consecutive calldata words
     steps = "".join(VK_X_STEP.substitute(j=j, offset=32 * (j - 1)) for j in range(1, n + 1))
