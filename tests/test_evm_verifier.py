@@ -129,17 +129,17 @@ def _check_case(v, good, mutate, ours_expected, snarkjs_expected):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_proof_rejected_by_ours_and_python_alike(v, good, case):
+def test_D2_bad_proof_rejected_by_ours_and_python_alike(v, good, case):
     _check_case(v, good, *CASES[case])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(SLOW))
-def test_bad_proof_rejected_slow_cases(v, good, case):
+def test_D2_bad_proof_rejected_slow_cases(v, good, case):
     _check_case(v, good, *SLOW[case])
 
 
-def test_off_curve_rejection_gas_is_bounded(v, good):
+def test_D2_off_curve_rejection_gas_is_bounded(v, good):
     """D2 "gas stays bounded": an off-curve A is refused by our own check for a few thousand
     gas; snarkjs' verifier hands it to ecPairing, which burns all the gas forwarded to it."""
     proof, inputs = good
@@ -150,7 +150,7 @@ def test_off_curve_rejection_gas_is_bounded(v, good):
     assert theirs.success and theirs.value is False and theirs.gas_used > GAS // 2
 
 
-def test_wrong_length_input_array_cannot_reach_the_verifier(v, good):
+def test_D1_wrong_length_input_array_cannot_reach_the_verifier(v, good):
     """D1: the ABI fixes the input count; an encoder refuses 4 or 6 inputs (selector differs)."""
     proof, inputs = good
     a, b, c, inp = export.proof_calldata_args(proof, inputs)
@@ -161,7 +161,7 @@ def test_wrong_length_input_array_cannot_reach_the_verifier(v, good):
     assert not short.success  # truncated calldata reverts in the ABI decoder
 
 
-def test_rerandomized_proof_still_verifies(v, good):
+def test_D4_rerandomized_proof_still_verifies(v, good):
     """D4's premise: proof bytes are not an identity (both contracts accept the new proof)."""
     proof, inputs = good
     other = fx.rerandomize_proof(proof, v.vk, 5, 123456789)
@@ -169,7 +169,7 @@ def test_rerandomized_proof_still_verifies(v, good):
     assert outcome_contract(v.ours, other, inputs)[0] == "true"
 
 
-def test_too_little_gas_reverts_ours_but_returns_false_in_snarkjs(v, good):
+def test_D3_too_little_gas_reverts_ours_but_returns_false_in_snarkjs(v, good):
     """D3b: with the pairing starved of gas, snarkjs' verifier *returns false* (the trap that
     makes estimate_gas under-report); ours reverts with PrecompileFailed(8)."""
     proof, inputs = good

@@ -56,7 +56,7 @@ def test_secure_key_exports(vk):
     assert "function verifyProof(" in src
 
 
-def test_gamma_equal_delta_is_refused(vk):
+def test_C1_D5_gamma_equal_delta_is_refused(vk):
     """C1/D5: with gamma == delta, A = alpha, B = beta, C = -vk_x verifies for any inputs."""
     bad = synthetic_vk(delta_g2=G2_GENERATOR, gamma_g2=G2_GENERATOR)
     with pytest.raises(InsecureSetup, match="gamma == delta: insecure setup"):
@@ -73,7 +73,7 @@ def test_delta_equal_g2_generator_is_refused():
         export.export_solidity_verifier(bad)
 
 
-def test_dev_setup_key_is_refused(vk):
+def test_C6_dev_setup_key_is_refused(vk):
     """C6: a key from the single-party test setup never becomes a contract."""
     dev = synthetic_vk(dev_setup=True)
     with pytest.raises(InsecureSetup, match="INSECURE-DEV-SETUP"):
@@ -142,7 +142,7 @@ def key(circom_circuit, snarkjs_ptau):
 
 
 @pytest.mark.interop
-def test_zero_contribution_snarkjs_key_is_refused_though_snarkjs_exports_it(key, tmp_path):
+def test_C1_zero_contribution_snarkjs_key_is_refused_though_snarkjs_exports_it(key, tmp_path):
     """C1/D5: ``groth16 setup`` output has gamma == delta; snarkjs exports it anyway."""
     assert "contract Groth16Verifier" in fx.snarkjs_verifier_source(key.zkey0)
     out = tmp_path / "V.sol"
@@ -154,7 +154,7 @@ def test_zero_contribution_snarkjs_key_is_refused_though_snarkjs_exports_it(key,
 
 
 @pytest.mark.interop
-def test_calldata_equals_snarkjs_soliditycalldata(key, npm_tools, tmp_path):
+def test_B8_calldata_equals_snarkjs_soliditycalldata(key, npm_tools, tmp_path):
     import json
 
     (proof_json, public), = fx.snarkjs_prove(key, [[1, 2, 3, 4, 5][:key.n_public]])
