@@ -56,8 +56,7 @@ def dev_setup_cmd(r1cs_path: str, zkey_path: str) -> None:
     from zkproof.formats.zkey_file import write_zkey
     from zkproof.groth16.setup import dev_setup
 
-    click.echo("WARNING: INSECURE-DEV-SETUP: single-party setup, for tests and demos only", err=True)
-    write_zkey(zkey_path, dev_setup(read_r1cs(r1cs_path)))
+    write_zkey(zkey_path, dev_setup(read_r1cs(r1cs_path)))  # warns on stderr itself
     click.echo(f"wrote {zkey_path}")
 
 
@@ -68,14 +67,17 @@ def dev_setup_cmd(r1cs_path: str, zkey_path: str) -> None:
 @click.argument("public_path", default="public.json", metavar="[PUBLIC.json]")
 @click.option("--check", is_flag=True,
               help="Assert the witness satisfies the circuit and A*B - C = h*Z before any MSM.")
-def prove_cmd(zkey_path: str, wtns_path: str, proof_path: str, public_path: str, check: bool) -> None:
+@click.option("--r1cs", "r1cs_path", type=click.Path(exists=True), default=None,
+              help="The circuit's .r1cs: lets --check name the violated constraint.")
+def prove_cmd(zkey_path: str, wtns_path: str, proof_path: str, public_path: str, check: bool,
+              r1cs_path: str | None) -> None:
     """Prove with a .zkey and a .wtns; writes snarkjs-format proof.json and public.json.
 
     Example: zkproof groth16 prove circuit_final.zkey witness.wtns proof.json public.json
     """
     from zkproof.groth16.prove import prove_files
 
-    prove_files(zkey_path, wtns_path, proof_path, public_path, check=check)
+    prove_files(zkey_path, wtns_path, proof_path, public_path, check=check, r1cs_path=r1cs_path)
 
 
 @groth16.command("verify")

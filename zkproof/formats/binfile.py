@@ -134,6 +134,9 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
             f.write(data.encode() if isinstance(data, str) else data)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; published files get normal modes
         os.replace(tmp, path)
     except BaseException:
         try:
