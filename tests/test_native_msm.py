@@ -224,3 +224,28 @@ def test_kernel_backend_selection(env, expect):
                          check=True)
     assert out.stdout.strip() == expect
     assert out.stderr == ""
+
+
+def test_msm_releases_the_gil(g1_multiples):
+    """While a native MSM runs in one thread, another Python thread keeps running."""
+    import threading
+    import time
+
+    pb = b"".join(g1_multiples) * 2
+    sb = _enc_scalars(random.Random(9).randrange(R) for _ in range(2 * len(g1_multiples)))
+    span: list[float] = []
+
+    def work():
+        span.append(time.perf_counter())
+        native.g1_msm(pb, sb)
+        span.append(time.perf_counter())
+
+    t = threading.Thread(target=work)
+    ticks = []
+    t.start()
+    while t.is_alive():
+        ticks.append(time.perf_counter())
+    t.join()
+    inside = [x for x in ticks if span[0] < x < span[1]]
+    assert span[1] - span[0] > 0.01
+    assert len(inside) > 100        # with the GIL held this thread could not tick at all

@@ -36,7 +36,7 @@ static void PT(pip_digits_task)(void *vctx, size_t t) {
  * 11M of a mixed Jacobian addition. A bucket may appear only once per batch; a second hit on
  * the same bucket ("conflict") goes into a Jacobian shadow bucket by mixed addition instead, so
  * skewed digit distributions (many equal scalars) never stall. */
-#define ZK_BATCH 256
+#define ZK_BATCH 1024   /* capacity; the batch used is nb/16 clamped to [64, ZK_BATCH] */
 
 typedef struct {
     PT(aff) *bk;          /* affine buckets */
@@ -44,7 +44,7 @@ typedef struct {
     uint32_t *stamp;      /* batch number that last touched the bucket */
     PT(jac) *shadow;      /* conflicts, Jacobian */
     uint32_t cur;
-    size_t k;             /* pending entries */
+    size_t k, cap;        /* pending entries, batch size */
     uint32_t pb[ZK_BATCH];
     PT(aff) pq[ZK_BATCH];
     FE den[ZK_BATCH], scratch[ZK_BATCH];
@@ -100,7 +100,7 @@ static inline void PT(abatch_add)(PT(abatch) *st, uint32_t b, const PT(aff) *q) 
     st->stamp[b] = st->cur;
     st->pb[st->k] = b;
     st->pq[st->k++] = *q;
-    if (st->k == ZK_BATCH) PT(abatch_flush)(st);
+    if (st->k == st->cap) PT(abatch_flush)(st);
 }
 
 static void PT(pip_window_task)(void *vctx, size_t t) {
@@ -119,6 +119,8 @@ static void PT(pip_window_task)(void *vctx, size_t t) {
         st->shadow = calloc(nb, sizeof *st->shadow);   /* all-zero = infinity (Z = 0) */
         st->cur = 1;
         st->k = 0;
+        /* one inversion (~380M) per batch against ~K/nb conflicts at 11M each: nb/16 balances */
+        st->cap = nb / 16 < 64 ? 64 : (nb / 16 > ZK_BATCH ? ZK_BATCH : nb / 16);
     }
     if (!st || !st->bk || !st->used || !st->stamp || !st->shadow) {
         if (st) { free(st->bk); free(st->used); free(st->stamp); free(st->shadow); free(st); }
