@@ -76,7 +76,7 @@ def measure() -> dict:
     key = fx.snarkjs_key(_circuit(f"epoch{n}", fx.epoch_circuit(n)), _ptau(fx.PTAU_POWER))
     vk = fx.parse_vk_file(key.vk_json)
     chain = EvmChain()
-    header = [1, chain.next_timestamp - 60, 11, 22, 33][:n]
+    header = fx.header(1, chain.next_timestamp - 60, 11, 22, 33)
     (pj, pub), = fx.snarkjs_prove(key, [header])
     proof, inputs = fx.parse_proof_obj(pj, pub)
     args = export.proof_calldata_args(proof, inputs)

@@ -62,6 +62,7 @@ contract SolvencyRegistry {
     error TimestampInFuture(uint256 timestamp, uint256 blockTimestamp);
     error TimestampNotIncreasing(uint256 timestamp, uint256 latestTimestamp);
     error InvalidProof();
+    error VkHashMismatch(bytes32 verifierVkHash, bytes32 given);
 
     event EpochPublished(
         uint256 indexed epoch,
@@ -76,7 +77,8 @@ contract SolvencyRegistry {
     /// The Groth16 verifier for the epoch circuit (immutable: ATTACKS D5).
     IGroth16Verifier public immutable verifier;
     /// keccak256 of the verification key the verifier was generated from (the generated
-    /// verifier's VK_HASH), recorded so auditors can compare it with the published key.
+    /// verifier's VK_HASH, checked at construction when the verifier exposes it), recorded so
+    /// auditors can compare it with the published key.
     bytes32 public immutable vkHash;
     /// The only address allowed to publish epochs.
     address public publisher;
@@ -87,6 +89,12 @@ contract SolvencyRegistry {
 
     constructor(IGroth16Verifier verifier_, bytes32 vkHash_, address publisher_) {
         if (address(verifier_) == address(0) || publisher_ == address(0)) revert ZeroAddress();
+        // A zkproof verifier states its key hash (VK_HASH()); refuse a registry that would
+        // record a different one. snarkjs' verifier has no such function: nothing to compare.
+        (bool ok, bytes memory ret) = address(verifier_).staticcall(abi.encodeWithSignature("VK_HASH()"));
+        if (ok && ret.length == 32 && abi.decode(ret, (bytes32)) != vkHash_) {
+            revert VkHashMismatch(abi.decode(ret, (bytes32)), vkHash_);
+        }
         verifier = verifier_;
         vkHash = vkHash_;
         publisher = publisher_;

@@ -41,7 +41,7 @@ def v(key):
 def good(key, v):
     """A snarkjs proof re-randomized (still valid) until ``A.y > q - (2^256 mod q)``, the range
     where snarkjs' negation wraps a non-canonical ``y + 2^256 mod q`` back to ``-A``."""
-    (proof_json, public), = fx.snarkjs_prove(key, [[11, 22, 33, 44, 55][:key.n_public]])
+    (proof_json, public), = fx.snarkjs_prove(key, [fx.header(11, 22, 33, 44, 55)])
     proof, inputs = fx.parse_proof_obj(proof_json, public)
     theta = 1
     while proof.a[1] <= P - C256:
@@ -199,7 +199,7 @@ def test_zkproof_prover_proof_verifies_on_chain(v, key, npm_tools, tmp_path):
     from zkproof.formats.zkey_file import read_zkey
     from zkproof.groth16.prove import prove
 
-    header = [7, 1_700_000_000, 3, 4, 5][:key.n_public]
+    header = fx.header(7, 1_700_000_000, 3, 4, 5)
     (tmp_path / "input.json").write_text(json.dumps({"header": [str(x) for x in header],
                                                      "secret": "9"}))
     npm_tools.run_snarkjs("wtns", "calculate", key.wasm.resolve(), "input.json", "w.wtns", cwd=tmp_path)

@@ -38,10 +38,10 @@ def world(key):
     stack = registry.deploy_stack(chain, vk, publisher=0)
     t = chain.next_timestamp
     headers = {
-        "h1": [1, t - 9000, 101, 201, 301],
-        "h2": [2, t - 8000, 102, 202, 302],
-        "h3": [3, t - 7000, 103, 203, 303],
-        "future": [3, t + 3600, 103, 203, 303],
+        "h1": fx.header(1, t - 9000, 101, 201, 301),
+        "h2": fx.header(2, t - 8000, 102, 202, 302),
+        "h3": fx.header(3, t - 7000, 103, 203, 303),
+        "future": fx.header(3, t + 3600, 103, 203, 303),
     }
     proofs = fx.snarkjs_prove(key, list(headers.values()))
     args = {}
@@ -160,7 +160,7 @@ def test_D3_verifier_false_is_not_success_and_starved_pairing_writes_nothing(wor
     snark = chain.deploy(snarkjs_c)
     reg_c = fx.compile_registry()
     reg = chain.deploy(reg_c, ["address", "bytes32", "address"],
-                       [snark.address, registry.statement_hash([0] * 5), chain.account(0)])
+                       [snark.address, b"\x42" * 32, chain.account(0)])
     reg = Contract(chain, reg.address, reg.abi)
     assert solc.SOLC_VERSION == "0.8.28"
     (a, b, c, h) = world["args"]["h1"][1]
@@ -171,7 +171,7 @@ def test_D3_verifier_false_is_not_success_and_starved_pairing_writes_nothing(wor
     assert not starved.success and starved.error == "InvalidProof"
     r = publish(reg, a, b, c, h, gas=ok.intrinsic_gas + ok.gas_used - 150_000)
     assert not r.success and record(reg, 1)[0] == b"\0" * 32
-    r = publish(reg, a, b, c, [*h[:3], h[3] + 1, h[4]])  # (a) verifier returns false
+    r = publish(reg, a, b, c, [*h[:3], h[3] + 1, *h[4:]])  # (a) verifier returns false
     assert not r.success and r.error == "InvalidProof"
     r = publish(reg, a, b, c, h, gas=ok.intrinsic_gas + ok.gas_used - 1)  # (c)
     assert not r.success and record(reg, 1)[0] == b"\0" * 32
@@ -198,6 +198,19 @@ def test_D5_verifier_and_key_are_pinned(world, key):
     assert mutators == {"publish", "transferPublisher"}  # no path to swap verifier or key
 
 
+def test_D5_registry_refuses_a_vk_hash_other_than_its_verifiers(world):
+    from zkproof.devtools.evm import DeployFailed
+
+    chain, stack = world["chain"], world["stack"]
+    wrong = bytes(32)
+    with pytest.raises(DeployFailed) as exc:
+        chain.deploy(fx.compile_registry(), ["address", "bytes32", "address"],
+                     [stack.verifier.address, wrong, chain.account(0)])
+    assert exc.value.error == "VkHashMismatch" and exc.value.args_ == (stack.vk_hash, wrong)
+    chain.deploy(fx.compile_registry(), ["address", "bytes32", "address"],
+                 [stack.verifier.address, stack.vk_hash, chain.account(0)])  # the right hash
+
+
 def test_D5_gamma_equal_delta_key_is_refused_at_deploy(world, key):
     from zkproof.devtools.evm import EvmChain
 
@@ -222,5 +235,7 @@ def test_publisher_transfer_is_evented_and_exclusive(world):
 
 
 def test_header_layout_is_one_constant():
-    assert fx.header_fields() == registry.HEADER_FIELDS == 5
-    assert registry.HEADER_NAMES[:2] == ("epoch", "timestamp")
+    assert fx.header_fields() == registry.HEADER_FIELDS == len(registry.HEADER_NAMES) >= 5
+    assert registry.HEADER_NAMES[:5] == ("epoch", "timestamp", "root", "risk_table_hash",
+                                         "reserves_commitment")
+    assert fx.header(1, 2, 3, 4, 5)[:5] == [1, 2, 3, 4, 5]

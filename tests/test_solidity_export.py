@@ -157,7 +157,7 @@ def test_C1_zero_contribution_snarkjs_key_is_refused_though_snarkjs_exports_it(k
 def test_B8_calldata_equals_snarkjs_soliditycalldata(key, npm_tools, tmp_path):
     import json
 
-    (proof_json, public), = fx.snarkjs_prove(key, [[1, 2, 3, 4, 5][:key.n_public]])
+    (proof_json, public), = fx.snarkjs_prove(key, [fx.header(1, 2, 3, 4, 5)])
     (tmp_path / "proof.json").write_text(json.dumps(proof_json))
     (tmp_path / "public.json").write_text(json.dumps(public))
     theirs = npm_tools.run_snarkjs("zkey", "export", "soliditycalldata", "public.json", "proof.json",

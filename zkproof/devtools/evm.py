@@ -43,6 +43,14 @@ def _signature(entry: dict) -> str:
     return f"{entry['name']}({','.join(_types(entry['inputs']))})"
 
 
+class DeployFailed(RuntimeError):
+    """The constructor reverted; ``error``/``args`` are decoded through the contract's ABI."""
+
+    def __init__(self, contract: str, error: str, args: tuple):
+        self.error, self.args_ = error, args
+        super().__init__(f"deploying {contract} failed: {error}{args}")
+
+
 @dataclass
 class CallResult:
     """The outcome of one execution: ``success`` is False on revert, out-of-gas or invalid op."""
@@ -131,9 +139,13 @@ class EvmChain:
         tx = self._signed({"to": b"", "data": data, "gas": gas}, sender)
         _, receipt, comp = self.chain.apply_transaction(tx)
         self.backend.mine_blocks()
+        contract = Contract(self, comp.msg.storage_address, compiled.abi)
         if comp.is_error:
-            raise RuntimeError(f"deploying {compiled.name} failed: {comp.error!r}")
-        return Contract(self, comp.msg.storage_address, compiled.abi)
+            err = comp.error
+            name, args = (contract.decode_error(bytes(err.args[0])) if isinstance(err, Revert)
+                          else (type(err).__name__, ()))
+            raise DeployFailed(compiled.name, name, args)
+        return contract
 
     def _signed(self, tx: dict, sender: int):
         tx = dict(tx, value=0, **{"from": self.account(sender)})

@@ -32,6 +32,13 @@ def header_fields() -> int:
     return int(m.group(1))
 
 
+def header(epoch: int, timestamp: int, root: int, risk_table_hash: int,
+           reserves_commitment: int) -> list[int]:
+    """A test header with the five named fields, padded to ``HEADER_FIELDS`` if it grows."""
+    named = [epoch, timestamp, root, risk_table_hash, reserves_commitment]
+    return (named + [1000 + i for i in range(len(named), header_fields())])[:header_fields()]
+
+
 def epoch_circuit(n_public: int) -> str:
     """circom source: ``n_public`` public header inputs, each bound by a product with a
     private ``secret`` (so the proof is about more than the inputs)."""
