@@ -1,0 +1,100 @@
+"""The solvency CLI end to end on a tiny snapshot (tests/data/tiny): setup (dev keys), prove,
+verify (exit codes, --json), inclusion verify, and bad input (SPEC §4, §6)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.prove
+
+TINY = Path(__file__).parent / "data" / "tiny"
+ALICE_NONCE = "11" * 32
+
+
+def zk(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "zkproof.cli.main", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def proved(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    inputs = d / "inputs"
+    shutil.copytree(TINY, inputs)
+    r = zk("setup", "--inputs", inputs, "--capacity", 2, "--batches", 2, "--out", d / "keys", "--dev")
+    assert r.returncode == 0, r.stderr
+    assert "INSECURE-DEV-SETUP" in r.stderr
+    r = zk("prove", "--inputs", inputs, "--keys", d / "keys", "--out", d / "bundle")
+    assert r.returncode == 0, r.stderr
+    return d
+
+
+def test_verify_ok_with_allow_dev_and_json(proved):
+    r = zk("verify", proved / "bundle", "--allow-dev", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["valid"] is True and rep["epoch"] == 3
+    assert all(c["ok"] for c in rep["checks"])
+
+
+def test_verify_refuses_dev_keys_by_default(proved):
+    """C6: exit non-zero and say why, unless --allow-dev."""
+    r = zk("verify", proved / "bundle")
+    assert r.returncode == 1
+    assert "INSECURE-DEV-SETUP" in r.stdout and "INVALID" in r.stdout
+
+
+def test_inclusion_verify(proved):
+    r = zk("inclusion", "verify", proved / "bundle", "--id", "alice", "--nonce", ALICE_NONCE)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "INCLUDED" in r.stdout and "balance USDC: 50000000000" in r.stdout
+    r = zk("inclusion", "verify", proved / "bundle", "--id", "mallory", "--nonce", ALICE_NONCE)
+    assert r.returncode == 1 and "not in epoch 3" in r.stdout
+
+
+def test_inclusion_verify_bad_nonce_is_malformed(proved):
+    r = zk("inclusion", "verify", proved / "bundle", "--id", "alice", "--nonce", "0x11")
+    assert r.returncode == 2 and "64 lowercase hex" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_tampered_bundle_is_one_line_exit_2(proved, tmp_path):
+    dst = tmp_path / "b"
+    shutil.copytree(proved / "bundle", dst)
+    p = dst / "proofs" / "aggregate.json"
+    p.write_text(p.read_text().replace("1", "2", 1))
+    r = zk("verify", dst, "--allow-dev")
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "aggregate.json" in r.stderr and "tampered" in r.stderr
+
+
+def test_prove_refuses_failing_account_before_proving(proved, tmp_path):
+    """SPEC §3: the pre-flight stops the run with a clear error; nothing is written."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(TINY, inputs)
+    lines = (inputs / "accounts.jsonl").read_text().splitlines()
+    lines[1] = lines[1].replace('"USDC":"90000000000"', '"USDC":"1000000"')  # bob short, no collateral
+    (inputs / "accounts.jsonl").write_text("\n".join(lines) + "\n")
+    r = zk("prove", "--inputs", inputs, "--keys", proved / "keys", "--out", tmp_path / "bundle")
+    assert r.returncode == 2 and "under margin" in r.stderr
+    assert not (tmp_path / "bundle").exists()
+
+
+def test_prove_with_keys_for_another_shape(proved, tmp_path):
+    keys = tmp_path / "keys"
+    shutil.copytree(proved / "keys", keys)
+    shape = json.loads((keys / "shape.json").read_text())
+    shape["n_scenarios"] = 5
+    (keys / "shape.json").write_text(json.dumps(shape))
+    r = zk("prove", "--inputs", TINY, "--keys", keys, "--out", tmp_path / "bundle")
+    assert r.returncode == 2 and "shape" in r.stderr
+
+
+def test_existing_bundle_is_not_overwritten(proved):
+    r = zk("prove", "--inputs", TINY, "--keys", proved / "keys", "--out", proved / "bundle")
+    assert r.returncode == 2 and "already exists" in r.stderr
