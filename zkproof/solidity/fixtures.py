@@ -136,10 +136,10 @@ def snarkjs_verifier_source(zkey: Path) -> str:
     with tempfile.TemporaryDirectory() as d:
         npm.run_snarkjs("zkey", "export", "solidityverifier", zkey, Path(d) / "V.sol")
         src = (Path(d) / "V.sol").read_text()
-    if zkey.parent.parent == CACHE:
-        tmp = cached.with_name(cached.name + ".tmp")
-        tmp.write_text(src)
-        tmp.replace(cached)
+    if zkey.parent.parent == CACHE:  # unique temp name: concurrent sessions may race here
+        with tempfile.NamedTemporaryFile("w", dir=zkey.parent, suffix=".tmp", delete=False) as f:
+            f.write(src)
+        Path(f.name).replace(cached)
     return src
 
 
