@@ -130,6 +130,7 @@ def snarkjs_prove(key: SnarkjsKey, headers: list[list[int]], secret: int = 7,
 def snarkjs_verifier_source(zkey: Path) -> str:
     """``snarkjs zkey export solidityverifier`` output for ``zkey`` (cached next to a cached
     key: keys there never change)."""
+    zkey = Path(zkey).resolve()
     cached = zkey.with_suffix(".snarkjs_verifier.sol")
     if zkey.parent.parent == CACHE and cached.exists():
         return cached.read_text()
