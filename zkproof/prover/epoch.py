@@ -6,7 +6,8 @@ Steps (each named, in order; see ``prove_epoch``):
              blinders; saved to ``WORK/plan.json`` so an interrupted run resumes identically;
 2. batches -- per batch: native tree and commitment, solve the batch circuit, check every
              constraint (naming the first broken one), prove; each finished proof is saved to
-             ``WORK/batch_NNNN.json`` atomically and skipped on resume;
+             ``WORK/batch_NNNN.json`` atomically and skipped on resume; batches run in
+             parallel (processes or Dask, ``zkproof.prover.parallel``);
 3. aggregate -- top tree over batch roots, solve, check, prove;
 4. inclusion -- one sealed, equal-length file per slot (``zkproof.formats.inclusion_file``);
 5. bundle -- header, keys, proofs, inclusion files, manifest; published atomically.
@@ -28,10 +29,10 @@ from zkproof.field.fr import R
 from zkproof.formats import bundle, inclusion_file, strict_json
 from zkproof.formats.binfile import atomic_write
 from zkproof.formats.epoch_header import Asset, EpochHeader
-from zkproof.formats.snarkjs_json import dump_proof, dump_public, dump_vk, parse_proof
+from zkproof.formats.snarkjs_json import dump_vk, parse_proof
 from zkproof.groth16.keys import ProvingKey
-from zkproof.groth16.prove import prove
 from zkproof.prover.circuits import circuits_for
+from zkproof.prover.parallel import BatchHook, BatchTask, prove_batches, prove_checked
 from zkproof.witness import aggregate as wagg
 from zkproof.witness import batch as wbatch
 
@@ -105,21 +106,18 @@ def _slots(job: EpochJob, plan: dict) -> list[list[wbatch.Slot]]:
     return out
 
 
-def _prove_checked(cs, inputs: dict, pk: ProvingKey, expected_public: list[int], what: str) -> dict:
-    assignment = cs.solve(inputs)
-    cs.check(assignment)  # names the first broken constraint: never prove a false statement
-    proof, public = prove(pk, assignment.witness())
-    if public != expected_public:
-        raise AssertionError(f"{what}: public inputs {public} differ from the statement")
-    return {"proof": dump_proof(proof), "public": dump_public(public)}
-
-
 def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
                 work_dir: str | os.PathLike | None = None, progress: bool = True,
-                overwrite: bool = False) -> Path:
-    """Run steps 1-5; returns the bundle directory. Safe to re-run after an interruption."""
-    from tqdm import tqdm
+                overwrite: bool = False, *, workers: int | None = 1, scheduler: str | None = None,
+                threads: int | None = None, on_batch_done: BatchHook | None = None) -> Path:
+    """Run steps 1-5; returns the bundle directory. Safe to re-run after an interruption.
 
+    Scale-out (step 2, ``zkproof.prover.parallel``; numbers in docs/scale.md): ``workers`` batch
+    proofs at a time (1 = in this process; ``None`` = one process per core), or Dask tasks when
+    ``scheduler`` is ``"local"`` or a scheduler address; ``threads`` = native-kernel threads per
+    process (default: all cores). ``on_batch_done(index)`` runs in this process after each
+    finished batch (progress reporting; tests use it to simulate an interruption).
+    """
     out = Path(out_dir)
     work = Path(work_dir) if work_dir else out.with_name(f".{out.name}.work")
     shape = job.shape
@@ -130,18 +128,15 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     table_hash = stm.risk_table_hash(table.c, table.v, table.m)
     witnesses = [wbatch.build_batch(shape, job.epoch, slots[b], int(plan["blinders"][b]))
                  for b in range(shape.n_batches)]
-    files: dict[str, object] = {}
-    for b in tqdm(range(shape.n_batches), desc="batch proofs", disable=not progress):  # 2. batches
-        done = work / f"batch_{b:04d}.json"
-        if not done.exists():
-            inputs = wbatch.circuit_inputs(witnesses[b], table.c, table.v, table.m, table_hash)
-            result = _prove_checked(circuits.batch, inputs, keys.batch,
-                                    [job.epoch, table_hash, witnesses[b].commitment], f"batch {b}")
-            atomic_write(done, strict_json.dumps(result))
-        files[f"proofs/batch_{b:04d}.json"] = strict_json.load(done)
+    tasks = [BatchTask(shape, b, witnesses[b], table.c, table.v, table.m, table_hash,
+                       str(work / f"batch_{b:04d}.json")) for b in range(shape.n_batches)]
+    prove_batches(tasks, keys.batch, work, workers=workers, scheduler=scheduler,  # 2. batches
+                  threads=threads, progress=progress, on_batch_done=on_batch_done)
+    files: dict[str, object] = {f"proofs/batch_{t.index:04d}.json": strict_json.load(t.out)
+                                for t in tasks}
     agg = wagg.build_aggregate(shape, job.epoch, job.timestamp, witnesses, list(job.reserves),
                                table_hash)                                       # 3. aggregate
-    files["proofs/aggregate.json"] = _prove_checked(
+    files["proofs/aggregate.json"] = prove_checked(
         circuits.aggregate, wagg.circuit_inputs(agg), keys.aggregate,
         [agg.public()[k] for k in stm.AGGREGATE_PUBLIC], "aggregate")
     files.update(_inclusion_files(job, plan, witnesses, agg))                   # 4. inclusion

@@ -1,0 +1,160 @@
+"""Scale-out of step 2 (SPEC §5, §6): batch proofs in a process pool and on Dask give bundles
+that verify; an interruption (an exception after k batches, a killed worker) leaves the finished
+batch files, and a re-run resumes without rewriting them (mtimes unchanged).
+
+Tiny shape (4 batches of 2 slots) and single-party dev keys keep it fast; every bundle is
+checked by the independent verifier (``zkproof.verifier.bundle_check``), which re-derives the
+statement from the header and checks each Groth16 proof with a pairing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from zkproof import statement as stm
+from zkproof.errors import InputError
+from zkproof.groth16.setup import dev_setup
+from zkproof.margin.risk_table import RiskTable
+from zkproof.prover import parallel
+from zkproof.prover.circuits import circuits_for
+from zkproof.prover.epoch import EpochJob, EpochKeys, prove_epoch
+from zkproof.snapshot.ledger import Account
+from zkproof.verifier.bundle_check import verify_bundle
+
+pytestmark = pytest.mark.prove
+
+SHAPE = stm.Shape(n_assets=2, n_instruments=2, n_scenarios=3, capacity=2, table_bits=40, n_batches=4)
+TABLE = RiskTable(value_unit_exponent=6, snapshot_time=1_700_000_000,
+                  assets=(("USDC", 6), ("ETH", 9)), instruments=("P1|perpetual", "P2|perpetual"),
+                  scenarios=("mark", "down", "up"),
+                  c=((10, 9, 8), (1, 1, 1)), v=((5, 3, 7), (-5, -3, -7)), m=(2, 1))
+
+
+def account(i, balances, positions):
+    return Account(id=f"user-{i}", nonce=bytes([i]) * 32, role="user", balances=tuple(balances),
+                   positions=tuple(positions), line=i + 1)
+
+
+ACCOUNTS = [account(1, (100, 5), (3, -2)), account(2, (50, 0), (-1, 2)), account(3, (10, 5), (-2, 0)),
+            account(4, (7, 1), (0, 0)), account(5, (30, 2), (0, 0))]
+JOB = EpochJob(SHAPE, 7, 1_700_000_000, ACCOUNTS, TABLE, (200, 20), [("USDC", 6), ("ETH", 9)])
+
+
+class Interrupt(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def keys():
+    c = circuits_for(SHAPE)
+    return EpochKeys(dev_setup(c.batch.to_r1cs(), quiet=True), dev_setup(c.aggregate.to_r1cs(), quiet=True))
+
+
+def batch_files(work):
+    return {p.name: p.stat().st_mtime_ns for p in work.glob("batch_*.json")}
+
+
+def assert_verifies(out):
+    rep = verify_bundle(str(out), allow_dev=True)
+    assert rep.ok, [c for c in rep.checks if not c.ok]
+    assert sum(c.ok and c.name.startswith("proofs/batch_") and c.name.endswith(" proof")
+               for c in rep.checks) == SHAPE.n_batches
+
+
+def stop_after(k):
+    seen = []
+
+    def hook(index):
+        seen.append(index)
+        if len(seen) >= k:
+            raise Interrupt(f"stopped after {seen}")
+    return hook, seen
+
+
+@pytest.mark.parametrize("workers,k", [(1, 2), (2, 1)])
+def test_interrupted_run_resumes_without_rewriting(keys, tmp_path, workers, k):
+    """A hook raising after k batches aborts the run and publishes no bundle (batches already
+    running in other workers finish); the re-run keeps the finished batch files byte-for-byte
+    and in place (mtimes), proves only the others, and the bundle verifies."""
+    work, out = tmp_path / "work", tmp_path / "bundle"
+    hook, seen = stop_after(k)
+    with pytest.raises(Interrupt):
+        prove_epoch(JOB, keys, out, work_dir=work, progress=False, workers=workers, on_batch_done=hook)
+    assert not out.exists()
+    before = batch_files(work)
+    assert {f"batch_{i:04d}.json" for i in seen} <= set(before)
+    assert k <= len(before) <= k + workers - 1 < SHAPE.n_batches
+    contents = {n: (work / n).read_bytes() for n in before}
+    resumed = []
+    prove_epoch(JOB, keys, out, work_dir=work, progress=False, workers=workers,
+                on_batch_done=resumed.append)
+    after = batch_files(work)
+    assert {n: after[n] for n in before} == before
+    assert all((work / n).read_bytes() == b for n, b in contents.items())
+    assert sorted(resumed) == sorted(set(range(SHAPE.n_batches)) - {int(n[6:10]) for n in before})
+    assert_verifies(out)
+
+
+def _dies_on_batch_3(task, pk, _orig=parallel.prove_batch):
+    if task.index == 3:
+        os._exit(1)  # a killed worker: no exception, no cleanup
+    return _orig(task, pk)
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(),
+                    reason="the patched worker function reaches the pool by fork")
+def test_killed_worker_then_resume(keys, tmp_path, monkeypatch):
+    """A worker process that dies mid-run breaks the pool (a clear error, no bundle); what
+    finished stays, and the re-run proves only the missing batches."""
+    work, out = tmp_path / "work", tmp_path / "bundle"
+    monkeypatch.setattr(parallel, "prove_batch", _dies_on_batch_3)
+    with pytest.raises(BrokenProcessPool):
+        prove_epoch(JOB, keys, out, work_dir=work, progress=False, workers=2)
+    monkeypatch.undo()
+    before = batch_files(work)
+    assert "batch_0003.json" not in before and not out.exists()
+    resumed = []
+    prove_epoch(JOB, keys, out, work_dir=work, progress=False, workers=2, on_batch_done=resumed.append)
+    assert {n: batch_files(work)[n] for n in before} == before
+    assert 3 in resumed and not set(resumed) & {int(n[6:10]) for n in before}
+    assert_verifies(out)
+
+
+def test_progress_bar_counts_batches(keys, tmp_path, capsys):
+    """The bar is on stderr and counts finished batches, resumed ones included."""
+    work = tmp_path / "work"
+    hook, _ = stop_after(1)
+    with pytest.raises(Interrupt):
+        prove_epoch(JOB, keys, tmp_path / "b", work_dir=work, progress=True, on_batch_done=hook)
+    capsys.readouterr()
+    prove_epoch(JOB, keys, tmp_path / "b", work_dir=work, progress=True, workers=2)
+    err = capsys.readouterr().err
+    assert "batch proofs" in err and "1/4" in err and "4/4" in err
+
+
+def test_bad_workers_and_foreign_work_dir(keys, tmp_path):
+    with pytest.raises(InputError, match="workers: must be >= 1"):
+        prove_epoch(JOB, keys, tmp_path / "b", work_dir=tmp_path / "w", progress=False, workers=0)
+    other = EpochJob(SHAPE, 8, JOB.timestamp, ACCOUNTS, TABLE, JOB.reserves, JOB.assets)
+    with pytest.raises(InputError, match="plan.json: inputs: the work directory belongs to other"):
+        prove_epoch(other, keys, tmp_path / "b", work_dir=tmp_path / "w", progress=False)
+
+
+def test_scheduler_without_dask_is_a_clear_error(keys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails as if missing
+    with pytest.raises(InputError, match=r"scheduler: Dask is not installed: pip install"):
+        prove_epoch(JOB, keys, tmp_path / "b", work_dir=tmp_path / "w", progress=False,
+                    scheduler="local")
+    assert not (tmp_path / "b").exists()
+
+
+def test_published_key_is_named_by_content(keys, tmp_path):
+    """Workers read the batch key from the work dir; other keys get another file."""
+    p1 = parallel.publish_key(keys.batch, tmp_path)
+    assert parallel.publish_key(keys.batch, tmp_path) == p1
+    p2 = parallel.publish_key(keys.aggregate, tmp_path)
+    assert p2 != p1 and parallel._worker_key(p1).domain_size == keys.batch.domain_size

@@ -1,0 +1,235 @@
+"""Batch proofs in parallel: in-process, a local process pool, or a Dask cluster (SPEC §5, §6).
+
+Batches are independent, so step 2 of ``zkproof.prover.epoch`` fans out. Every mode runs the
+same unit of work, ``prove_batch``, and the work directory is the exchange point:
+
+* each finished batch proof is written to ``WORK/batch_NNNN.json`` atomically (temp file +
+  ``os.replace``), so a file either exists complete or not at all; a batch whose file exists is
+  skipped, which is the resume rule of SPEC §6 in every mode;
+* the batch proving key is published once to ``WORK/batch-<sha256[:16]>.zkey`` (named by its
+  content, so a work directory reused with other keys never feeds a stale key); pool and Dask
+  workers read it once per process (``_worker_key``) and build the batch circuit once per
+  process (``circuits_for`` is cached per process; a forked pool inherits the driver's copy).
+
+Modes (``prove_batches``):
+
+* ``workers=1``, no scheduler: a plain loop in the calling process (the kernel's own threads
+  still parallelise MSM/NTT inside each proof);
+* ``workers=N > 1``: ``concurrent.futures.ProcessPoolExecutor`` (fork where available);
+* ``scheduler="local"`` or ``"tcp://host:8786"``: ``dask.distributed`` (optional dependency,
+  ``pip install 'dask[distributed]'``); every task also returns its JSON, which the driver
+  writes if the worker's file is not visible to it (no shared file system).
+
+Interruption: a failed task, ``KeyboardInterrupt`` or an exception from ``on_batch_done``
+cancels the batches not yet started; finished files stay, and a re-run resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from zkproof import kernel
+from zkproof import statement as stm
+from zkproof.errors import InputError
+from zkproof.formats import strict_json
+from zkproof.formats.binfile import atomic_write
+from zkproof.formats.snarkjs_json import dump_proof, dump_public
+from zkproof.groth16.keys import ProvingKey
+from zkproof.groth16.prove import prove
+from zkproof.prover.circuits import circuits_for
+from zkproof.witness import batch as wbatch
+
+BatchHook = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BatchTask:
+    """One batch proof to make: everything a remote worker needs except the proving key."""
+
+    shape: stm.Shape
+    index: int
+    witness: wbatch.BatchWitness
+    c: tuple
+    v: tuple
+    m: tuple
+    table_hash: int
+    out: str  # WORK/batch_NNNN.json
+
+    @property
+    def expected_public(self) -> list[int]:
+        return [self.witness.epoch, self.table_hash, self.witness.commitment]
+
+
+def prove_checked(cs, inputs: dict, pk: ProvingKey, expected_public: list[int], what: str) -> dict:
+    """Solve, check every named constraint, prove: never prove a false statement."""
+    assignment = cs.solve(inputs)
+    cs.check(assignment)  # names the first broken constraint
+    proof, public = prove(pk, assignment.witness())
+    if public != expected_public:
+        raise AssertionError(f"{what}: public inputs {public} differ from the statement")
+    return {"proof": dump_proof(proof), "public": dump_public(public)}
+
+
+def prove_batch(task: BatchTask, pk: ProvingKey) -> bytes:
+    """The unit of work of every mode: the batch file's bytes, also written to ``task.out``."""
+    circuits = circuits_for(task.shape)
+    inputs = wbatch.circuit_inputs(task.witness, task.c, task.v, task.m, task.table_hash)
+    result = prove_checked(circuits.batch, inputs, pk, task.expected_public, f"batch {task.index}")
+    data = strict_json.dumps(result)
+    atomic_write(task.out, data)
+    return data
+
+
+# -- worker side (pool and Dask) ----------------------------------------------------------
+_KEYS: dict[str, tuple[tuple[int, int], ProvingKey]] = {}
+
+
+def _worker_key(zkey_path: str) -> ProvingKey:
+    """The batch key, read once per worker process (re-read only if the file changed)."""
+    from zkproof.formats.zkey_file import read_zkey
+
+    st = os.stat(zkey_path)
+    stamp = (st.st_mtime_ns, st.st_size)
+    hit = _KEYS.get(zkey_path)
+    if hit is None or hit[0] != stamp:
+        _KEYS[zkey_path] = (stamp, read_zkey(zkey_path))
+    return _KEYS[zkey_path][1]
+
+
+def set_kernel_threads(n: int | None) -> None:
+    """Threads of the native kernel in this process (no-op for the Python kernel)."""
+    setter = getattr(kernel._backend, "set_threads", None)
+    if n and setter is not None:
+        setter(n)
+
+
+def _init_worker(threads: int | None) -> None:
+    set_kernel_threads(threads)
+
+
+def run_task(task: BatchTask, zkey_path: str, threads: int | None = None) -> tuple[int, bytes]:
+    """Worker entry point: skip a batch already on disk, else prove it."""
+    if Path(task.out).exists():
+        return task.index, Path(task.out).read_bytes()
+    set_kernel_threads(threads)
+    return task.index, prove_batch(task, _worker_key(zkey_path))
+
+
+def publish_key(pk: ProvingKey, work: Path) -> str:
+    """Write the batch key into the work directory once, named by its content."""
+    from zkproof.formats.zkey_file import zkey_bytes
+
+    data = zkey_bytes(pk)
+    path = work / f"batch-{hashlib.sha256(data).hexdigest()[:16]}.zkey"
+    if not path.exists():
+        atomic_write(path, data)
+    return str(path)
+
+
+# -- driver side --------------------------------------------------------------------------
+def default_workers() -> int:
+    """Worker processes when the caller does not say (docs/scale.md: measured on 2 cores)."""
+    return max(1, os.cpu_count() or 1)
+
+
+def prove_batches(tasks: list[BatchTask], pk: ProvingKey, work: Path, *, workers: int | None = None,
+                  scheduler: str | None = None, threads: int | None = None, progress: bool = True,
+                  on_batch_done: BatchHook | None = None) -> None:
+    """Make every ``task.out`` exist; the progress bar counts finished batches in every mode."""
+    from tqdm import tqdm
+
+    pending = [t for t in tasks if not Path(t.out).exists()]
+    bar = tqdm(total=len(tasks), initial=len(tasks) - len(pending), desc="batch proofs",
+               unit="batch", disable=not progress)
+
+    def done(index: int) -> None:
+        bar.update(1)
+        if on_batch_done is not None:
+            on_batch_done(index)
+
+    n = default_workers() if workers is None else workers
+    if n < 1:
+        raise InputError("<options>", "workers", f"must be >= 1, got {n}")
+    try:
+        if scheduler is not None:
+            _run_dask(pending, pk, work, scheduler, n if workers else None, threads, done)
+        elif n == 1 or len(pending) <= 1:
+            set_kernel_threads(threads)
+            for t in pending:
+                prove_batch(t, pk)
+                done(t.index)
+        else:
+            _run_pool(pending, pk, work, min(n, len(pending)), threads, done)
+    finally:
+        bar.close()
+
+
+def _run_pool(pending: list[BatchTask], pk: ProvingKey, work: Path, n: int,
+              threads: int | None, done: Callable[[int], None]) -> None:
+    zkey = publish_key(pk, work)
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
+                               initargs=(threads,))
+    todo, running = list(reversed(pending)), set()
+    try:
+        # At most n batches in flight: an interruption then stops within one batch per worker.
+        while todo or running:
+            while todo and len(running) < n:
+                running.add(pool.submit(run_task, todo.pop(), zkey, threads))
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for f in finished:
+                index, _ = f.result()  # a worker's exception (or a killed worker) surfaces here
+                done(index)
+    finally:
+        # Wait for running proofs so no process outlives us (their files are written
+        # atomically, so they count on resume).
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask():
+    try:
+        import dask.distributed as dd
+    except ImportError:
+        raise InputError("<options>", "scheduler", "Dask is not installed: pip install "
+                         "'dask[distributed]' (or zkproof[scale]), or drop --scheduler") from None
+    return dd
+
+
+def _run_dask(pending: list[BatchTask], pk: ProvingKey, work: Path, scheduler: str,
+              workers: int | None, threads: int | None, done: Callable[[int], None]) -> None:
+    dd = _dask()
+    zkey = publish_key(pk, work)
+    cluster = None
+    if scheduler == "local":
+        cluster = dd.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                                  processes=True, dashboard_address=None)
+        client = dd.Client(cluster)
+    else:
+        try:
+            client = dd.Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as e:
+            raise InputError("<options>", "scheduler",
+                             f"cannot reach Dask scheduler {scheduler}: {e}") from None
+    try:
+        futures = [client.submit(run_task, t, zkey, threads, pure=False) for t in pending]
+        try:
+            for f in dd.as_completed(futures):
+                index, data = f.result()
+                out = next(t.out for t in pending if t.index == index)
+                if not Path(out).exists():  # the worker's file system is not ours
+                    atomic_write(out, data)
+                done(index)
+        finally:
+            for f in futures:
+                f.cancel()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
