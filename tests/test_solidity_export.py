@@ -10,6 +10,8 @@ import re
 
 import pytest
 from eth_utils import keccak
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zkproof.curve.bn254 import (
     G1_GENERATOR,
@@ -23,6 +25,7 @@ from zkproof.errors import InputError, InsecureSetup
 from zkproof.groth16.keys import Proof, VerifyingKey
 from zkproof.solidity import export
 from zkproof.solidity import fixtures as fx
+from zkproof.solidity.keccak import keccak256
 
 
 def synthetic_vk(n_public: int = 2, **override) -> VerifyingKey:
@@ -41,6 +44,17 @@ def vk() -> VerifyingKey:
 
 def constants(src: str) -> dict[str, int]:
     return {k: int(v) for k, v in re.findall(r"constant (\w+) = (\d+);", src)}
+
+
+@given(st.binary(max_size=600))
+def test_keccak256_matches_eth_utils(data):
+    assert keccak256(data) == keccak(data)
+
+
+def test_keccak256_is_not_nist_sha3():
+    import hashlib
+
+    assert keccak256(b"abc") != hashlib.sha3_256(b"abc").digest()
 
 
 def test_error_selectors_are_keccak_of_their_signatures():

@@ -31,6 +31,7 @@ from zkproof.curve.bn254 import (
 from zkproof.errors import InputError, InsecureSetup
 from zkproof.field.fr import R
 from zkproof.groth16.keys import Proof, VerifyingKey
+from zkproof.solidity.keccak import keccak256
 from zkproof.solidity.verifier_template import VERIFIER_TEMPLATE, VK_X_STEP
 
 GENERATOR_NAME = "zkproof.solidity.export"
@@ -92,9 +93,7 @@ def vk_words(vk: VerifyingKey) -> list[int]:
 
 def vk_hash(vk: VerifyingKey) -> bytes:
     """keccak256 over ``vk_words(vk)``, each as 32 big-endian bytes (the contract's VK_HASH)."""
-    from eth_hash.auto import keccak  # eth-hash comes with py_ecc's eth-utils dependency
-
-    return keccak(b"".join(w.to_bytes(32, "big") for w in vk_words(vk)))
+    return keccak256(b"".join(w.to_bytes(32, "big") for w in vk_words(vk)))
 
 
 def _constants(vk: VerifyingKey) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.groth16.keys import VerifyingKey
+from zkproof.solidity.keccak import keccak256
 
 HEADER_NAMES = ("epoch", "timestamp", "root", "risk_table_hash", "reserves_commitment")
 HEADER_FIELDS = len(HEADER_NAMES)  # must equal HEADER_FIELDS in SolvencyRegistry.sol (tested)
@@ -23,14 +24,12 @@ REGISTRY_SOL = Path(__file__).resolve().parents[2] / "contracts" / "SolvencyRegi
 def statement_hash(header: Sequence[int], file: str = "<header>") -> bytes:
     """keccak256 of the header's 32-byte big-endian words: the registry's key for an epoch
     (``statementHashOf``). Proof bytes never enter it: Groth16 proofs are malleable."""
-    from eth_hash.auto import keccak
-
     if len(header) != HEADER_FIELDS:
         raise InputError(file, "header", f"expected {HEADER_FIELDS} fields, got {len(header)}")
     for name, v in zip(HEADER_NAMES, header):
         if not 0 <= int(v) < R:
             raise InputError(file, name, "expected a field element in [0, r)")
-    return keccak(b"".join(int(v).to_bytes(32, "big") for v in header))
+    return keccak256(b"".join(int(v).to_bytes(32, "big") for v in header))
 
 
 @dataclass
