@@ -38,10 +38,20 @@ def gf_r():
     return galois.GF(R, primitive_element=5, verify=False)
 
 
+@pytest.fixture(scope="module", params=[True, False], ids=["adx", "portable"])
+def field_path(request):
+    """Both field products: BMI2/ADX assembly (when the CPU has it) and the portable C code."""
+    on = native._set_adx(request.param)
+    if request.param and not on:
+        pytest.skip("this CPU has no BMI2/ADX: only the portable path exists")
+    yield request.param
+    native._set_adx(True)
+
+
 # --- field arithmetic ----------------------------------------------------------------------
 
 @given(fr_elements(), fr_elements())
-def test_fr_ops_match_galois(gf_r, a, b):
+def test_fr_ops_match_galois(gf_r, field_path, a, b):
     x, y = gf_r(a), gf_r(b)
     assert _i(native._field_op("fr", "mul", _b(a), _b(b))) == int(x * y)
     assert _i(native._field_op("fr", "add", _b(a), _b(b))) == int(x + y)
@@ -52,7 +62,7 @@ def test_fr_ops_match_galois(gf_r, a, b):
 
 
 @given(fq_elements(), fq_elements())
-def test_fq_ops_match_python(a, b):
+def test_fq_ops_match_python(field_path, a, b):
     assert _i(native._field_op("fq", "mul", _b(a), _b(b))) == a * b % P
     assert _i(native._field_op("fq", "add", _b(a), _b(b))) == (a + b) % P
     assert _i(native._field_op("fq", "sub", _b(a), _b(b))) == (a - b) % P
@@ -63,7 +73,7 @@ def test_fq_ops_match_python(a, b):
 
 
 @given(fq_elements(), fq_elements(), fq_elements(), fq_elements())
-def test_fq2_ops_match_py_ecc(a0, a1, b0, b1):
+def test_fq2_ops_match_py_ecc(field_path, a0, a1, b0, b1):
     x, y = FQ2([a0, a1]), FQ2([b0, b1])
     ab, bb = _b(a0) + _b(a1), _b(b0) + _b(b1)
 
@@ -109,7 +119,7 @@ def test_ntt_matches_reference_and_direct(values, shift):
 
 
 @pytest.mark.parametrize("log_n", [12, 13])
-def test_ntt_threaded_sizes_round_trip(log_n):
+def test_ntt_threaded_sizes_round_trip(field_path, log_n):
     """Sizes that take the multi-threaded path: inverse(forward(v)) == v, and one spot value."""
     rnd = random.Random(log_n)
     n = 1 << log_n

@@ -97,8 +97,18 @@ def test_g1_msm_edge_cases():
     assert native.g1_msm(lem * 2, _enc_scalars([1, 1])) != bn254.g1_mul(p, 3)
 
 
+@pytest.fixture(scope="module", params=[True, False], ids=["adx", "portable"])
+def field_path(request):
+    """Both field products: BMI2/ADX assembly (when the CPU has it) and the portable C code."""
+    on = native._set_adx(request.param)
+    if request.param and not on:
+        pytest.skip("this CPU has no BMI2/ADX: only the portable path exists")
+    yield request.param
+    native._set_adx(True)
+
+
 @pytest.mark.parametrize("kind", ["random", "small", "bits", "mixed"])
-def test_g1_msm_large_against_one_scalar_mul(g1_multiples, kind):
+def test_g1_msm_large_against_one_scalar_mul(g1_multiples, field_path, kind):
     rnd = random.Random(kind)
     n = len(g1_multiples)
     draw = {
@@ -146,7 +156,7 @@ def test_g2_msm_matches_reference(terms):
     assert bn254.is_on_curve_g2(got)
 
 
-def test_g2_msm_edge_and_large(g2_multiples):
+def test_g2_msm_edge_and_large(g2_multiples, field_path):
     q = bn254.g2_to_lem(bn254.g2_mul(G2, 11))
     nq = bn254.g2_to_lem(bn254.g2_neg(bn254.g2_mul(G2, 11)))
     assert native.g2_msm(b"", b"") is None

@@ -32,7 +32,12 @@ static inline uint64_t zk_subb(uint64_t a, uint64_t b, uint64_t *borrow) {
     return r;
 }
 #pragma GCC optimize("no-tree-slp-vectorize")
+#define ZK_HAVE_ADX_ASM 1
+/* 1 when the CPU has BMI2 and ADX (checked once at import, see threads.c): field products then
+ * use the mulx/adcx/adox code. Tests flip it to compare both paths. */
+extern int zk_use_adx;
 #else
+#define ZK_HAVE_ADX_ASM 0
 static inline uint64_t zk_addc(uint64_t a, uint64_t b, uint64_t *carry) {
     u128 t = (u128)a + b + *carry;
     *carry = (uint64_t)(t >> 64);

@@ -277,6 +277,18 @@ static PyObject *py_set_threads(PyObject *self, PyObject *arg) {
     return PyLong_FromLong(zk_nthreads());
 }
 
+static PyObject *py_set_adx(PyObject *self, PyObject *arg) {
+    int on = PyObject_IsTrue(arg);
+    if (on < 0) return NULL;
+#if ZK_HAVE_ADX_ASM
+    if (!on) zk_use_adx = 0;
+    else zk_cpu_init();
+    return PyBool_FromLong(zk_use_adx);
+#else
+    Py_RETURN_FALSE;
+#endif
+}
+
 static PyMethodDef methods[] = {
     {"g1_msm", py_g1_msm, METH_VARARGS, "g1_msm(points, scalars) -> (x, y) | None: sum s_i P_i in G1."},
     {"g2_msm", py_g2_msm, METH_VARARGS, "g2_msm(points, scalars) -> ((x0, x1), (y0, y1)) | None."},
@@ -289,6 +301,8 @@ static PyMethodDef methods[] = {
     {"_field_op", py_field_op, METH_VARARGS, "_field_op(field, op, a, b) -> bytes (test hook)."},
     {"threads", py_threads, METH_NOARGS, "threads() -> number of worker threads."},
     {"set_threads", py_set_threads, METH_O, "set_threads(n) -> n; 0 = back to the default."},
+    {"_set_adx", py_set_adx, METH_O,
+     "_set_adx(on) -> bool: use the BMI2/ADX field product if the CPU has it (test hook)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -301,5 +315,6 @@ PyMODINIT_FUNC PyInit_kernel(void) {
     R_INT = PyLong_FromString(
         "21888242871839275222246405745257275088548364400416034343698204186575808495617", NULL, 10);
     if (!R_INT) return NULL;
+    zk_cpu_init();
     return PyModule_Create(&moddef);
 }

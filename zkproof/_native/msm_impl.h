@@ -36,7 +36,7 @@ static void PT(pip_digits_task)(void *vctx, size_t t) {
  * 11M of a mixed Jacobian addition. A bucket may appear only once per batch; a second hit on
  * the same bucket ("conflict") goes into a Jacobian shadow bucket by mixed addition instead, so
  * skewed digit distributions (many equal scalars) never stall. */
-#define ZK_BATCH 1024   /* capacity; the batch used is nb/16 clamped to [64, ZK_BATCH] */
+#define ZK_BATCH 1024   /* capacity; the batch used depends on the bucket count */
 
 typedef struct {
     PT(aff) *bk;          /* affine buckets */
@@ -119,8 +119,11 @@ static void PT(pip_window_task)(void *vctx, size_t t) {
         st->shadow = calloc(nb, sizeof *st->shadow);   /* all-zero = infinity (Z = 0) */
         st->cur = 1;
         st->k = 0;
-        /* one inversion (~380M) per batch against ~K/nb conflicts at 11M each: nb/16 balances */
-        st->cap = nb / 16 < 64 ? 64 : (nb / 16 > ZK_BATCH ? ZK_BATCH : nb / 16);
+        /* One inversion (~380M) per batch of B against ~B/(2 nb) conflicts costing ~5M extra
+         * each: 380/B + 5B/(2nb) is least at B = sqrt(152 nb) ~ 12 sqrt(nb). */
+        size_t cap = 32;
+        while (cap < ZK_BATCH && cap * cap < 152 * nb) cap += 32;
+        st->cap = cap;
     }
     if (!st || !st->bk || !st->used || !st->stamp || !st->shadow) {
         if (st) { free(st->bk); free(st->used); free(st->stamp); free(st->shadow); free(st); }

@@ -10,6 +10,17 @@
 
 static int g_nthreads = 0;
 
+int zk_use_adx = 0;
+
+int zk_cpu_init(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    const char *env = getenv("ZKPROOF_NO_ADX");
+    zk_use_adx = __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx") && !(env && *env == '1');
+#endif
+    return zk_use_adx;
+}
+
 int zk_nthreads(void) {
     if (g_nthreads <= 0) {
         const char *env = getenv("ZKPROOF_THREADS");

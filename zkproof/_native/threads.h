@@ -13,6 +13,8 @@ typedef void (*zk_task_fn)(void *ctx, size_t task);
 
 int zk_nthreads(void);
 void zk_set_nthreads(int n);
+/* Detect BMI2/ADX once (sets zk_use_adx; ZKPROOF_NO_ADX=1 forces the portable C path). */
+int zk_cpu_init(void);
 /* Runs fn(ctx, t) for t in [0, ntasks); returns when all are done. Never fails: if a thread
  * cannot be created, the calling thread does the remaining work. */
 void zk_parallel(size_t ntasks, zk_task_fn fn, void *ctx);
