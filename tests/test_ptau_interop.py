@@ -13,7 +13,7 @@ from zkproof.ceremony import ptau_verify as pv
 from zkproof.formats.ptau_file import read_ptau, write_ptau
 
 BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-POWERS = [3, pytest.param(7, marks=pytest.mark.slow)]
+POWERS = [6, pytest.param(8, marks=pytest.mark.slow)]
 
 
 def _ours(power: int):
@@ -54,7 +54,7 @@ def test_snarkjs_accepts_our_transcript_and_refuses_its_tampered_twins(npm_tools
 
 
 @pytest.mark.interop
-@pytest.mark.parametrize("power", [3, pytest.param(6, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("power", [6, pytest.param(8, marks=pytest.mark.slow)])
 def test_we_accept_snarkjs_transcript(snarkjs_ptau, power) -> None:
     pt = read_ptau(snarkjs_ptau(power))
     rep = pv.verify(pt)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tqdm import tqdm
+
 from zkproof import kernel
 from zkproof.curve import bn254
 from zkproof.field.fr import R, root_of_unity
@@ -63,11 +65,13 @@ def _neg(p, size: int):
     return bn254.g1_neg(p) if size == G1_SIZE else bn254.g2_neg(p)
 
 
-def lagrange_section(buf: bytes, size: int, max_power: int, pad_last: bool) -> bytes:
+def lagrange_section(buf: bytes, size: int, max_power: int, pad_last: bool,
+                     desc: str = "lagrange") -> bytes:
     """Concatenated evaluations for p = 0..max_power; ``pad_last``: the top power lacks its last
     point (tauG1 has 2n - 1 entries), which snarkjs replaces by infinity."""
     out = []
-    for p in range(max_power + 1):
+    # progress on stderr, shown only on a terminal (tqdm disable=None)
+    for p in tqdm(range(max_power + 1), desc=desc, unit="domain", disable=None, leave=False):
         n = 1 << p
         if pad_last and p == max_power:
             chunk = bytes(buf[:(n - 1) * size]) + bytes(size)
@@ -79,10 +83,10 @@ def lagrange_section(buf: bytes, size: int, max_power: int, pad_last: bool) -> b
 
 def prepare_phase2(pt: Ptau) -> Ptau:
     """``powersoftau prepare phase2``: add sections 12-15 (the accumulator is unchanged)."""
-    lag = {12: lagrange_section(pt.tau_g1, G1_SIZE, pt.power + 1, True),
-           13: lagrange_section(pt.tau_g2, G2_SIZE, pt.power, False),
-           14: lagrange_section(pt.alpha_tau_g1, G1_SIZE, pt.power, False),
-           15: lagrange_section(pt.beta_tau_g1, G1_SIZE, pt.power, False)}
+    lag = {12: lagrange_section(pt.tau_g1, G1_SIZE, pt.power + 1, True, "tauG1"),
+           13: lagrange_section(pt.tau_g2, G2_SIZE, pt.power, False, "tauG2"),
+           14: lagrange_section(pt.alpha_tau_g1, G1_SIZE, pt.power, False, "alphaTauG1"),
+           15: lagrange_section(pt.beta_tau_g1, G1_SIZE, pt.power, False, "betaTauG1")}
     return Ptau(pt.power, pt.ceremony_power, pt.tau_g1, pt.tau_g2, pt.alpha_tau_g1,
                 pt.beta_tau_g1, pt.beta_g2, list(pt.contributions), lag)
 

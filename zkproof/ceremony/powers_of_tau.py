@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from tqdm import tqdm
+
 from zkproof import kernel
 from zkproof.ceremony import transcript as tr
 from zkproof.curve.bn254 import (
@@ -147,7 +149,7 @@ def apply_key(pt: Ptau, prv: PrivateKey, pub: PublicKey, challenge: bytes, *,
                _scale(pt.alpha_tau_g1, G1_SIZE, a, t), _scale(pt.beta_tau_g1, G1_SIZE, b, t),
                g2_mul(pt.beta_g2, b), list(pt.contributions), None)
     response = tr.Blake2b().update(challenge)
-    for buf, size in sections_of(out):
+    for buf, size in tqdm(sections_of(out), desc="hashing response", disable=None, leave=False):
         chunk = (1 << 20) // size  # snarkjs updates the hasher once per chunk of points
         enc = tr.g1_compressed if size == G1_SIZE else tr.g2_compressed
         pts = _points(buf, size)
