@@ -5,7 +5,7 @@ pragma solidity >=0.8.20 <0.9.0;
 // [epoch, timestamp, root, risk_table_hash, reserves_commitment, ...]. The first five are
 // named and recorded; the statement hash covers all of them. Grow it here (and only here) when
 // the statement grows; the verifier must be generated for the same count.
-uint256 constant HEADER_FIELDS = 5;
+uint256 constant HEADER_FIELDS = 6;
 
 // BN254 scalar field modulus r: every public input of a Groth16 proof is an element of F_r.
 uint256 constant SNARK_SCALAR_FIELD =
@@ -24,7 +24,8 @@ interface IGroth16Verifier {
 
 /// @title SolvencyRegistry: the on-chain record of verified proof-of-solvency epochs.
 /// @notice The publisher submits one epoch at a time: a Groth16 proof and its public header
-///   `[epoch, timestamp, root, risk_table_hash, reserves_commitment]`. The registry checks, in
+///   `[epoch, timestamp, root, risk_table_hash, reserves_commitment, batches_hash]` (the
+///   aggregate proof's public inputs, zkproof.statement.AGGREGATE_PUBLIC). It checks, in
 ///   this order (cheap checks first, the pairing last):
 ///   1. the caller is the publisher (unauthorised publishers: `NotPublisher`);
 ///   2. every header field is < r (`HeaderFieldNotInField`; ATTACKS D1: an input x + r would

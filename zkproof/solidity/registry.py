@@ -15,8 +15,9 @@ from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.groth16.keys import VerifyingKey
 from zkproof.solidity.keccak import keccak256
+from zkproof.statement import AGGREGATE_PUBLIC
 
-HEADER_NAMES = ("epoch", "timestamp", "root", "risk_table_hash", "reserves_commitment")
+HEADER_NAMES = AGGREGATE_PUBLIC  # the aggregate proof's public inputs (zkproof.statement)
 HEADER_FIELDS = len(HEADER_NAMES)  # must equal HEADER_FIELDS in SolvencyRegistry.sol (tested)
 REGISTRY_SOL = Path(__file__).resolve().parents[2] / "contracts" / "SolvencyRegistry.sol"
 
