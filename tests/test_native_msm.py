@@ -259,3 +259,16 @@ def test_msm_releases_the_gil(g1_multiples):
     inside = [x for x in ticks if span[0] < x < span[1]]
     assert span[1] - span[0] > 0.01
     assert len(inside) > 100        # with the GIL held this thread could not tick at all
+
+
+def test_missing_native_module_falls_back_with_one_line():
+    """No extension: zkproof.kernel says so once on stderr and runs the reference, same results."""
+    code = ("import sys; sys.modules['zkproof._native.kernel'] = None\n"
+            "import zkproof.kernel as k\n"
+            "from zkproof.curve import bn254\n"
+            "print(k.BACKEND, k.g1_msm(bn254.g1_to_lem(bn254.G1_GENERATOR), (3).to_bytes(32, 'little')))")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "ZKPROOF_KERNEL": ""},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.split()[0] == "python"
+    assert str(bn254.g1_mul(G1, 3)[0]) in out.stdout
+    assert len(out.stderr.strip().splitlines()) == 1 and "native kernel unavailable" in out.stderr
