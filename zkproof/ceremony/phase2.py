@@ -82,7 +82,11 @@ def parse_mpc_params(raw: bytes, path: str = "<zkey>") -> MpcParams:
                 raise InputError(path, body.label, f"parameter {kind} unknown or out of order")
             last = kind
             if kind == 1:
-                c.name = bytes(body.take(body.take(1)[0])).decode("utf-8", errors="replace")
+                raw_name = bytes(body.take(body.take(1)[0]))
+                try:
+                    c.name = raw_name.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise InputError(path, f"{body.label}: name", "not valid UTF-8") from None
             elif kind == 2:
                 c.num_iterations_exp = body.take(1)[0]
             else:

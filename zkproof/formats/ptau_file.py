@@ -185,7 +185,11 @@ def _read_params(rd: SectionReader, c: Contribution, idx: int) -> None:
             raise InputError(rd.path, body.label, "parameters must be sorted and unique")
         last = kind
         if kind == 1:
-            c.name = bytes(body.take(body.take(1)[0])).decode("utf-8", errors="replace")
+            raw = bytes(body.take(body.take(1)[0]))
+            try:
+                c.name = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(rd.path, f"{body.label}: name", "not valid UTF-8") from None
         elif kind == 2:
             c.num_iterations_exp = body.take(1)[0]
         elif kind == 3:
