@@ -16,54 +16,13 @@ calldata gas (what a transaction pays, before refunds); ``estimate`` is eth-test
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import shutil
 import sys
-import tempfile
-from pathlib import Path
 
 from zkproof.devtools import npm, solc
 from zkproof.devtools.evm import Contract, EvmChain
 from zkproof.solidity import export, registry
 from zkproof.solidity import fixtures as fx
-
-CACHE = npm.REPO / ".cache"
-
-
-def _ptau(power: int) -> Path:
-    """The same cached ptau as the test fixture ``snarkjs_ptau`` (same path, same recipe)."""
-    target = CACHE / "ptau" / f"pot{power}_final.ptau"
-
-    def build(t: Path) -> None:
-        with tempfile.TemporaryDirectory() as d:
-            npm.run_snarkjs("powersoftau", "new", "bn128", str(power), "p0.ptau", cwd=d)
-            npm.run_snarkjs("powersoftau", "contribute", "p0.ptau", "p1.ptau",
-                            "--name=zkproof test", "-e=zkproof test entropy", cwd=d)
-            npm.run_snarkjs("powersoftau", "beacon", "p1.ptau", "p2.ptau",
-                            "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-                            "10", "--name=beacon", cwd=d)
-            npm.run_snarkjs("powersoftau", "prepare", "phase2", "p2.ptau", "final.ptau", cwd=d)
-            shutil.copy(f"{d}/final.ptau", t.with_suffix(".tmp"))
-            t.with_suffix(".tmp").replace(t)
-
-    return fx._locked(target, build)
-
-
-def _circuit(name: str, source: str) -> dict:
-    """The same cached compilation as the test fixture ``circom_circuit``."""
-    out = CACHE / "circom" / hashlib.sha256(f"{name}\n{source}".encode()).hexdigest()[:16]
-
-    def build(t: Path) -> None:
-        work = t.with_name(t.name + ".build")
-        shutil.rmtree(work, ignore_errors=True)
-        npm.circom_compile(source, name, work)
-        shutil.rmtree(work / "circomlib", ignore_errors=True)
-        (work / "done").write_text("ok")
-        work.replace(t)
-
-    fx._locked(out, build)
-    return {"r1cs": out / f"{name}.r1cs", "wasm": out / f"{name}_js" / f"{name}.wasm"}
 
 
 def _estimate(chain: EvmChain, contract: Contract, data: bytes) -> int:
@@ -73,7 +32,8 @@ def _estimate(chain: EvmChain, contract: Contract, data: bytes) -> int:
 
 def measure() -> dict:
     n = fx.header_fields()
-    key = fx.snarkjs_key(_circuit(f"epoch{n}", fx.epoch_circuit(n)), _ptau(fx.PTAU_POWER))
+    circuit = npm.cached_circuit(f"epoch{n}", fx.epoch_circuit(n))
+    key = fx.snarkjs_key(circuit, npm.cached_ptau(fx.PTAU_POWER))
     vk = fx.parse_vk_file(key.vk_json)
     chain = EvmChain()
     header = fx.header(1, chain.next_timestamp - 60, 11, 22, 33)

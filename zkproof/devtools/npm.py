@@ -81,3 +81,60 @@ def run_node_script(script: str, *args: str, cwd: str | os.PathLike | None = Non
     if proc.returncode != 0:
         raise RuntimeError(f"node script failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return proc.stdout
+
+
+# --- cached artefacts shared by tests (conftest fixtures) and benchmarks ----------------------
+
+CACHE = REPO / ".cache"
+BEACON = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+
+def locked_build(target: Path, build) -> Path:
+    """Build ``target`` once across concurrent processes (flock + the builder's atomic rename)."""
+    import fcntl
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(str(target) + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            build(target)
+    return target
+
+
+def cached_ptau(power: int) -> Path:
+    """A snarkjs-made, phase2-prepared ptau (one contribution and a beacon), cached under
+    ``.cache/ptau/``."""
+    import tempfile
+
+    def build(target: Path) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            run_snarkjs("powersoftau", "new", "bn128", str(power), "p0.ptau", cwd=d)
+            run_snarkjs("powersoftau", "contribute", "p0.ptau", "p1.ptau", "--name=zkproof test",
+                        "-e=zkproof test entropy", cwd=d)
+            run_snarkjs("powersoftau", "beacon", "p1.ptau", "p2.ptau", BEACON, "10", "--name=beacon", cwd=d)
+            run_snarkjs("powersoftau", "prepare", "phase2", "p2.ptau", "final.ptau", cwd=d)
+            tmp = target.with_suffix(".tmp")
+            shutil.copy(f"{d}/final.ptau", tmp)
+            tmp.replace(target)
+
+    return locked_build(CACHE / "ptau" / f"pot{power}_final.ptau", build)
+
+
+def cached_circuit(name: str, source: str) -> dict[str, Path]:
+    """circom2 compilation of ``source`` cached under ``.cache/circom/<sha>/``: paths of
+    ``r1cs``, ``wasm``, ``sym`` and the ``dir``."""
+    import hashlib
+
+    out = CACHE / "circom" / hashlib.sha256(f"{name}\n{source}".encode()).hexdigest()[:16]
+
+    def build(target: Path) -> None:
+        work = target.with_name(target.name + ".build")
+        shutil.rmtree(work, ignore_errors=True)
+        circom_compile(source, name, work)
+        shutil.rmtree(work / "circomlib", ignore_errors=True)
+        (work / "done").write_text("ok")
+        work.replace(target)
+
+    locked_build(out, build)
+    return {"r1cs": out / f"{name}.r1cs", "wasm": out / f"{name}_js" / f"{name}.wasm",
+            "sym": out / f"{name}.sym", "dir": out}

@@ -9,7 +9,6 @@ solc. Keys are cached under ``.cache/solidity/``; proofs are made fresh (they ar
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import re
@@ -66,15 +65,6 @@ class SnarkjsKey:
     n_public: int
 
 
-def _locked(target: Path, build) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(str(target) + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not target.exists():
-            build(target)
-    return target
-
-
 def snarkjs_key(circuit: dict, ptau: Path) -> SnarkjsKey:
     """A snarkjs key for the compiled ``circuit`` (the conftest ``circom_circuit`` dict)."""
     digest = hashlib.sha256(Path(circuit["r1cs"]).read_bytes() + Path(ptau).read_bytes()[:4096])
@@ -90,7 +80,7 @@ def snarkjs_key(circuit: dict, ptau: Path) -> SnarkjsKey:
             npm.run_snarkjs("zkey", "export", "verificationkey", z, v, cwd=work)
         work.replace(target)
 
-    _locked(out, build)
+    npm.locked_build(out, build)
     n_public = json.loads((out / "vk.json").read_text())["nPublic"]
     return SnarkjsKey(Path(circuit["wasm"]), out / "k1.zkey", out / "vk.json",
                       out / "k0.zkey", out / "vk0.json", n_public)
