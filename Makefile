@@ -46,9 +46,11 @@ test-slow: install-test tools
 lint: install-test
 	$(VENV)/bin/ruff check zkproof tests bench
 
-## make bench: side-by-side benchmarks against snarkjs (and arkworks via groth16py)
+## make bench: side-by-side benchmarks against snarkjs and arkworks. groth16py (arkworks,
+## GPL-3.0) is a benchmark peer only: installed here, never a dependency of zkproof.
 bench: install-test tools
-	$(VPY) -m bench.run
+	$(PIP) install --quiet groth16py==0.2.0
+	$(VPY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(NPM_DIR)/node_modules build *.egg-info .pytest_cache
