@@ -49,6 +49,12 @@ def test_ptau_verify_exit_codes(ceremony) -> None:
     ok = run("powersoftau", "verify", "pot_final.ptau", cwd=ceremony)
     assert ok.returncode == 0 and "Powers of tau OK" in ok.stdout
     assert "'alice'" in ok.stdout and "beacon" in ok.stdout
+    import hashlib
+
+    pinned = hashlib.blake2b((ceremony / "pot_final.ptau").read_bytes(), digest_size=64).hexdigest()
+    assert run("powersoftau", "verify", "pot_final.ptau", "--hash", pinned, cwd=ceremony).returncode == 0
+    other = run("powersoftau", "verify", "pot_final.ptau", "--hash", "00" * 64, cwd=ceremony)
+    assert other.returncode == 1 and "ptau hash mismatch" in other.stderr
     zero = run("powersoftau", "verify", "pot_0000.ptau", "--json", cwd=ceremony)
     assert zero.returncode == 1
     rep = json.loads(zero.stdout)

@@ -132,16 +132,29 @@ def prepare_phase2_cmd(inp: str, out: str) -> None:
 @powersoftau.command("verify")
 @click.argument("inp", metavar="IN.ptau")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
-def verify_cmd(inp: str, as_json: bool) -> None:
+@click.option("--hash", "expected_hash", default=None, metavar="HEX",
+              help="Pinned blake2b-512 of the whole file (e.g. from snarkjs' README ptau table).")
+def verify_cmd(inp: str, as_json: bool, expected_hash: str | None) -> None:
     """Verify every contribution and the accumulator; exit 0 valid, 1 invalid.
 
     Example: zkproof powersoftau verify pot12_final.ptau
     """
+    import hashlib
     from dataclasses import asdict
+    from pathlib import Path
 
     from zkproof.ceremony.ptau_verify import verify
     from zkproof.formats.ptau_file import read_ptau
 
+    if expected_hash is not None:  # ATTACKS C5: a ptau that is not the pinned public one
+        try:
+            got = hashlib.blake2b(Path(inp).read_bytes(), digest_size=64).hexdigest()
+        except OSError as exc:
+            raise InputError(inp, "file", exc.strerror or str(exc)) from None
+        if got != expected_hash.lower().removeprefix("0x"):
+            click.echo(f"INVALID: ptau hash mismatch: blake2b {got} != pinned {expected_hash}",
+                       err=True)
+            sys.exit(1)
     rep = verify(read_ptau(inp))
     if as_json:
         click.echo(json.dumps(asdict(rep), indent=1))
