@@ -100,3 +100,16 @@ def test_snarkjs_proof_with_our_key_verifies_under_our_vk(npm_tools, setup) -> N
     bad = npm_tools.run_snarkjs("groth16", "verify", d / "vk.json", d / "public_bad.json",
                                 d / "proof.json", check=False)
     assert bad.returncode != 0
+
+
+def test_our_beacon_on_top_of_snarkjs_contribution(npm_tools, setup) -> None:
+    """Mixed chain: snarkjs zkey new + snarkjs contribution, then our beacon: both verify."""
+    d = setup["d"]
+    npm_tools.run_snarkjs("zkey", "new", setup["c"]["r1cs"], setup["ptau"], d / "m0.zkey")
+    npm_tools.run_snarkjs("zkey", "contribute", d / "m0.zkey", d / "m1.zkey", "--name=dave", "-e=q")
+    mixed, _ = phase2.beacon(read_zkey(d / "m1.zkey"), BEACON, 10, "ours")
+    write_zkey(d / "m2.zkey", mixed)
+    rc, out = _snarkjs_zkey_verify(npm_tools, setup, d / "m2.zkey")
+    assert rc == 0 and "ZKey Ok!" in out, out[-1500:]
+    rep = p2v.verify_from_r1cs(setup["r1cs"], setup["pt"], mixed)
+    assert rep.ok and [c["name"] for c in rep.contributions] == ["dave", "ours"]
