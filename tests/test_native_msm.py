@@ -84,6 +84,7 @@ def test_g1_msm_edge_cases():
     lem = bn254.g1_to_lem(p)
     neg = bn254.g1_to_lem(bn254.g1_neg(p))
     assert native.g1_msm(b"", b"") is None                                   # n = 0
+    assert native.g1_batch_mul(b"", b"") == ref.g1_batch_mul(b"", b"") == b""
     assert native.g1_msm(lem * 3, _enc_scalars([0, 0, 0])) is None           # all-zero scalars
     assert native.g1_msm(bytes(64) * 2, _enc_scalars([5, R - 1])) is None    # only infinity
     assert native.g1_msm(lem + neg, _enc_scalars([9, 9])) is None            # P + (-P)

@@ -6,4 +6,10 @@ Sources: ``field.h``/``mont_impl.h`` (Montgomery F_q, F_r, F_q2 on 4x64-bit limb
 (radix-2 NTT on cosets), ``threads.c`` (fork-join over all cores, GIL released), ``module.c``
 (the Python binding). Use it through ``zkproof.kernel``, which falls back to the pure-Python
 reference when this extension is absent.
+
+Run-time knobs: ``ZKPROOF_THREADS`` (worker threads, default: online cores; also
+``kernel.set_threads(n)``), ``ZKPROOF_NO_ADX=1`` (use the portable C field product even on a CPU
+with BMI2/ADX; ``kernel._set_adx(flag)`` flips it for tests). Inputs are reduced on the way in
+(coordinates mod q, scalars mod r) as the reference does; points are assumed on the curve, which
+the file readers check.
 """
