@@ -108,15 +108,16 @@ def _slots(job: EpochJob, plan: dict) -> list[list[wbatch.Slot]]:
 
 def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
                 work_dir: str | os.PathLike | None = None, progress: bool = True,
-                overwrite: bool = False, *, workers: int | None = 1, scheduler: str | None = None,
+                overwrite: bool = False, *, workers: int | None = None, scheduler: str | None = None,
                 threads: int | None = None, on_batch_done: BatchHook | None = None) -> Path:
     """Run steps 1-5; returns the bundle directory. Safe to re-run after an interruption.
 
     Scale-out (step 2, ``zkproof.prover.parallel``; numbers in docs/scale.md): ``workers`` batch
-    proofs at a time (1 = in this process; ``None`` = one process per core), or Dask tasks when
+    proofs at a time (``None`` = one process per core, 1 = in this process), or Dask tasks when
     ``scheduler`` is ``"local"`` or a scheduler address; ``threads`` = native-kernel threads per
-    process (default: all cores). ``on_batch_done(index)`` runs in this process after each
-    finished batch (progress reporting; tests use it to simulate an interruption).
+    process (default: cores / workers locally, all cores of a remote Dask worker).
+    ``on_batch_done(index)`` runs in this process after each finished batch (progress
+    reporting; tests use it to simulate an interruption).
     """
     out = Path(out_dir)
     work = Path(work_dir) if work_dir else out.with_name(f".{out.name}.work")

@@ -1,0 +1,344 @@
+"""Solvency benchmark (issue 4): constraints per account, what dominates them, seconds per
+account, and the cost of a million accounts on this machine.
+
+    .venv/bin/python -m bench.solvency [--capacity 8] [--no-workers] [--json]
+
+Inputs: the shipped ``examples/`` (3 assets, 16 instruments, 16 stress scenarios + mark).
+
+1. The batch circuit is built at two capacities (``--capacity`` and twice it); the difference
+   divided by the capacity difference is the exact marginal cost of one account, the rest is the
+   fixed per-batch part. The same difference per constraint-name prefix (names are namespaced:
+   ``account_0/margin/...``, ``mst/level_1/...``) says what dominates.
+2. One batch at ``--capacity`` is solved, checked and proved in a fresh process (as a pool
+   worker would be) with a single-party dev key (INSECURE-DEV-SETUP, benchmark only; cached in
+   ``.cache/bench/solvency/``): wall and CPU seconds per account, and peak RSS of that worker.
+3. Two batches in one process with all kernel threads vs two worker processes with one thread
+   each (``zkproof.prover.parallel``): which default wins on this machine.
+4. Extrapolation to 10^6 accounts, and what would cut the per-account constraint count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import re
+import resource
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from zkproof import statement as stm
+from zkproof.devtools.npm import REPO
+
+CACHE = REPO / ".cache" / "bench" / "solvency"
+TARGET = 2_500  # issue 4: constraints per account
+MILLION = 1_000_000
+CATEGORIES = [  # (label, constraint-name pattern), first match wins
+    ("balance_range", r"account_\d+/balance_range"),
+    ("position_range", r"account_\d+/position_range"),
+    ("margin products", r"account_\d+/margin/(e\d+|floor)/"),
+    ("margin range checks", r"account_\d+/margin/(scenario_\d+|mark_floor)/"),
+    ("leaf hash", r"account_\d+/leaf/"),
+    ("tree nodes", r"mst/"),
+    ("risk table hash", r"table/"),
+    ("batch commitment", r"(commitment/|batch_commitment)"),
+]
+
+
+def load_examples():
+    from zkproof.margin.risk_table import build_risk_table
+    from zkproof.snapshot.inputs import load_snapshot, resolve_paths
+
+    snap = load_snapshot(resolve_paths(REPO / "examples"))
+    return snap, build_risk_table(snap.params, snap.instruments, snap.oracle)
+
+
+def shape_for(table, capacity: int, n_batches: int = 2) -> stm.Shape:
+    from zkproof.margin.risk_table import TABLE_BITS
+
+    return stm.Shape(len(table.assets), len(table.instruments), len(table.scenarios), capacity,
+                     TABLE_BITS, n_batches)
+
+
+def categorise(names: list[str]) -> Counter:
+    out: Counter = Counter()
+    for n in names:
+        out[next((label for label, pat in CATEGORIES if re.match(pat, n)), "other")] += 1
+    return out
+
+
+def count_constraints(table, cap: int) -> dict:
+    """Exact marginal cost per account and per category, from two capacities."""
+    from zkproof.circuits import aggregate, solvency_batch
+
+    built = {}
+    for c in (cap, 2 * cap):
+        t = time.perf_counter()
+        cs = solvency_batch.build(shape_for(table, c))
+        built[c] = (cs.num_constraints, categorise(cs.constraint_names), time.perf_counter() - t)
+    (n1, cat1, _), (n2, cat2, _) = built[cap], built[2 * cap]
+    marginal = {k: (cat2[k] - cat1[k]) / cap for k in cat2}
+    agg = {n: aggregate.build(shape_for(table, cap, n)).num_constraints for n in (2, 4)}
+    return {"capacity": cap, "total": {cap: n1, 2 * cap: n2}, "per_account": (n2 - n1) / cap,
+            "fixed": n1 - cap * (n2 - n1) / cap, "marginal": marginal,
+            "fixed_by_category": {k: cat1[k] - cap * marginal[k] for k in cat1},
+            "build_seconds": {c: b[2] for c, b in built.items()},
+            "aggregate_per_batch": (agg[4] - agg[2]) / 2, "aggregate_fixed": 2 * agg[2] - agg[4]}
+
+
+def dev_key_path(table, cap: int) -> Path:
+    """A dev key for the batch circuit at ``cap``, made once (INSECURE-DEV-SETUP)."""
+    from zkproof.formats.zkey_file import write_zkey
+    from zkproof.groth16.setup import dev_setup
+    from zkproof.prover.circuits import circuits_for
+
+    shape = shape_for(table, cap)
+    path = CACHE / f"batch_{shape.n_assets}a{shape.n_instruments}i{shape.n_scenarios}s_cap{cap}.zkey"
+    fp = CACHE / (path.name + ".fingerprint")
+    r1cs = circuits_for(shape).batch.to_r1cs()
+    if not path.exists() or fp.read_text() != r1cs.fingerprint():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        write_zkey(path, dev_setup(r1cs, quiet=True))
+        fp.write_text(r1cs.fingerprint())
+        print(f"  (dev setup for capacity {cap}: {time.perf_counter() - t:.0f} s, cached in {path})")
+    return path
+
+
+def batch_tasks(snap, table, cap: int, n: int, work: Path) -> list:
+    """``n`` full batches of real example accounts (round-robin), as the epoch prover makes them."""
+    from zkproof.prover.parallel import BatchTask
+    from zkproof.witness import batch as wbatch
+
+    shape = shape_for(table, cap)  # the batch circuit does not depend on n_batches
+    th = stm.risk_table_hash(table.c, table.v, table.m)
+    accs = snap.accounts
+    tasks = []
+    for b in range(n):
+        slots = [wbatch.Slot(stm.id_hash(a.id, a.nonce), tuple(a.balances), tuple(a.positions))
+                 for a in (accs[(b * cap + u) % len(accs)] for u in range(cap))]
+        w = wbatch.build_batch(shape, 1, slots, blinder=12345 + b)
+        tasks.append(BatchTask(shape, b, w, table.c, table.v, table.m, th, str(work / f"batch_{b:04d}.json")))
+    return tasks
+
+
+def _rss_mib() -> float:
+    """Peak RSS of this process image (VmHWM: unlike ru_maxrss, not inherited across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def probe(cap: int, zkey: str, threads: int | None) -> dict:
+    """A fresh worker process: build, read the key, solve + check, prove one batch."""
+    from zkproof.formats.zkey_file import read_zkey
+    from zkproof.groth16.prove import prove
+    from zkproof.prover import parallel
+    from zkproof.prover.circuits import circuits_for
+    from zkproof.witness import batch as wbatch
+
+    parallel.set_kernel_threads(threads)
+    snap, table = load_examples()
+    out = {"rss_start": _rss_mib()}
+    t = time.perf_counter()
+    circuits = circuits_for(shape_for(table, cap))
+    out.update(build=time.perf_counter() - t, rss_built=_rss_mib())
+    pk = read_zkey(zkey)
+    out["rss_key"] = _rss_mib()
+    with tempfile.TemporaryDirectory() as d:
+        task = batch_tasks(snap, table, cap, 1, Path(d))[0]
+        inputs = wbatch.circuit_inputs(task.witness, task.c, task.v, task.m, task.table_hash)
+        w, c = time.perf_counter(), time.process_time()
+        assignment = circuits.batch.solve(inputs)
+        circuits.batch.check(assignment)
+        out.update(solve_wall=time.perf_counter() - w, solve_cpu=time.process_time() - c)
+        w, c = time.perf_counter(), time.process_time()
+        _, public = prove(pk, assignment.witness())
+        out.update(prove_wall=time.perf_counter() - w, prove_cpu=time.process_time() - c)
+        assert public == task.expected_public
+    out["rss_peak"] = _rss_mib()
+    return out
+
+
+def in_fresh_process(fn, *args):
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+def compare_workers(snap, table, cap: int, zkey: str, per_worker: int = 2) -> dict:
+    """``per_worker x cores`` batches: 1 process x all kernel threads vs N processes x 1
+    thread (wall seconds, including the pool's one-off cost: publish the key, each worker reads
+    it; the driver's circuit is inherited by fork). Also that one-off cost alone."""
+    from zkproof.formats.zkey_file import read_zkey
+    from zkproof.prover.circuits import circuits_for
+    from zkproof.prover.parallel import prove_batches, publish_key
+
+    t = time.perf_counter()
+    pk = read_zkey(zkey)
+    out = {"read key (per worker)": time.perf_counter() - t}
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        publish_key(pk, Path(d))
+        out["publish key (per run)"] = time.perf_counter() - t
+    n = os.cpu_count() or 1
+    circuits_for(shape_for(table, cap))  # built once in the driver (forked workers inherit it)
+    for label, workers, threads in ((f"1 process x {n} threads", 1, n),
+                                    (f"{n} processes x 1 thread", n, 1)):
+        with tempfile.TemporaryDirectory() as d:
+            tasks = batch_tasks(snap, table, cap, per_worker * n, Path(d))
+            w = time.perf_counter()
+            prove_batches(tasks, pk, Path(d), workers=workers, threads=threads, progress=False)
+            out[label] = time.perf_counter() - w
+    return out
+
+
+# -- the cost model: reproduces the measured marginal cost, then prices other designs ----------
+def per_account_model(A: int, I: int, S: int, *, bal_bits=stm.BALANCE_BITS, pos_bits=63, eq_bits: int,
+                      leaf: float, node: float, folded_vol: int = 1, lookup_bits: int = 0) -> dict:
+    """Constraints per account by term. ``folded_vol = V``: the stress scenarios are V vol
+    shocks x (S-1)/V spot shocks, folded to one check per spot shock with per-instrument worst
+    values (long: min over vol, short: max over vol: 2 products per instrument). ``lookup_bits =
+    L`` prices a range check of n bits as ceil(n / L) + 1 lookups (a PLONK-style table)."""
+    def rng(n: int, extra: int) -> int:
+        return (-(-n // lookup_bits) + 1 if lookup_bits else n + 1) + extra
+
+    checks = 1 + (S - 1) // folded_vol
+    products = (A + I) + I + (checks - 1) * (A + (2 * I if folded_vol > 1 else I))
+    return {"balance_range": A * rng(bal_bits, 0), "position_range": I * rng(pos_bits, 3),
+            "margin products": products, "margin range checks": checks * rng(eq_bits, 0),
+            "leaf hash": leaf, "tree nodes": node}
+
+
+def designs(shape: stm.Shape, marginal: dict, value_unit_exponent: int) -> list[tuple[str, dict]]:
+    """The measured design and concrete alternatives, priced by ``per_account_model``."""
+    A, I, S = shape.n_assets, shape.n_instruments, shape.n_scenarios
+    base = dict(eq_bits=shape.equity_bits, leaf=marginal["leaf hash"], node=marginal["tree nodes"])
+    # Leaf = Poseidon(tag, id, b_1..b_A, H(q_1..q_I)): one 16-input call + one (A+2)-input call
+    # (circuits/README.md: Poseidon(16) = 609, Poseidon(5) = 321; -3 each for the constant tag).
+    leaf2 = 609 + {1: 261, 2: 297, 3: 321, 4: 354, 5: 381}[A] - 3
+    eq88 = 88  # equities capped at 2^88 value units; see the printout for the dollar amount
+    out = [("measured design (model)", per_account_model(A, I, S, **base))]
+    out.append((f"equity width {shape.equity_bits} -> {eq88} bits (sound: a negative E is r - |E| "
+                f"> 2^{eq88}; pre-flight refuses equity >= 2^{eq88} units)",
+                per_account_model(A, I, S, **{**base, "eq_bits": eq88})))
+    out.append(("positions |q| < 2^47 instead of 2^63",
+                per_account_model(A, I, S, pos_bits=47, **base)))
+    out.append(("leaf hashes H(positions) first (2 Poseidon calls instead of 3)",
+                per_account_model(A, I, S, **{**base, "leaf": leaf2})))
+    out.append(("fold the 2 vol shocks per spot shock into worst-case values (9 checks, stricter "
+                "margin: a risk-model change)", per_account_model(A, I, S, folded_vol=2, **base)))
+    out.append(("all four above", per_account_model(A, I, S, pos_bits=47, folded_vol=2,
+                                                    **{**base, "eq_bits": eq88, "leaf": leaf2})))
+    out.append(("lookup range checks, 16-bit table (PLONK/Halo2, not Groth16), same widths",
+                per_account_model(A, I, S, lookup_bits=16, **base)))
+    out.append(("lookup range checks + leaf change", per_account_model(
+        A, I, S, lookup_bits=16, **{**base, "leaf": leaf2})))
+    return out
+
+
+def extrapolate(counts: dict, probe_: dict, capacities=(256, 1024, 4096)) -> list[dict]:
+    """10^6 accounts at other capacities, linear in constraints from the measured batch (MSM
+    cost grows a little slower than n, NTT a little faster: read as +-30 %)."""
+    cap = counts["capacity"]
+    n_cap = counts["total"][cap]
+    cpu_per_constraint = (probe_["solve_cpu"] + probe_["prove_cpu"]) / n_cap
+    mem_per_constraint = (probe_["rss_peak"] - probe_["rss_start"]) / n_cap
+    rows = []
+    for k in (cap, *capacities):
+        n_batch = counts["fixed"] + k * counts["per_account"]
+        batches = 1 << (-(-MILLION // k) - 1).bit_length()  # n_batches is a power of two
+        n_agg = counts["aggregate_fixed"] + batches * counts["aggregate_per_batch"]
+        cpu_h = (batches * n_batch + n_agg) * cpu_per_constraint / 3600
+        rows.append({"capacity": k, "batch_constraints": n_batch, "batches": batches,
+                     "aggregate_constraints": n_agg, "cpu_hours": cpu_h,
+                     "wall_hours_2_cores": cpu_h / (os.cpu_count() or 1),
+                     "worker_rss_gib": (probe_["rss_start"] + mem_per_constraint * n_batch) / 1024,
+                     "aggregate_rss_gib": (probe_["rss_start"] + mem_per_constraint * n_agg) / 1024})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--capacity", type=int, default=8, help="batch capacity proved (power of two)")
+    ap.add_argument("--no-workers", action="store_true", help="skip the processes-vs-threads run")
+    ap.add_argument("--json", action="store_true", help="also print the raw numbers as JSON")
+    args = ap.parse_args(argv)
+    cap = args.capacity
+    snap, table = load_examples()
+    shape = shape_for(table, cap)
+    print(f"examples/: {shape.n_assets} assets, {shape.n_instruments} instruments, "
+          f"{shape.n_scenarios - 1} stress scenarios + mark; kernel threads = {os.cpu_count()}")
+
+    counts = count_constraints(table, cap)
+    m = counts["marginal"]
+    print(f"\n1. constraints: batch({cap}) = {counts['total'][cap]:,}, batch({2 * cap}) = "
+          f"{counts['total'][2 * cap]:,} (built in {counts['build_seconds'][cap]:.1f} s / "
+          f"{counts['build_seconds'][2 * cap]:.1f} s)")
+    print(f"   per account {counts['per_account']:,.0f}   fixed per batch {counts['fixed']:,.0f}   "
+          f"(target <= {TARGET:,}); aggregate: {counts['aggregate_per_batch']:,.0f} per batch "
+          f"+ {counts['aggregate_fixed']:,.0f}")
+    print("   per account, by constraint-name prefix:")
+    for k, v in sorted(m.items(), key=lambda kv: -kv[1]):
+        if v:
+            print(f"     {k:<22} {v:>7,.0f}  {100 * v / counts['per_account']:4.1f} %")
+    print("   fixed part: " + ", ".join(f"{k} {v:,.0f}" for k, v in counts["fixed_by_category"].items() if v))
+
+    zkey = str(dev_key_path(table, cap))
+    p = in_fresh_process(probe, cap, zkey, None)
+    print(f"\n2. one batch of {cap} in a fresh worker process (dev key, INSECURE-DEV-SETUP):")
+    print(f"   build circuit {p['build']:.1f} s (once per worker); solve+check {p['solve_wall']:.2f} s "
+          f"wall / {p['solve_cpu']:.2f} s CPU; prove {p['prove_wall']:.2f} s wall / "
+          f"{p['prove_cpu']:.2f} s CPU")
+    print(f"   per account: solve {p['solve_cpu'] / cap:.3f} s CPU, prove {p['prove_cpu'] / cap:.3f} s CPU, "
+          f"total {(p['solve_cpu'] + p['prove_cpu']) / cap:.3f} s CPU")
+    print(f"   worker peak RSS {p['rss_peak']:.0f} MiB (start {p['rss_start']:.0f}, after build "
+          f"{p['rss_built']:.0f}, after key {p['rss_key']:.0f}); "
+          f"zkey {os.path.getsize(zkey) / 2**20:.0f} MiB")
+
+    wk = {}
+    if not args.no_workers:
+        wk = compare_workers(snap, table, cap, zkey)
+        print(f"\n3. {2 * (os.cpu_count() or 1)} batches of {cap}, wall seconds: " +
+              "; ".join(f"{k}: {v:.1f} s" for k, v in wk.items()))
+        print(f"   load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+              "(shared machine: neighbours' load is in these numbers)")
+
+    rows = extrapolate(counts, p)
+    print("\n4. 10^6 accounts on this machine (linear in constraints from step 2):")
+    print("   capacity  batch constr.  batches  aggregate constr.  CPU-hours  wall h (all cores)  "
+          "RSS/worker GiB  RSS aggregate GiB")
+    for r in rows:
+        print(f"   {r['capacity']:>8}  {r['batch_constraints']:>13,.0f}  {r['batches']:>7}  "
+              f"{r['aggregate_constraints']:>17,.0f}  {r['cpu_hours']:>9.1f}  "
+              f"{r['wall_hours_2_cores']:>18.1f}  "
+              f"{r['worker_rss_gib']:>14.1f}  {r['aggregate_rss_gib']:>17.1f}")
+
+    usd = 2 ** 88 * 10.0 ** -table.value_unit_exponent
+    print(f"\n5. cutting constraints per account (target {TARGET:,}); 2^88 value units = "
+          f"{usd:.2e} USD at 10^-{table.value_unit_exponent} USD per unit:")
+    alts = designs(shape, m, table.value_unit_exponent)
+    measured = sum(alts[0][1].values())
+    assert abs(measured - counts["per_account"]) < 1, (measured, counts["per_account"])
+    for name, terms in alts:
+        total = sum(terms.values())
+        print(f"   {total:>7,.0f} ({total - measured:+7,.0f})  {name}")
+    ranges = sum(m[k] for k in ('balance_range', 'position_range', 'margin range checks'))
+    print(f"   range checks (balance, position, margin) are {100 * ranges / measured:.0f} % "
+          "of an account: in R1CS an n-bit check costs n + 1 constraints")
+    result = {"counts": {k: v for k, v in counts.items() if k != "total"}, "probe": p, "workers": wk,
+              "extrapolation": rows, "designs": [(n, sum(t.values())) for n, t in alts]}
+    if args.json:
+        print(json.dumps(result, indent=1, default=str))
+    return result
+
+
+if __name__ == "__main__":
+    main()
