@@ -40,8 +40,8 @@ def ptau(snarkjs_ptau):
 @pytest.fixture(scope="module")
 def keys(ptau):
     init = new_zkey(_circuit(), ptau)
-    k1, h1 = phase2.contribute(init, "alice entropy", "alice", random_bytes=RB)
-    k2, h2 = phase2.beacon(k1, BEACON, 10, "beacon")
+    k1 = phase2.contribute(init, "alice entropy", "alice", random_bytes=RB)
+    k2 = phase2.beacon(k1, BEACON, 10, "beacon")
     return init, k1, k2
 
 
@@ -68,8 +68,9 @@ def test_contribution_moves_delta_by_the_secret(keys) -> None:
     assert k1.a_query == init.a_query and k1.ic == init.ic
 
 
-def test_valid_key_verifies(report) -> None:
+def test_valid_key_verifies(report, keys) -> None:
     assert report.ok, report.errors
+    assert report.contributions[0]["contribution_hash"] == phase2.last_contribution_hash(keys[1]).hex()
     assert [c["name"] for c in report.contributions] == ["alice", "beacon"]
     assert report.contributions[1]["type"] == "beacon"
 
@@ -145,7 +146,7 @@ def test_beacon_params_must_match_its_key(keys) -> None:
 
 
 def test_contribution_after_beacon_rejected(keys) -> None:
-    late, _ = phase2.contribute(keys[2], "late", "late", random_bytes=RB)
+    late = phase2.contribute(keys[2], "late", "late", random_bytes=RB)
     rep = p2v.verify_from_init(keys[0], late)
     assert not rep.ok and rep.errors[0].startswith("INVALID(3): contribution after the beacon")
 

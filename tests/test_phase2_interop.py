@@ -39,8 +39,8 @@ def setup(circom_circuit, snarkjs_ptau, npm_tools, tmp_path_factory):
     r1cs, pt = read_r1cs(c["r1cs"]), read_ptau(ptau_path)
     init = new_zkey(r1cs, pt)
     write_zkey(d / "ours_0000.zkey", init)
-    k1, _ = phase2.contribute(init, "alice entropy", "alice")
-    k2, _ = phase2.beacon(k1, BEACON, 10, "beacon")
+    k1 = phase2.contribute(init, "alice entropy", "alice")
+    k2 = phase2.beacon(k1, BEACON, 10, "beacon")
     write_zkey(d / "ours_final.zkey", k2)
     return {"c": c, "ptau": ptau_path, "d": d, "r1cs": r1cs, "pt": pt, "init": init, "final": k2}
 
@@ -107,7 +107,7 @@ def test_our_beacon_on_top_of_snarkjs_contribution(npm_tools, setup) -> None:
     d = setup["d"]
     npm_tools.run_snarkjs("zkey", "new", setup["c"]["r1cs"], setup["ptau"], d / "m0.zkey")
     npm_tools.run_snarkjs("zkey", "contribute", d / "m0.zkey", d / "m1.zkey", "--name=dave", "-e=q")
-    mixed, _ = phase2.beacon(read_zkey(d / "m1.zkey"), BEACON, 10, "ours")
+    mixed = phase2.beacon(read_zkey(d / "m1.zkey"), BEACON, 10, "ours")
     write_zkey(d / "m2.zkey", mixed)
     rc, out = _snarkjs_zkey_verify(npm_tools, setup, d / "m2.zkey")
     assert rc == 0 and "ZKey Ok!" in out, out[-1500:]

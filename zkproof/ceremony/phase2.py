@@ -139,9 +139,14 @@ def contribution_hash(c: MpcContribution) -> bytes:
     return tr.blake2b(pubkey_bytes(c))
 
 
+def last_contribution_hash(pk: ProvingKey) -> bytes:
+    """snarkjs' "Contribution Hash" of the newest contribution (what a contributor publishes)."""
+    return contribution_hash(mpc_params_of(pk).contributions[-1])
+
+
 # --- contributing ----------------------------------------------------------------------------
 
-def _apply(pk: ProvingKey, mp: MpcParams, rng: tr.ChaCha, **meta) -> tuple[ProvingKey, bytes]:
+def _apply(pk: ProvingKey, mp: MpcParams, rng: tr.ChaCha, **meta) -> ProvingKey:
     """Draw (x, g1_s) from ``rng`` in snarkjs' order, build the key, rescale delta, L and H."""
     x = tr.fr_from_rng(rng)
     if x == 0:  # ATTACKS C2
@@ -162,12 +167,12 @@ def _apply(pk: ProvingKey, mp: MpcParams, rng: tr.ChaCha, **meta) -> tuple[Provi
     extra = dict(pk.extra, contributions=mpc_params_bytes(new_mp))
     out = replace(pk, delta_g1=delta_g1, delta_g2=delta_g2, l_query=scale(pk.l_query),
                   h_query=scale(pk.h_query), extra=extra)
-    return out, contribution_hash(c)
+    return out
 
 
 def contribute(pk: ProvingKey, entropy: str, name: str = "",
-               random_bytes: bytes | None = None) -> tuple[ProvingKey, bytes]:
-    """``zkey contribute``: returns the new key and the contribution hash."""
+               random_bytes: bytes | None = None) -> ProvingKey:
+    """``zkey contribute``: the new key (``last_contribution_hash`` gives the receipt)."""
     if pk.dev_setup:
         raise InsecureSetup("cannot contribute to a single-party dev key (INSECURE-DEV-SETUP)")
     rng = tr.rng_from_entropy(entropy, random_bytes if random_bytes is not None else os.urandom(64))
@@ -175,7 +180,7 @@ def contribute(pk: ProvingKey, entropy: str, name: str = "",
 
 
 def beacon(pk: ProvingKey, beacon_hash_hex: str, num_iterations_exp: int,
-           name: str = "") -> tuple[ProvingKey, bytes]:
+           name: str = "") -> ProvingKey:
     """``zkey beacon``: the closing contribution, a public function of (hash, iterations) (C4)."""
     from zkproof.ceremony.powers_of_tau import check_beacon_iterations, parse_beacon_hash
 

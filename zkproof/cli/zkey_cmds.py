@@ -71,9 +71,9 @@ def contribute_cmd(inp: str, out: str, name: str, entropy: str | None) -> None:
     pk = read_zkey(inp)
     while not entropy:
         entropy = click.prompt("Enter a random text. (Entropy)", err=True)
-    new, h = phase2.contribute(pk, entropy, name)
+    new = phase2.contribute(pk, entropy, name)
     write_zkey(out, new)
-    click.echo(f"Contribution hash: {h.hex()}")
+    click.echo(f"Contribution hash: {phase2.last_contribution_hash(new).hex()}")
 
 
 @zkey.command("beacon")
@@ -91,9 +91,9 @@ def beacon_cmd(inp: str, out: str, beacon_hash: str, num_iterations_exp: int, na
     from zkproof.formats.zkey_file import read_zkey, write_zkey
 
     _beacon_args(beacon_hash, num_iterations_exp)
-    new, h = phase2.beacon(read_zkey(inp), beacon_hash, num_iterations_exp, name)
+    new = phase2.beacon(read_zkey(inp), beacon_hash, num_iterations_exp, name)
     write_zkey(out, new)
-    click.echo(f"Contribution hash: {h.hex()}")
+    click.echo(f"Contribution hash: {phase2.last_contribution_hash(new).hex()}")
 
 
 @zkey.command("verify")
