@@ -168,3 +168,18 @@ def export_sol_cmd(zkey_path: str, out: str) -> None:
 
         export_verification_key(read_zkey(zkey_path))  # same refusals as the VK export (C1)
     export_solidity_verifier_file(zkey_path, out)
+
+
+@export.command("soliditycalldata")
+@click.argument("public_path", default="public.json", metavar="[public.json]")
+@click.argument("proof_path", default="proof.json", metavar="[proof.json]")
+def export_calldata_cmd(public_path: str, proof_path: str) -> None:
+    """Print verifyProof(a, b, c, input) arguments exactly as snarkjs does (G2 limbs in EVM order).
+
+    Example: zkproof zkey export soliditycalldata public.json proof.json
+    """
+    from zkproof.formats.snarkjs_json import load_json, parse_proof, parse_public
+    from zkproof.solidity.export import export_calldata
+
+    click.echo(export_calldata(parse_proof(load_json(proof_path), proof_path),
+                               parse_public(load_json(public_path), public_path)))
