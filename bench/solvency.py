@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import re
 import resource
+import statistics
 import tempfile
 import time
 from collections import Counter
@@ -173,30 +174,35 @@ def in_fresh_process(fn, *args):
         return pool.apply(fn, args)
 
 
-def compare_workers(snap, table, cap: int, zkey: str, per_worker: int = 2) -> dict:
+def compare_workers(snap, table, cap: int, zkey: str, per_worker: int = 2, repeat: int = 3) -> dict:
     """``per_worker x cores`` batches: 1 process x all kernel threads vs N processes x 1
-    thread (wall seconds, including the pool's one-off cost: publish the key, each worker reads
-    it; the driver's circuit is inherited by fork). Also that one-off cost alone."""
+    thread; wall seconds, median of ``repeat`` alternating runs (the machine is shared), each
+    including the pool's one-off cost (publish the key, each worker reads it; the driver's
+    circuit is inherited by fork). Also that one-off cost alone."""
     from zkproof.formats.zkey_file import read_zkey
     from zkproof.prover.circuits import circuits_for
     from zkproof.prover.parallel import prove_batches, publish_key
 
     t = time.perf_counter()
     pk = read_zkey(zkey)
-    out = {"read key (per worker)": time.perf_counter() - t}
+    out: dict = {"read key (per worker)": time.perf_counter() - t}
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
         publish_key(pk, Path(d))
         out["publish key (per run)"] = time.perf_counter() - t
     n = os.cpu_count() or 1
     circuits_for(shape_for(table, cap))  # built once in the driver (forked workers inherit it)
-    for label, workers, threads in ((f"1 process x {n} threads", 1, n),
-                                    (f"{n} processes x 1 thread", n, 1)):
-        with tempfile.TemporaryDirectory() as d:
-            tasks = batch_tasks(snap, table, cap, per_worker * n, Path(d))
-            w = time.perf_counter()
-            prove_batches(tasks, pk, Path(d), workers=workers, threads=threads, progress=False)
-            out[label] = time.perf_counter() - w
+    modes = ((f"1 process x {n} threads", 1, n), (f"{n} processes x 1 thread", n, 1))
+    runs: dict[str, list[float]] = {label: [] for label, _, _ in modes}
+    for _ in range(repeat):
+        for label, workers, threads in modes:
+            with tempfile.TemporaryDirectory() as d:
+                tasks = batch_tasks(snap, table, cap, per_worker * n, Path(d))
+                w = time.perf_counter()
+                prove_batches(tasks, pk, Path(d), workers=workers, threads=threads, progress=False)
+                runs[label].append(time.perf_counter() - w)
+    out.update({label: statistics.median(v) for label, v in runs.items()})
+    out["runs"] = runs
     return out
 
 
@@ -244,7 +250,7 @@ def designs(shape: stm.Shape, marginal: dict, value_unit_exponent: int) -> list[
     return out
 
 
-def extrapolate(counts: dict, probe_: dict, capacities=(256, 1024, 4096)) -> list[dict]:
+def extrapolate(counts: dict, probe_: dict, capacities=(256, 512, 1024, 4096)) -> list[dict]:
     """10^6 accounts at other capacities, linear in constraints from the measured batch (MSM
     cost grows a little slower than n, NTT a little faster: read as +-30 %)."""
     cap = counts["capacity"]
@@ -306,8 +312,10 @@ def main(argv: list[str] | None = None) -> dict:
     wk = {}
     if not args.no_workers:
         wk = compare_workers(snap, table, cap, zkey)
-        print(f"\n3. {2 * (os.cpu_count() or 1)} batches of {cap}, wall seconds: " +
-              "; ".join(f"{k}: {v:.1f} s" for k, v in wk.items()))
+        print(f"\n3. {2 * (os.cpu_count() or 1)} batches of {cap}, wall seconds (median of 3): " +
+              "; ".join(f"{k}: {v:.1f} s" for k, v in wk.items() if k != "runs"))
+        print("   all runs: " + "; ".join(f"{k}: " + ", ".join(f"{x:.1f}" for x in v)
+                                       for k, v in wk["runs"].items()))
         print(f"   load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
               "(shared machine: neighbours' load is in these numbers)")
 

@@ -17,11 +17,12 @@ import pytest
 
 from zkproof import statement as stm
 from zkproof.errors import InputError
+from zkproof.formats.zkey_file import write_zkey
 from zkproof.groth16.setup import dev_setup
 from zkproof.margin.risk_table import RiskTable
 from zkproof.prover import parallel
 from zkproof.prover.circuits import circuits_for
-from zkproof.prover.epoch import EpochJob, EpochKeys, prove_epoch
+from zkproof.prover.epoch import EpochJob, EpochKeys, key_id, prove_epoch
 from zkproof.snapshot.ledger import Account
 from zkproof.verifier.bundle_check import verify_bundle
 
@@ -153,12 +154,43 @@ def test_bad_workers_and_foreign_work_dir(keys, tmp_path):
         prove_epoch(other, keys, tmp_path / "b", work_dir=tmp_path / "w", progress=False)
 
 
+def test_work_dir_with_proofs_under_another_batch_key_is_refused(keys, tmp_path):
+    """Finished batch files are only reused under the key that made them (else the bundle
+    would mix keys); the same key resumes."""
+    work = tmp_path / "w"
+    hook, _ = stop_after(1)
+    with pytest.raises(Interrupt):
+        prove_epoch(JOB, keys, tmp_path / "b", work_dir=work, progress=False, workers=1,
+                    on_batch_done=hook)
+    other = EpochKeys(dev_setup(circuits_for(SHAPE).batch.to_r1cs(), quiet=True), keys.aggregate)
+    assert key_id(other.batch) != key_id(keys.batch)
+    with pytest.raises(InputError, match="plan.json: batch_key: the finished batch proofs"):
+        prove_epoch(JOB, other, tmp_path / "b", work_dir=work, progress=False)
+    before = batch_files(work)
+    out = prove_epoch(JOB, keys, tmp_path / "b", work_dir=work, progress=False)
+    assert {n: batch_files(work)[n] for n in before} == before
+    assert_bundle_holds_work_files(out, work)
+
+
+def test_workers_read_the_given_zkey_file(keys, tmp_path):
+    """With ``EpochKeys.batch_zkey`` the pool reads that file and publishes no copy."""
+    zkey = tmp_path / "batch.zkey"
+    write_zkey(zkey, keys.batch)
+    ek = EpochKeys(keys.batch, keys.aggregate, batch_zkey=str(zkey))
+    out = prove_epoch(JOB, ek, tmp_path / "b", work_dir=tmp_path / "w", progress=False, workers=2)
+    assert not list((tmp_path / "w").glob("*.zkey"))
+    assert_bundle_holds_work_files(out, tmp_path / "w")
+    bad = EpochKeys(keys.batch, keys.aggregate, batch_zkey=str(tmp_path / "missing.zkey"))
+    with pytest.raises(InputError, match="missing.zkey: batch key: no such file"):
+        prove_epoch(JOB, bad, tmp_path / "b2", work_dir=tmp_path / "w2", progress=False, workers=2)
+
+
 def test_scheduler_without_dask_is_a_clear_error(keys, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails as if missing
     with pytest.raises(InputError, match=r"scheduler: Dask is not installed: pip install"):
         prove_epoch(JOB, keys, tmp_path / "b", work_dir=tmp_path / "w", progress=False,
                     scheduler="local")
-    assert not (tmp_path / "b").exists()
+    assert not (tmp_path / "b").exists() and not list((tmp_path / "w").glob("*.zkey"))
 
 
 def test_published_key_is_named_by_content(keys, tmp_path):

@@ -39,8 +39,18 @@ from zkproof.witness import batch as wbatch
 
 @dataclass
 class EpochKeys:
+    """The two proving keys. ``batch_zkey``: the batch key's file, if it is one that pool and
+    Dask workers can read (saves re-serialising a large key into the work directory)."""
+
     batch: ProvingKey
     aggregate: ProvingKey
+    batch_zkey: str | None = None
+
+
+def key_id(pk: ProvingKey) -> str:
+    """Names one proving key cheaply: every setup or contribution changes delta."""
+    return hashlib.sha256(repr((pk.domain_size, pk.n_vars, pk.alpha_g1, pk.delta_g1, pk.delta_g2,
+                                pk.ic)).encode()).hexdigest()
 
 
 @dataclass
@@ -64,8 +74,9 @@ def _inputs_digest(job: EpochJob) -> str:
     return h.hexdigest()
 
 
-def _plan(job: EpochJob, work: Path) -> dict:
-    """The slot assignment and blinders, created once and reused on resume."""
+def _plan(job: EpochJob, work: Path, batch_key: str) -> dict:
+    """The slot assignment and blinders, created once and reused on resume; the batch key's id
+    too, so finished batch proofs are never mixed with proofs under another key."""
     path = work / "plan.json"
     digest = _inputs_digest(job)
     if path.exists():
@@ -73,6 +84,9 @@ def _plan(job: EpochJob, work: Path) -> dict:
         if plan.get("inputs") != digest:
             raise InputError(str(path), "inputs", "the work directory belongs to other inputs: "
                              "use a fresh --work directory")
+        if plan.get("batch_key", batch_key) != batch_key:
+            raise InputError(str(path), "batch_key", "the finished batch proofs in the work "
+                             "directory were made with another batch key: use a fresh --work directory")
         return plan
     n_slots = job.shape.capacity * job.shape.n_batches
     if len(job.accounts) > n_slots:
@@ -80,7 +94,7 @@ def _plan(job: EpochJob, work: Path) -> dict:
                          f"{n_slots} slots of this shape (capacity x batches)")
     order = list(range(len(job.accounts)))
     secrets.SystemRandom().shuffle(order)
-    plan = {"inputs": digest, "order": order + [-1] * (n_slots - len(order)),
+    plan = {"inputs": digest, "batch_key": batch_key, "order": order + [-1] * (n_slots - len(order)),
             "padding": [str(secrets.randbelow(R)) for _ in range(n_slots)],
             "blinders": [str(secrets.randbelow(R)) for _ in range(job.shape.n_batches)]}
     work.mkdir(parents=True, exist_ok=True)
@@ -123,7 +137,7 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     work = Path(work_dir) if work_dir else out.with_name(f".{out.name}.work")
     shape = job.shape
     circuits = circuits_for(shape)
-    plan = _plan(job, work)                                                      # 1. plan
+    plan = _plan(job, work, key_id(keys.batch))                                                      # 1. plan
     slots = _slots(job, plan)
     table = job.table
     table_hash = stm.risk_table_hash(table.c, table.v, table.m)
@@ -132,6 +146,7 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     tasks = [BatchTask(shape, b, witnesses[b], table.c, table.v, table.m, table_hash,
                        str(work / f"batch_{b:04d}.json")) for b in range(shape.n_batches)]
     prove_batches(tasks, keys.batch, work, workers=workers, scheduler=scheduler,  # 2. batches
+                  zkey_path=keys.batch_zkey,
                   threads=threads, progress=progress, on_batch_done=on_batch_done)
     files: dict[str, object] = {f"proofs/batch_{t.index:04d}.json": strict_json.load(t.out)
                                 for t in tasks}

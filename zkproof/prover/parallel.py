@@ -156,8 +156,9 @@ def _start_method() -> str:
 
 def prove_batches(tasks: list[BatchTask], pk: ProvingKey, work: Path, *, workers: int | None = None,
                   scheduler: str | None = None, threads: int | None = None, progress: bool = True,
-                  on_batch_done: BatchHook | None = None) -> None:
-    """Make every ``task.out`` exist; the progress bar counts finished batches in every mode."""
+                  on_batch_done: BatchHook | None = None, zkey_path: str | None = None) -> None:
+    """Make every ``task.out`` exist; the progress bar counts finished batches in every mode.
+    ``zkey_path``: ``pk`` as a file workers can read (else it is published to ``work``)."""
     from tqdm import tqdm
 
     pending = [t for t in tasks if not Path(t.out).exists()]
@@ -172,26 +173,29 @@ def prove_batches(tasks: list[BatchTask], pk: ProvingKey, work: Path, *, workers
     n = default_workers() if workers is None else workers
     if n < 1:
         raise InputError("<options>", "workers", f"must be >= 1, got {n}")
+    if zkey_path is not None and not os.path.isfile(zkey_path):
+        raise InputError(zkey_path, "batch key", "no such file (workers read the batch key from it)")
     per_worker = threads
     if threads is None and n > 1 and scheduler in (None, "local"):
         per_worker = max(1, (os.cpu_count() or 1) // n)  # do not oversubscribe the cores
     try:
         if scheduler is not None:
-            _run_dask(pending, pk, work, scheduler, n if workers else None, per_worker, done)
+            _dask()  # a clear error before any work if Dask is missing
+            zkey = zkey_path or publish_key(pk, work)
+            _run_dask(pending, zkey, scheduler, n if workers else None, per_worker, done)
         elif n == 1 or len(pending) <= 1:
             set_kernel_threads(threads)
             for t in pending:
                 prove_batch(t, pk)
                 done(t.index)
         else:
-            _run_pool(pending, pk, work, min(n, len(pending)), per_worker, done)
+            _run_pool(pending, zkey_path or publish_key(pk, work), min(n, len(pending)), per_worker, done)
     finally:
         bar.close()
 
 
-def _run_pool(pending: list[BatchTask], pk: ProvingKey, work: Path, n: int,
-              threads: int | None, done: Callable[[int], None]) -> None:
-    zkey = publish_key(pk, work)
+def _run_pool(pending: list[BatchTask], zkey: str, n: int, threads: int | None,
+              done: Callable[[int], None]) -> None:
     ctx = multiprocessing.get_context(_start_method())
     pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
                                initargs=(threads,))
@@ -220,10 +224,9 @@ def _dask():
     return dd
 
 
-def _run_dask(pending: list[BatchTask], pk: ProvingKey, work: Path, scheduler: str,
-              workers: int | None, threads: int | None, done: Callable[[int], None]) -> None:
+def _run_dask(pending: list[BatchTask], zkey: str, scheduler: str, workers: int | None,
+              threads: int | None, done: Callable[[int], None]) -> None:
     dd = _dask()
-    zkey = publish_key(pk, work)
     cluster = None
     if scheduler == "local":
         cluster = dd.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
