@@ -172,13 +172,26 @@ def test_work_dir_with_proofs_under_another_batch_key_is_refused(keys, tmp_path)
     assert_bundle_holds_work_files(out, work)
 
 
-def test_workers_read_the_given_zkey_file(keys, tmp_path):
-    """With ``EpochKeys.batch_zkey`` the pool reads that file and publishes no copy."""
+def test_workers_read_the_given_zkey_file(keys, tmp_path, monkeypatch):
+    """With ``EpochKeys.batch_zkey`` the pool reads that file and publishes no copy; the
+    batches are proved in worker processes, not in the driver."""
     zkey = tmp_path / "batch.zkey"
     write_zkey(zkey, keys.batch)
     ek = EpochKeys(keys.batch, keys.aggregate, batch_zkey=str(zkey))
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    forked = parallel._start_method() == "fork"
+    if forked:  # the patched function reaches the workers only by fork
+        def recording(task, pk, _orig=parallel.prove_batch):
+            (pids / f"{task.index}").write_text(str(os.getpid()))
+            return _orig(task, pk)
+        monkeypatch.setattr(parallel, "prove_batch", recording)
     out = prove_epoch(JOB, ek, tmp_path / "b", work_dir=tmp_path / "w", progress=False, workers=2)
+    monkeypatch.undo()
     assert not list((tmp_path / "w").glob("*.zkey"))
+    if forked:
+        seen = {int(p.read_text()) for p in pids.iterdir()}
+        assert len(list(pids.iterdir())) == SHAPE.n_batches and os.getpid() not in seen
     assert_bundle_holds_work_files(out, tmp_path / "w")
     bad = EpochKeys(keys.batch, keys.aggregate, batch_zkey=str(tmp_path / "missing.zkey"))
     with pytest.raises(InputError, match="missing.zkey: batch key: no such file"):
