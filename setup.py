@@ -14,6 +14,8 @@ from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 SOURCES = sorted(str(p) for p in Path("zkproof/_native").glob("*.c"))
+GFFT_SOURCES = sorted(str(p) for p in Path("zkproof/_native/groupfft").glob("*.c"))
+FLAGS = ["-O3", "-std=c11", "-pthread", "-Wall", "-Wno-unused-function"]
 
 
 class OptionalBuildExt(build_ext):
@@ -42,7 +44,15 @@ if SOURCES:
         "zkproof._native.kernel",
         sources=SOURCES,
         include_dirs=["zkproof/_native"],
-        extra_compile_args=["-O3", "-std=c11", "-pthread", "-Wall", "-Wno-unused-function"],
+        extra_compile_args=FLAGS,
+        extra_link_args=["-pthread"],
+    ))
+if GFFT_SOURCES:  # the ceremony's group FFT (prepare phase2), same field/curve headers
+    ext_modules.append(Extension(
+        "zkproof._native.groupfft",
+        sources=GFFT_SOURCES,
+        include_dirs=["zkproof/_native", "zkproof/_native/groupfft"],
+        extra_compile_args=FLAGS,
         extra_link_args=["-pthread"],
     ))
 
