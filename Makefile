@@ -14,7 +14,7 @@ $(VPY):
 	$(PIP) install --quiet --upgrade pip
 
 # Editable install; builds the native kernel with gcc (falls back to pure Python if it cannot).
-$(VENV)/.installed: pyproject.toml setup.py $(wildcard zkproof/_native/*.c zkproof/_native/*.h) | $(VPY)
+$(VENV)/.installed: pyproject.toml setup.py $(wildcard zkproof/_native/*.c zkproof/_native/*.h zkproof/_native/*/*.c zkproof/_native/*/*.h) | $(VPY)
 	$(PIP) install --quiet -e .
 	touch $@
 

@@ -15,7 +15,8 @@ from setuptools.command.build_ext import build_ext
 
 SOURCES = sorted(str(p) for p in Path("zkproof/_native").glob("*.c"))
 GFFT_SOURCES = sorted(str(p) for p in Path("zkproof/_native/groupfft").glob("*.c"))
-FLAGS = ["-O3", "-std=c11", "-pthread", "-Wall", "-Wno-unused-function"]
+FLAGS = ["-O3", "-g0", "-std=c11", "-pthread", "-Wall", "-Wno-unused-function"]
+HEADERS = sorted(str(p) for p in Path("zkproof/_native").rglob("*.h"))  # rebuild on header edits
 
 
 class OptionalBuildExt(build_ext):
@@ -43,6 +44,7 @@ if SOURCES:
     ext_modules.append(Extension(
         "zkproof._native.kernel",
         sources=SOURCES,
+        depends=HEADERS,
         include_dirs=["zkproof/_native"],
         extra_compile_args=FLAGS,
         extra_link_args=["-pthread"],
@@ -51,6 +53,7 @@ if GFFT_SOURCES:  # the ceremony's group FFT (prepare phase2), same field/curve 
     ext_modules.append(Extension(
         "zkproof._native.groupfft",
         sources=GFFT_SOURCES,
+        depends=HEADERS,
         include_dirs=["zkproof/_native", "zkproof/_native/groupfft"],
         extra_compile_args=FLAGS,
         extra_link_args=["-pthread"],
