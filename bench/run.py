@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         ("bench.prover", ["--sizes", "12,14" if ns.quick else "12,14,16,18",
                           "--runs", "1" if ns.quick else "3"]),
         ("bench.msm_ntt", ["--max-log", "14" if ns.quick else "16"]),
-        ("bench.solvency", ["--quick"] if ns.quick else []),
+        ("bench.solvency", ["--capacity", "2", "--no-workers"] if ns.quick else []),
         ("bench.gas", []),
     ]
     failed = []
