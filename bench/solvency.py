@@ -34,6 +34,8 @@ from pathlib import Path
 from zkproof import statement as stm
 from zkproof.devtools.npm import REPO
 
+from .solvency_model import designs
+
 CACHE = REPO / ".cache" / "bench" / "solvency"
 TARGET = 2_500  # issue 4: constraints per account
 MILLION = 1_000_000
@@ -206,50 +208,6 @@ def compare_workers(snap, table, cap: int, zkey: str, per_worker: int = 2, repea
     return out
 
 
-# -- the cost model: reproduces the measured marginal cost, then prices other designs ----------
-def per_account_model(A: int, I: int, S: int, *, bal_bits=stm.BALANCE_BITS, pos_bits=63, eq_bits: int,
-                      leaf: float, node: float, folded_vol: int = 1, lookup_bits: int = 0) -> dict:
-    """Constraints per account by term. ``folded_vol = V``: the stress scenarios are V vol
-    shocks x (S-1)/V spot shocks, folded to one check per spot shock with per-instrument worst
-    values (long: min over vol, short: max over vol: 2 products per instrument). ``lookup_bits =
-    L`` prices a range check of n bits as ceil(n / L) + 1 lookups (a PLONK-style table)."""
-    def rng(n: int, extra: int) -> int:
-        return (-(-n // lookup_bits) + 1 if lookup_bits else n + 1) + extra
-
-    checks = 1 + (S - 1) // folded_vol
-    products = (A + I) + I + (checks - 1) * (A + (2 * I if folded_vol > 1 else I))
-    return {"balance_range": A * rng(bal_bits, 0), "position_range": I * rng(pos_bits, 3),
-            "margin products": products, "margin range checks": checks * rng(eq_bits, 0),
-            "leaf hash": leaf, "tree nodes": node}
-
-
-def designs(shape: stm.Shape, marginal: dict, value_unit_exponent: int) -> list[tuple[str, dict]]:
-    """The measured design and concrete alternatives, priced by ``per_account_model``."""
-    A, I, S = shape.n_assets, shape.n_instruments, shape.n_scenarios
-    base = dict(eq_bits=shape.equity_bits, leaf=marginal["leaf hash"], node=marginal["tree nodes"])
-    # Leaf = Poseidon(tag, id, b_1..b_A, H(q_1..q_I)): one 16-input call + one (A+2)-input call
-    # (circuits/README.md: Poseidon(16) = 609, Poseidon(5) = 321; -3 each for the constant tag).
-    leaf2 = 609 + {1: 261, 2: 297, 3: 321, 4: 354, 5: 381}[A] - 3
-    eq88 = 88  # equities capped at 2^88 value units; see the printout for the dollar amount
-    out = [("measured design (model)", per_account_model(A, I, S, **base))]
-    out.append((f"equity width {shape.equity_bits} -> {eq88} bits (sound: a negative E is r - |E| "
-                f"> 2^{eq88}; pre-flight refuses equity >= 2^{eq88} units)",
-                per_account_model(A, I, S, **{**base, "eq_bits": eq88})))
-    out.append(("positions |q| < 2^47 instead of 2^63",
-                per_account_model(A, I, S, pos_bits=47, **base)))
-    out.append(("leaf hashes H(positions) first (2 Poseidon calls instead of 3)",
-                per_account_model(A, I, S, **{**base, "leaf": leaf2})))
-    out.append(("fold the 2 vol shocks per spot shock into worst-case values (9 checks, stricter "
-                "margin: a risk-model change)", per_account_model(A, I, S, folded_vol=2, **base)))
-    out.append(("all four above", per_account_model(A, I, S, pos_bits=47, folded_vol=2,
-                                                    **{**base, "eq_bits": eq88, "leaf": leaf2})))
-    out.append(("lookup range checks, 16-bit table (PLONK/Halo2, not Groth16), same widths",
-                per_account_model(A, I, S, lookup_bits=16, **base)))
-    out.append(("lookup range checks + leaf change", per_account_model(
-        A, I, S, lookup_bits=16, **{**base, "leaf": leaf2})))
-    return out
-
-
 def extrapolate(counts: dict, probe_: dict, capacities=(256, 512, 1024, 4096)) -> list[dict]:
     """10^6 accounts at other capacities, linear in constraints from the measured batch (MSM
     cost grows a little slower than n, NTT a little faster: read as +-30 %)."""
@@ -332,7 +290,7 @@ def main(argv: list[str] | None = None) -> dict:
     usd = 2 ** 88 * 10.0 ** -table.value_unit_exponent
     print(f"\n5. cutting constraints per account (target {TARGET:,}); 2^88 value units = "
           f"{usd:.2e} USD at 10^-{table.value_unit_exponent} USD per unit:")
-    alts = designs(shape, m, table.value_unit_exponent)
+    alts = designs(shape, m)
     measured = sum(alts[0][1].values())
     assert abs(measured - counts["per_account"]) < 1, (measured, counts["per_account"])
     for name, terms in alts:

@@ -161,6 +161,13 @@ def prove_batches(tasks: list[BatchTask], pk: ProvingKey, work: Path, *, workers
     ``zkey_path``: ``pk`` as a file workers can read (else it is published to ``work``)."""
     from tqdm import tqdm
 
+    n = default_workers() if workers is None else workers
+    if n < 1:
+        raise InputError("<options>", "workers", f"must be >= 1, got {n}")
+    if zkey_path is not None and not os.path.isfile(zkey_path):
+        raise InputError(zkey_path, "batch key", "no such file (workers read the batch key from it)")
+    if scheduler is not None:
+        _dask()  # a clear error before any work if Dask is missing
     pending = [t for t in tasks if not Path(t.out).exists()]
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(pending), desc="batch proofs",
                unit="batch", disable=not progress)
@@ -170,17 +177,13 @@ def prove_batches(tasks: list[BatchTask], pk: ProvingKey, work: Path, *, workers
         if on_batch_done is not None:
             on_batch_done(index)
 
-    n = default_workers() if workers is None else workers
-    if n < 1:
-        raise InputError("<options>", "workers", f"must be >= 1, got {n}")
-    if zkey_path is not None and not os.path.isfile(zkey_path):
-        raise InputError(zkey_path, "batch key", "no such file (workers read the batch key from it)")
     per_worker = threads
     if threads is None and n > 1 and scheduler in (None, "local"):
         per_worker = max(1, (os.cpu_count() or 1) // n)  # do not oversubscribe the cores
     try:
+        if not pending:
+            return
         if scheduler is not None:
-            _dask()  # a clear error before any work if Dask is missing
             zkey = zkey_path or publish_key(pk, work)
             _run_dask(pending, zkey, scheduler, n if workers else None, per_worker, done)
         elif n == 1 or len(pending) <= 1:
