@@ -237,3 +237,16 @@ def test_dask_unreachable_scheduler_is_a_clear_error(keys, tmp_path, monkeypatch
     with pytest.raises(InputError, match="scheduler: cannot reach Dask scheduler tcp://127.0.0.1:9"):
         prove_epoch(JOB, keys, tmp_path / "b", work_dir=tmp_path / "w", progress=False,
                     scheduler="tcp://127.0.0.1:9")
+
+
+def test_pool_without_fork_builds_the_circuit_in_each_worker(keys, tmp_path, monkeypatch):
+    """When forking is unsafe (other threads in the driver) the pool uses forkserver: workers
+    import zkproof, build the circuit themselves and read the published key."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no forkserver on this platform")
+    monkeypatch.setattr(parallel, "_start_method", lambda: "forkserver")
+    out = prove_epoch(JOB, keys, tmp_path / "b", work_dir=tmp_path / "w", progress=False, workers=2)
+    assert len(list((tmp_path / "w").glob("batch-*.zkey"))) == 1
+    assert_bundle_holds_work_files(out, tmp_path / "w")
