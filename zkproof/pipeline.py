@@ -60,7 +60,8 @@ def load_shape(keys_dir: Path) -> stm.Shape:
 
 
 def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
-          progress: bool = True, overwrite: bool = False) -> Path:
+          progress: bool = True, overwrite: bool = False, workers: int | None = None,
+          scheduler: str | None = None) -> Path:
     """③ witness and ④ proofs: pre-flight first, then every batch, the aggregate and the bundle."""
     snap, table, ep = loaded.snapshot, loaded.table, loaded.epoch
     reserves = {a.symbol: r for a, r in zip(snap.params.assets, ep.reserves)}
@@ -77,7 +78,8 @@ def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
     keys = EpochKeys(read_zkey(keys_dir / "batch_final.zkey"), read_zkey(keys_dir / "aggregate_final.zkey"))
     job = EpochJob(shape, ep.epoch, ep.timestamp, list(snap.accounts), table, ep.reserves,
                    list(table.assets))
-    return prove_epoch(job, keys, out, work, progress=progress, overwrite=overwrite)
+    return prove_epoch(job, keys, out, work, progress=progress, overwrite=overwrite,
+                       workers=workers, scheduler=scheduler)
 
 
 def verify(bundle_dir: str | Path, allow_dev: bool = False) -> Report:

@@ -75,10 +75,17 @@ def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, dev: 
 @click.option("--work", default=None, type=click.Path(file_okay=False),
               help="Work directory for resuming (default: .OUT.work next to OUT).")
 @click.option("--force", is_flag=True, help="Replace an existing bundle directory.")
-def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force: bool) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Batch proofs at a time (default: one process per core; 1 = in this process).")
+@click.option("--scheduler", default=None, metavar="ADDR|local",
+              help="Prove batches on a Dask cluster (tcp://host:8786) or a local Dask cluster "
+                   "(needs `pip install 'zkproof[scale]'`; docs/scale.md).")
+def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force: bool,
+              workers: int | None, scheduler: str | None) -> None:
     """Prove an epoch: pre-flight, every batch, the aggregate; publish the bundle atomically.
 
-    An interrupted run resumes where it stopped (finished batch proofs are kept in --work).
+    Batches are independent and proved in parallel (all cores, or a Dask cluster). An
+    interrupted run resumes where it stopped (finished batch proofs are kept in --work).
 
     Example: zkproof prove --inputs snapshot/ --keys keys/ --out bundle-42/
     """
@@ -86,7 +93,7 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
 
     loaded = pipeline.load_inputs(inputs_dir)
     path = pipeline.prove(loaded, Path(keys_dir), Path(out), Path(work) if work else None,
-                          progress=True, overwrite=force)
+                          progress=True, overwrite=force, workers=workers, scheduler=scheduler)
     click.echo(f"wrote {path}")
 
 
