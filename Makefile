@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml setup.py $(wildcard zkproof/_native/*.c zkpro
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(PIP) install --quiet -e '.[test,evm]'
+	$(PIP) install --quiet -e '.[test,evm,scale]'
 	touch $@
 
 $(NPM_DIR)/node_modules/.installed: $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
