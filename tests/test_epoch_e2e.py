@@ -146,3 +146,23 @@ def test_resume_skips_finished_batches(proved, tmp_path):
     after = {p.name: p.stat().st_mtime_ns for p in (d / "work").glob("batch_*.json")}
     assert before == after and len(before) == SHAPE.n_batches
     assert verify_bundle(str(out), allow_dev=True).ok
+
+
+def test_user_inclusion_malicious_record_is_refused_not_crashed(proved, tmp_path):
+    """B11: the protocol writes the sealed records; a malformed one (sealed with the user's own
+    key, so it decrypts) must give a one-line InputError, never a crash or a pass."""
+    from zkproof.formats import inclusion_file
+
+    job, _, out, _ = proved
+    a = job.accounts[0]
+    dst = copy(out, tmp_path)
+    size = inclusion_file.record_bytes(SHAPE.n_assets, SHAPE.n_instruments,
+                                       SHAPE.depth + SHAPE.n_batches.bit_length() - 1)
+    bad = inclusion_file.InclusionRecord(7, 0, 0, [-5, 0], [0, 0], [], [])
+    name, blob = inclusion_file.seal(bad, a.id, a.nonce, size)
+    (dst / name).write_bytes(blob)
+    m = json.loads((dst / "manifest.json").read_text())
+    m["files"][name] = hashlib.sha256(blob).hexdigest()
+    (dst / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(InputError, match=r"balances\[0\]"):
+        verify_inclusion(str(dst), a.id, a.nonce)

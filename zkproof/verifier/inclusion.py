@@ -9,6 +9,7 @@ length all fail (ATTACKS A7, A8, A10, B11).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from zkproof import statement as stm
@@ -28,6 +29,26 @@ class InclusionResult:
     positions: list[int]
     assets: list[str]
     instruments: list[str]
+
+
+def _int(v, file: str, fld: str, lo: int, hi: int) -> int:
+    if type(v) is not int or not lo <= v < hi:
+        raise InputError(file, fld, f"expected an integer in [{lo}, {hi}), got {v!r:.40}")
+    return v
+
+
+def _list(v, file: str, fld: str, n: int) -> list:
+    if not isinstance(v, list) or len(v) != n:
+        raise InputError(file, fld, f"expected a list of {n} values")
+    return v
+
+
+def _dec(v, file: str, fld: str, lo: int, hi: int) -> int:
+    if not isinstance(v, str) or not re.fullmatch(r"-?(0|[1-9][0-9]{0,39})", v) or v == "-0":
+        raise InputError(file, fld, f"expected a decimal string, got {v!r:.40}")
+    if not lo <= int(v) < hi:
+        raise InputError(file, fld, f"{v} is outside [{lo}, {hi})")
+    return int(v)
 
 
 def _nodes(raw, file: str, fld: str, n_assets: int, depth: int, bits: int) -> list[SumNode]:
@@ -60,12 +81,21 @@ def verify_inclusion(bundle_dir: str, user_id: str, nonce: bytes) -> InclusionRe
                                "nonce)", header.epoch, [], [], assets, header.instruments)
     file = str(b.path(rel))
     rec = inclusion_file.open_sealed(b.path(rel).read_bytes(), header.epoch, user_id, nonce, file)
-    balances = [int(x) for x in rec["balances"]]
-    positions = [int(x) for x in rec["positions"]]
+    # The record comes from the protocol, the party being checked: validate every field.
+    if not isinstance(rec, dict) or set(rec) != {"format", "epoch", "batch", "index", "balances",
+                                                 "positions", "path", "top_path"}:
+        raise InputError(file, "<record>", "unexpected record layout")
+    if rec["format"] != inclusion_file.FORMAT or rec["epoch"] != header.epoch:
+        raise InputError(file, "epoch", f"record is not for epoch {header.epoch}")
+    batch = _int(rec["batch"], file, "batch", 0, shape.n_batches)
+    index = _int(rec["index"], file, "index", 0, shape.capacity)
+    balances = [_dec(x, file, f"balances[{k}]", 0, 1 << stm.BALANCE_BITS)
+                for k, x in enumerate(_list(rec["balances"], file, "balances", shape.n_assets))]
+    positions = [_dec(x, file, f"positions[{k}]", -(1 << stm.POSITION_BITS) + 1, 1 << stm.POSITION_BITS)
+                 for k, x in enumerate(_list(rec["positions"], file, "positions", shape.n_instruments))]
     top_depth = shape.n_batches.bit_length() - 1
     path = _nodes(rec["path"], file, "path", shape.n_assets, shape.depth, stm.BALANCE_BITS + shape.depth)
     top = _nodes(rec["top_path"], file, "top_path", shape.n_assets, top_depth, shape.reserve_bits)
-    batch, index = rec["batch"], rec["index"]
     leaf = leaf_node(stm.id_hash(user_id, nonce), balances, positions)
     try:
         bits = tuple((index >> j) & 1 for j in range(shape.depth))
