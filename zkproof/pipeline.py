@@ -75,7 +75,9 @@ def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
     if shape != shape_of(loaded, shape.capacity, shape.n_batches):
         raise InputError(str(keys_dir / SHAPE_FILE), "shape", "the keys were made for other sizes "
                          "(assets, instruments or scenarios differ from the inputs)")
-    keys = EpochKeys(read_zkey(keys_dir / "batch_final.zkey"), read_zkey(keys_dir / "aggregate_final.zkey"))
+    batch_zkey = keys_dir / "batch_final.zkey"
+    keys = EpochKeys(read_zkey(batch_zkey), read_zkey(keys_dir / "aggregate_final.zkey"),
+                     batch_zkey=str(batch_zkey))  # workers read the key file, no copy
     job = EpochJob(shape, ep.epoch, ep.timestamp, list(snap.accounts), table, ep.reserves,
                    list(table.assets))
     return prove_epoch(job, keys, out, work, progress=progress, overwrite=overwrite,

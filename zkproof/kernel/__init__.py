@@ -63,4 +63,17 @@ g2_batch_mul = _backend.g2_batch_mul
 fr_ntt = _backend.fr_ntt
 h_evaluations = _backend.h_evaluations
 
-__all__ = ["BACKEND", "g1_msm", "g2_msm", "g1_batch_mul", "g2_batch_mul", "fr_ntt", "h_evaluations"]
+
+def threads() -> int:
+    """Worker threads of the native kernel (1 for the pure-Python kernel)."""
+    return _backend.threads() if hasattr(_backend, "threads") else 1
+
+
+def set_threads(n: int) -> None:
+    """Set the native kernel's worker threads (no-op for the pure-Python kernel)."""
+    if hasattr(_backend, "set_threads"):
+        _backend.set_threads(n)
+
+
+__all__ = ["BACKEND", "g1_msm", "g2_msm", "g1_batch_mul", "g2_batch_mul", "fr_ntt", "h_evaluations",
+           "threads", "set_threads"]

@@ -107,9 +107,8 @@ def _worker_key(zkey_path: str) -> ProvingKey:
 
 def set_kernel_threads(n: int | None) -> None:
     """Threads of the native kernel in this process (no-op for the Python kernel)."""
-    setter = getattr(kernel._backend, "set_threads", None)
-    if n and setter is not None:
-        setter(n)
+    if n:
+        kernel.set_threads(n)
 
 
 def _init_worker(threads: int | None) -> None:
