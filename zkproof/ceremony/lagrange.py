@@ -4,12 +4,18 @@ For a domain ``H = <w>`` of size ``n = 2^p``, ``L_i(tau) G = (1/n) sum_j w^{-ij}
 inverse FFT whose "coefficients" are group elements (ffjavascript ``G.lagrangeEvaluations`` for
 ``p <= 28``, natural order in and out). snarkjs stores, for every p = 0..power (and power+1 for
 tauG1, with the missing last power taken as the point at infinity), the 2^p evaluations in
-increasing p. The twiddle multiplications of each butterfly stage are batched through
-``zkproof.kernel.*_batch_mul`` (native when built); the additions use py_ecc.
+increasing p.
+
+``group_ifft`` runs the whole transform in C (``zkproof._native.groupfft``: Jacobian butterflies,
+threads, GIL released) when that extension imports and ``ZKPROOF_KERNEL`` is not ``python``;
+otherwise ``group_ifft_python``, the reference: twiddle multiplications of each butterfly stage
+batched through ``zkproof.kernel.*_batch_mul``, additions with py_ecc. Both give identical bytes
+(tests/test_groupfft.py).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from py_ecc import optimized_bn128 as ob
@@ -22,6 +28,13 @@ from zkproof.field.fr import R, root_of_unity
 from zkproof.formats.ptau_file import Ptau
 
 G1_SIZE, G2_SIZE = 64, 128
+
+_native_gfft = None
+if os.environ.get("ZKPROOF_KERNEL", "") != "python":
+    try:  # built by setup.py next to the kernel; optional like it
+        from zkproof._native import groupfft as _native_gfft  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - depends on the build
+        _native_gfft = None
 
 
 def _ops(size: int) -> tuple[Callable, Callable, Callable, Callable]:
@@ -77,6 +90,16 @@ def _batch_affine(points: list, size: int) -> list:
 
 def group_ifft(buf: bytes, size: int) -> bytes:
     """Inverse DFT of ``n`` points (LEM buffer): ``out_i = (1/n) sum_j w_n^{-ij} P_j``.
+
+    Native when available (see the module docstring), else ``group_ifft_python``.
+    """
+    if _native_gfft is not None:
+        return _native_gfft.g1_ifft(buf) if size == G1_SIZE else _native_gfft.g2_ifft(buf)
+    return group_ifft_python(buf, size)
+
+
+def group_ifft_python(buf: bytes, size: int) -> bytes:
+    """The reference ``group_ifft`` (and fallback): ``out_i = (1/n) sum_j w_n^{-ij} P_j``.
 
     Points stay projective (py_ecc) through each butterfly stage; the operands of a stage's
     twiddle multiplications are normalized together, then scaled by one kernel batch call.
