@@ -163,3 +163,9 @@ def test_one_thread_two_threads_and_python_kernel_agree() -> None:
     assert one[0] == "True" and two[0] == "True"
     assert py[0] == "False"  # ZKPROOF_KERNEL=python selects the reference path
     assert one[1] == two[1] == py[1]
+
+
+def test_native_matches_reference_n512_g1() -> None:
+    """256 distinct twiddles through the GLV decomposition (every k < n/2 of w_512^{-k})."""
+    buf = _points("g1", _scalars(512, seed=512))
+    assert groupfft.g1_ifft(buf) == lagrange.group_ifft_python(buf, lagrange.G1_SIZE)

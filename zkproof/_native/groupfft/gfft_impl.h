@@ -9,26 +9,36 @@
  * are split into chunks that the kernel's fork-join helper (zk_parallel) spreads over threads.
  */
 
-/* r = s * p for a scalar given as signed 4-bit digits (gf_recode), Jacobian in and out.
- * Table 1p..8p, then per window 4 doublings and one addition of +-table[|d| - 1]: ~252
- * doublings and <= 64 additions for a 254-bit scalar. */
+/* r = s * p, s = k1 + k2 lambda given as two rows of signed 4-bit digits (gf_glv_digits):
+ * Straus-Shamir over the tables 1p..8p and phi(1p..8p) (phi = the endomorphism (x, y) ->
+ * (beta x, y), which acts as lambda, GLV 2001): ~130 doublings and <= 66 additions for a
+ * 254-bit scalar, against ~252 doublings with a single 254-bit row. Jacobian in and out. */
 static void PT(gf_mul)(PT(jac) *r, const PT(jac) *p, const int8_t *dig) {
+    const int8_t *d1 = dig, *d2 = dig + GF_NWIN;
     int w = GF_NWIN - 1;
-    while (w >= 0 && dig[w] == 0) w--;
+    while (w >= 0 && d1[w] == 0 && d2[w] == 0) w--;
     if (w < 0 || PT(jac_is_inf)(p)) { PT(jac_set_inf)(r); return; }
-    PT(jac) tab[8], acc, t;
+    PT(jac) tab[8], tphi[8], acc, t;
     tab[0] = *p;
     PT(jac_dbl)(&tab[1], p);
     for (int j = 2; j < 8; j++) PT(jac_add)(&tab[j], &tab[j - 1], p);
-    int d = dig[w];
-    if (d > 0) acc = tab[d - 1]; else PT(jac_neg)(&acc, &tab[-d - 1]);
-    for (w--; w >= 0; w--) {
-        for (int k = 0; k < GF_WBITS; k++) PT(jac_dbl)(&acc, &acc);
-        d = dig[w];
+    for (int j = 0; j < 8; j++) PT(gf_phi)(&tphi[j], &tab[j]);
+    PT(jac_set_inf)(&acc);
+    for (; w >= 0; w--) {
+        if (!PT(jac_is_inf)(&acc))
+            for (int k = 0; k < GF_WBITS; k++) PT(jac_dbl)(&acc, &acc);
+        int d = d1[w];
         if (d > 0) {
             PT(jac_add)(&acc, &acc, &tab[d - 1]);
         } else if (d < 0) {
             PT(jac_neg)(&t, &tab[-d - 1]);
+            PT(jac_add)(&acc, &acc, &t);
+        }
+        d = d2[w];
+        if (d > 0) {
+            PT(jac_add)(&acc, &acc, &tphi[d - 1]);
+        } else if (d < 0) {
+            PT(jac_neg)(&t, &tphi[-d - 1]);
             PT(jac_add)(&acc, &acc, &t);
         }
     }
@@ -37,7 +47,7 @@ static void PT(gf_mul)(PT(jac) *r, const PT(jac) *p, const int8_t *dig) {
 
 typedef struct {
     PT(jac) *a;               /* the n points, transformed in place */
-    const int8_t *tw;         /* digits of w^{-k}, k < n/2, GF_NWIN each */
+    const int8_t *tw;         /* digits of w^{-k}, k < n/2, GF_DIG each */
     const int8_t *ninv;       /* digits of n^{-1} */
     unsigned char *out;       /* n affine LEM points */
     size_t n, half, stride;   /* stage: blocks of 2*half, twiddle index k*stride */
@@ -51,7 +61,7 @@ static void PT(gf_stage_task)(void *vctx, size_t t) {
         size_t k = m % c->half, i = (m / c->half) * 2 * c->half + k, j = i + c->half;
         PT(jac) v, u = c->a[i];
         if (k == 0) v = c->a[j];                  /* twiddle w^0 = 1 */
-        else PT(gf_mul)(&v, &c->a[j], c->tw + k * c->stride * GF_NWIN);
+        else PT(gf_mul)(&v, &c->a[j], c->tw + k * c->stride * GF_DIG);
         PT(jac_add)(&c->a[i], &u, &v);
         PT(jac_neg)(&v, &v);
         PT(jac_add)(&c->a[j], &u, &v);
@@ -75,7 +85,7 @@ static int PT(gf_run)(const unsigned char *in, size_t n, int logn, unsigned char
     c.n = n;
     c.out = out;
     c.a = malloc(n * sizeof *c.a);
-    int8_t *dig = malloc((n / 2 + 1) * GF_NWIN);
+    int8_t *dig = malloc((n / 2 + 1) * GF_DIG);
     if (!c.a || !dig) { free(c.a); free(dig); return -1; }
     for (size_t i = 0; i < n; i++) {   /* bit-reversed load */
         size_t r = 0;
@@ -88,7 +98,7 @@ static int PT(gf_run)(const unsigned char *in, size_t n, int logn, unsigned char
     }
     gf_twiddle_digits(dig, n, logn);
     c.tw = dig;
-    c.ninv = dig + (n / 2) * GF_NWIN;
+    c.ninv = dig + (n / 2) * GF_DIG;
     for (c.half = 1; c.half < n; c.half <<= 1) {
         c.stride = n / (2 * c.half);
         zk_parallel((n / 2 + GF_CHUNK - 1) / GF_CHUNK, PT(gf_stage_task), &c);
