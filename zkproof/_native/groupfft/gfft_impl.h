@@ -4,45 +4,65 @@
  * out_i = (1/n) sum_j w^{-ij} P_j: iterative radix-2 Cooley-Tukey, decimation in time (the
  * schedule of zkproof.ceremony.lagrange.group_ifft, the reference): bit-reversed copy of the
  * input, log2(n) stages of butterflies (u, v) -> (u + t v, u - t v) with t = w_L^{-k}, then a
- * scaling by n^{-1} and one batched inversion (Montgomery's trick) per output block. All points
- * stay Jacobian until that last step. Each stage's n/2 butterflies touch disjoint pairs, so they
+ * scaling by n^{-1} and one batched inversion (Montgomery's trick) per output block. The points
+ * stay Jacobian until that last step; only the small per-multiplication tables are made affine
+ * (one inversion per block of GF_BLOCK multiplications) so that the main loops add mixed. Each stage's n/2 butterflies touch disjoint pairs, so they
  * are split into chunks that the kernel's fork-join helper (zk_parallel) spreads over threads.
  */
 
 /* r = s * p, s = k1 + k2 lambda given as two rows of signed 4-bit digits (gf_glv_digits):
- * Straus-Shamir over the tables 1p..8p and phi(1p..8p) (phi = the endomorphism (x, y) ->
- * (beta x, y), which acts as lambda, GLV 2001): ~130 doublings and <= 66 additions for a
- * 254-bit scalar, against ~252 doublings with a single 254-bit row. Jacobian in and out. */
-static void PT(gf_mul)(PT(jac) *r, const PT(jac) *p, const int8_t *dig) {
+ * Straus-Shamir over the affine tables 1p..8p and phi(1p..8p) (phi = the endomorphism
+ * (x, y) -> (beta x, y), which acts as lambda; GLV 2001): ~130 doublings and <= 66 mixed
+ * additions for a 254-bit scalar, against ~252 doublings with a single 254-bit row. `tab` is
+ * 1p..8p affine (all infinity when p is). */
+static void PT(gf_mul_aff)(PT(jac) *r, const PT(aff) *tab, const int8_t *dig) {
     const int8_t *d1 = dig, *d2 = dig + GF_NWIN;
     int w = GF_NWIN - 1;
     while (w >= 0 && d1[w] == 0 && d2[w] == 0) w--;
-    if (w < 0 || PT(jac_is_inf)(p)) { PT(jac_set_inf)(r); return; }
-    PT(jac) tab[8], tphi[8], acc, t;
-    tab[0] = *p;
-    PT(jac_dbl)(&tab[1], p);
-    for (int j = 2; j < 8; j++) PT(jac_add)(&tab[j], &tab[j - 1], p);
+    PT(jac_set_inf)(r);
+    if (w < 0 || PT(aff_is_inf)(&tab[0])) return;
+    PT(aff) tphi[8], t;
     for (int j = 0; j < 8; j++) PT(gf_phi)(&tphi[j], &tab[j]);
-    PT(jac_set_inf)(&acc);
     for (; w >= 0; w--) {
-        if (!PT(jac_is_inf)(&acc))
-            for (int k = 0; k < GF_WBITS; k++) PT(jac_dbl)(&acc, &acc);
+        if (!PT(jac_is_inf)(r))
+            for (int k = 0; k < GF_WBITS; k++) PT(jac_dbl)(r, r);
         int d = d1[w];
         if (d > 0) {
-            PT(jac_add)(&acc, &acc, &tab[d - 1]);
+            PT(jac_add_aff)(r, r, &tab[d - 1]);
         } else if (d < 0) {
-            PT(jac_neg)(&t, &tab[-d - 1]);
-            PT(jac_add)(&acc, &acc, &t);
+            PT(aff_neg)(&t, &tab[-d - 1]);
+            PT(jac_add_aff)(r, r, &t);
         }
         d = d2[w];
         if (d > 0) {
-            PT(jac_add)(&acc, &acc, &tphi[d - 1]);
+            PT(jac_add_aff)(r, r, &tphi[d - 1]);
         } else if (d < 0) {
-            PT(jac_neg)(&t, &tphi[-d - 1]);
-            PT(jac_add)(&acc, &acc, &t);
+            PT(aff_neg)(&t, &tphi[-d - 1]);
+            PT(jac_add_aff)(r, r, &t);
         }
     }
-    *r = acc;
+}
+
+/* Scratch of one block multiplication (heap: ~115 KB for G2). */
+typedef struct {
+    PT(jac) jt[GF_BLOCK * 8];
+    PT(aff) at[GF_BLOCK * 8];
+    FE scratch[2 * GF_BLOCK * 8];
+} PT(gf_work);
+
+/* out[i] = s_i * in[i] for m <= GF_BLOCK points (out may alias in): the tables 1p..8p of all
+ * m points are made affine together (one inversion), so the main loops use mixed additions. */
+static void PT(gf_mul_block)(PT(gf_work) *wk, PT(jac) *out, const PT(jac) *in,
+                             const int8_t *const *dig, size_t m) {
+    for (size_t i = 0; i < m; i++) {
+        PT(jac) *tab = wk->jt + 8 * i;
+        if (PT(jac_is_inf)(&in[i])) { memset(tab, 0, 8 * sizeof *tab); continue; }
+        tab[0] = in[i];
+        PT(jac_dbl)(&tab[1], &in[i]);
+        for (int j = 2; j < 8; j++) PT(jac_add)(&tab[j], &tab[j - 1], &in[i]);
+    }
+    PT(jac_to_aff_batch)(wk->at, wk->jt, 8 * m, wk->scratch);
+    for (size_t i = 0; i < m; i++) PT(gf_mul_aff)(&out[i], wk->at + 8 * i, dig[i]);
 }
 
 typedef struct {
@@ -56,15 +76,32 @@ typedef struct {
 
 static void PT(gf_stage_task)(void *vctx, size_t t) {
     PT(gf_ctx) *c = vctx;
-    size_t lo = t * GF_CHUNK, hi = lo + GF_CHUNK < c->n / 2 ? lo + GF_CHUNK : c->n / 2;
-    for (size_t m = lo; m < hi; m++) {
-        size_t k = m % c->half, i = (m / c->half) * 2 * c->half + k, j = i + c->half;
-        PT(jac) v, u = c->a[i];
-        if (k == 0) v = c->a[j];                  /* twiddle w^0 = 1 */
-        else PT(gf_mul)(&v, &c->a[j], c->tw + k * c->stride * GF_DIG);
-        PT(jac_add)(&c->a[i], &u, &v);
-        PT(jac_neg)(&v, &v);
-        PT(jac_add)(&c->a[j], &u, &v);
+    size_t lo = t * GF_BLOCK, hi = lo + GF_BLOCK < c->n / 2 ? lo + GF_BLOCK : c->n / 2;
+    PT(gf_work) *wk = malloc(sizeof *wk);
+    if (!wk) { c->failed = 1; return; }
+    PT(jac) v[GF_BLOCK];
+    const int8_t *dig[GF_BLOCK];
+    size_t idx[GF_BLOCK], m = 0;
+    memset(v, 0, sizeof v);   /* (silences a -Wmaybe-uninitialized false positive) */
+    memset(dig, 0, sizeof dig);
+    for (size_t b = lo; b < hi; b++) {   /* twiddles w^k, k != 0, as one block */
+        size_t k = b % c->half, j = (b / c->half) * 2 * c->half + k + c->half;
+        if (k == 0) continue;
+        idx[m] = b;
+        v[m] = c->a[j];
+        dig[m++] = c->tw + k * c->stride * GF_DIG;
+    }
+    if (m) PT(gf_mul_block)(wk, v, v, dig, m);
+    free(wk);
+    size_t q = 0;
+    for (size_t b = lo; b < hi; b++) {
+        size_t k = b % c->half, i = (b / c->half) * 2 * c->half + k, j = i + c->half;
+        PT(jac) u = c->a[i], tv;
+        if (q < m && idx[q] == b) tv = v[q++];
+        else tv = c->a[j];                         /* twiddle w^0 = 1 */
+        PT(jac_add)(&c->a[i], &u, &tv);
+        PT(jac_neg)(&tv, &tv);
+        PT(jac_add)(&c->a[j], &u, &tv);
     }
 }
 
@@ -72,10 +109,17 @@ static void PT(gf_stage_task)(void *vctx, size_t t) {
 static void PT(gf_out_task)(void *vctx, size_t t) {
     PT(gf_ctx) *c = vctx;
     size_t lo = t * GF_OUT_CHUNK, hi = lo + GF_OUT_CHUNK < c->n ? lo + GF_OUT_CHUNK : c->n;
+    PT(gf_work) *wk = malloc(sizeof *wk);
     FE *scratch = malloc(2 * GF_OUT_CHUNK * sizeof *scratch);
-    if (!scratch) { c->failed = 1; return; }
-    for (size_t i = lo; i < hi; i++) PT(gf_mul)(&c->a[i], &c->a[i], c->ninv);
+    if (!wk || !scratch) { free(wk); free(scratch); c->failed = 1; return; }
+    const int8_t *dig[GF_BLOCK];
+    for (size_t i = 0; i < GF_BLOCK; i++) dig[i] = c->ninv;
+    for (size_t i = lo; i < hi; i += GF_BLOCK) {
+        size_t m = hi - i < GF_BLOCK ? hi - i : GF_BLOCK;
+        PT(gf_mul_block)(wk, c->a + i, c->a + i, dig, m);
+    }
     PT(jac_to_aff_batch)((PT(aff) *)(c->out + lo * sizeof(PT(aff))), c->a + lo, hi - lo, scratch);
+    free(wk);
     free(scratch);
 }
 
@@ -101,7 +145,7 @@ static int PT(gf_run)(const unsigned char *in, size_t n, int logn, unsigned char
     c.ninv = dig + (n / 2) * GF_DIG;
     for (c.half = 1; c.half < n; c.half <<= 1) {
         c.stride = n / (2 * c.half);
-        zk_parallel((n / 2 + GF_CHUNK - 1) / GF_CHUNK, PT(gf_stage_task), &c);
+        zk_parallel((n / 2 + GF_BLOCK - 1) / GF_BLOCK, PT(gf_stage_task), &c);
     }
     zk_parallel((n + GF_OUT_CHUNK - 1) / GF_OUT_CHUNK, PT(gf_out_task), &c);
     free(c.a);

@@ -23,7 +23,7 @@
 #define GF_WBITS 4                    /* signed window width of the twiddle multiplications */
 #define GF_NWIN 33                    /* 4-bit windows per GLV half (|k_i| < 2^127, + carry) */
 #define GF_DIG (2 * GF_NWIN)          /* digits per scalar: k1 row, then k2 row */
-#define GF_CHUNK 32                   /* butterflies per task */
+#define GF_BLOCK 32                   /* butterflies per task = points per table inversion */
 #define GF_OUT_CHUNK 256              /* output points per batched inversion */
 #define GF_MAX_LOG 28                 /* two-adicity of r */
 
@@ -51,8 +51,8 @@ static const uint64_t gf_g2[4] = {0xd91d232ec7e0b3d7ULL, 2, 0, 0};
 #define GF_B1N GF_U128(0, 0x89d3256894d213e3ULL)   /* -b1 */
 #define GF_B2 GF_U128(0x6f4d8248eeb859fdULL, 0x0be4e1541221250bULL)
 
-static void g1_gf_phi(g1_jac *r, const g1_jac *p) { *r = *p; fq_mul(&r->x, &p->x, &gf_beta1); }
-static void g2_gf_phi(g2_jac *r, const g2_jac *p) {
+static void g1_gf_phi(g1_aff *r, const g1_aff *p) { *r = *p; fq_mul(&r->x, &p->x, &gf_beta1); }
+static void g2_gf_phi(g2_aff *r, const g2_aff *p) {
     *r = *p;
     fq_mul(&r->x.c0, &p->x.c0, &gf_beta2);
     fq_mul(&r->x.c1, &p->x.c1, &gf_beta2);
