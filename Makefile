@@ -34,17 +34,18 @@ tools: $(NPM_DIR)/node_modules/.installed
 demo: install
 	$(VENV)/bin/zkproof demo --out demo-out
 
-## make test: install test tools (pip + npm) and run the whole suite (slow tests excluded)
+## make test: install test tools (pip + npm) and run the whole suite (slow tests excluded),
+## one pytest worker per core (pytest-xdist); shared caches under .cache/ are file-locked.
 test: install-test tools
-	$(VENV)/bin/ruff check zkproof tests bench
-	$(VPY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(VENV)/bin/ruff check zkproof circuits tests bench scripts setup.py
+	$(VPY) -m pytest -m "not slow" -n auto --timeout 1800 $(PYTEST_ARGS)
 
 ## make test-slow: only the tests marked slow (full-capacity batches, big ceremonies)
 test-slow: install-test tools
-	$(VPY) -m pytest -m slow $(PYTEST_ARGS)
+	$(VPY) -m pytest -m slow -n auto $(PYTEST_ARGS)
 
 lint: install-test
-	$(VENV)/bin/ruff check zkproof tests bench
+	$(VENV)/bin/ruff check zkproof circuits tests bench scripts setup.py
 
 ## make bench: side-by-side benchmarks against snarkjs and arkworks. groth16py (arkworks,
 ## GPL-3.0) is a benchmark peer only: installed here, never a dependency of zkproof.
