@@ -2,7 +2,7 @@
 registry keys epochs by, and a deploy helper that refuses insecure keys (ATTACKS D5).
 
 The header is the epoch proof's public input vector, in circuit order:
-``[epoch, timestamp, root, risk_table_hash, reserves_commitment]``.
+``[epoch, timestamp, root, risk_table_hash, reserves_commitment, batches_hash]``.
 """
 
 from __future__ import annotations
