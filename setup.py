@@ -14,7 +14,10 @@ from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 SOURCES = sorted(str(p) for p in Path("zkproof/_native").glob("*.c"))
+# the group FFT links the kernel's thread pool / CPU-feature detection (threads.c) as well
 GFFT_SOURCES = sorted(str(p) for p in Path("zkproof/_native/groupfft").glob("*.c"))
+if GFFT_SOURCES:
+    GFFT_SOURCES.append("zkproof/_native/threads.c")
 FLAGS = ["-O3", "-g0", "-std=c11", "-pthread", "-Wall", "-Wno-unused-function"]
 HEADERS = sorted(str(p) for p in Path("zkproof/_native").rglob("*.h"))  # rebuild on header edits
 
