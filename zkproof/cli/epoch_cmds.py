@@ -165,10 +165,14 @@ def inclusion_verify_cmd(bundle_dir: str, user_id: str, nonce: str, as_json: boo
 
 @click.command("demo")
 @click.option("--out", default="demo-out", show_default=True, type=click.Path(file_okay=False))
-@click.option("--users", default=200, show_default=True, help="Synthetic users (plus fund and vault).")
-@click.option("--capacity", default=8, show_default=True, help="Accounts per batch (power of two).")
+@click.option("--users", default=30, show_default=True, help="Synthetic users (plus fund and vault).")
+@click.option("--capacity", default=2, show_default=True, help="Accounts per batch (power of two).")
 def demo_cmd(out: str, users: int, capacity: int) -> None:
-    """End-to-end demo: synthetic protocol, ceremony, proof, verification (a few minutes).
+    """End-to-end demo: synthetic protocol, two-party ceremony, proof, verification.
+
+    The default (32 accounts, circuits of 2^15) takes several minutes on 2 cores; the
+    ceremony's phase 1 dominates and doubles with each power of two. Hundreds of accounts:
+    `zkproof demo --users 200 --capacity 8` (circuits of 2^16; roughly 20 minutes on 2 cores).
 
     Example: zkproof demo --out demo-out
     """
