@@ -156,13 +156,14 @@ def _run(env_extra: dict[str, str]) -> list[str]:
     return out
 
 
-def test_one_thread_two_threads_and_python_kernel_agree() -> None:
+def test_one_thread_two_threads_portable_field_and_python_kernel_agree() -> None:
     one = _run({"ZKPROOF_THREADS": "1"})
     two = _run({"ZKPROOF_THREADS": "2"})
+    no_adx = _run({"ZKPROOF_NO_ADX": "1"})  # the portable C field product instead of mulx/adx
     py = _run({"ZKPROOF_KERNEL": "python"})
-    assert one[0] == "True" and two[0] == "True"
+    assert one[0] == two[0] == no_adx[0] == "True"
     assert py[0] == "False"  # ZKPROOF_KERNEL=python selects the reference path
-    assert one[1] == two[1] == py[1]
+    assert one[1] == two[1] == no_adx[1] == py[1]
 
 
 def test_native_matches_reference_n512_g1() -> None:

@@ -6,8 +6,9 @@
  * input, log2(n) stages of butterflies (u, v) -> (u + t v, u - t v) with t = w_L^{-k}, then a
  * scaling by n^{-1} and one batched inversion (Montgomery's trick) per output block. The points
  * stay Jacobian until that last step; only the small per-multiplication tables are made affine
- * (one inversion per block of GF_BLOCK multiplications) so that the main loops add mixed. Each stage's n/2 butterflies touch disjoint pairs, so they
- * are split into chunks that the kernel's fork-join helper (zk_parallel) spreads over threads.
+ * (one inversion per block of GF_BLOCK multiplications) so that the main loops add mixed.
+ * Each stage's n/2 butterflies touch disjoint pairs, so they are split into blocks that the
+ * kernel's fork-join helper (zk_parallel) spreads over threads.
  */
 
 /* r = s * p, s = k1 + k2 lambda given as two rows of signed 4-bit digits (gf_glv_digits):

@@ -3,9 +3,13 @@
  * g1_ifft(buf) / g2_ifft(buf): n = len / 64 (G1) or len / 128 (G2) points in the kernel layout
  * (LEM affine, all-zero = infinity), n a power of two; returns out_i = (1/n) sum_j w_n^{-ij} P_j
  * in the same layout, w_n = 5^((r-1)/n) (zkproof.field.fr.root_of_unity). Byte-identical to
- * zkproof.ceremony.lagrange.group_ifft's Python path (the reference; tests/test_groupfft.py).
+ * zkproof.ceremony.lagrange.group_ifft_python (the reference; tests/test_groupfft.py).
  * The GIL is released and every butterfly stage is split over the kernel's worker threads
  * (ZKPROOF_THREADS, default: online cores).
+ *
+ * Inputs must be points of the prime-order subgroups (the ptau reader checks G2 membership;
+ * G1 has cofactor 1): the GLV endomorphism used for the twiddle multiplications acts as the
+ * scalar lambda only there. Coordinates are reduced mod q on load, as the reference does.
  *
  * Reuses the native kernel's headers read-only (field.h, curve.h: Montgomery F_q/F_q2/F_r and
  * the Jacobian group law) and its threads.c (fork-join helper, ADX detection), compiled into
@@ -90,9 +94,12 @@ static void gf_recode(__int128 v, int8_t *dig) {
     }
 }
 
-/* k (canonical) = k1 + k2 lambda mod r with |k1|, |k2| < 2^127 (checked in Python over 20000
- * random scalars and the 2048 twiddles of n = 2^12: at most 127 bits); all arithmetic mod 2^128 (the exact
- * results are small, so the wrapped values are exact in two's complement). */
+/* k (canonical) = k1 + k2 lambda mod r with |k1|, |k2| < 2^127: c_i is within 1/2 + 1/4 of
+ * the exact Babai coefficient (rounding, plus k < 2^254 times the < 1 error of g_i over 2^256),
+ * so |k1| <= 3/4 (|a1| + |a2|) and |k2| <= 3/4 (|b1| + |b2|), both < 2^127 (a Python check of
+ * this code over 20000 random scalars and all twiddles of n = 2^12 saw at most 127 bits). All
+ * arithmetic is mod 2^128: the exact results are small, so the wrapped values are exact in two's
+ * complement. */
 static void gf_glv_digits(const fr *k, int8_t *dig) {
     u128 c1 = gf_round_mul(k->l, gf_g1), c2 = gf_round_mul(k->l, gf_g2);
     u128 klo = GF_U128(k->l[1], k->l[0]);
