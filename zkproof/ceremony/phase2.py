@@ -23,6 +23,7 @@ from zkproof.curve import bn254
 from zkproof.errors import InputError, InsecureSetup
 from zkproof.field.fr import R
 from zkproof.formats.binfile import SectionReader
+from zkproof.formats.ptau_file import contribution_params_bytes
 from zkproof.groth16.keys import ProvingKey, VerifyingKey
 
 G1_SIZE, G2_SIZE = 64, 128
@@ -96,21 +97,12 @@ def parse_mpc_params(raw: bytes, path: str = "<zkey>") -> MpcParams:
     return mp
 
 
-def _params(c: MpcContribution) -> bytes:
-    out = bytearray()
-    if c.name:
-        name = c.name[:64].encode("utf-8")
-        out += bytes([1, len(name)]) + name
-    if c.type == 1:
-        out += bytes([2, c.num_iterations_exp, 3, len(c.beacon_hash)]) + c.beacon_hash
-    return struct.pack("<I", len(out)) + bytes(out)
-
-
 def mpc_params_bytes(mp: MpcParams) -> bytes:
     parts = [mp.cs_hash, struct.pack("<I", len(mp.contributions))]
     for c in mp.contributions:
         parts += [bn254.g1_to_lem(c.delta_after), bn254.g1_to_lem(c.g1_s), bn254.g1_to_lem(c.g1_sx),
-                  bn254.g2_to_lem(c.g2_spx), c.transcript, struct.pack("<I", c.type), _params(c)]
+                  bn254.g2_to_lem(c.g2_spx), c.transcript, struct.pack("<I", c.type),
+                  contribution_params_bytes(c)]
     return b"".join(parts)
 
 

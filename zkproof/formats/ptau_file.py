@@ -257,7 +257,11 @@ def read_ptau(path: str | os.PathLike, data: bytes | None = None) -> Ptau:
 
 # --- writing ---------------------------------------------------------------------------------
 
-def _params(c: Contribution) -> bytes:
+def contribution_params_bytes(c) -> bytes:
+    """The optional-parameters block snarkjs appends to every contribution, in ptau files and
+    in zkey section 10 alike: name (tag 1, <= 64 bytes), and for a beacon the iteration
+    exponent (tag 2) and the beacon hash (tag 3); prefixed by its u32 length. ``c`` is any
+    contribution record with ``name``, ``type``, ``num_iterations_exp`` and ``beacon_hash``."""
     out = bytearray()
     if c.name:
         name = c.name[:64].encode("utf-8")
@@ -275,7 +279,7 @@ def contribution_bytes(c: Contribution) -> bytes:
         *(g1_to_lem(p) for p in (k.tau.g1_s, k.tau.g1_sx, k.alpha.g1_s, k.alpha.g1_sx,
                                  k.beta.g1_s, k.beta.g1_sx)),
         *(g2_to_lem(p) for p in (k.tau.g2_spx, k.alpha.g2_spx, k.beta.g2_spx)),
-        c.partial_hash, c.next_challenge, struct.pack("<I", c.type), _params(c)])
+        c.partial_hash, c.next_challenge, struct.pack("<I", c.type), contribution_params_bytes(c)])
 
 
 def header_bytes(power: int, ceremony_power: int | None = None) -> bytes:
