@@ -9,37 +9,27 @@ statement from the header and checks each Groth16 proof with a pairing.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from zkproof import statement as stm
+from tests import test_epoch_e2e as e2e
 from zkproof.errors import InputError
 from zkproof.formats.zkey_file import write_zkey
 from zkproof.groth16.setup import dev_setup
-from zkproof.margin.risk_table import RiskTable
 from zkproof.prover import parallel
 from zkproof.prover.circuits import circuits_for
 from zkproof.prover.epoch import EpochJob, EpochKeys, key_id, prove_epoch
-from zkproof.snapshot.ledger import Account
 from zkproof.verifier.bundle_check import verify_bundle
 
 pytestmark = pytest.mark.prove
 
-SHAPE = stm.Shape(n_assets=2, n_instruments=2, n_scenarios=3, capacity=2, table_bits=40, n_batches=4)
-TABLE = RiskTable(value_unit_exponent=6, snapshot_time=1_700_000_000,
-                  assets=(("USDC", 6), ("ETH", 9)), instruments=("P1|perpetual", "P2|perpetual"),
-                  scenarios=("mark", "down", "up"),
-                  c=((10, 9, 8), (1, 1, 1)), v=((5, 3, 7), (-5, -3, -7)), m=(2, 1))
-
-
-def account(i, balances, positions):
-    return Account(id=f"user-{i}", nonce=bytes([i]) * 32, role="user", balances=tuple(balances),
-                   positions=tuple(positions), line=i + 1)
-
-
+SHAPE = dataclasses.replace(e2e.SHAPE, n_batches=4)  # the e2e test's tiny shape, 4 batches
+TABLE = e2e.TABLE
+account = e2e.account
 ACCOUNTS = [account(1, (100, 5), (3, -2)), account(2, (50, 0), (-1, 2)), account(3, (10, 5), (-2, 0)),
             account(4, (7, 1), (0, 0)), account(5, (30, 2), (0, 0))]
 JOB = EpochJob(SHAPE, 7, 1_700_000_000, ACCOUNTS, TABLE, (200, 20), [("USDC", 6), ("ETH", 9)])
