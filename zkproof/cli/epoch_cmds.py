@@ -170,9 +170,9 @@ def inclusion_verify_cmd(bundle_dir: str, user_id: str, nonce: str, as_json: boo
 def demo_cmd(out: str, users: int, capacity: int) -> None:
     """End-to-end demo: synthetic protocol, two-party ceremony, proof, verification.
 
-    The default (32 accounts, circuits of 2^15) takes several minutes on 2 cores; the
-    ceremony's phase 1 dominates and doubles with each power of two. Hundreds of accounts:
-    `zkproof demo --users 200 --capacity 8` (circuits of 2^16; roughly 20 minutes on 2 cores).
+    The default (32 accounts, circuits of 2^15) took 15 minutes on 2 shared cores, nearly all
+    of it the ceremony, whose cost doubles with each power of two. Hundreds of accounts:
+    `zkproof demo --users 200 --capacity 8` (circuits of 2^16, about twice as long).
 
     Example: zkproof demo --out demo-out
     """
