@@ -260,3 +260,12 @@ def test_good_sign_patterns_multiply_the_grid():
     text = PARAMS_TEXT.replace("vol_shocks = ", "spot_shock_signs = [{}, {BTC = -1, ETH = 1}]\nvol_shocks = ")
     p = loads_params(text, "params.toml")
     assert p.n_scenarios == 32 and p.spot_shock_signs == ((), (("BTC", -1),))
+
+
+def test_deeply_nested_json_is_refused_not_crashed():
+    """A hostile snapshot file nested 10^5 deep gives a one-line error (json's C scanner would
+    recurse once per level and can crash the interpreter under a raised recursion limit)."""
+    from zkproof.snapshot.jsonio import loads_strict
+
+    with pytest.raises(InputError, match="nested deeper"):
+        loads_strict("[" * 100_000, "oracle.json")

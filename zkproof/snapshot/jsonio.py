@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from zkproof.errors import InputError
+from zkproof.formats.strict_json import MAX_JSON_DEPTH, too_deep
 
 _TS_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}")
@@ -35,6 +36,8 @@ def loads_strict(text: str, file: str, where: str = "document") -> Any:
             out[key] = value
         return out
 
+    if too_deep(text.encode("utf-8", "surrogatepass")):  # json's C scanner recurses per level
+        raise InputError(file, where, f"invalid JSON: nested deeper than {MAX_JSON_DEPTH}")
     try:
         return json.loads(text, object_pairs_hook=pairs, parse_constant=_no_constants)
     except InputError:
