@@ -46,3 +46,16 @@ def circom_circuit(npm_tools):
     """``circom_circuit(name, source) -> dict`` with ``r1cs``, ``wasm``, ``sym``, ``dir`` paths,
     compiled once per distinct source and cached under ``.cache/circom/<sha>/``."""
     return npm_tools.cached_circuit
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["adx", "portable"])
+def field_path(request):
+    """Both native field products: BMI2/ADX assembly (when the CPU has it) and the portable C
+    code (tests/test_native_*.py run their differential checks on each)."""
+    from zkproof._native import kernel as native
+
+    on = native._set_adx(request.param)
+    if request.param and not on:
+        pytest.skip("this CPU has no BMI2/ADX: only the portable path exists")
+    yield request.param
+    native._set_adx(True)

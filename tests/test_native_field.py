@@ -38,16 +38,6 @@ def gf_r():
     return galois.GF(R, primitive_element=5, verify=False)
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["adx", "portable"])
-def field_path(request):
-    """Both field products: BMI2/ADX assembly (when the CPU has it) and the portable C code."""
-    on = native._set_adx(request.param)
-    if request.param and not on:
-        pytest.skip("this CPU has no BMI2/ADX: only the portable path exists")
-    yield request.param
-    native._set_adx(True)
-
-
 # --- field arithmetic ----------------------------------------------------------------------
 
 @given(fr_elements(), fr_elements())

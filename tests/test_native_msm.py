@@ -98,16 +98,6 @@ def test_g1_msm_edge_cases():
     assert native.g1_msm(lem * 2, _enc_scalars([1, 1])) != bn254.g1_mul(p, 3)
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["adx", "portable"])
-def field_path(request):
-    """Both field products: BMI2/ADX assembly (when the CPU has it) and the portable C code."""
-    on = native._set_adx(request.param)
-    if request.param and not on:
-        pytest.skip("this CPU has no BMI2/ADX: only the portable path exists")
-    yield request.param
-    native._set_adx(True)
-
-
 @pytest.mark.parametrize("kind", ["random", "small", "bits", "mixed"])
 def test_g1_msm_large_against_one_scalar_mul(g1_multiples, field_path, kind):
     rnd = random.Random(kind)
