@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from zkproof.field.fr import R
 from zkproof.formats import bundle, inclusion_file, strict_json
 from zkproof.formats.binfile import atomic_write
 from zkproof.formats.epoch_header import Asset, EpochHeader
-from zkproof.formats.snarkjs_json import dump_vk, parse_proof
+from zkproof.formats.snarkjs_json import dump_vk
 from zkproof.groth16.keys import ProvingKey
 from zkproof.prover.circuits import circuits_for
 from zkproof.prover.parallel import BatchHook, BatchTask, prove_batches, prove_checked
@@ -175,7 +174,7 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     return result
 
 
-def _inclusion_files(job: EpochJob, plan: dict, witnesses, agg) -> Iterable[tuple[str, bytes]]:
+def _inclusion_files(job: EpochJob, plan: dict, witnesses, agg) -> dict[str, bytes]:
     shape = job.shape
     size = inclusion_file.record_bytes(shape.n_assets, shape.n_instruments,
                                        shape.depth + shape.n_batches.bit_length() - 1)
@@ -196,8 +195,3 @@ def _inclusion_files(job: EpochJob, plan: dict, witnesses, agg) -> Iterable[tupl
                 name, blob = inclusion_file.seal(rec, a.id, a.nonce, size)
             out[name] = blob
     return out
-
-
-def load_proof_file(obj: dict, file: str):
-    """``{"proof": ..., "public": [...]}`` as stored in the bundle."""
-    return parse_proof(obj["proof"], file)
