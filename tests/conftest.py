@@ -59,3 +59,13 @@ def field_path(request):
         pytest.skip("this CPU has no BMI2/ADX: only the portable path exists")
     yield request.param
     native._set_adx(True)
+
+
+@pytest.fixture(scope="module")
+def key(circom_circuit, snarkjs_ptau):
+    """A snarkjs Groth16 key (one phase-2 contribution) for the test circuit whose public inputs
+    are the registry header (test_evm_verifier, test_registry, test_solidity_export)."""
+    from zkproof.solidity import fixtures as fx
+
+    n = fx.header_fields()
+    return fx.snarkjs_key(circom_circuit(f"epoch{n}", fx.epoch_circuit(n)), snarkjs_ptau(fx.PTAU_POWER))

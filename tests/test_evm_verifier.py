@@ -27,12 +27,6 @@ C256 = (1 << 256) % P  # 2^256 mod q
 
 
 @pytest.fixture(scope="module")
-def key(circom_circuit, snarkjs_ptau):
-    n = fx.header_fields()
-    return fx.snarkjs_key(circom_circuit(f"epoch{n}", fx.epoch_circuit(n)), snarkjs_ptau(fx.PTAU_POWER))
-
-
-@pytest.fixture(scope="module")
 def v(key):
     return fx.deploy_verifiers(key)
 

@@ -23,12 +23,6 @@ EVENT = keccak(text="EpochPublished(uint256,bytes32,uint256,uint256,uint256,uint
 
 
 @pytest.fixture(scope="module")
-def key(circom_circuit, snarkjs_ptau):
-    n = fx.header_fields()
-    return fx.snarkjs_key(circom_circuit(f"epoch{n}", fx.epoch_circuit(n)), snarkjs_ptau(fx.PTAU_POWER))
-
-
-@pytest.fixture(scope="module")
 def world(key):
     """Chain + our stack; headers relative to the chain clock; proofs for each header."""
     from zkproof.devtools.evm import EvmChain

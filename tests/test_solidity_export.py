@@ -149,12 +149,6 @@ def test_calldata_swaps_g2_limbs_like_snarkjs():
 
 # --- against snarkjs' own setup (interop) -----------------------------------------------------
 
-@pytest.fixture(scope="module")
-def key(circom_circuit, snarkjs_ptau):
-    n = fx.header_fields()
-    return fx.snarkjs_key(circom_circuit(f"epoch{n}", fx.epoch_circuit(n)), snarkjs_ptau(fx.PTAU_POWER))
-
-
 @pytest.mark.interop
 def test_C1_zero_contribution_snarkjs_key_is_refused_though_snarkjs_exports_it(key, tmp_path):
     """C1/D5: ``groth16 setup`` output has gamma == delta; snarkjs exports it anyway."""
