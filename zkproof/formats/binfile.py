@@ -69,6 +69,15 @@ class SectionReader:
     def bigint(self, n8: int) -> int:
         return int.from_bytes(self.take(n8), "little")
 
+    def field_header(self, n8: int, prime: int, prime_name: str) -> None:
+        """The ``n8 | prime`` pair that opens an iden3 header: both must be the expected ones."""
+        got = self.u32()
+        if got != n8:
+            raise InputError(self.path, self.label, f"n8: expected {n8}, got {got}")
+        got = self.bigint(n8)
+        if got != prime:
+            raise InputError(self.path, self.label, f"prime: expected {prime_name} = {prime}, got {got}")
+
     def remaining(self) -> int:
         return len(self.data) - self.pos
 

@@ -75,12 +75,7 @@ def _read_header(path: str, bf: BinFile) -> tuple[R1CS, int]:
     """The header as an ``R1CS`` without constraints, and mConstraints."""
     label = _label(HEADER)
     rd = bf.reader(HEADER, NAMES[HEADER])
-    n8 = rd.u32()
-    if n8 != N8:
-        raise InputError(path, label, f"n8: expected {N8}, got {n8}")
-    prime = rd.bigint(n8)
-    if prime != R:
-        raise InputError(path, label, f"prime: expected BN254 r = {R}, got {prime}")
+    rd.field_header(N8, R, "BN254 r")
     n_wires, n_out, n_pub, n_prv = (rd.u32() for _ in range(4))
     n_labels = rd.u64()
     m = rd.u32()

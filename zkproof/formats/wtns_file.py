@@ -43,12 +43,7 @@ def read_wtns_bytes(path: str | os.PathLike, data: bytes | None = None) -> bytes
         label = {"section 1": _HEADER_LABEL, "section 2": _WITNESS_LABEL}.get(e.field)
         raise (InputError(e.file, label, e.reason) if label else e) from None
     rd = bf.reader(HEADER, "header")
-    n8 = rd.u32()
-    if n8 != N8:
-        raise InputError(path, _HEADER_LABEL, f"n8: expected {N8}, got {n8}")
-    prime = rd.bigint(n8)
-    if prime != R:
-        raise InputError(path, _HEADER_LABEL, f"prime: expected BN254 r = {R}, got {prime}")
+    rd.field_header(N8, R, "BN254 r")
     n = rd.u32()
     rd.expect_end()
     body = bf.section(WITNESS, "witness")
