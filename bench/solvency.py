@@ -287,9 +287,11 @@ def main(argv: list[str] | None = None) -> dict:
               f"{r['wall_hours_2_cores']:>18.1f}  "
               f"{r['worker_rss_gib']:>14.1f}  {r['aggregate_rss_gib']:>17.1f}")
 
-    usd = 2 ** 88 * 10.0 ** -table.value_unit_exponent
-    print(f"\n5. cutting constraints per account (target {TARGET:,}); 2^88 value units = "
-          f"{usd:.2e} USD at 10^-{table.value_unit_exponent} USD per unit:")
+    usd = 2 ** shape.equity_check_bits * 10.0 ** -table.value_unit_exponent
+    print(f"\n5. cutting constraints per account (target {TARGET:,}); margin checks are "
+          f"{shape.equity_check_bits} bits wide (soundness bound {shape.equity_bits}): pre-flight "
+          f"refuses an account with equity >= {usd:.2e} USD at 10^-{table.value_unit_exponent} USD "
+          "per unit:")
     alts = designs(shape, m)
     measured = sum(alts[0][1].values())
     assert abs(measured - counts["per_account"]) < 1, (measured, counts["per_account"])
