@@ -23,7 +23,7 @@ import struct
 
 from zkproof.ceremony import native
 from zkproof.ceremony import transcript as tr
-from zkproof.ceremony.lagrange import lagrange_offset
+from zkproof.ceremony.lagrange import domain_prepared, lagrange_offset
 from zkproof.curve import bn254
 from zkproof.errors import InputError
 from zkproof.field.fr import R
@@ -87,6 +87,11 @@ def check_ptau_fits(r1cs: R1CS, pt: Ptau, ptau_path: str = "<ptau>") -> int:
     if pt.lagrange is None:
         raise InputError(ptau_path, "sections 12-15",
                          "powers of tau is not prepared: run `powersoftau prepare phase2`")
+    for sec, p in ((12, k), (12, k + 1), (13, k), (14, k), (15, k)):
+        if not domain_prepared(pt, sec, p):  # a partial prepare (lagrange.prepare_phase2)
+            raise InputError(ptau_path, f"section {sec}",
+                             f"Lagrange basis for domain 2^{p} missing (partial prepare phase2); "
+                             f"prepare again with power {k}")
     return k
 
 

@@ -24,8 +24,8 @@
 #include "curve.h"
 #include "threads.h"
 
-#define GF_WBITS 4                    /* signed window width of the twiddle multiplications */
-#define GF_NWIN 33                    /* 4-bit windows per GLV half (|k_i| < 2^127, + carry) */
+#define GF_WNAF 5                     /* width-5 NAF digits: odd, |d| < 16, one per 5+ bits */
+#define GF_NWIN 130                   /* digit positions per GLV half (|k_i| < 2^127, + 1) */
 #define GF_DIG (2 * GF_NWIN)          /* digits per scalar: k1 row, then k2 row */
 #define GF_BLOCK 32                   /* butterflies per task = points per table inversion */
 #define GF_OUT_CHUNK 256              /* output points per batched inversion */
@@ -81,16 +81,21 @@ static u128 gf_round_mul(const uint64_t k[4], const uint64_t g[4]) {
     return GF_U128((uint64_t)s, lo);
 }
 
-/* Signed 4-bit digits (-8, 8] of a signed 128-bit value v, |v| < 2^127, into GF_NWIN slots. */
+/* Width-5 NAF of a signed 128-bit value v, |v| < 2^127, into GF_NWIN slots: odd digits in
+ * (-16, 16) at least 5 positions apart (Solinas 2000), so on average one addition per 6 bits
+ * instead of one per 4 for signed 4-bit windows, over a table of the same size (P, 3P, ..., 15P). */
 static void gf_recode(__int128 v, int8_t *dig) {
     int neg = v < 0;
     u128 m = neg ? (u128)0 - (u128)v : (u128)v;
-    int carry = 0;
-    for (int w = 0; w < GF_NWIN; w++) {
-        int raw = (w < 32 ? (int)((m >> (4 * w)) & 15) : 0) + carry;
-        carry = raw > 8;
-        int d = carry ? raw - 16 : raw;
-        dig[w] = (int8_t)(neg ? -d : d);
+    memset(dig, 0, GF_NWIN);
+    for (int w = 0; m && w < GF_NWIN; w++) {
+        if (m & 1) {
+            int d = (int)(m & 31);
+            if (d >= 16) d -= 32;
+            m = d > 0 ? m - (u128)d : m + (u128)(-d);
+            dig[w] = (int8_t)(neg ? -d : d);
+        }
+        m >>= 1;
     }
 }
 
