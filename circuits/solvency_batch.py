@@ -27,7 +27,11 @@ And for the batch: the Merkle sum root over all leaves (sums are exact: leaves <
 2^depth of them), open interest ``oi[i] = sum_u q[u][i]`` (exact: ``|oi| < 2^(63 + depth)``),
 and ``batch_commitment`` = ``statement.batch_commitment``: one chained Poseidon sponge over
 ``epoch, root, root sums, blinder, oi`` (constraint ``batch_commitment``). Equity widths:
-``Shape.equity_bits`` (< 2^252, ATTACKS A4).
+soundness bound ``Shape.equity_bits`` (every ``|E - req| < 2^equity_bits <= 2^252``, ATTACKS
+A4), check width ``Shape.equity_check_bits`` (88 at the default shape: completeness for
+``E - req < 2^88`` value units, enforced by pre-flight). The leaf packs the range-checked
+balance and position limbs three to a field element (``zkproof.hash.merkle_sum_layout``,
+ATTACKS A13).
 """
 
 from __future__ import annotations
@@ -83,7 +87,9 @@ def _margin(cs, shape, b, q, neg, c, v, m) -> None:
     ``N = sum_i max(-q_i, 0)`` (``SHORT_BUFFER = 1``): ``E[s] - N >= 0`` (s >= 1) and
     ``E[0] - sum_i max(-q_i, 0) m_i - N >= 0``. ``N`` is linear in the ``neg`` wires: free.
     """
-    k = shape.equity_bits
+    # Check width k' = equity_check_bits (88) < soundness bound equity_bits (109): a negative
+    # value is r - y with y < 2^109, which has no k'-bit decomposition (docs/soundness.md §1).
+    k = shape.equity_check_bits
     buffer = sum(neg, LinearCombination()) * stm.SHORT_BUFFER
     with cs.namespace("margin"):
         for s in range(shape.n_scenarios):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -265,3 +266,55 @@ def test_snarkjs_verifies_a_batch_proof(proved, tmp_path, npm_tools):
     assert len(obj["public"]) == 2 + SHAPE.table_size
     assert snarkjs_ok("public.json")
     assert not snarkjs_ok("bad.json")
+
+
+def _reseal(dst, a, rec: dict, **changes) -> None:
+    """Re-seal ``a``'s record with ``changes`` (the protocol writes records: it can do this)."""
+    from zkproof.formats import inclusion_file
+
+    def nodes(raw):
+        return [(int(n["hash"]), [int(s) for s in n["sums"]]) for n in raw]
+
+    fields = dict(epoch=rec["epoch"], batch=rec["batch"], index=rec["index"],
+                  balances=[int(x) for x in rec["balances"]], positions=[int(x) for x in rec["positions"]],
+                  path=nodes(rec["path"]), top_path=nodes(rec["top_path"]))
+    fields.update(changes)
+    size = inclusion_file.record_bytes(SHAPE.n_assets, SHAPE.n_instruments,
+                                       SHAPE.depth + SHAPE.n_batches.bit_length() - 1)
+    name, blob = inclusion_file.seal(inclusion_file.InclusionRecord(**fields), a.id, a.nonce, size)
+    (dst / name).write_bytes(blob)
+    m = json.loads((dst / "manifest.json").read_text())
+    m["files"][name] = hashlib.sha256(blob).hexdigest()
+    (dst / "manifest.json").write_text(json.dumps(m))
+
+
+@pytest.mark.parametrize("field,change", [
+    ("balances[0]", {"balances": [100 + 2**64, 4]}),     # a unit carried from b[1] into b[0]
+    ("positions[0]", {"positions": [3 + 2**64, -3]}),    # the same between position limbs
+    ("positions[1]", {"positions": [3, -(2**63)]}),      # |q| = 2^63 itself
+    ("balances[1]", {"balances": [100, 2**64]}),
+])
+def test_user_inclusion_limb_out_of_range_is_refused(proved, tmp_path, field, change):
+    """A13 on the user side: the leaf packs 64-bit limbs three to a field element, so a record
+    that carries a unit between limbs hashes to the SAME leaf (the proven root would match and
+    the user would be shown a balance of 2^64 + 100). The verifier refuses every limb outside
+    its range before packing, naming the field. Twin: the honest record, re-sealed, verifies."""
+    from zkproof.field.fr import R
+    from zkproof.formats import inclusion_file
+    from zkproof.hash import merkle_sum_layout as lay
+
+    job, _, out, _ = proved
+    a = job.accounts[0]
+    assert (a.balances, a.positions) == ((100, 5), (3, -2))
+    dst = copy(out, tmp_path)
+    rel = f"inclusion/{inclusion_file.locator(7, a.id, a.nonce)}.bin"
+    rec = inclusion_file.open_sealed((dst / rel).read_bytes(), 7, a.id, a.nonce, rel)
+    if field in ("balances[0]", "positions[0]"):  # the carry: same packed leaf values
+        b, q = change.get("balances", list(a.balances)), change.get("positions", list(a.positions))
+        honest = lay.leaf_values(0, list(a.balances), [x % R for x in a.positions])
+        assert [x % R for x in lay.leaf_values(0, b, [x % R for x in q])] == [x % R for x in honest]
+    _reseal(dst, a, rec)
+    assert verify_inclusion(str(dst), a.id, a.nonce).ok
+    _reseal(dst, a, rec, **change)
+    with pytest.raises(InputError, match=rf"{rel}: {re.escape(field)}: .* is outside"):
+        verify_inclusion(str(dst), a.id, a.nonce)

@@ -12,14 +12,31 @@ from zkproof.hash.poseidon import poseidon
 
 
 def test_equity_bound_covers_worst_account_and_stays_below_252_bits():
-    """A12: the largest |E| of an in-range account fits equity_bits, and equity_bits <= 252."""
+    """A12 soundness bound: the largest |E - req| of an in-range account fits equity_bits <= 252,
+    so a negative value (r - |E - req|) has no decomposition in any width up to 252."""
     s = stm.Shape(n_assets=3, n_instruments=16, n_scenarios=17, capacity=64, table_bits=50)
     worst = 3 * (2**64 - 1) * (2**50 - 1) + 16 * (2**63 - 1) * (2**50 - 1)
     floor = 16 * (2**63 - 1) * (2**50 - 1)
     assert worst + floor < 2 ** s.equity_bits <= 2 ** stm.MAX_FIELD_BITS
-    # a negative E is r - |E|: far above 2^k, so it cannot pass a k-bit range check
-    assert R - (worst + floor) > 2 ** s.equity_bits
+    # a negative E is r - |E|: far above 2^252 >= 2^k, so it cannot pass a k-bit range check
+    assert R - (worst + floor) > 2 ** stm.MAX_FIELD_BITS
     assert s.n_batches * s.capacity * 2**64 <= 2 ** s.reserve_bits
+
+
+@pytest.mark.parametrize("table_bits,bound,check", [(40, 109, 88), (50, 119, 88), (20, 89, 88),
+                                                    (10, 79, 79), (1, 70, 70)])
+def test_check_width_is_separate_from_the_soundness_bound(table_bits, bound, check):
+    """A4/A12: the circuit's margin check width (completeness: honest E - req < 2^88 value
+    units, refused by pre-flight beyond) is min(88, equity_bits); the soundness bound stays
+    equity_bits. Both sides of the inequality, at the default shape (3 assets, 16 instruments):
+    the most negative value r - y (y < 2^equity_bits) exceeds 2^253 > 2^check."""
+    s = stm.Shape(3, 16, 17, 64, table_bits)
+    assert (s.equity_bits, s.equity_check_bits) == (bound, check)
+    assert s.equity_check_bits <= s.equity_bits <= stm.MAX_FIELD_BITS
+    most_negative = R - (2 ** s.equity_bits - 1)
+    assert most_negative > 2**253 > 2 ** s.equity_check_bits
+    # completeness at the default unit (10^-12 USD): 2^88 value units is 3.1e14 USD
+    assert 3.0e14 < 2**88 * 1e-12 < 3.2e14
 
 
 def test_shape_rejects_bad_capacity():

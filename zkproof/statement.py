@@ -56,6 +56,10 @@ ID, TABLE, RESERVES, BATCH, BATCHES, OI = 5, 6, 7, 8, 9, 10
 BALANCE_BITS = 64     # 0 <= b < 2^64                       (SPEC §1.1)
 POSITION_BITS = 63    # |q| < 2^63, as sign and 63-bit magnitude (SPEC §1.1)
 MAX_FIELD_BITS = 252  # range-checked widths stay <= 252: no alias mod r (ATTACKS A4)
+EQUITY_CHECK_BITS = 88  # width of the in-circuit check E - req >= 0 (completeness bound only):
+                        # honest requirement-adjusted equity < 2^88 value units (3.1e14 USD at
+                        # 10^-12 USD), refused by pre-flight otherwise; soundness needs only
+                        # |E - req| < 2^equity_bits <= 2^252 (docs/soundness.md, ATTACKS A4/A12)
 SHORT_BUFFER = 1      # value units per short position unit added to every requirement
                       # (one rounded v cannot be conservative for both signs: formats.md §8.1)
 
@@ -89,7 +93,8 @@ class Shape:
             raise ValueError("1..16 instruments and 1..5 assets (Poseidon arity)")
         if not 1 <= self.table_bits <= 64:
             raise ValueError("table_bits must be in 1..64")
-        assert self.equity_bits <= MAX_FIELD_BITS and self.reserve_bits < MAX_FIELD_BITS
+        assert self.equity_check_bits <= self.equity_bits <= MAX_FIELD_BITS
+        assert self.reserve_bits < MAX_FIELD_BITS
 
     @property
     def depth(self) -> int:
@@ -101,6 +106,18 @@ class Shape:
         |E| <= A * 2^64 * 2^C + I * 2^63 * 2^C, and the short floor adds I * 2^63 * 2^C."""
         bound = (self.n_assets + self.n_instruments) * (1 << BALANCE_BITS) * (1 << self.table_bits)
         return bound.bit_length()
+
+    @property
+    def equity_check_bits(self) -> int:
+        """Width k' of the margin checks ``assert_nonnegative(E - req, k')`` in the circuit.
+
+        Soundness does not depend on it: a negative ``E - req`` is ``r - y`` with
+        ``0 < y < 2^equity_bits <= 2^252``, above ``2^253``, so it has no decomposition in any
+        width up to 252 (ATTACKS A4). Completeness does: an honest account needs
+        ``E - req < 2^k'`` in every scenario, which pre-flight and the witness builder check
+        (``min(EQUITY_CHECK_BITS, equity_bits)``: no wider than the soundness bound needs).
+        """
+        return min(EQUITY_CHECK_BITS, self.equity_bits)
 
     @property
     def reserve_bits(self) -> int:

@@ -72,6 +72,7 @@ typedef struct {
     const int8_t *ninv;       /* digits of n^{-1} */
     unsigned char *out;       /* n affine LEM points */
     size_t n, half, stride;   /* stage: blocks of 2*half, twiddle index k*stride */
+    int shift;                /* < 0: scale the output by n^{-1}; else by 2^shift (doublings) */
     int failed;
 } PT(gf_ctx);
 
@@ -106,7 +107,8 @@ static void PT(gf_stage_task)(void *vctx, size_t t) {
     }
 }
 
-/* Scale one output block by n^{-1} and write it affine (one inversion for the block). */
+/* Scale one output block by n^{-1} (or 2^shift, see gf_ctx) and write it affine (one inversion
+ * for the block). */
 static void PT(gf_out_task)(void *vctx, size_t t) {
     PT(gf_ctx) *c = vctx;
     size_t lo = t * GF_OUT_CHUNK, hi = lo + GF_OUT_CHUNK < c->n ? lo + GF_OUT_CHUNK : c->n;
@@ -115,19 +117,26 @@ static void PT(gf_out_task)(void *vctx, size_t t) {
     if (!wk || !scratch) { free(wk); free(scratch); c->failed = 1; return; }
     const int8_t *dig[GF_BLOCK];
     for (size_t i = 0; i < GF_BLOCK; i++) dig[i] = c->ninv;
-    for (size_t i = lo; i < hi; i += GF_BLOCK) {
-        size_t m = hi - i < GF_BLOCK ? hi - i : GF_BLOCK;
-        PT(gf_mul_block)(wk, c->a + i, c->a + i, dig, m);
+    if (c->shift >= 0) {
+        for (size_t i = lo; i < hi; i++)
+            for (int k = 0; k < c->shift; k++) PT(jac_dbl)(&c->a[i], &c->a[i]);
+    } else {
+        for (size_t i = lo; i < hi; i += GF_BLOCK) {
+            size_t m = hi - i < GF_BLOCK ? hi - i : GF_BLOCK;
+            PT(gf_mul_block)(wk, c->a + i, c->a + i, dig, m);
+        }
     }
     PT(jac_to_aff_batch)((PT(aff) *)(c->out + lo * sizeof(PT(aff))), c->a + lo, hi - lo, scratch);
     free(wk);
     free(scratch);
 }
 
-/* in: n = 2^logn affine LEM points (reduced mod q on load); out: n points. 0 or -1 (memory). */
-static int PT(gf_run)(const unsigned char *in, size_t n, int logn, unsigned char *out) {
+/* in: n = 2^logn affine LEM points (reduced mod q on load); out: n points; shift as in gf_ctx.
+ * 0 or -1 (memory). */
+static int PT(gf_run)(const unsigned char *in, size_t n, int logn, int shift, unsigned char *out) {
     PT(gf_ctx) c = {0};
     c.n = n;
+    c.shift = shift;
     c.out = out;
     c.a = malloc(n * sizeof *c.a);
     int8_t *dig = malloc((n / 2 + 1) * GF_DIG);
