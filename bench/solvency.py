@@ -46,7 +46,6 @@ CATEGORIES = [  # (label, constraint-name pattern), first match wins
     ("margin range checks", r"account_\d+/margin/(scenario_\d+|mark_floor)/"),
     ("leaf hash", r"account_\d+/leaf/"),
     ("tree nodes", r"mst/"),
-    ("risk table hash", r"table/"),
     ("batch commitment", r"(commitment/|batch_commitment)"),
 ]
 
@@ -117,14 +116,13 @@ def batch_tasks(snap, table, cap: int, n: int, work: Path) -> list:
     from zkproof.witness import batch as wbatch
 
     shape = shape_for(table, cap)  # the batch circuit does not depend on n_batches
-    th = stm.risk_table_hash(table.c, table.v, table.m)
     accs = snap.accounts
     tasks = []
     for b in range(n):
         slots = [wbatch.Slot(stm.id_hash(a.id, a.nonce), tuple(a.balances), tuple(a.positions))
                  for a in (accs[(b * cap + u) % len(accs)] for u in range(cap))]
         w = wbatch.build_batch(shape, 1, slots, blinder=12345 + b)
-        tasks.append(BatchTask(shape, b, w, table.c, table.v, table.m, th, str(work / f"batch_{b:04d}.json")))
+        tasks.append(BatchTask(shape, b, w, table.c, table.v, table.m, str(work / f"batch_{b:04d}.json")))
     return tasks
 
 
@@ -157,7 +155,7 @@ def probe(cap: int, zkey: str, threads: int | None) -> dict:
     out["rss_key"] = _rss_mib()
     with tempfile.TemporaryDirectory() as d:
         task = batch_tasks(snap, table, cap, 1, Path(d))[0]
-        inputs = wbatch.circuit_inputs(task.witness, task.c, task.v, task.m, task.table_hash)
+        inputs = wbatch.circuit_inputs(task.witness, task.c, task.v, task.m)
         w, c = time.perf_counter(), time.process_time()
         assignment = circuits.batch.solve(inputs)
         circuits.batch.check(assignment)

@@ -14,6 +14,7 @@ import pytest
 
 from zkproof import statement as stm
 from zkproof.errors import InputError
+from zkproof.field.fr import R
 from zkproof.formats import bundle as bundle_fmt
 from zkproof.groth16.setup import dev_setup
 from zkproof.hash.poseidon import poseidon
@@ -167,6 +168,104 @@ def test_user_inclusion_malicious_record_is_refused_not_crashed(proved, tmp_path
     (dst / "manifest.json").write_text(json.dumps(m))
     with pytest.raises(InputError, match=r"balances\[0\]"):
         verify_inclusion(str(dst), a.id, a.nonce)
+
+
+def _header_with_table_entry(h, table: str, index: tuple[int, ...], delta: int) -> None:
+    """Change one entry of the header's risk table and re-derive the header's own table hash
+    (as a forger who controls the bundle would)."""
+    from zkproof.formats.epoch_header import parse_header
+
+    row = h["risk_table"][table]
+    for k in index[:-1]:
+        row = row[k]
+    row[index[-1]] = str(int(row[index[-1]]) + delta)
+    rt = h["risk_table"]
+    c, v, m = ([[int(x) for x in r] for r in rt["c"]], [[int(x) for x in r] for r in rt["v"]],
+               [int(x) for x in rt["m"]])
+    h["risk_table_hash"] = str(stm.risk_table_hash(c, v, m))
+    parse_header(h, "header.json")  # still a well-formed header
+
+
+@pytest.mark.parametrize("table,index,name", [("c", (0, 1), "table/c[0][1]"),
+                                              ("v", (1, 2), "table/v[1][2]"),
+                                              ("m", (1,), "table/m[1]")])
+def test_public_input_binding_table_entries(proved, tmp_path, table, index, name):
+    """A17: each table entry is a batch public input. Changing one in the header (table hash
+    re-derived) fails every batch statement at that very input and the aggregate statement at
+    risk_table_hash; rewriting the batch public.json files to match the changed header as well
+    (the verifier builds the inputs itself, so the folded table is the header's) fails the pairing."""
+    dst = copy(proved[2], tmp_path)
+    rewrite(dst, "header.json", lambda h: _header_with_table_entry(h, table, index, 1))
+    rep = verify_bundle(str(dst), allow_dev=True)
+    failed = {c.name: c.detail for c in rep.checks if not c.ok}
+    k = stm.batch_public_names(SHAPE).index(name)
+    for b in range(SHAPE.n_batches):
+        assert failed[f"proofs/batch_{b:04d}.json statement"] == \
+            f"public[{k}] ({name}) differs from the header"
+    assert "(risk_table_hash)" in failed["proofs/aggregate.json statement"]
+
+    for b in range(SHAPE.n_batches):
+        rewrite(dst, f"proofs/batch_{b:04d}.json",
+                lambda o: o["public"].__setitem__(k, str((int(o["public"][k]) + 1) % R)))
+    rep = verify_bundle(str(dst), allow_dev=True)
+    failed = {c.name: c.detail for c in rep.checks if not c.ok}
+    for b in range(SHAPE.n_batches):
+        assert failed[f"proofs/batch_{b:04d}.json proof"] == "pairing check failed"
+
+
+def test_risk_table_swap(proved, tmp_path):
+    """A15 (bundle side): batch 0 proved again with a lenient table (c[0][2] 8 -> 9, a softer
+    haircut) by a patched prover. With its own public.json the statement check names the swapped
+    entry; with the header's table copied into public.json the pairing fails. The honest batch 1
+    still verifies in both cases."""
+    from zkproof.prover import epoch as pe
+    from zkproof.prover.parallel import BatchTask, prove_batch
+    from zkproof.witness import batch as wbatch
+
+    job, keys, out, d = proved
+    plan = pe._plan(job, d / "work", pe.key_id(keys.batch))
+    w = wbatch.build_batch(SHAPE, job.epoch, pe._slots(job, plan)[0], int(plan["blinders"][0]))
+    lenient_c = ((10, 9, 9), (1, 1, 1))
+    task = BatchTask(SHAPE, 0, w, lenient_c, TABLE.v, TABLE.m, str(tmp_path / "swapped.json"))
+    swapped = json.loads(prove_batch(task, keys.batch))
+
+    dst = copy(out, tmp_path)
+    rewrite(dst, "proofs/batch_0000.json", lambda o: o.update(swapped))
+    rep = verify_bundle(str(dst), allow_dev=True)
+    failed = {c.name: c.detail for c in rep.checks if not c.ok}
+    k = stm.batch_public_names(SHAPE).index("table/c[0][2]")
+    assert failed == {"proofs/batch_0000.json statement":
+                      f"public[{k}] (table/c[0][2]) differs from the header"}
+
+    published = json.loads((out / "proofs" / "batch_0000.json").read_text())["public"]
+    rewrite(dst, "proofs/batch_0000.json", lambda o: o.update(public=published))
+    rep = verify_bundle(str(dst), allow_dev=True)
+    failed = {c.name: c.detail for c in rep.checks if not c.ok}
+    assert failed == {"proofs/batch_0000.json proof": "pairing check failed"}
+
+
+@pytest.mark.interop
+def test_snarkjs_verifies_a_batch_proof(proved, tmp_path, npm_tools):
+    """snarkjs groth16 verify accepts a bundle's batch proof with all its public inputs (the
+    table included, unfolded), and rejects it when one table entry differs."""
+    out = proved[2]
+    obj = json.loads((out / "proofs" / "batch_0001.json").read_text())
+    (tmp_path / "vk.json").write_bytes((out / "keys" / "batch.vk.json").read_bytes())
+    (tmp_path / "proof.json").write_text(json.dumps(obj["proof"]))
+    k = stm.batch_public_names(SHAPE).index("table/m[0]")
+    bad = list(obj["public"])
+    bad[k] = str(int(bad[k]) + 1)
+    for name, public in (("public.json", obj["public"]), ("bad.json", bad)):
+        (tmp_path / name).write_text(json.dumps(public))
+
+    def snarkjs_ok(public: str) -> bool:
+        proc = npm_tools.run_snarkjs("groth16", "verify", "vk.json", public, "proof.json",
+                                     cwd=tmp_path, check=False)
+        return proc.returncode == 0 and "OK" in proc.stdout
+
+    assert len(obj["public"]) == 2 + SHAPE.table_size
+    assert snarkjs_ok("public.json")
+    assert not snarkjs_ok("bad.json")
 
 
 def _reseal(dst, a, rec: dict, **changes) -> None:

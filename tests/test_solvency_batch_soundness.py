@@ -39,7 +39,7 @@ def equity(slot, s, table=(C, V, M)):
 
 def witness(slots, table=(C, V, M)):
     w = wb.build_batch(SHAPE, EPOCH, slots, blinder=12345)
-    return w, wb.circuit_inputs(w, *table, stm.risk_table_hash(*table))
+    return w, wb.circuit_inputs(w, *table)
 
 
 def honest():
@@ -143,11 +143,36 @@ def test_comparator_alias_hint(cs):
     assert broken(cs, inp, overrides).startswith("account_1/margin/mark_floor/")
 
 
-def test_risk_table_swap(cs):
-    """A15: prove with a table other than the published one: unsat at risk_table_hash."""
+def test_risk_table_is_the_public_input(cs):
+    """A15 (circuit side): the table the margin checks use IS the public input vector, in
+    ``statement.table_values`` order after ``epoch, batch_commitment``; there is no private copy
+    of it. So a proof made with another table carries that table in its public inputs, which the
+    verifier builds from the header instead (bundle side: test_epoch_e2e.py::test_risk_table_swap)."""
+    assert [v.name for v in cs._publics] == list(stm.batch_public_names(SHAPE))
+    assert len(stm.batch_public_names(SHAPE)) == 2 + SHAPE.table_size
+    assert not [n for n in cs.inputs if n.startswith("table/") and cs.inputs[n].key > 0]
     w, inp = witness(honest())
-    inp["table/c[0][1]"] = 1  # a different haircut; the public hash stays the published one
-    assert broken(cs, inp) == "table/risk_table_hash"
+    assert cs.solve(inp).public_values() == [EPOCH, w.commitment, *stm.table_values(C, V, M)]
+
+
+def test_risk_table_swap(cs):
+    """A15: an account one unit short in the last scenario under the published table is unsat
+    there; with a lenient table (haircut of asset 0 in that scenario softened, c[0][2] 8 -> 9)
+    the same witness is satisfied -- but that table is then in the proof's public inputs, where
+    it differs from the published one exactly at ``table/c[0][2]``, which is what the bundle
+    verifier reports (bundle side: test_epoch_e2e.py::test_risk_table_swap)."""
+    lenient = ([[10, 9, 9], [1, 1, 1]], V, M)
+    slots = [wb.Slot(11, (9, 7), (-10, 0)), wb.Slot(12, (0, 0), (10, 0))]
+    assert margin(slots[0], 2) == -1 and margin(slots[0], 2, lenient) == 8
+    _, inp = witness(slots)
+    assert broken(cs, inp) == "account_0/margin/scenario_2/recompose"
+    _, inp = witness(slots, lenient)
+    assignment = cs.solve(inp)
+    assert cs.which_is_unsatisfied(assignment) is None
+    names = stm.batch_public_names(SHAPE)
+    published = [EPOCH, inp["batch_commitment"], *stm.table_values(C, V, M)]
+    diff = [names[k] for k, (x, y) in enumerate(zip(assignment.public_values(), published)) if x != y]
+    assert diff == ["table/c[0][2]"]
 
 
 def test_sum_tree_binding_understated_leaf(cs):

@@ -70,3 +70,50 @@ def test_domain_kinds_are_distinct_from_the_tree_layout():
 
     ours = {stm.ID, stm.TABLE, stm.RESERVES, stm.BATCH, stm.BATCHES, stm.OI}
     assert len(ours) == 6 and not ours & {lay.LEAF, lay.NODE, lay.HEADER, lay.CHUNK}
+
+
+def test_chain_hash_layout_and_split():
+    """One sponge: ``H(tag(kind, n), x_1..x_k)``, then ``H(h, rest)`` without padding; ``k`` the
+    split with the fewest partial rounds (22 values: 14 + 8, 987 constraints in-circuit)."""
+    xs = list(range(1, 23))
+    k = stm.chain_split(22)
+    assert k == 14
+    h = poseidon([(stm.BATCH << 32) + 22, *xs[:14]])
+    assert stm.chain_hash(poseidon, stm.BATCH, xs) == poseidon([h, *xs[14:]])
+    assert stm.chain_hash(poseidon, stm.BATCH, [5, 6]) == poseidon([(stm.BATCH << 32) + 2, 5, 6])
+    assert [stm.chain_split(n) for n in (1, 15)] == [1, 15]
+    for n in range(16, 30):  # both calls fit one Poseidon (<= 16 inputs)
+        assert n - 15 <= stm.chain_split(n) <= 15
+    for n in (0, 30):
+        with pytest.raises(ValueError, match="1..29"):
+            stm.chain_split(n)
+
+
+def test_chain_hash_binds_length_kind_and_order():
+    """ATTACKS §5: trailing zeros, another kind or a swap change the hash."""
+    ch = stm.chain_hash
+    xs = list(range(1, 21))
+    assert ch(poseidon, stm.BATCH, xs) != ch(poseidon, stm.BATCH, xs + [0])
+    assert ch(poseidon, stm.BATCH, xs) != ch(poseidon, stm.TABLE, xs)
+    assert ch(poseidon, stm.BATCH, xs) != ch(poseidon, stm.BATCH, [xs[1], xs[0], *xs[2:]])
+
+
+def test_batch_commitment_binds_epoch_blinder_and_every_value():
+    """A14: the epoch (no replay into another epoch) and the secret blinder (a guessed total
+    cannot be confirmed by hashing without it) are inside, as are root, sums and open interest."""
+    args = dict(epoch=7, root_hash=11, root_sums=[1, 2, 3], open_interest=[4] * 16, blinder=99)
+    base = stm.batch_commitment(poseidon, **args)
+    assert base == stm.chain_hash(poseidon, stm.BATCH, [7, 11, 1, 2, 3, 99, *[4] * 16])
+    for key, other in [("epoch", 8), ("root_hash", 12), ("root_sums", [1, 2, 4]),
+                       ("open_interest", [4] * 15 + [5]), ("blinder", 100)]:
+        assert stm.batch_commitment(poseidon, **{**args, key: other}) != base, key
+
+
+def test_batch_public_names_follow_the_table_order():
+    """The batch proof's inputs: epoch, commitment, then every table entry in table_values order."""
+    s = stm.Shape(n_assets=2, n_instruments=1, n_scenarios=2, capacity=2, table_bits=8)
+    names = stm.batch_public_names(s)
+    assert names == ("epoch", "batch_commitment", "table/c[0][0]", "table/c[0][1]", "table/c[1][0]",
+                     "table/c[1][1]", "table/v[0][0]", "table/v[0][1]", "table/m[0]")
+    assert len(names) == 2 + s.table_size
+    assert len(stm.table_values([[1, 2], [3, 4]], [[5, 6]], [7])) == s.table_size

@@ -57,6 +57,12 @@ def build_batch(shape: stm.Shape, epoch: int, slots: list[Slot], blinder: int | 
     return BatchWitness(shape, epoch, list(slots), blinder, tree, oi, com)
 
 
+def public_values(w: BatchWitness, c, v, m) -> list[int]:
+    """The batch proof's public inputs (``statement.batch_public_names`` order): epoch,
+    commitment, then the table entries field-encoded (``statement.table_values``)."""
+    return [w.epoch, w.commitment, *stm.table_values(c, v, m)]
+
+
 def margin_slack(slot: Slot, c, v, m) -> list[int]:
     """``E[s] - req[s]`` per scenario, exact integers: the values the circuit's margin checks
     decompose (``circuits/solvency_batch._margin``; requirements as in docs/formats.md §8.1)."""
@@ -92,21 +98,21 @@ def check_equity_width(w: BatchWitness, c, v, m) -> None:
                                  "check covers (lower the value unit or split the account)")
 
 
-def circuit_inputs(w: BatchWitness, c, v, m, table_hash: int) -> dict[str, int]:
-    """Inputs of ``circuits.solvency_batch.build(shape)`` for this batch.
+def circuit_inputs(w: BatchWitness, c, v, m) -> dict[str, int]:
+    """Inputs of ``circuits.solvency_batch.build(shape)`` for this batch (the table ``c, v, m``
+    is public: the verifier supplies the published one).
 
     Raises:
         InputError: a slot's equity is too large for the circuit's margin check
             (``check_equity_width``).
     """
     check_equity_width(w, c, v, m)
-    out = {"epoch": w.epoch, "risk_table_hash": table_hash, "batch_commitment": w.commitment,
-           "blinder": w.blinder}
-    for a, row in enumerate(c):
-        out.update({f"table/c[{a}][{s}]": stm.fe(x) for s, x in enumerate(row)})
-    for i, row in enumerate(v):
-        out.update({f"table/v[{i}][{s}]": stm.fe(x) for s, x in enumerate(row)})
-    out.update({f"table/m[{i}]": stm.fe(x) for i, x in enumerate(m)})
+    names = stm.batch_public_names(w.shape)
+    values = public_values(w, c, v, m)
+    if len(values) != len(names):
+        raise ValueError(f"the table has {len(values) - 2} entries, the shape {w.shape.table_size}")
+    out = dict(zip(names, values))
+    out["blinder"] = w.blinder
     for u, slot in enumerate(w.slots):
         out[f"account_{u}/id_hash"] = slot.id_hash
         out.update({f"account_{u}/b[{a}]": stm.fe(x) for a, x in enumerate(slot.balances)})
