@@ -221,6 +221,27 @@ def test_max_capacity_no_wrap():
     assert w.root.sums == (2 * (2**64 - 1), 2 * (2**64 - 1))
 
 
+def test_max_capacity_no_wrap_uncapped_check():
+    """A12 exactly as ATTACKS.md writes it: every slot at b = 2^64 - 1, positions at
+    +-(2^63 - 1), c and v at the table maxima (2^40 - 1), short floors at the maximum. With the
+    margin-check cap lifted (``equity_check_cap = 252``: the check is ``equity_bits`` wide) it
+    proves and the root sums are exact; with the default 88-bit cap the same batch is refused by
+    the witness builder (a completeness limit of 3.1e14 USD per account, never a wrap)."""
+    top = 2**40 - 1
+    table = ([[top] * 3, [top] * 3], [[top] * 3, [-top] * 3], [0, 0])
+    slots = [wb.Slot(1, (2**64 - 1, 2**64 - 1), (2**63 - 1, -(2**63 - 1))),
+             wb.Slot(2, (2**64 - 1, 2**64 - 1), (-(2**63 - 1), 2**63 - 1))]
+    wide = stm.Shape(**{**SHAPE.__dict__, "equity_check_cap": 252})
+    assert wide.equity_check_bits == wide.equity_bits > 88
+    assert all(0 <= margin(sl, s, table) < 2**wide.equity_bits for sl in slots for s in range(3))
+    assert max(margin(sl, s, table) for sl in slots for s in range(3)) >= 2**88
+    w = wb.build_batch(wide, EPOCH, slots, blinder=12345)
+    assert broken(sb.build(wide), wb.circuit_inputs(w, *table)) is None
+    assert w.root.sums == (2 * (2**64 - 1), 2 * (2**64 - 1))
+    with pytest.raises(InputError, match=r">= 2\^88"):
+        witness(slots, table)
+
+
 def test_equity_above_check_width_refused(cs):
     """A12 boundary: slack 2^88 + 2^24 - 2 (one more position unit) is refused by the witness
     builder with the slot and scenario named, instead of an unsatisfiable witness. A patched

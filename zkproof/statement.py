@@ -83,6 +83,9 @@ class Shape:
     capacity: int      # accounts per batch, a power of two
     table_bits: int    # |c|, |v|, m < 2^table_bits, checked by the verifier on the header
     n_batches: int = 2  # batch slots of the aggregate, a power of two
+    equity_check_cap: int = EQUITY_CHECK_BITS  # cap on the margin-check width (completeness
+                        # only); 252 = no cap: every in-range account proves (ATTACKS A12 as
+                        # written), at 17 * (equity_bits - 88) more constraints per account
 
     def __post_init__(self) -> None:
         for name in ("capacity", "n_batches"):
@@ -93,6 +96,8 @@ class Shape:
             raise ValueError("1..16 instruments and 1..5 assets (Poseidon arity)")
         if not 1 <= self.table_bits <= 64:
             raise ValueError("table_bits must be in 1..64")
+        if not 1 <= self.equity_check_cap <= MAX_FIELD_BITS:
+            raise ValueError(f"equity_check_cap must be in 1..{MAX_FIELD_BITS}")
         assert self.equity_check_bits <= self.equity_bits <= MAX_FIELD_BITS
         assert self.reserve_bits < MAX_FIELD_BITS
 
@@ -115,9 +120,10 @@ class Shape:
         ``0 < y < 2^equity_bits <= 2^252``, above ``2^253``, so it has no decomposition in any
         width up to 252 (ATTACKS A4). Completeness does: an honest account needs
         ``E - req < 2^k'`` in every scenario, which pre-flight and the witness builder check
-        (``min(EQUITY_CHECK_BITS, equity_bits)``: no wider than the soundness bound needs).
+        (``min(equity_check_cap, equity_bits)``: no wider than the soundness bound needs;
+        the cap is 88 by default, 252 lifts it).
         """
-        return min(EQUITY_CHECK_BITS, self.equity_bits)
+        return min(self.equity_check_cap, self.equity_bits)
 
     @property
     def reserve_bits(self) -> int:

@@ -147,21 +147,27 @@ def _at_least(parts: list[np.ndarray], bits: int) -> np.ndarray:
 
 
 def check_equity_width(accounts: list[Account], table: RiskTable, e_parts: list[np.ndarray],
-                       req_parts: list[np.ndarray], file: str = "accounts.jsonl") -> None:
-    """Refuse the first account whose ``E - req`` reaches ``2^EQUITY_CHECK_BITS`` in a scenario.
+                       req_parts: list[np.ndarray], file: str = "accounts.jsonl",
+                       check_bits: int = EQUITY_CHECK_BITS) -> None:
+    """Refuse the first account whose ``E - req`` reaches ``2^check_bits`` in a scenario
+    (``check_bits``: the circuits' ``Shape.equity_check_bits``, 88 by default).
 
     Raises:
         InputError: ``accounts.jsonl: line N: account ID: scenario s (label): ...``.
     """
     slack = [e - r for e, r in zip(e_parts, req_parts)]
-    rows, cols = np.nonzero(_at_least(slack, EQUITY_CHECK_BITS))
+    if check_bits >= LIMB_BITS * (len(slack) - 1):
+        mask = _at_least(slack, check_bits)
+    else:  # a width below the top limb's weight (tiny caps): exact integers
+        mask = _combine(slack) >= (1 << check_bits)
+    rows, cols = np.nonzero(mask)
     if len(rows):
         u, s = int(rows[0]), int(cols[0])  # row-major: first account, then its first scenario
         d = int(_combine([p[u:u + 1, s:s + 1] for p in slack])[0][0])
         acc = accounts[u]
         raise InputError(file, f"line {acc.line}", f"account {acc.id}: scenario {s} "
                          f"({table.scenarios[s]}): equity minus requirement {d} value units is "
-                         f">= 2^{EQUITY_CHECK_BITS}, above the circuit's margin check width")
+                         f">= 2^{check_bits}, above the circuit's margin check width")
 
 
 def equity_from_arrays(b: np.ndarray, q: np.ndarray, table: RiskTable) -> tuple[np.ndarray, np.ndarray]:
@@ -170,17 +176,18 @@ def equity_from_arrays(b: np.ndarray, q: np.ndarray, table: RiskTable) -> tuple[
 
 
 def preflight(accounts: list[Account], table: RiskTable, instrument_ids: list[str],
-              reserves: dict[str, int] | None = None, *, file: str = "accounts.jsonl") -> PreflightReport:
+              reserves: dict[str, int] | None = None, *, file: str = "accounts.jsonl",
+              check_bits: int = EQUITY_CHECK_BITS) -> PreflightReport:
     """Check every account in every scenario, the zero-sum positions and (optionally) reserves.
 
     Raises:
-        InputError: an account's ``E - req`` is ``>= 2^EQUITY_CHECK_BITS`` in some scenario
+        InputError: an account's ``E - req`` is ``>= 2^check_bits`` in some scenario
             (``check_equity_width``; ``file`` names the accounts file in the message).
     """
     report = PreflightReport(n_accounts=len(accounts))
     b, q = book_arrays(accounts, table)
     e_parts, req_parts = _limb_parts(b, q, table)
-    check_equity_width(accounts, table, e_parts, req_parts, file)
+    check_equity_width(accounts, table, e_parts, req_parts, file, check_bits)
     failing = np.nonzero(_negative([e - r for e, r in zip(e_parts, req_parts)]).any(axis=1))[0]
     E = _combine([p[failing] for p in e_parts])  # exact integers for the failing rows only
     req = _combine([p[failing] for p in req_parts])
