@@ -16,7 +16,7 @@ import pytest
 from zkproof import kernel
 from zkproof.ceremony import blake2b_state, lagrange, native, ptau_verify
 from zkproof.ceremony import powers_of_tau as pot
-from zkproof.ceremony.zkey_new import check_ptau_fits
+from zkproof.ceremony.zkey_new import check_ptau_fits, new_zkey
 from zkproof.curve import bn254
 from zkproof.errors import InputError
 from zkproof.field.fr import R
@@ -156,10 +156,23 @@ def test_ifft_shift_is_the_unnormalised_transform() -> None:
     assert g.g1_ifft(buf[:64], 3) == native.mul_geometric(buf[:64], 64, 8, 1)
 
 
+def test_odd_outputs_are_the_odd_entries_of_the_transform() -> None:
+    for size, pad in ((64, True), (64, False), (128, False)):
+        for p in (1, 2, 4):
+            dom = lagrange._domain_input(_points(size, 16, seed=p), size, p, pad)
+            full = lagrange.group_ifft_python(dom, size)
+            odd = lagrange.odd_outputs(dom, size)
+            n = 1 << p
+            assert odd == b"".join(bytes(size) + full[(2 * i + 1) * size:(2 * i + 2) * size]
+                                   for i in range(n // 2)), (size, p)
+            assert odd != lagrange.odd_outputs(lagrange._domain_input(_points(size, 16, 99), size, p,
+                                                                      pad), size)
+
+
 @pytest.fixture(scope="module")
 def small_ptau():
     pt = pot.contribute(pot.new(4), entropy="native test", random_bytes=bytes(64))
-    return pt, lagrange.prepare_phase2(pt), lagrange.prepare_phase2(pt, lagrange.needed_powers([3]))
+    return pt, lagrange.prepare_phase2(pt), lagrange.prepare_phase2(pt, circuit_powers=[3])
 
 
 def _r1cs_of_power(k: int) -> R1CS:
@@ -169,15 +182,31 @@ def _r1cs_of_power(k: int) -> R1CS:
     return R1CS(n_wires=m + 3, n_pub_out=1, n_pub_in=0, n_prv_in=1, constraints=cons)
 
 
-def test_partial_prepare_serves_its_powers_and_refuses_others(small_ptau) -> None:
+def test_partial_prepare_holds_what_zkey_new_reads(small_ptau) -> None:
     pt, full, part = small_ptau
-    assert lagrange.needed_powers([3]) == {3, 4}
     for sec in (12, 13, 14, 15):
         for p in range(pt.power + (2 if sec == 12 else 1)):
-            want = p in (3, 4)
-            assert lagrange.domain_prepared(part, sec, p) == (want or False), (sec, p)
+            want = p == 3 or (sec == 12 and p == 4)
+            assert lagrange.domain_prepared(part, sec, p) == want, (sec, p)
             assert lagrange.domain_prepared(full, sec, p)
-    assert check_ptau_fits(_r1cs_of_power(3), part) == 3
+            lo, hi = lagrange.lagrange_offset(p), lagrange.lagrange_offset(p) + (1 << p)
+            size = 128 if sec == 13 else 64
+            got, ref = part.lagrange[sec][lo * size:hi * size], full.lagrange[sec][lo * size:hi * size]
+            if p == 3:
+                assert got == ref
+            elif sec == 12 and p == 4:  # H points: odd entries only
+                for i in range(1 << p):
+                    assert got[i * size:(i + 1) * size] == (ref[i * size:(i + 1) * size] if i % 2
+                                                            else bytes(size)), i
+
+
+def test_partial_ptau_gives_the_same_zkey_and_refuses_other_powers(small_ptau) -> None:
+    _, full, part = small_ptau
+    r3 = _r1cs_of_power(3)
+    assert check_ptau_fits(r3, part) == 3
+    a, b = new_zkey(r3, full), new_zkey(r3, part)
+    assert (a.a_query, a.b_g2_query, a.l_query, a.h_query, a.ic, a.extra) == (
+        b.a_query, b.b_g2_query, b.l_query, b.h_query, b.ic, b.extra)
     with pytest.raises(InputError, match="domain 2\\^2 missing"):
         check_ptau_fits(_r1cs_of_power(2), part)
     assert check_ptau_fits(_r1cs_of_power(2), full) == 2

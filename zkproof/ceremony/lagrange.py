@@ -139,21 +139,41 @@ def _domain_input(buf: bytes, size: int, p: int, pad: bool) -> bytes:
     return bytes(buf[:n * size])
 
 
+def odd_outputs(dom: bytes, size: int) -> bytes:
+    """The inverse DFT of the n = 2^p >= 2 points ``dom`` at odd indices only, even ones left
+    at infinity: ``out_{2i+1} = (1/n) sum_{j<n/2} w_{n/2}^{-ij} w_n^{-j} (P_j - P_{j+n/2})``
+    (one decimation-in-frequency split, since w_n^{-(2i+1) n/2} = -1): a half-size transform,
+    about half the work. zkey new reads only these entries of the domain 2^(k+1) (H points)."""
+    n = len(dom) // size
+    h = n // 2
+    if _native_gfft is None:
+        full = group_ifft(dom, size)
+        return b"".join(bytes(size) + full[(2 * i + 1) * size:(2 * i + 2) * size] for i in range(h))
+    diff = native.add(dom[:h * size], dom[h * size:], size, sub=True)
+    c = native.mul_geometric(diff, size, pow(n, -1, R), pow(root_of_unity(n), -1, R))
+    odd = (_native_gfft.g1_ifft if size == G1_SIZE else _native_gfft.g2_ifft)(c, 0)
+    zero = bytes(size)
+    return b"".join(zero + odd[i * size:(i + 1) * size] for i in range(h))
+
+
 def lagrange_section(buf: bytes, size: int, max_power: int, pad_last: bool,
-                     desc: str = "lagrange", powers: Iterable[int] | None = None) -> bytes:
+                     desc: str = "lagrange", powers: Iterable[int] | None = None,
+                     odd_powers: Iterable[int] = ()) -> bytes:
     """Concatenated evaluations for p = 0..max_power; ``pad_last``: the top power lacks its last
     point (tauG1 has 2n - 1 entries), which snarkjs replaces by infinity.
 
-    ``powers``: compute only these domains and leave the others all-infinity (a *partial*
-    prepare, see ``prepare_phase2``); None = all, as snarkjs.
+    ``powers``: compute only these domains in full, ``odd_powers`` (p >= 1) only their odd
+    entries (``odd_outputs``), and leave everything else at infinity (a *partial* prepare, see
+    ``prepare_phase2``); ``powers=None``: every domain in full, as snarkjs.
 
     Native path: every domain's input is a prefix of the same points, so the 1/n scalings are
-    shared: the points are multiplied once by ``2^-M`` (M = the largest domain computed) and
-    domain p is ``2^(M-p) sum_j w^{-ij} S_j`` -- ``M - p`` doublings per output point
+    shared: the points are multiplied once by ``2^-M`` (M = the largest domain computed in full)
+    and domain p is ``2^(M-p) sum_j w^{-ij} S_j`` -- ``M - p`` doublings per output point
     (``g1_ifft(…, shift)``) instead of one scalar multiplication per point and domain.
     """
     todo = sorted(set(range(max_power + 1)) if powers is None
                   else {p for p in powers if 0 <= p <= max_power})
+    odd = {p for p in odd_powers if 1 <= p <= max_power} - set(todo)
     out: list[bytes] = []
     scaled, top = buf, -1
     if _native_gfft is not None and todo:
@@ -164,50 +184,53 @@ def lagrange_section(buf: bytes, size: int, max_power: int, pad_last: bool,
         _native_gfft.g1_ifft if size == G1_SIZE else _native_gfft.g2_ifft)
     # progress on stderr, shown only on a terminal (tqdm disable=None)
     for p in tqdm(range(max_power + 1), desc=desc, unit="domain", disable=None, leave=False):
-        if p not in todo:
-            out.append(bytes(size << p))
-            continue
         pad = pad_last and p == max_power
-        if ifft is not None:
+        if p in odd:
+            out.append(odd_outputs(_domain_input(buf, size, p, pad), size))
+        elif p not in todo:
+            out.append(bytes(size << p))
+        elif ifft is not None:
             out.append(ifft(_domain_input(scaled, size, p, pad), top - p))
         else:
             out.append(group_ifft(_domain_input(buf, size, p, pad), size))
     return b"".join(out)
 
 
-def needed_powers(circuit_powers: Iterable[int]) -> set[int]:
-    """Domains zkey new reads for circuits of these powers: k for sections 12-15, and k + 1
-    for section 12's H points (``zkey_new``)."""
-    return {q for k in circuit_powers for q in (k, k + 1)}
-
-
-def prepare_phase2(pt: Ptau, powers: Iterable[int] | None = None) -> Ptau:
+def prepare_phase2(pt: Ptau, circuit_powers: Iterable[int] | None = None) -> Ptau:
     """``powersoftau prepare phase2``: add sections 12-15 (the accumulator is unchanged).
 
-    ``powers=None`` (default) computes every domain, byte-identical to snarkjs. A set (e.g.
-    ``needed_powers([15, 13])``) computes only those domains and leaves the others as points at
-    infinity: roughly half the work when the circuits' powers are known, for a ceremony run
-    locally (the demo). Such a file serves ``zkey new`` for circuits of exactly those powers
-    (other powers are refused by ``zkey_new.check_ptau_fits``), and ``ptau verify`` (ours and
-    snarkjs') reports the skipped domains as invalid: publish a full prepare.
+    ``circuit_powers=None`` (default) computes every domain, byte-identical to snarkjs. Given
+    the powers k of the circuits the file will serve (``zkey_new.circuit_power``), only what
+    zkey new reads is computed: domain 2^k of sections 12-15 and the odd entries of domain
+    2^(k+1) of section 12 (its H points); everything else is left at infinity. For the demo's
+    circuits (2^15 and 2^13) that is ~30% less work. Such a *partial* file serves zkey new
+    for circuits of exactly those powers (others are refused by ``zkey_new.check_ptau_fits``),
+    and ``ptau verify`` (ours and snarkjs') reports its skipped domains as invalid: publish a
+    full prepare.
     """
     top = pt.power
-    pw = None if powers is None else set(powers)
-    lag = {12: lagrange_section(pt.tau_g1, G1_SIZE, top + 1, True, "tauG1", pw),
-           13: lagrange_section(pt.tau_g2, G2_SIZE, top, False, "tauG2", pw),
-           14: lagrange_section(pt.alpha_tau_g1, G1_SIZE, top, False, "alphaTauG1", pw),
-           15: lagrange_section(pt.beta_tau_g1, G1_SIZE, top, False, "betaTauG1", pw)}
+    if circuit_powers is None:
+        full, odd = None, set()
+    else:
+        full = {k for k in circuit_powers}
+        odd = {k + 1 for k in full} - full
+    lag = {12: lagrange_section(pt.tau_g1, G1_SIZE, top + 1, True, "tauG1", full, odd),
+           13: lagrange_section(pt.tau_g2, G2_SIZE, top, False, "tauG2", full),
+           14: lagrange_section(pt.alpha_tau_g1, G1_SIZE, top, False, "alphaTauG1", full),
+           15: lagrange_section(pt.beta_tau_g1, G1_SIZE, top, False, "betaTauG1", full)}
     return Ptau(pt.power, pt.ceremony_power, pt.tau_g1, pt.tau_g2, pt.alpha_tau_g1,
                 pt.beta_tau_g1, pt.beta_g2, list(pt.contributions), lag)
 
 
 def domain_prepared(pt: Ptau, section: int, p: int) -> bool:
-    """False when domain 2^p of Lagrange section 12-15 was skipped by a partial prepare (its
-    first point is infinity, while L_0(tau) = (tau^n - 1) / (n (tau - 1)) vanishes only if
-    tau^n = 1: never for a real ceremony)."""
+    """False when domain 2^p of Lagrange section 12-15 was skipped by a partial prepare (all
+    its points at infinity; a computed domain always has one that is not: sum_i L_i = 1)."""
     size = G2_SIZE if section == 13 else G1_SIZE
-    off = lagrange_offset(p) * size
-    return pt.lagrange is not None and any(pt.lagrange[section][off:off + size])
+    lo, hi = lagrange_offset(p) * size, (lagrange_offset(p) + (1 << p)) * size
+    if pt.lagrange is None:
+        return False
+    dom = pt.lagrange[section][lo:hi]
+    return dom != bytes(len(dom))
 
 
 def lagrange_offset(p: int) -> int:
