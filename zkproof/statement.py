@@ -17,12 +17,17 @@ Layouts (``H`` = Poseidon with circomlib's parameters; ``tag(kind, n) = kind * 2
 * ``reserves_commitment = H(tag(RESERVES, 1 + A), epoch, R_1..R_A)``
 * ``oi_hash = hash_tagged(OI, oi_1..oi_I)`` with ``oi_i = sum over the batch of q[u][i]``
 * ``batch_commitment = H(tag(BATCH, 4 + A), epoch, root_hash, S_1..S_A, oi_hash, blinder)``
+* ``totals_commitment = H(tag(TOTALS, 2 + A), epoch, salt_used, L_1..L_A)`` with
+  ``salt_used = salt * (1 - totals_revealed)``: the liabilities ``L_a`` (the epoch root's sums)
+  under a secret salt when hidden (the default), under 0 when the header reveals them, so the
+  verifier can recompute it from the published totals (SPEC §1.4, ATTACKS A14, A17).
 
 Public inputs:
 
 * batch proof:     ``[epoch, risk_table_hash, batch_commitment]``
-* aggregate proof: ``[epoch, timestamp, root, risk_table_hash, reserves_commitment, batches_hash]``
-  (the first five are the header fields the on-chain registry records).
+* aggregate proof: ``[epoch, timestamp, root, risk_table_hash, reserves_commitment,
+  totals_revealed, totals_commitment, batches_hash]`` (all of them form the on-chain registry's
+  header; ``batches_hash`` stays last: it is the only one the registry does not store by name).
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ T = TypeVar("T")
 HashFn = Callable[[list], T]
 
 # Domain kinds 1..4 are merkle_sum_layout's (LEAF, NODE, HEADER, CHUNK).
-ID, TABLE, RESERVES, BATCH, BATCHES, OI = 5, 6, 7, 8, 9, 10
+ID, TABLE, RESERVES, BATCH, BATCHES, OI, TOTALS = 5, 6, 7, 8, 9, 10, 11
 
 BALANCE_BITS = 64     # 0 <= b < 2^64                       (SPEC §1.1)
 POSITION_BITS = 63    # |q| < 2^63, as sign and 63-bit magnitude (SPEC §1.1)
@@ -50,7 +55,7 @@ SHORT_BUFFER = 1      # value units per short position unit added to every requi
 
 BATCH_PUBLIC = ("epoch", "risk_table_hash", "batch_commitment")
 AGGREGATE_PUBLIC = ("epoch", "timestamp", "root", "risk_table_hash", "reserves_commitment",
-                    "batches_hash")
+                    "totals_revealed", "totals_commitment", "batches_hash")
 
 
 def fe(x: int) -> int:
@@ -138,6 +143,21 @@ def risk_table_hash(c, v, m) -> int:
 
 def reserves_commitment(hash_fn: HashFn, epoch: T, reserves: Sequence[T]) -> T:
     return hash_tagged(hash_fn, RESERVES, [epoch, *reserves])
+
+
+def totals_commitment(hash_fn: HashFn, epoch: T, salt_used: T, totals: Sequence[T]) -> T:
+    """``H(tag(TOTALS, 2 + A), epoch, salt_used, L_1..L_A)``: binds the liabilities to the epoch.
+
+    ``salt_used`` is the prover's secret salt when the totals are hidden (a guessed or small
+    total cannot be confirmed by hashing it: ATTACKS A14) and 0 when they are revealed, so anyone
+    can recompute the commitment from the published totals (``revealed_totals_commitment``).
+    """
+    return hash_tagged(hash_fn, TOTALS, [epoch, salt_used, *totals])
+
+
+def revealed_totals_commitment(epoch: int, totals: Sequence[int]) -> int:
+    """The commitment a verifier recomputes from a header that reveals its totals (salt 0)."""
+    return totals_commitment(poseidon, epoch, 0, list(totals))
 
 
 def batch_commitment(hash_fn: HashFn, epoch: T, root_hash: T, root_sums: Sequence[T],
