@@ -354,6 +354,9 @@ def test_resume_skips_finished_batches(proved, tmp_path):
     after = {p.name: p.stat().st_mtime_ns for p in (d / "work").glob("batch_*.json")}
     assert before == after and len(before) == SHAPE.n_batches
     assert verify_bundle(str(out), allow_dev=True).ok
+    # the resumed run used the plan's totals salt: the same hidden commitment (SPEC §1.4)
+    first, again = (json.loads((p / "header.json").read_text()) for p in (proved[2], out))
+    assert again["totals_commitment"] == first["totals_commitment"] and again["totals_revealed"] == 0
 
 
 def test_user_inclusion_malicious_record_is_refused_not_crashed(proved, tmp_path):
