@@ -46,7 +46,6 @@ CATEGORIES = [  # (label, constraint-name pattern), first match wins
     ("margin range checks", r"account_\d+/margin/(scenario_\d+|mark_floor)/"),
     ("leaf hash", r"account_\d+/leaf/"),
     ("tree nodes", r"mst/"),
-    ("risk table hash", r"table/"),
     ("batch commitment", r"(commitment/|batch_commitment)"),
 ]
 
@@ -117,14 +116,13 @@ def batch_tasks(snap, table, cap: int, n: int, work: Path) -> list:
     from zkproof.witness import batch as wbatch
 
     shape = shape_for(table, cap)  # the batch circuit does not depend on n_batches
-    th = stm.risk_table_hash(table.c, table.v, table.m)
     accs = snap.accounts
     tasks = []
     for b in range(n):
         slots = [wbatch.Slot(stm.id_hash(a.id, a.nonce), tuple(a.balances), tuple(a.positions))
                  for a in (accs[(b * cap + u) % len(accs)] for u in range(cap))]
         w = wbatch.build_batch(shape, 1, slots, blinder=12345 + b)
-        tasks.append(BatchTask(shape, b, w, table.c, table.v, table.m, th, str(work / f"batch_{b:04d}.json")))
+        tasks.append(BatchTask(shape, b, w, table.c, table.v, table.m, str(work / f"batch_{b:04d}.json")))
     return tasks
 
 
@@ -157,7 +155,7 @@ def probe(cap: int, zkey: str, threads: int | None) -> dict:
     out["rss_key"] = _rss_mib()
     with tempfile.TemporaryDirectory() as d:
         task = batch_tasks(snap, table, cap, 1, Path(d))[0]
-        inputs = wbatch.circuit_inputs(task.witness, task.c, task.v, task.m, task.table_hash)
+        inputs = wbatch.circuit_inputs(task.witness, task.c, task.v, task.m)
         w, c = time.perf_counter(), time.process_time()
         assignment = circuits.batch.solve(inputs)
         circuits.batch.check(assignment)
@@ -287,9 +285,11 @@ def main(argv: list[str] | None = None) -> dict:
               f"{r['wall_hours_2_cores']:>18.1f}  "
               f"{r['worker_rss_gib']:>14.1f}  {r['aggregate_rss_gib']:>17.1f}")
 
-    usd = 2 ** 88 * 10.0 ** -table.value_unit_exponent
-    print(f"\n5. cutting constraints per account (target {TARGET:,}); 2^88 value units = "
-          f"{usd:.2e} USD at 10^-{table.value_unit_exponent} USD per unit:")
+    usd = 2 ** shape.equity_check_bits * 10.0 ** -table.value_unit_exponent
+    print(f"\n5. cutting constraints per account (target {TARGET:,}); margin checks are "
+          f"{shape.equity_check_bits} bits wide (soundness bound {shape.equity_bits}): pre-flight "
+          f"refuses an account with equity >= {usd:.2e} USD at 10^-{table.value_unit_exponent} USD "
+          "per unit:")
     alts = designs(shape, m)
     measured = sum(alts[0][1].values())
     assert abs(measured - counts["per_account"]) < 1, (measured, counts["per_account"])

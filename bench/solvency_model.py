@@ -3,7 +3,10 @@ measured constraint count term by term, then prices alternative designs (issue 4
 
 Terms (``circuits/solvency_batch.py``; gadget costs from ``circuits/README.md``): an n-bit
 range check costs n + 1 constraints; a signed position 63 + 4; one product per table entry
-used; the leaf Poseidon and one Merkle-sum node per account are measured, not modelled.
+used; the margin checks are ``Shape.equity_check_bits`` (88) wide; the leaf Poseidon (one call
+over packed limbs, ``merkle_sum_layout``) and one Merkle-sum node per account are measured, not
+modelled. Already applied (issue 4): equity check 109 -> 88 bits (-357 per account) and the
+packed leaf, 3 Poseidon calls -> 1 (-801): 5,105 -> 3,947.
 """
 
 from __future__ import annotations
@@ -30,25 +33,13 @@ def per_account_model(A: int, I: int, S: int, *, bal_bits=stm.BALANCE_BITS, pos_
 def designs(shape: stm.Shape, marginal: dict) -> list[tuple[str, dict]]:
     """The measured design and concrete alternatives, priced by ``per_account_model``."""
     A, I, S = shape.n_assets, shape.n_instruments, shape.n_scenarios
-    base = dict(eq_bits=shape.equity_bits, leaf=marginal["leaf hash"], node=marginal["tree nodes"])
-    # Leaf = Poseidon(tag, id, b_1..b_A, H(q_1..q_I)): one 16-input call + one (A+2)-input call
-    # (circuits/README.md: Poseidon(16) = 609, Poseidon(5) = 321; -3 each for the constant tag).
-    leaf2 = 609 + {1: 261, 2: 297, 3: 321, 4: 354, 5: 381}[A] - 3
-    eq88 = 88  # equities capped at 2^88 value units; see the printout for the dollar amount
+    base = dict(eq_bits=shape.equity_check_bits, leaf=marginal["leaf hash"], node=marginal["tree nodes"])
     out = [("measured design (model)", per_account_model(A, I, S, **base))]
-    out.append((f"equity width {shape.equity_bits} -> {eq88} bits (sound: a negative E is r - |E| "
-                f"> 2^{eq88}; pre-flight refuses equity >= 2^{eq88} units)",
-                per_account_model(A, I, S, **{**base, "eq_bits": eq88})))
     out.append(("positions |q| < 2^47 instead of 2^63",
                 per_account_model(A, I, S, pos_bits=47, **base)))
-    out.append(("leaf hashes H(positions) first (2 Poseidon calls instead of 3)",
-                per_account_model(A, I, S, **{**base, "leaf": leaf2})))
     out.append(("fold the 2 vol shocks per spot shock into worst-case values (9 checks, stricter "
                 "margin: a risk-model change)", per_account_model(A, I, S, folded_vol=2, **base)))
-    out.append(("all four above", per_account_model(A, I, S, pos_bits=47, folded_vol=2,
-                                                    **{**base, "eq_bits": eq88, "leaf": leaf2})))
+    out.append(("both above", per_account_model(A, I, S, pos_bits=47, folded_vol=2, **base)))
     out.append(("lookup range checks, 16-bit table (PLONK/Halo2, not Groth16), same widths",
                 per_account_model(A, I, S, lookup_bits=16, **base)))
-    out.append(("lookup range checks + leaf change", per_account_model(
-        A, I, S, lookup_bits=16, **{**base, "leaf": leaf2})))
     return out

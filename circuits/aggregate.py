@@ -10,9 +10,11 @@ blinder (all bound by the batch's public commitment); the reserves ``R[a]`` (bou
 
 Proved:
 
-* ``batches_hash``: the hash of the recomputed batch commitments (each ``H(epoch, root, sums,
-  H(oi), blinder)``) equals the public one; the verifier recomputes it from the batch proofs'
-  public inputs, so every batch proved with this epoch and table is counted exactly once.
+* ``batches_hash``: the hash of the recomputed batch commitments (each
+  ``statement.batch_commitment``: one chained Poseidon sponge over ``epoch, root, sums,
+  blinder, oi``, 987 constraints per batch slot at the default shape) equals the public one;
+  the verifier recomputes it from the header's commitments, which are the batch proofs' public
+  inputs, so every batch proved with this epoch and table is counted exactly once.
 * ``zero_sum[i]``: ``sum_b oi_b[i] = 0`` for every instrument. Exact: each ``|oi_b| < 2^(63+d)``
   (batch circuit), so ``|sum| < n_batches 2^(63+d) << r``.
 * ``root``: the Merkle sum tree over the batch roots; its sums are the liabilities ``L_a``.
@@ -25,7 +27,8 @@ Proved:
   Revealed (flag 1): the salt is forced to 0, so the verifier recomputes the commitment from the
   header's published totals, which therefore are exactly the ``L_a`` proved ``<= R_a``.
 * ``risk_table_hash`` and ``timestamp`` are bound as public inputs (each public input has its
-  own QAP row, so none is optimized out: ATTACKS A17); batch proofs carry the same table hash.
+  own QAP row, so none is optimized out: ATTACKS A17); the table itself is a public input of
+  every batch proof, and the verifier takes both from the same header (ATTACKS A15).
 """
 
 from __future__ import annotations

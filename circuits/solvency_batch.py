@@ -1,11 +1,19 @@
 """Batch circuit: one batch of ``capacity`` accounts (SPEC §1.1-1.2, and the batch's share of
 §1.3-1.5; soundness argument in docs/soundness.md).
 
-Public inputs (``zkproof.statement.BATCH_PUBLIC``): ``epoch``, ``risk_table_hash``,
-``batch_commitment``.
+Public inputs (``zkproof.statement.batch_public_names(shape)``): ``epoch``,
+``batch_commitment``, then the risk table ``c, v, m`` entry by entry (``table/c[a][s]``,
+``table/v[i][s]``, ``table/m[i]``, field-encoded, in ``statement.table_values`` order).
 
-Private: the risk table ``c, v, m`` (bound by ``risk_table_hash``), per account ``id_hash``,
-balances ``b[a]``, positions ``q[i]``, and the batch ``blinder``.
+The table is public, not hashed: the margin products multiply by the very public wires, and
+the verifier builds those inputs from the header's range-checked table, so a proof made with
+any other table does not verify against the published one (ATTACKS A15, A17). This replaces
+the former in-circuit table hash (13,987 constraints per batch at the default shape) by one
+QAP row per entry (snarkjs' convention for public inputs: 339 rows) and a verifier-side fold
+of those inputs into the key, once per bundle (``zkproof.verifier.fold``).
+
+Private: per account ``id_hash``, balances ``b[a]``, positions ``q[i]``, and the batch
+``blinder``.
 
 Proved, per account ``u`` (namespace ``account_{u}``):
 
@@ -17,8 +25,13 @@ Proved, per account ``u`` (namespace ``account_{u}``):
 
 And for the batch: the Merkle sum root over all leaves (sums are exact: leaves < 2^64, at most
 2^depth of them), open interest ``oi[i] = sum_u q[u][i]`` (exact: ``|oi| < 2^(63 + depth)``),
-``batch_commitment = H(epoch, root, root sums, H(oi), blinder)`` (``batch_commitment``), and the
-table hash (``risk_table_hash``). Equity widths: ``Shape.equity_bits`` (< 2^252, ATTACKS A4).
+and ``batch_commitment`` = ``statement.batch_commitment``: one chained Poseidon sponge over
+``epoch, root, root sums, blinder, oi`` (constraint ``batch_commitment``). Equity widths:
+soundness bound ``Shape.equity_bits`` (every ``|E - req| < 2^equity_bits <= 2^252``, ATTACKS
+A4), check width ``Shape.equity_check_bits`` (88 at the default shape: completeness for
+``E - req < 2^88`` value units, enforced by pre-flight). The leaf packs the range-checked
+balance and position limbs three to a field element (``zkproof.hash.merkle_sum_layout``,
+ATTACKS A13).
 """
 
 from __future__ import annotations
@@ -37,16 +50,13 @@ def build(shape: stm.Shape) -> ConstraintSystem:
     """The batch R1CS for ``shape`` (deterministic: same shape, same fingerprint)."""
     A, I, S = shape.n_assets, shape.n_instruments, shape.n_scenarios
     cs = ConstraintSystem()
-    epoch = cs.public("epoch")
-    table_hash = cs.public("risk_table_hash")
-    commitment = cs.public("batch_commitment")
-
-    with cs.namespace("table"):
-        c = [[cs.private(f"c[{a}][{s}]") for s in range(S)] for a in range(A)]
-        v = [[cs.private(f"v[{i}][{s}]") for s in range(S)] for i in range(I)]
-        m = [cs.private(f"m[{i}]") for i in range(I)]
-        flat = [as_lc(x) for x in (*sum(c, []), *sum(v, []), *m)]
-        cs.enforce_equal(stm.long_hash(hasher(cs, "hash"), stm.TABLE, flat), table_hash, "risk_table_hash")
+    pub = [cs.public(name) for name in stm.batch_public_names(shape)]
+    epoch, commitment, table = pub[0], pub[1], iter(pub[len(stm.BATCH_PUBLIC_HEAD):])
+    # The risk table, public and in table_values order (c rows, v rows, m): A15.
+    c = [[next(table) for _ in range(S)] for _ in range(A)]
+    v = [[next(table) for _ in range(S)] for _ in range(I)]
+    m = [next(table) for _ in range(I)]
+    assert next(table, None) is None
 
     leaves, oi = [], [LinearCombination() for _ in range(I)]
     for u in range(shape.capacity):
@@ -77,7 +87,9 @@ def _margin(cs, shape, b, q, neg, c, v, m) -> None:
     ``N = sum_i max(-q_i, 0)`` (``SHORT_BUFFER = 1``): ``E[s] - N >= 0`` (s >= 1) and
     ``E[0] - sum_i max(-q_i, 0) m_i - N >= 0``. ``N`` is linear in the ``neg`` wires: free.
     """
-    k = shape.equity_bits
+    # Check width k' = equity_check_bits (88) < soundness bound equity_bits (109): a negative
+    # value is r - y with y < 2^109, which has no k'-bit decomposition (docs/soundness.md §1).
+    k = shape.equity_check_bits
     buffer = sum(neg, LinearCombination()) * stm.SHORT_BUFFER
     with cs.namespace("margin"):
         for s in range(shape.n_scenarios):

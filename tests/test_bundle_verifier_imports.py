@@ -15,7 +15,8 @@ FORBIDDEN = ("zkproof.r1cs", "zkproof.kernel", "zkproof._native", "zkproof.groth
              "zkproof.formats.zkey_file", "zkproof.formats.ptau_file")
 
 
-@pytest.mark.parametrize("module", ["zkproof.verifier.bundle_check", "zkproof.verifier.inclusion"])
+@pytest.mark.parametrize("module", ["zkproof.verifier.bundle_check", "zkproof.verifier.inclusion",
+                                    "zkproof.verifier.fold"])
 def test_bundle_verifier_import_closure(module):
     code = (f"import sys, json; import {module}; "
             "print(json.dumps(sorted(m for m in sys.modules if m.startswith('zkproof'))))")

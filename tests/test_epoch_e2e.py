@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -376,4 +377,154 @@ def test_user_inclusion_malicious_record_is_refused_not_crashed(proved, tmp_path
     m["files"][name] = hashlib.sha256(blob).hexdigest()
     (dst / "manifest.json").write_text(json.dumps(m))
     with pytest.raises(InputError, match=r"balances\[0\]"):
+        verify_inclusion(str(dst), a.id, a.nonce)
+
+
+def _header_with_table_entry(h, table: str, index: tuple[int, ...], delta: int) -> None:
+    """Change one entry of the header's risk table and re-derive the header's own table hash
+    (as a forger who controls the bundle would)."""
+    from zkproof.formats.epoch_header import parse_header
+
+    row = h["risk_table"][table]
+    for k in index[:-1]:
+        row = row[k]
+    row[index[-1]] = str(int(row[index[-1]]) + delta)
+    rt = h["risk_table"]
+    c, v, m = ([[int(x) for x in r] for r in rt["c"]], [[int(x) for x in r] for r in rt["v"]],
+               [int(x) for x in rt["m"]])
+    h["risk_table_hash"] = str(stm.risk_table_hash(c, v, m))
+    parse_header(h, "header.json")  # still a well-formed header
+
+
+@pytest.mark.parametrize("table,index,name", [("c", (0, 1), "table/c[0][1]"),
+                                              ("v", (1, 2), "table/v[1][2]"),
+                                              ("m", (1,), "table/m[1]")])
+def test_public_input_binding_table_entries(proved, tmp_path, table, index, name):
+    """A17: each table entry is a batch public input. Changing one in the header (table hash
+    re-derived) fails every batch statement at that very input and the aggregate statement at
+    risk_table_hash; rewriting the batch public.json files to match the changed header as well
+    (the verifier builds the inputs itself, so the folded table is the header's) fails the pairing."""
+    dst = copy(proved[2], tmp_path)
+    rewrite(dst, "header.json", lambda h: _header_with_table_entry(h, table, index, 1))
+    rep = verify_bundle(str(dst), allow_dev=True)
+    failed = {c.name: c.detail for c in rep.checks if not c.ok}
+    k = stm.batch_public_names(SHAPE).index(name)
+    for b in range(SHAPE.n_batches):
+        assert failed[f"proofs/batch_{b:04d}.json statement"] == \
+            f"public[{k}] ({name}) differs from the header"
+    assert "(risk_table_hash)" in failed["proofs/aggregate.json statement"]
+
+    for b in range(SHAPE.n_batches):
+        rewrite(dst, f"proofs/batch_{b:04d}.json",
+                lambda o: o["public"].__setitem__(k, str((int(o["public"][k]) + 1) % R)))
+    rep = verify_bundle(str(dst), allow_dev=True)
+    failed = {c.name: c.detail for c in rep.checks if not c.ok}
+    for b in range(SHAPE.n_batches):
+        assert failed[f"proofs/batch_{b:04d}.json proof"] == "pairing check failed"
+
+
+def test_risk_table_swap(proved, tmp_path):
+    """A15 (bundle side): batch 0 proved again with a lenient table (c[0][2] 8 -> 9, a softer
+    haircut) by a patched prover. With its own public.json the statement check names the swapped
+    entry; with the header's table copied into public.json the pairing fails. The honest batch 1
+    still verifies in both cases."""
+    from zkproof.prover import epoch as pe
+    from zkproof.prover.parallel import BatchTask, prove_batch
+    from zkproof.witness import batch as wbatch
+
+    job, keys, out, d = proved
+    plan = pe._plan(job, d / "work", pe.key_id(keys.batch))
+    w = wbatch.build_batch(SHAPE, job.epoch, pe._slots(job, plan)[0], int(plan["blinders"][0]))
+    lenient_c = ((10, 9, 9), (1, 1, 1))
+    task = BatchTask(SHAPE, 0, w, lenient_c, TABLE.v, TABLE.m, str(tmp_path / "swapped.json"))
+    swapped = json.loads(prove_batch(task, keys.batch))
+
+    dst = copy(out, tmp_path)
+    rewrite(dst, "proofs/batch_0000.json", lambda o: o.update(swapped))
+    rep = verify_bundle(str(dst), allow_dev=True)
+    failed = {c.name: c.detail for c in rep.checks if not c.ok}
+    k = stm.batch_public_names(SHAPE).index("table/c[0][2]")
+    assert failed == {"proofs/batch_0000.json statement":
+                      f"public[{k}] (table/c[0][2]) differs from the header"}
+
+    published = json.loads((out / "proofs" / "batch_0000.json").read_text())["public"]
+    rewrite(dst, "proofs/batch_0000.json", lambda o: o.update(public=published))
+    rep = verify_bundle(str(dst), allow_dev=True)
+    failed = {c.name: c.detail for c in rep.checks if not c.ok}
+    assert failed == {"proofs/batch_0000.json proof": "pairing check failed"}
+
+
+@pytest.mark.interop
+def test_snarkjs_verifies_a_batch_proof(proved, tmp_path, npm_tools):
+    """snarkjs groth16 verify accepts a bundle's batch proof with all its public inputs (the
+    table included, unfolded), and rejects it when one table entry differs."""
+    out = proved[2]
+    obj = json.loads((out / "proofs" / "batch_0001.json").read_text())
+    (tmp_path / "vk.json").write_bytes((out / "keys" / "batch.vk.json").read_bytes())
+    (tmp_path / "proof.json").write_text(json.dumps(obj["proof"]))
+    k = stm.batch_public_names(SHAPE).index("table/m[0]")
+    bad = list(obj["public"])
+    bad[k] = str(int(bad[k]) + 1)
+    for name, public in (("public.json", obj["public"]), ("bad.json", bad)):
+        (tmp_path / name).write_text(json.dumps(public))
+
+    def snarkjs_ok(public: str) -> bool:
+        proc = npm_tools.run_snarkjs("groth16", "verify", "vk.json", public, "proof.json",
+                                     cwd=tmp_path, check=False)
+        return proc.returncode == 0 and "OK" in proc.stdout
+
+    assert len(obj["public"]) == 2 + SHAPE.table_size
+    assert snarkjs_ok("public.json")
+    assert not snarkjs_ok("bad.json")
+
+
+def _reseal(dst, a, rec: dict, **changes) -> None:
+    """Re-seal ``a``'s record with ``changes`` (the protocol writes records: it can do this)."""
+    from zkproof.formats import inclusion_file
+
+    def nodes(raw):
+        return [(int(n["hash"]), [int(s) for s in n["sums"]]) for n in raw]
+
+    fields = dict(epoch=rec["epoch"], batch=rec["batch"], index=rec["index"],
+                  balances=[int(x) for x in rec["balances"]], positions=[int(x) for x in rec["positions"]],
+                  path=nodes(rec["path"]), top_path=nodes(rec["top_path"]))
+    fields.update(changes)
+    size = inclusion_file.record_bytes(SHAPE.n_assets, SHAPE.n_instruments,
+                                       SHAPE.depth + SHAPE.n_batches.bit_length() - 1)
+    name, blob = inclusion_file.seal(inclusion_file.InclusionRecord(**fields), a.id, a.nonce, size)
+    (dst / name).write_bytes(blob)
+    m = json.loads((dst / "manifest.json").read_text())
+    m["files"][name] = hashlib.sha256(blob).hexdigest()
+    (dst / "manifest.json").write_text(json.dumps(m))
+
+
+@pytest.mark.parametrize("field,change", [
+    ("balances[0]", {"balances": [100 + 2**64, 4]}),     # a unit carried from b[1] into b[0]
+    ("positions[0]", {"positions": [3 + 2**64, -3]}),    # the same between position limbs
+    ("positions[1]", {"positions": [3, -(2**63)]}),      # |q| = 2^63 itself
+    ("balances[1]", {"balances": [100, 2**64]}),
+])
+def test_user_inclusion_limb_out_of_range_is_refused(proved, tmp_path, field, change):
+    """A13 on the user side: the leaf packs 64-bit limbs three to a field element, so a record
+    that carries a unit between limbs hashes to the SAME leaf (the proven root would match and
+    the user would be shown a balance of 2^64 + 100). The verifier refuses every limb outside
+    its range before packing, naming the field. Twin: the honest record, re-sealed, verifies."""
+    from zkproof.field.fr import R
+    from zkproof.formats import inclusion_file
+    from zkproof.hash import merkle_sum_layout as lay
+
+    job, _, out, _ = proved
+    a = job.accounts[0]
+    assert (a.balances, a.positions) == ((100, 5), (3, -2))
+    dst = copy(out, tmp_path)
+    rel = f"inclusion/{inclusion_file.locator(7, a.id, a.nonce)}.bin"
+    rec = inclusion_file.open_sealed((dst / rel).read_bytes(), 7, a.id, a.nonce, rel)
+    if field in ("balances[0]", "positions[0]"):  # the carry: same packed leaf values
+        b, q = change.get("balances", list(a.balances)), change.get("positions", list(a.positions))
+        honest = lay.leaf_values(0, list(a.balances), [x % R for x in a.positions])
+        assert [x % R for x in lay.leaf_values(0, b, [x % R for x in q])] == [x % R for x in honest]
+    _reseal(dst, a, rec)
+    assert verify_inclusion(str(dst), a.id, a.nonce).ok
+    _reseal(dst, a, rec, **change)
+    with pytest.raises(InputError, match=rf"{rel}: {re.escape(field)}: .* is outside"):
         verify_inclusion(str(dst), a.id, a.nonce)

@@ -195,9 +195,11 @@ def test_leaf_gadget_and_tree_root_equal_native():
         bs = [cs.private(f"b{i}_{a}") for a in range(A)]
         qs = [cs.private(f"q{i}")]
         leaves.append(ms.leaf(cs, ids, bs, qs, name=f"leaf_{i}"))
-    assert cs.num_constraints == 4 * (321 - 3)  # 4 leaves: Poseidon of 5 inputs, constant tag
+    # 4 leaves: Poseidon of 4 inputs (tag, id, 2 balances packed in one element, 1 position
+    # limb in another), constant tag: 297 - 3 each (was 321 - 3 unpacked)
+    assert cs.num_constraints == 4 * (297 - 3)
     root = ms.tree_root(cs, leaves)
-    assert cs.num_constraints == 4 * (321 - 3) + 3 * (381 - 3)  # + 3 nodes without range checks
+    assert cs.num_constraints == 4 * (297 - 3) + 3 * (381 - 3)  # + 3 nodes without range checks
     ins = {}
     for i, (idh, bal, pos) in enumerate(raw):
         ins.update({f"id{i}": idh, f"q{i}": pos[0] % R, **{f"b{i}_{a}": b for a, b in enumerate(bal)}})
@@ -209,3 +211,40 @@ def test_leaf_gadget_and_tree_root_equal_native():
     assert b[root.hash] != want.hash and b[root.sums[1]] == want.sums[1] - 1
     with pytest.raises(ValueError, match="power-of-two"):
         ms.tree_root(cs, leaves[:3])
+
+
+N_LEAVES, LEAF_ASSETS, LEAF_INSTRUMENTS = 4, 3, 4
+
+
+@cache
+def _leaf_tree_circuit():
+    """4 leaves of 3 assets and 4 instruments (position limbs split 3 + 1 across elements)."""
+    cs = ConstraintSystem()
+    leaves = []
+    for i in range(N_LEAVES):
+        bs = [cs.private(f"b{i}_{a}") for a in range(LEAF_ASSETS)]
+        qs = [cs.private(f"q{i}_{k}") for k in range(LEAF_INSTRUMENTS)]
+        leaves.append(ms.leaf(cs, cs.private(f"id{i}"), bs, qs, name=f"leaf_{i}"))
+    return cs, ms.tree_root(cs, leaves)
+
+
+balances_st = st.integers(0, 2**64 - 1) | st.sampled_from([0, 1, 2**64 - 1])
+positions_st = st.integers(1 - 2**63, 2**63 - 1) | st.sampled_from([0, 1 - 2**63, 2**63 - 1, -1])
+leaf_st = st.tuples(st.integers(0, R - 1), st.lists(balances_st, min_size=LEAF_ASSETS, max_size=LEAF_ASSETS),
+                    st.lists(positions_st, min_size=LEAF_INSTRUMENTS, max_size=LEAF_INSTRUMENTS))
+
+
+@given(st.lists(leaf_st, min_size=N_LEAVES, max_size=N_LEAVES))
+@settings(max_examples=10, deadline=None)
+def test_property_packed_leaves_circuit_root_equals_native(raw):
+    """Property: for any in-range balances and positions (incl. the bounds), the circuit's packed
+    leaves and tree root equal the native tree's (one layout: merkle_sum_layout)."""
+    cs, root = _leaf_tree_circuit()
+    ins = {}
+    for i, (idh, bal, pos) in enumerate(raw):
+        ins[f"id{i}"] = idh
+        ins.update({f"b{i}_{a}": b for a, b in enumerate(bal)})
+        ins.update({f"q{i}_{k}": q % R for k, q in enumerate(pos)})
+    a = solve_ok(cs, ins)
+    want = MerkleSumTree([leaf_node(*r) for r in raw]).root
+    assert (a[root.hash], tuple(a[s] for s in root.sums)) == (want.hash, want.sums)

@@ -40,9 +40,27 @@ def _naive_root(nodes):
 
 
 def test_leaf_hash_layout_literal():
+    """The packed layout written out: 3 balances in one element, positions as q + 2^63 limbs."""
     lf = leaf_node(5, [1, 2, 3], [-1, 4])
-    assert lf.hash == poseidon([(1 << 32) | 6, 5, 1, 2, 3, R - 1, 4])
+    packed_b = 1 + 2 * 2**64 + 3 * 2**128
+    packed_q = (2**63 - 1) + (2**63 + 4) * 2**64
+    assert lf.hash == poseidon([(1 << 32) | 3, 5, packed_b, packed_q])
     assert lf.sums == (1, 2, 3)
+    # 3 assets, 16 positions: 1 + 1 + 6 = 8 values, one Poseidon call (tag + 8 inputs)
+    full = leaf_node(7, [2**64 - 1] * 3, [-(2**63 - 1)] * 8 + [2**63 - 1] * 8)
+    top = 2**64 - 1
+    groups = [[1] * 3, [1] * 3, [1, 1, top], [top] * 3, [top] * 3, [top]]
+    want = [(1 << 32) | 8, 7, top * (1 + 2**64 + 2**128)] + \
+        [sum(x << (64 * k) for k, x in enumerate(g)) for g in groups]
+    assert full.hash == poseidon(want)
+
+
+@pytest.mark.parametrize("n_assets,n_instruments,n_values", [(1, 1, 3), (3, 16, 8), (4, 4, 5),
+                                                              (5, 16, 9), (2, 0, 2)])
+def test_leaf_value_count(n_assets, n_instruments, n_values):
+    """n = 1 + ceil(A/3) + ceil(I/3): at most 9 values for the largest shape, one call."""
+    vals = layout.leaf_values(1, [0] * n_assets, [0] * n_instruments)
+    assert len(vals) == n_values <= layout.MAX_DIRECT
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 8, 13])
@@ -141,10 +159,31 @@ def test_tree_shape_errors():
 
 
 def test_limb_packing_carry():
-    """A13: nothing is packed -- every balance and position is its own hashed field element, so
-    moving a unit between two values always changes the hash input (enumerates both sites)."""
-    assert layout.leaf_values(9, [1, 2], [3]) == [9, 1, 2, 3]
+    """A13, native side: the packing sites are the leaf's balances and positions (node, id and
+    statement hashes take one value per element: enumerated below). A unit moved between two
+    limbs gives the same packed value, so only the range check of each limb stops it: the
+    native leaf refuses the shifted values (the circuit's twin: test_solvency_batch_soundness)."""
+    # enumerate: what is packed, and what is not
+    assert layout.leaf_values(9, [1, 2], [3]) == [9, 1 + 2 * 2**64, 3 + 2**63]
     assert layout.node_values(7, [1, 2], 8, [3, 4]) == [7, 1, 2, 8, 3, 4]
+    # the carry attack on balances: (b0 + 2^64, b1 - 1) packs like (b0, b1) ...
+    honest, shifted = [5, 7, 0], [5 + 2**64, 6, 0]
+    assert layout.pack_limbs(honest) == layout.pack_limbs(shifted)
+    with pytest.raises(ValueError, match="leaf balance sum of asset 0 is outside"):
+        leaf_node(9, shifted)  # ... and b0 + 2^64 is refused before packing
+    with pytest.raises(ValueError, match="leaf balance sum of asset 1 is outside"):
+        leaf_node(9, [5, -1 % R, 0])  # the borrowing limb alone: b1 = -1 = r - 1
+    # the same on positions: q0 + 2^64 and q1 - 1 (limbs q + 2^63)
+    q_honest, q_shifted = [3, -4], [3 + 2**64, -5]
+    lim = [layout.position_limb(q) for q in q_honest]
+    assert layout.pack_limbs(lim) == layout.pack_limbs([layout.position_limb(q) for q in q_shifted])
+    with pytest.raises(ValueError, match="leaf position 0 is outside"):
+        leaf_node(9, [0], q_shifted)
+    for q in (2**63, -(2**63), R - 1):
+        with pytest.raises(ValueError, match="leaf position 0 is outside"):
+            leaf_node(9, [0], [q])
+    # the boundaries themselves pack to distinct limbs in (0, 2^64)
+    assert [layout.position_limb(q) for q in (1 - 2**63, 2**63 - 1)] == [1, 2**64 - 1]
     assert leaf_node(9, [1 << 32, 0]).hash != leaf_node(9, [0, 1]).hash
 
 

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zkproof import statement as stm
+from zkproof.errors import InputError
 from zkproof.examples_gen import generate
 from zkproof.margin.preflight import book_arrays, column_sums, equity_matrix, preflight
 from zkproof.margin.risk_table import RiskTable, build_risk_table, unrounded_table
@@ -184,7 +186,8 @@ table_entries = st.integers(-(2**40) + 1, 2**40 - 1)
        st.lists(st.integers(0, 2**40 - 1), min_size=4, max_size=4))
 def test_limb_arithmetic_is_exact_at_the_bounds(book, entries, m):
     """A12 completeness: b = 2^64-1, q = +-(2^63-1), |entries| = 2^40-1 give exactly the plain
-    Python-integer E and requirements (no int64 overflow anywhere)."""
+    Python-integer E and requirements (no int64 overflow anywhere). Books whose slack reaches
+    2^88 (beyond the circuit's margin-check width) are refused, the first such account named."""
     c = tuple(tuple(abs(x) for x in entries[3 * a:3 * a + 3]) for a in range(3))
     v = tuple(tuple(entries[9 + 3 * i:9 + 3 * i + 3]) for i in range(4))
     t = RiskTable(12, 0, (("A", 0), ("B", 0), ("C", 0)), tuple("WXYZ"), ("mark", "s1", "s2"), c, v, tuple(m))
@@ -196,12 +199,20 @@ def test_limb_arithmetic_is_exact_at_the_bounds(book, entries, m):
             ref = sum(x * c[a][s] for a, x in enumerate(b)) + sum(x * v[i][s] for i, x in enumerate(q))
             assert E[u][s] == ref
             assert req[u][s] == sum(n) + (sum(x * y for x, y in zip(n, m)) if s == 0 else 0)
-    rep = preflight(accounts, t, list("WXYZ"))
-    expected = {str(u): [s for s in range(3) if E[u][s] < req[u][s]] for u in range(len(book))}
-    assert rep.failing_scenarios == {k: x for k, x in expected.items() if x}  # int64 carry sign == exact
     b_arr, q_arr = book_arrays(accounts, t)
     assert column_sums(b_arr) == [sum(col) for col in zip(*(b for b, _ in book))]
     assert column_sums(q_arr) == [sum(col) for col in zip(*(q for _, q in book))]
+    too_wide = [(u, s) for u in range(len(book)) for s in range(3) if E[u][s] - req[u][s] >= 2**88]
+    if too_wide:  # the circuit's 88-bit margin check could not take it: refused, first one named
+        u, s = too_wide[0]
+        with pytest.raises(InputError, match=f"^accounts.jsonl: line {u + 1}: account {u}: scenario {s} "):
+            preflight(accounts, t, list("WXYZ"))
+        keep = sorted(set(range(len(book))) - {x for x, _ in too_wide})
+        accounts, book = [accounts[k] for k in keep], [book[k] for k in keep]
+        E, req = [E[k] for k in keep], [req[k] for k in keep]
+    rep = preflight(accounts, t, list("WXYZ"))
+    expected = {accounts[u].id: [s for s in range(3) if E[u][s] < req[u][s]] for u in range(len(book))}
+    assert rep.failing_scenarios == {k: x for k, x in expected.items() if x}  # int64 carry sign == exact
 
 
 @pytest.mark.parametrize("b,fails", [(2**48, True), (2**48 + 1, False), (2**64 - 1, False)])
@@ -214,6 +225,29 @@ def test_sign_exact_across_limb_boundaries(b, fails):
     assert bool(rep.failures) is fails
     if fails:
         assert rep.failures[0].shortfall == 1
+
+
+@pytest.mark.parametrize("extra,refused", [(0, False), (1, True), (2**48, True)])
+def test_equity_above_check_width_is_refused(extra, refused):
+    """A12 boundary: slack E - req = 2^88 - 1 passes (the circuit's check width is 88 bits);
+    2^88 and beyond are refused with a one-line InputError naming the account, its line and
+    the scenario, instead of producing an unsatisfiable witness. Carries cross every 16-bit limb."""
+    assert stm.EQUITY_CHECK_BITS == 88
+    t = RiskTable(12, 0, (("USD", 0),), ("X",), ("mark", "down"), c=((2**24, 2**24),),
+                  v=((2**24 - 1, 0),), m=(0,))
+    small = Account("small", b"", "user", (1,), (0,), 1)
+    # scenario 1: E = (2^64 - 1) * 2^24 + 0 = 2^88 - 2^24; scenario 0 adds q * (2^24 - 1)
+    acc = Account("whale", b"", "user", (2**64 - 1,), (1 + extra,), 2)
+    E, req = equity_matrix([acc], t)
+    assert E[0][0] - req[0][0] == 2**88 - 1 + extra * (2**24 - 1)
+    if not refused:
+        assert preflight([small, acc], t, ["X"]).failures == []
+        return
+    with pytest.raises(InputError) as err:
+        preflight([small, acc], t, ["X"], file="books/accounts.jsonl")
+    msg = str(err.value)
+    assert msg.startswith("books/accounts.jsonl: line 2: account whale: scenario 0 (mark): ")
+    assert f"{2**88 - 1 + extra * (2**24 - 1)} value units is >= 2^88" in msg and "\n" not in msg
 
 
 def test_decorrelated_patterns_catch_a_spread_book(snap):

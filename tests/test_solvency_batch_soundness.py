@@ -13,7 +13,9 @@ import pytest
 
 from zkproof import statement as stm
 from zkproof.circuits import solvency_batch as sb
+from zkproof.errors import InputError
 from zkproof.field.fr import R
+from zkproof.hash import merkle_sum_layout as lay
 from zkproof.hash.poseidon import poseidon
 from zkproof.witness import batch as wb
 
@@ -37,7 +39,7 @@ def equity(slot, s, table=(C, V, M)):
 
 def witness(slots, table=(C, V, M)):
     w = wb.build_batch(SHAPE, EPOCH, slots, blinder=12345)
-    return w, wb.circuit_inputs(w, *table, stm.risk_table_hash(*table))
+    return w, wb.circuit_inputs(w, *table)
 
 
 def honest():
@@ -134,17 +136,43 @@ def test_comparator_alias_hint(cs):
     table = (C, [[5, 0, 0], [-5, -3, -7]], M)
     _, inp = witness(slots, table)
     e = margin(slots[1], 0, table) % R  # negative: -19
-    k = SHAPE.equity_bits
+    k = SHAPE.equity_check_bits  # the check's width (88), not the soundness bound (107 here)
+    assert k == stm.EQUITY_CHECK_BITS < SHAPE.equity_bits
     alias = (e + R)  # 255-bit: its low k bits are the only thing a k-bit vector can carry
     overrides = {f"account_1/margin/mark_floor_hint[{i}]": (alias >> i) & 1 for i in range(k)}
     assert broken(cs, inp, overrides).startswith("account_1/margin/mark_floor/")
 
 
-def test_risk_table_swap(cs):
-    """A15: prove with a table other than the published one: unsat at risk_table_hash."""
+def test_risk_table_is_the_public_input(cs):
+    """A15 (circuit side): the table the margin checks use IS the public input vector, in
+    ``statement.table_values`` order after ``epoch, batch_commitment``; there is no private copy
+    of it. So a proof made with another table carries that table in its public inputs, which the
+    verifier builds from the header instead (bundle side: test_epoch_e2e.py::test_risk_table_swap)."""
+    assert [v.name for v in cs._publics] == list(stm.batch_public_names(SHAPE))
+    assert len(stm.batch_public_names(SHAPE)) == 2 + SHAPE.table_size
+    assert not [n for n in cs.inputs if n.startswith("table/") and cs.inputs[n].key > 0]
     w, inp = witness(honest())
-    inp["table/c[0][1]"] = 1  # a different haircut; the public hash stays the published one
-    assert broken(cs, inp) == "table/risk_table_hash"
+    assert cs.solve(inp).public_values() == [EPOCH, w.commitment, *stm.table_values(C, V, M)]
+
+
+def test_risk_table_swap(cs):
+    """A15: an account one unit short in the last scenario under the published table is unsat
+    there; with a lenient table (haircut of asset 0 in that scenario softened, c[0][2] 8 -> 9)
+    the same witness is satisfied -- but that table is then in the proof's public inputs, where
+    it differs from the published one exactly at ``table/c[0][2]``, which is what the bundle
+    verifier reports (bundle side: test_epoch_e2e.py::test_risk_table_swap)."""
+    lenient = ([[10, 9, 9], [1, 1, 1]], V, M)
+    slots = [wb.Slot(11, (9, 7), (-10, 0)), wb.Slot(12, (0, 0), (10, 0))]
+    assert margin(slots[0], 2) == -1 and margin(slots[0], 2, lenient) == 8
+    _, inp = witness(slots)
+    assert broken(cs, inp) == "account_0/margin/scenario_2/recompose"
+    _, inp = witness(slots, lenient)
+    assignment = cs.solve(inp)
+    assert cs.which_is_unsatisfied(assignment) is None
+    names = stm.batch_public_names(SHAPE)
+    published = [EPOCH, inp["batch_commitment"], *stm.table_values(C, V, M)]
+    diff = [names[k] for k, (x, y) in enumerate(zip(assignment.public_values(), published)) if x != y]
+    assert diff == ["table/c[0][2]"]
 
 
 def test_sum_tree_binding_understated_leaf(cs):
@@ -178,19 +206,92 @@ def test_every_hint_is_pinned(cs):
     assert checked > 50
 
 
+A12_TABLE = ([[2**23] * 3, [2**23] * 3], [[2**24 - 1] * 3, [2**24 - 1] * 3], [0, 0])
+
+
 def test_max_capacity_no_wrap():
-    """A12: every slot at 2^64 - 1 with extreme positions proves, and root sums are exact."""
-    table = ([[2**40 - 1] * 3, [2**40 - 1] * 3], [[0] * 3, [0] * 3], [0, 0])
-    slots = [wb.Slot(1, (2**64 - 1, 2**64 - 1), (2**63 - 1, -(2**63 - 1))),
-             wb.Slot(2, (2**64 - 1, 2**64 - 1), (-(2**63 - 1), 2**63 - 1))]
-    w, inp = witness(slots, table)
+    """A12 (completeness): every slot at b = 2^64 - 1 with extreme positions, and one account's
+    slack E - req exactly 2^88 - 1 (the check width): proves, and the root sums are exact."""
+    slots = [wb.Slot(1, (2**64 - 1, 2**64 - 1), (1, 0)),
+             wb.Slot(2, (2**64 - 1, 2**64 - 1), (2**63 - 1, -(2**63 - 1)))]
+    assert [margin(slots[0], s, A12_TABLE) for s in range(3)] == [2**88 - 1] * 3
+    assert 0 <= margin(slots[1], 0, A12_TABLE) < 2**88
+    w, inp = witness(slots, A12_TABLE)
     assert broken(sb.build(SHAPE), inp) is None
     assert w.root.sums == (2 * (2**64 - 1), 2 * (2**64 - 1))
 
 
-def test_limb_packing_carry():
-    """A13: nothing is packed: every balance and position is its own hashed field element."""
-    from zkproof.hash import merkle_sum_layout as lay
+def test_max_capacity_no_wrap_uncapped_check():
+    """A12 exactly as ATTACKS.md writes it: every slot at b = 2^64 - 1, positions at
+    +-(2^63 - 1), c and v at the table maxima (2^40 - 1), short floors at the maximum. With the
+    margin-check cap lifted (``equity_check_cap = 252``: the check is ``equity_bits`` wide) it
+    proves and the root sums are exact; with the default 88-bit cap the same batch is refused by
+    the witness builder (a completeness limit of 3.1e14 USD per account, never a wrap)."""
+    top = 2**40 - 1
+    table = ([[top] * 3, [top] * 3], [[top] * 3, [-top] * 3], [0, 0])
+    slots = [wb.Slot(1, (2**64 - 1, 2**64 - 1), (2**63 - 1, -(2**63 - 1))),
+             wb.Slot(2, (2**64 - 1, 2**64 - 1), (-(2**63 - 1), 2**63 - 1))]
+    wide = stm.Shape(**{**SHAPE.__dict__, "equity_check_cap": 252})
+    assert wide.equity_check_bits == wide.equity_bits > 88
+    assert all(0 <= margin(sl, s, table) < 2**wide.equity_bits for sl in slots for s in range(3))
+    assert max(margin(sl, s, table) for sl in slots for s in range(3)) >= 2**88
+    w = wb.build_batch(wide, EPOCH, slots, blinder=12345)
+    assert broken(sb.build(wide), wb.circuit_inputs(w, *table)) is None
+    assert w.root.sums == (2 * (2**64 - 1), 2 * (2**64 - 1))
+    with pytest.raises(InputError, match=r">= 2\^88"):
+        witness(slots, table)
 
-    vals = lay.leaf_values("id", ["b0", "b1"], ["q0", "q1"])
-    assert vals == ["id", "b0", "b1", "q0", "q1"]
+
+def test_equity_above_check_width_refused(cs):
+    """A12 boundary: slack 2^88 + 2^24 - 2 (one more position unit) is refused by the witness
+    builder with the slot and scenario named, instead of an unsatisfiable witness. A patched
+    prover that skips the refusal is stopped by the circuit (completeness, not soundness: the
+    value is honest but wider than the 88-bit check)."""
+    w, inp = witness([wb.Slot(1, (2**64 - 1, 2**64 - 1), (1, 0)), wb.Slot(2, (0, 0), (0, 0))], A12_TABLE)
+    over = [wb.Slot(1, (2**64 - 1, 2**64 - 1), (2, 0)), wb.Slot(2, (0, 0), (0, 0))]
+    assert margin(over[0], 0, A12_TABLE) == 2**88 + 2**24 - 2
+    with pytest.raises(InputError, match=r"^<batch>: account_0: scenario 0: .* >= 2\^88"):
+        witness(over, A12_TABLE)
+    assert broken(cs, inp, {"account_0/q[0]": 2}) == "account_0/margin/mark_floor/recompose"
+
+
+def _shift_unit(values: list[int], k: int) -> list[int]:
+    """Move one unit from limb k + 1 to limb k (as 2^64 units): the packed value is unchanged."""
+    out = list(values)
+    out[k] += 2**64
+    out[k + 1] -= 1
+    return out
+
+
+def _fe(xs) -> list[int]:
+    return [x % R for x in xs]
+
+
+def test_limb_packing_carry(cs):
+    """A13: the only packing sites are the leaf's balances and position limbs (q + 2^63), three
+    64-bit limbs per field element (merkle_sum_layout). For each site and each pair of adjacent
+    limbs in one element, shift a unit between them: the leaf's hashed values are unchanged,
+    and the witness fails at that account's range check of the limb that left [0, 2^64)."""
+    w, inp = witness(honest())
+    slot = w.slots[0]
+    sites = {"balance": ("b", list(slot.balances), "balance_range"),
+             "position": ("q", list(slot.positions), "position_range")}
+    checked = 0
+    for _site, (wire, values, check) in sites.items():
+        for k in range(len(values) - 1):
+            if (k + 1) % lay.LIMBS_PER_ELEMENT == 0:
+                continue  # limbs k and k + 1 sit in different field elements
+            shifted = _shift_unit(values, k)
+            if wire == "b":
+                before = lay.leaf_values(slot.id_hash, values, _fe(slot.positions))
+                after = lay.leaf_values(slot.id_hash, shifted, _fe(slot.positions))
+            else:
+                before = lay.leaf_values(slot.id_hash, slot.balances, _fe(values))
+                after = lay.leaf_values(slot.id_hash, slot.balances, _fe(shifted))
+            assert _fe(before) == _fe(after)  # same hash input: only the range check stops it
+            overrides = {f"account_0/{wire}[{i}]": x % R for i, x in enumerate(shifted)}
+            assert broken(cs, inp, overrides).startswith(f"account_0/{check}[{k}]/")
+            checked += 1
+    assert checked == 2
+    # nothing else is packed: node values are one per element
+    assert lay.node_values("h", ["s0", "s1"], "g", ["t0", "t1"]) == ["h", "s0", "s1", "g", "t0", "t1"]

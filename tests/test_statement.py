@@ -12,14 +12,31 @@ from zkproof.hash.poseidon import poseidon
 
 
 def test_equity_bound_covers_worst_account_and_stays_below_252_bits():
-    """A12: the largest |E| of an in-range account fits equity_bits, and equity_bits <= 252."""
+    """A12 soundness bound: the largest |E - req| of an in-range account fits equity_bits <= 252,
+    so a negative value (r - |E - req|) has no decomposition in any width up to 252."""
     s = stm.Shape(n_assets=3, n_instruments=16, n_scenarios=17, capacity=64, table_bits=50)
     worst = 3 * (2**64 - 1) * (2**50 - 1) + 16 * (2**63 - 1) * (2**50 - 1)
     floor = 16 * (2**63 - 1) * (2**50 - 1)
     assert worst + floor < 2 ** s.equity_bits <= 2 ** stm.MAX_FIELD_BITS
-    # a negative E is r - |E|: far above 2^k, so it cannot pass a k-bit range check
-    assert R - (worst + floor) > 2 ** s.equity_bits
+    # a negative E is r - |E|: far above 2^252 >= 2^k, so it cannot pass a k-bit range check
+    assert R - (worst + floor) > 2 ** stm.MAX_FIELD_BITS
     assert s.n_batches * s.capacity * 2**64 <= 2 ** s.reserve_bits
+
+
+@pytest.mark.parametrize("table_bits,bound,check", [(40, 109, 88), (50, 119, 88), (20, 89, 88),
+                                                    (10, 79, 79), (1, 70, 70)])
+def test_check_width_is_separate_from_the_soundness_bound(table_bits, bound, check):
+    """A4/A12: the circuit's margin check width (completeness: honest E - req < 2^88 value
+    units, refused by pre-flight beyond) is min(88, equity_bits); the soundness bound stays
+    equity_bits. Both sides of the inequality, at the default shape (3 assets, 16 instruments):
+    the most negative value r - y (y < 2^equity_bits) exceeds 2^253 > 2^check."""
+    s = stm.Shape(3, 16, 17, 64, table_bits)
+    assert (s.equity_bits, s.equity_check_bits) == (bound, check)
+    assert s.equity_check_bits <= s.equity_bits <= stm.MAX_FIELD_BITS
+    most_negative = R - (2 ** s.equity_bits - 1)
+    assert most_negative > 2**253 > 2 ** s.equity_check_bits
+    # completeness at the default unit (10^-12 USD): 2^88 value units is 3.1e14 USD
+    assert 3.0e14 < 2**88 * 1e-12 < 3.2e14
 
 
 def test_shape_rejects_bad_capacity():
@@ -53,6 +70,53 @@ def test_domain_kinds_are_distinct_from_the_tree_layout():
 
     ours = {stm.ID, stm.TABLE, stm.RESERVES, stm.BATCH, stm.BATCHES, stm.OI, stm.TOTALS}
     assert len(ours) == 7 and not ours & {lay.LEAF, lay.NODE, lay.HEADER, lay.CHUNK}
+
+
+def test_chain_hash_layout_and_split():
+    """One sponge: ``H(tag(kind, n), x_1..x_k)``, then ``H(h, rest)`` without padding; ``k`` the
+    split with the fewest partial rounds (22 values: 14 + 8, 987 constraints in-circuit)."""
+    xs = list(range(1, 23))
+    k = stm.chain_split(22)
+    assert k == 14
+    h = poseidon([(stm.BATCH << 32) + 22, *xs[:14]])
+    assert stm.chain_hash(poseidon, stm.BATCH, xs) == poseidon([h, *xs[14:]])
+    assert stm.chain_hash(poseidon, stm.BATCH, [5, 6]) == poseidon([(stm.BATCH << 32) + 2, 5, 6])
+    assert [stm.chain_split(n) for n in (1, 15)] == [1, 15]
+    for n in range(16, 30):  # both calls fit one Poseidon (<= 16 inputs)
+        assert n - 15 <= stm.chain_split(n) <= 15
+    for n in (0, 30):
+        with pytest.raises(ValueError, match="1..29"):
+            stm.chain_split(n)
+
+
+def test_chain_hash_binds_length_kind_and_order():
+    """ATTACKS §5: trailing zeros, another kind or a swap change the hash."""
+    ch = stm.chain_hash
+    xs = list(range(1, 21))
+    assert ch(poseidon, stm.BATCH, xs) != ch(poseidon, stm.BATCH, xs + [0])
+    assert ch(poseidon, stm.BATCH, xs) != ch(poseidon, stm.TABLE, xs)
+    assert ch(poseidon, stm.BATCH, xs) != ch(poseidon, stm.BATCH, [xs[1], xs[0], *xs[2:]])
+
+
+def test_batch_commitment_binds_epoch_blinder_and_every_value():
+    """A14: the epoch (no replay into another epoch) and the secret blinder (a guessed total
+    cannot be confirmed by hashing without it) are inside, as are root, sums and open interest."""
+    args = dict(epoch=7, root_hash=11, root_sums=[1, 2, 3], open_interest=[4] * 16, blinder=99)
+    base = stm.batch_commitment(poseidon, **args)
+    assert base == stm.chain_hash(poseidon, stm.BATCH, [7, 11, 1, 2, 3, 99, *[4] * 16])
+    for key, other in [("epoch", 8), ("root_hash", 12), ("root_sums", [1, 2, 4]),
+                       ("open_interest", [4] * 15 + [5]), ("blinder", 100)]:
+        assert stm.batch_commitment(poseidon, **{**args, key: other}) != base, key
+
+
+def test_batch_public_names_follow_the_table_order():
+    """The batch proof's inputs: epoch, commitment, then every table entry in table_values order."""
+    s = stm.Shape(n_assets=2, n_instruments=1, n_scenarios=2, capacity=2, table_bits=8)
+    names = stm.batch_public_names(s)
+    assert names == ("epoch", "batch_commitment", "table/c[0][0]", "table/c[0][1]", "table/c[1][0]",
+                     "table/c[1][1]", "table/v[0][0]", "table/v[0][1]", "table/m[0]")
+    assert len(names) == 2 + s.table_size
+    assert len(stm.table_values([[1, 2], [3, 4]], [[5, 6]], [7])) == s.table_size
 
 
 def test_totals_commitment_layout_and_salt():

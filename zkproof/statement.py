@@ -13,10 +13,15 @@ Layouts (``H`` = Poseidon with circomlib's parameters; ``tag(kind, n) = kind * 2
 * ``id_hash = H(tag(ID, 2), sha256(id) mod r, nonce mod r)`` (nonce: 32 secret bytes)
 * leaf / node: ``merkle_sum_layout`` (leaf commits to id_hash, balances and positions).
 * ``long_hash(kind, xs)``: ``h = H(tag(kind, len))``, then ``h = H(h, next 15 values)`` per
-  chunk, the last zero-padded: the risk table (any length) and the list of batch commitments.
+  chunk, the last zero-padded: the risk table's published hash (any length; the aggregate's
+  public input) and the list of batch commitments.
 * ``reserves_commitment = H(tag(RESERVES, 1 + A), epoch, R_1..R_A)``
-* ``oi_hash = hash_tagged(OI, oi_1..oi_I)`` with ``oi_i = sum over the batch of q[u][i]``
-* ``batch_commitment = H(tag(BATCH, 4 + A), epoch, root_hash, S_1..S_A, oi_hash, blinder)``
+* ``batch_commitment``: one chained sponge (``chain_hash``) over the ``n = 3 + A + I`` values
+  ``epoch, root_hash, S_1..S_A, blinder, oi_1..oi_I`` (``oi_i = sum over the batch of
+  q[u][i]``): ``h = H(tag(BATCH, n), x_1..x_k)``, then ``h = H(h, x_(k+1)..x_n)``, no padding;
+  ``k = chain_split(n)`` (14 for A = 3, I = 16: 987 constraints instead of 1,500 for the former
+  ``H(.., H(oi), ..)``). The epoch stops replaying a batch in another epoch and the secret
+  blinder stops anyone confirming guessed totals by hashing (ATTACKS A14).
 * ``totals_commitment = H(tag(TOTALS, 2 + A), epoch, salt_used, L_1..L_A)`` with
   ``salt_used = salt * (1 - totals_revealed)``: the liabilities ``L_a`` (the epoch root's sums)
   under a secret salt when hidden (the default), under 0 when the header reveals them, so the
@@ -24,7 +29,11 @@ Layouts (``H`` = Poseidon with circomlib's parameters; ``tag(kind, n) = kind * 2
 
 Public inputs:
 
-* batch proof:     ``[epoch, risk_table_hash, batch_commitment]``
+* batch proof:     ``[epoch, batch_commitment, table_1..table_T]`` (``batch_public_names``):
+  the ``T = Shape.table_size`` risk-table entries in ``table_values`` order, field-encoded. The
+  circuit multiplies by these very wires, so it needs no table hash; the verifier builds them
+  from the header's range-checked table (ATTACKS A15, A17) and folds them into the key once per
+  bundle (``zkproof.verifier.fold``).
 * aggregate proof: ``[epoch, timestamp, root, risk_table_hash, reserves_commitment,
   totals_revealed, totals_commitment, batches_hash]`` (all of them form the on-chain registry's
   header; ``batches_hash`` stays last: it is the only one the registry does not store by name).
@@ -38,22 +47,28 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from zkproof.field.fr import R
+from zkproof.hash.grain import R_P
 from zkproof.hash.merkle_sum_layout import MAX_DIRECT, hash_tagged, tag
 from zkproof.hash.poseidon import poseidon
 
 T = TypeVar("T")
 HashFn = Callable[[list], T]
 
-# Domain kinds 1..4 are merkle_sum_layout's (LEAF, NODE, HEADER, CHUNK).
+# Domain kinds 1..4 are merkle_sum_layout's (LEAF, NODE, HEADER, CHUNK). OI (10) is retired
+# (it tagged the former separate open-interest hash) and stays reserved: never reuse it.
 ID, TABLE, RESERVES, BATCH, BATCHES, OI, TOTALS = 5, 6, 7, 8, 9, 10, 11
 
 BALANCE_BITS = 64     # 0 <= b < 2^64                       (SPEC §1.1)
 POSITION_BITS = 63    # |q| < 2^63, as sign and 63-bit magnitude (SPEC §1.1)
 MAX_FIELD_BITS = 252  # range-checked widths stay <= 252: no alias mod r (ATTACKS A4)
+EQUITY_CHECK_BITS = 88  # width of the in-circuit check E - req >= 0 (completeness bound only):
+                        # honest requirement-adjusted equity < 2^88 value units (3.1e14 USD at
+                        # 10^-12 USD), refused by pre-flight otherwise; soundness needs only
+                        # |E - req| < 2^equity_bits <= 2^252 (docs/soundness.md, ATTACKS A4/A12)
 SHORT_BUFFER = 1      # value units per short position unit added to every requirement
                       # (one rounded v cannot be conservative for both signs: formats.md §8.1)
 
-BATCH_PUBLIC = ("epoch", "risk_table_hash", "batch_commitment")
+BATCH_PUBLIC_HEAD = ("epoch", "batch_commitment")  # then the table: batch_public_names(shape)
 AGGREGATE_PUBLIC = ("epoch", "timestamp", "root", "risk_table_hash", "reserves_commitment",
                     "totals_revealed", "totals_commitment", "batches_hash")
 
@@ -73,6 +88,9 @@ class Shape:
     capacity: int      # accounts per batch, a power of two
     table_bits: int    # |c|, |v|, m < 2^table_bits, checked by the verifier on the header
     n_batches: int = 2  # batch slots of the aggregate, a power of two
+    equity_check_cap: int = EQUITY_CHECK_BITS  # cap on the margin-check width (completeness
+                        # only); 252 = no cap: every in-range account proves (ATTACKS A12 as
+                        # written), at 17 * (equity_bits - 88) more constraints per account
 
     def __post_init__(self) -> None:
         for name in ("capacity", "n_batches"):
@@ -83,7 +101,10 @@ class Shape:
             raise ValueError("1..16 instruments and 1..5 assets (Poseidon arity)")
         if not 1 <= self.table_bits <= 64:
             raise ValueError("table_bits must be in 1..64")
-        assert self.equity_bits <= MAX_FIELD_BITS and self.reserve_bits < MAX_FIELD_BITS
+        if not 1 <= self.equity_check_cap <= MAX_FIELD_BITS:
+            raise ValueError(f"equity_check_cap must be in 1..{MAX_FIELD_BITS}")
+        assert self.equity_check_bits <= self.equity_bits <= MAX_FIELD_BITS
+        assert self.reserve_bits < MAX_FIELD_BITS
 
     @property
     def depth(self) -> int:
@@ -95,6 +116,19 @@ class Shape:
         |E| <= A * 2^64 * 2^C + I * 2^63 * 2^C, and the short floor adds I * 2^63 * 2^C."""
         bound = (self.n_assets + self.n_instruments) * (1 << BALANCE_BITS) * (1 << self.table_bits)
         return bound.bit_length()
+
+    @property
+    def equity_check_bits(self) -> int:
+        """Width k' of the margin checks ``assert_nonnegative(E - req, k')`` in the circuit.
+
+        Soundness does not depend on it: a negative ``E - req`` is ``r - y`` with
+        ``0 < y < 2^equity_bits <= 2^252``, above ``2^253``, so it has no decomposition in any
+        width up to 252 (ATTACKS A4). Completeness does: an honest account needs
+        ``E - req < 2^k'`` in every scenario, which pre-flight and the witness builder check
+        (``min(equity_check_cap, equity_bits)``: no wider than the soundness bound needs;
+        the cap is 88 by default, 252 lifts it).
+        """
+        return min(self.equity_check_cap, self.equity_bits)
 
     @property
     def reserve_bits(self) -> int:
@@ -137,6 +171,21 @@ def table_values(c: Sequence[Sequence[int]], v: Sequence[Sequence[int]], m: Sequ
     return [fe(x) for row in c for x in row] + [fe(x) for row in v for x in row] + [fe(x) for x in m]
 
 
+def table_names(shape: Shape) -> list[str]:
+    """Names of the table entries in ``table_values`` order: ``table/c[a][s]``, ``table/v[i][s]``,
+    ``table/m[i]`` (the batch circuit's public wires of the same names)."""
+    S = range(shape.n_scenarios)
+    return ([f"table/c[{a}][{s}]" for a in range(shape.n_assets) for s in S]
+            + [f"table/v[{i}][{s}]" for i in range(shape.n_instruments) for s in S]
+            + [f"table/m[{i}]" for i in range(shape.n_instruments)])
+
+
+def batch_public_names(shape: Shape) -> tuple[str, ...]:
+    """The batch proof's public inputs in order: ``epoch, batch_commitment``, then the
+    ``shape.table_size`` table entries (``table_names``)."""
+    return (*BATCH_PUBLIC_HEAD, *table_names(shape))
+
+
 def risk_table_hash(c, v, m) -> int:
     return long_hash(poseidon, TABLE, table_values(c, v, m))
 
@@ -160,10 +209,45 @@ def revealed_totals_commitment(epoch: int, totals: Sequence[int]) -> int:
     return totals_commitment(poseidon, epoch, 0, list(totals))
 
 
+def chain_split(n: int) -> int:
+    """How many values the first call of ``chain_hash`` takes (the rest go to the second).
+
+    ``n <= 15``: all of them (one call). ``15 < n <= 29``: the split ``k`` with both calls at
+    most 16 inputs that needs the fewest partial rounds, ``R_P[k] + R_P[n - k]`` (call widths
+    ``t = k + 2`` and ``n - k + 2``; full rounds cost the same for every split); ties go to the
+    larger ``k``. It is a fixed function of ``n``, part of the layout like the tag.
+    """
+    if not 0 < n <= 2 * MAX_DIRECT - 1:
+        raise ValueError(f"chain_hash takes 1..{2 * MAX_DIRECT - 1} values, got {n}")
+    if n <= MAX_DIRECT:
+        return n
+    ks = range(n - MAX_DIRECT + 1, MAX_DIRECT + 1)  # 2nd call: h + (n - k) <= 16 inputs
+    return min(ks, key=lambda k: (R_P[k] + R_P[n - k], -k))
+
+
+def chain_hash(hash_fn: HashFn, kind: int, values: Sequence[T]) -> T:
+    """``h = H(tag(kind, n), x_1..x_k)``, then ``h = H(h, x_(k+1)..x_n)`` (no zero padding),
+    ``k = chain_split(n)``: a fixed-length sponge whose first call binds the kind and the total
+    length (ATTACKS §5, TOB-IDEN3-3/-5). The second call starts with a Poseidon output, so it
+    cannot be read as a tagged hash of another kind without a preimage of a small tag."""
+    k = chain_split(len(values))
+    h = hash_fn([tag(kind, len(values)), *values[:k]])
+    return hash_fn([h, *values[k:]]) if k < len(values) else h
+
+
+def batch_commitment_values(epoch: T, root_hash: T, root_sums: Sequence[T], open_interest: Sequence[T],
+                            blinder: T) -> list[T]:
+    """The committed values in order: ``epoch, root_hash, S_1..S_A, blinder, oi_1..oi_I``."""
+    return [epoch, root_hash, *root_sums, blinder, *open_interest]
+
+
 def batch_commitment(hash_fn: HashFn, epoch: T, root_hash: T, root_sums: Sequence[T],
                      open_interest: Sequence[T], blinder: T) -> T:
-    oi_hash = hash_tagged(hash_fn, OI, list(open_interest))
-    return hash_tagged(hash_fn, BATCH, [epoch, root_hash, *root_sums, oi_hash, blinder])
+    """``chain_hash(BATCH, [epoch, root_hash, S_1..S_A, blinder, oi_1..oi_I])``: what both
+    circuits and both witness builders compute; the header publishes it, the batch proof
+    exposes it and the aggregate recomputes it (ATTACKS A14, A11b)."""
+    return chain_hash(hash_fn, BATCH, batch_commitment_values(epoch, root_hash, root_sums,
+                                                              open_interest, blinder))
 
 
 def batches_hash(commitments: Sequence[int]) -> int:

@@ -68,8 +68,9 @@ def _compress(h: list[int], block: bytes, t: int, last: bool) -> None:
 class Blake2b:
     """Unkeyed BLAKE2b-512 with an exportable midstate (snarkjs ``partialHash``).
 
-    Pure Python: used only where the midstate must be stored (the response hash of a ptau
-    contribution). Everything else uses ``hashlib.blake2b``, which gives the same digests.
+    Used only where the midstate must be stored (the response hash of a ptau contribution);
+    runs of whole blocks are compressed by ``zkproof.ceremony.native.blake2b_blocks`` (C when
+    built, else ``_compress`` here). Everything else uses ``hashlib.blake2b`` (same digests).
     """
 
     def __init__(self) -> None:
@@ -90,10 +91,12 @@ class Blake2b:
             if take == 128 and i % 4 == 0 and i + 128 < len(data):
                 # noble compresses whole blocks straight from the input and leaves its buffer
                 # untouched; mirrored so the stale bytes of ``partialHash`` match too.
-                while i + 128 < len(data):
-                    self.length += 128
-                    _compress(self.h, bytes(data[i:i + 128]), self.length, False)
-                    i += 128
+                k = (len(data) - i - 1) // 128  # whole blocks with at least a byte after them
+                from zkproof.ceremony.native import blake2b_blocks  # (imports this module)
+
+                self.h = blake2b_blocks(self.h, data[i:i + 128 * k], self.length)
+                self.length += 128 * k
+                i += 128 * k
                 continue
             self.buffer[self.pos:self.pos + take] = data[i:i + take]
             self.pos += take

@@ -16,12 +16,13 @@ batched through ``zkproof.kernel.*_batch_mul``, additions with py_ecc. Both give
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from py_ecc import optimized_bn128 as ob
 from tqdm import tqdm
 
 from zkproof import kernel
+from zkproof.ceremony import native
 from zkproof.curve import bn254
 from zkproof.curve.bn254 import P
 from zkproof.field.fr import R, root_of_unity
@@ -131,30 +132,82 @@ def group_ifft_python(buf: bytes, size: int) -> bytes:
                            n_inv.to_bytes(32, "little") * n))
 
 
+def _domain_input(buf: bytes, size: int, p: int, pad: bool) -> bytes:
+    n = 1 << p
+    if pad:
+        return bytes(buf[:(n - 1) * size]) + bytes(size)
+    return bytes(buf[:n * size])
+
+
 def lagrange_section(buf: bytes, size: int, max_power: int, pad_last: bool,
-                     desc: str = "lagrange") -> bytes:
+                     desc: str = "lagrange", powers: Iterable[int] | None = None) -> bytes:
     """Concatenated evaluations for p = 0..max_power; ``pad_last``: the top power lacks its last
-    point (tauG1 has 2n - 1 entries), which snarkjs replaces by infinity."""
-    out = []
+    point (tauG1 has 2n - 1 entries), which snarkjs replaces by infinity.
+
+    ``powers``: compute only these domains and leave the others all-infinity (a *partial*
+    prepare, see ``prepare_phase2``); None = all, as snarkjs.
+
+    Native path: every domain's input is a prefix of the same points, so the 1/n scalings are
+    shared: the points are multiplied once by ``2^-M`` (M = the largest domain computed) and
+    domain p is ``2^(M-p) sum_j w^{-ij} S_j`` -- ``M - p`` doublings per output point
+    (``g1_ifft(…, shift)``) instead of one scalar multiplication per point and domain.
+    """
+    todo = sorted(set(range(max_power + 1)) if powers is None
+                  else {p for p in powers if 0 <= p <= max_power})
+    out: list[bytes] = []
+    scaled, top = buf, -1
+    if _native_gfft is not None and todo:
+        top = todo[-1]
+        npts = min(len(buf) // size, 1 << top)
+        scaled = native.mul_geometric(bytes(buf[:npts * size]), size, pow(1 << top, -1, R), 1)
+    ifft = None if _native_gfft is None else (
+        _native_gfft.g1_ifft if size == G1_SIZE else _native_gfft.g2_ifft)
     # progress on stderr, shown only on a terminal (tqdm disable=None)
     for p in tqdm(range(max_power + 1), desc=desc, unit="domain", disable=None, leave=False):
-        n = 1 << p
-        if pad_last and p == max_power:
-            chunk = bytes(buf[:(n - 1) * size]) + bytes(size)
+        if p not in todo:
+            out.append(bytes(size << p))
+            continue
+        pad = pad_last and p == max_power
+        if ifft is not None:
+            out.append(ifft(_domain_input(scaled, size, p, pad), top - p))
         else:
-            chunk = bytes(buf[:n * size])
-        out.append(group_ifft(chunk, size))
+            out.append(group_ifft(_domain_input(buf, size, p, pad), size))
     return b"".join(out)
 
 
-def prepare_phase2(pt: Ptau) -> Ptau:
-    """``powersoftau prepare phase2``: add sections 12-15 (the accumulator is unchanged)."""
-    lag = {12: lagrange_section(pt.tau_g1, G1_SIZE, pt.power + 1, True, "tauG1"),
-           13: lagrange_section(pt.tau_g2, G2_SIZE, pt.power, False, "tauG2"),
-           14: lagrange_section(pt.alpha_tau_g1, G1_SIZE, pt.power, False, "alphaTauG1"),
-           15: lagrange_section(pt.beta_tau_g1, G1_SIZE, pt.power, False, "betaTauG1")}
+def needed_powers(circuit_powers: Iterable[int]) -> set[int]:
+    """Domains zkey new reads for circuits of these powers: k for sections 12-15, and k + 1
+    for section 12's H points (``zkey_new``)."""
+    return {q for k in circuit_powers for q in (k, k + 1)}
+
+
+def prepare_phase2(pt: Ptau, powers: Iterable[int] | None = None) -> Ptau:
+    """``powersoftau prepare phase2``: add sections 12-15 (the accumulator is unchanged).
+
+    ``powers=None`` (default) computes every domain, byte-identical to snarkjs. A set (e.g.
+    ``needed_powers([15, 13])``) computes only those domains and leaves the others as points at
+    infinity: roughly half the work when the circuits' powers are known, for a ceremony run
+    locally (the demo). Such a file serves ``zkey new`` for circuits of exactly those powers
+    (other powers are refused by ``zkey_new.check_ptau_fits``), and ``ptau verify`` (ours and
+    snarkjs') reports the skipped domains as invalid: publish a full prepare.
+    """
+    top = pt.power
+    pw = None if powers is None else set(powers)
+    lag = {12: lagrange_section(pt.tau_g1, G1_SIZE, top + 1, True, "tauG1", pw),
+           13: lagrange_section(pt.tau_g2, G2_SIZE, top, False, "tauG2", pw),
+           14: lagrange_section(pt.alpha_tau_g1, G1_SIZE, top, False, "alphaTauG1", pw),
+           15: lagrange_section(pt.beta_tau_g1, G1_SIZE, top, False, "betaTauG1", pw)}
     return Ptau(pt.power, pt.ceremony_power, pt.tau_g1, pt.tau_g2, pt.alpha_tau_g1,
                 pt.beta_tau_g1, pt.beta_g2, list(pt.contributions), lag)
+
+
+def domain_prepared(pt: Ptau, section: int, p: int) -> bool:
+    """False when domain 2^p of Lagrange section 12-15 was skipped by a partial prepare (its
+    first point is infinity, while L_0(tau) = (tau^n - 1) / (n (tau - 1)) vanishes only if
+    tau^n = 1: never for a real ceremony)."""
+    size = G2_SIZE if section == 13 else G1_SIZE
+    off = lagrange_offset(p) * size
+    return pt.lagrange is not None and any(pt.lagrange[section][off:off + size])
 
 
 def lagrange_offset(p: int) -> int:

@@ -17,7 +17,7 @@ import os
 import struct
 from dataclasses import dataclass, field, replace
 
-from zkproof import kernel
+from zkproof.ceremony import native
 from zkproof.ceremony import transcript as tr
 from zkproof.curve import bn254
 from zkproof.errors import InputError, InsecureSetup
@@ -153,8 +153,8 @@ def _apply(pk: ProvingKey, mp: MpcParams, rng: tr.ChaCha, **meta) -> ProvingKey:
     if delta_g1 is None or delta_g2 is None:
         raise InsecureSetup("resulting delta is the point at infinity")
     c = MpcContribution(delta_g1, g1_s, g1_sx, g2_spx, transcript, **meta)
-    inv = pow(x, -1, R).to_bytes(32, "little")
-    scale = lambda buf: bytes(kernel.g1_batch_mul(buf, inv * (len(buf) // G1_SIZE)))  # noqa: E731
+    inv = pow(x, -1, R)
+    scale = lambda buf: native.mul_geometric(buf, G1_SIZE, inv, 1)  # noqa: E731  (GLV, C)
     new_mp = MpcParams(mp.cs_hash, [*mp.contributions, c])
     extra = dict(pk.extra, contributions=mpc_params_bytes(new_mp))
     out = replace(pk, delta_g1=delta_g1, delta_g2=delta_g2, l_query=scale(pk.l_query),

@@ -13,7 +13,9 @@ Symbols (Bowe, Gabizon, Miers 2017, "Scalable multi-party computation for zk-SNA
   ``r_i`` = blake2b(c_{i-1} || new accumulator, compressed || public key, uncompressed);
   ``c_i`` = blake2b(r_i || new accumulator, uncompressed).
 
-The big elementwise scalings go through ``zkproof.kernel.g1_batch_mul`` / ``g2_batch_mul``.
+The big elementwise scalings and the transcript encodings of whole sections go through
+``zkproof.ceremony.native`` (C kernels when built; the generic kernel / per-point Python
+encoders otherwise, same bytes).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from zkproof import kernel
+from zkproof.ceremony import native
 from zkproof.ceremony import transcript as tr
 from zkproof.curve.bn254 import (
     G1_GENERATOR,
@@ -36,7 +38,6 @@ from zkproof.curve.bn254 import (
     g2_to_lem,
 )
 from zkproof.errors import InsecureSetup
-from zkproof.field.fr import R
 from zkproof.formats.ptau_file import Contribution, KeyPart, Ptau, PublicKey
 
 G1_SIZE, G2_SIZE = 64, 128
@@ -93,8 +94,8 @@ def sections_of(pt: Ptau) -> list[tuple[bytes, int]]:
 
 
 def uncompressed(buf: bytes, size: int) -> bytes:
-    enc = tr.g1_uncompressed if size == G1_SIZE else tr.g2_uncompressed
-    return b"".join(enc(p) for p in _points(buf, size))
+    """snarkjs ``LEMtoU`` of a whole section (``native.encode``)."""
+    return native.encode(buf, size, False)
 
 
 def first_challenge_hash(power: int) -> bytes:
@@ -124,18 +125,9 @@ def new(power: int) -> Ptau:
     return Ptau(power, power, g1 * (2 * n - 1), g2 * n, g1 * n, g1 * n, G2_GENERATOR, [])
 
 
-def _geometric(first: int, inc: int, n: int) -> bytes:
-    out, t = [], first % R
-    for _ in range(n):
-        out.append(t.to_bytes(32, "little"))
-        t = t * inc % R
-    return b"".join(out)
-
-
 def _scale(buf: bytes, size: int, first: int, inc: int) -> bytes:
-    n = len(buf) // size
-    mul = kernel.g1_batch_mul if size == G1_SIZE else kernel.g2_batch_mul
-    return bytes(mul(buf, _geometric(first, inc, n)))
+    """Entry i times ``first inc^i`` (GLV in C when built, see ``native.mul_geometric``)."""
+    return native.mul_geometric(buf, size, first, inc)
 
 
 def apply_key(pt: Ptau, prv: PrivateKey, pub: PublicKey, challenge: bytes, *,
@@ -150,11 +142,9 @@ def apply_key(pt: Ptau, prv: PrivateKey, pub: PublicKey, challenge: bytes, *,
                g2_mul(pt.beta_g2, b), list(pt.contributions), None)
     response = tr.Blake2b().update(challenge)
     for buf, size in tqdm(sections_of(out), desc="hashing response", disable=None, leave=False):
-        chunk = (1 << 20) // size  # snarkjs updates the hasher once per chunk of points
-        enc = tr.g1_compressed if size == G1_SIZE else tr.g2_compressed
-        pts = _points(buf, size)
-        for i in range(0, len(pts), chunk):
-            response.update(b"".join(enc(p) for p in pts[i:i + chunk]))
+        chunk = (1 << 20) // size * size  # snarkjs updates the hasher once per chunk of points
+        for i in range(0, len(buf), chunk):
+            response.update(native.encode(buf[i:i + chunk], size, True))
     partial = response.to_partial()
     response_hash = response.update(pubkey_uncompressed(pub)).digest()
     c = Contribution(out.point_g1(2, 1), out.point_g2(1), out.point_g1(4, 0),

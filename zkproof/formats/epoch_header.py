@@ -72,8 +72,16 @@ class EpochHeader:
     def reserves_commitment(self) -> int:
         return stm.reserves_commitment(poseidon, self.epoch, [a.reserves for a in self.assets])
 
+    @property
+    def table_values(self) -> list[int]:
+        """The published table, field-encoded in ``statement.table_values`` order: the batch
+        proofs' table inputs (entries already range-checked against ``table_bits`` here)."""
+        return stm.table_values(self.c, self.v, self.m)
+
     def batch_public(self, b: int) -> list[int]:
-        return [self.epoch, self.risk_table_hash, self.batch_commitments[b]]
+        """Batch ``b``'s public inputs (``statement.batch_public_names``): epoch, commitment,
+        then the table."""
+        return [self.epoch, self.batch_commitments[b], *self.table_values]
 
     def aggregate_public(self) -> list[int]:
         """``statement.AGGREGATE_PUBLIC``, every value recomputed or read from this header."""

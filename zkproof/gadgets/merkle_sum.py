@@ -51,11 +51,18 @@ def _hasher(cs: ConstraintSystem, name: str):
 
 def leaf(cs: ConstraintSystem, id_hash: LCLike, balances: Sequence[LCLike],
          positions: Sequence[LCLike], name: str = "leaf") -> SumNodeVar:
-    """Leaf node from the *same* wires the caller range-checks (balances < 2^64 is theirs).
+    """Leaf node from the *same* wires the caller range-checks.
 
+    Preconditions (the caller's constraints, ATTACKS A13): every balance in ``[0, 2^64)`` and
+    every position ``q`` in ``(-2^63, 2^63)``. The layout packs them as 64-bit limbs
+    (``b``, ``q + 2^63``) three to a field element, which is injective only because of those
+    range checks: without them ``b_0 + 2^64, b_1 - 1`` would hash like ``b_0, b_1``.
+    Constraints:
+        One Poseidon of ``2 + ceil(A/3) + ceil(I/3)`` inputs with a constant tag (packing is
+        linear: free); names ``{name}/poseidon_0/...``.
     Notes:
         The sums are the balance wires themselves, so a leaf cannot hash one balance and add
-        another (ATTACKS A6 b). Positions are hashed as field elements (signed = ``q mod r``).
+        another (ATTACKS A6 b).
     """
     h = layout.leaf_hash(_hasher(cs, name), as_lc(id_hash), [as_lc(b) for b in balances],
                          [as_lc(q) for q in positions])

@@ -46,9 +46,23 @@ def _check_sums(sums: Sequence[int], sum_bits: int, what: str) -> None:
 
 def leaf_node(id_hash: int, balances: Sequence[int], positions: Sequence[int] = (),
               balance_bits: int = 64) -> SumNode:
-    """Leaf: hash of ``(id_hash, balances, positions mod r)``; sums = balances (< 2^64)."""
+    """Leaf: hash of ``(id_hash, packed balances, packed positions)``; sums = balances (< 2^64).
+
+    Raises:
+        ValueError: a balance outside ``[0, 2^balance_bits)`` or a position (a signed integer)
+            outside ``(-2^63, 2^63)``. The leaf packs 64-bit limbs three to a field element
+            (``merkle_sum_layout``), which is injective only on range-checked limbs (ATTACKS
+            A13): a value the circuit's range checks would refuse is refused here, before
+            packing, so a native leaf always has a satisfying circuit witness.
+    """
+    if balance_bits > layout.LIMB_BITS:
+        raise ValueError(f"balance_bits {balance_bits} exceeds the {layout.LIMB_BITS}-bit leaf limb")
     _check_sums(balances, balance_bits, "leaf balance")
-    values = [v % R for v in layout.leaf_values(id_hash, balances, positions)]
+    bound = layout.POSITION_OFFSET
+    for i, q in enumerate(positions):
+        if not -bound < q < bound:
+            raise ValueError(f"leaf position {i} is outside (-2^63, 2^63): {q!r:.40}")
+    values = [v % R for v in layout.leaf_values(id_hash, list(balances), [q % R for q in positions])]
     return SumNode(layout.hash_tagged(poseidon, layout.LEAF, values), tuple(balances))
 
 

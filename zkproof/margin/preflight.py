@@ -11,6 +11,12 @@ An account fails in scenario s when ``E[u][s] < req[u][s]``; the shortfall is th
 in value units. Also reported: per-instrument imbalances ``sum_u q[u][i] != 0`` (SPEC §1.3,
 ATTACKS A9) and, when reserves are given, assets with ``L_a = sum_u b[u][a] > R_a`` (§1.4).
 The products are exact: int64 limb arithmetic in numpy, recombined as Python integers.
+
+Refused outright (``InputError`` naming the account and scenario): an account whose slack
+``E[u][s] - req[u][s]`` is ``>= 2^EQUITY_CHECK_BITS`` (2^88 value units, 3.1e14 USD at 10^-12
+USD). The circuit's margin check has that width (``Shape.equity_check_bits``, docs/soundness.md
+§1: sound at any width, complete only below it), so such an account would make the batch
+witness unsatisfiable instead of proving.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zkproof.errors import InputError
 from zkproof.margin.risk_table import RiskTable
 from zkproof.snapshot.ledger import Account
-from zkproof.statement import SHORT_BUFFER
+from zkproof.statement import EQUITY_CHECK_BITS, SHORT_BUFFER
 
 
 @dataclass(frozen=True)
@@ -124,17 +131,63 @@ def _negative(parts: list[np.ndarray]) -> np.ndarray:
     return parts[-1] + carry < 0
 
 
+def _at_least(parts: list[np.ndarray], bits: int) -> np.ndarray:
+    """Mask of ``sum_l parts[l] * 2^(16 l) >= 2^bits``, exactly (``bits >= 16 (L - 1)``).
+
+    After carry propagation the value is ``top * 2^(16 (L-1)) + low`` with ``low`` in
+    ``[0, 2^(16 (L-1)))``, so it is ``>= 2^bits`` iff ``top >= 2^(bits - 16 (L-1))``.
+    """
+    shift = LIMB_BITS * (len(parts) - 1)
+    if bits < shift:
+        raise ValueError(f"bound 2^{bits} is below the top limb's weight 2^{shift}")
+    carry = np.zeros_like(parts[0])
+    for part in parts[:-1]:
+        carry = (part + carry) >> LIMB_BITS
+    return parts[-1] + carry >= 1 << (bits - shift)
+
+
+def check_equity_width(accounts: list[Account], table: RiskTable, e_parts: list[np.ndarray],
+                       req_parts: list[np.ndarray], file: str = "accounts.jsonl",
+                       check_bits: int = EQUITY_CHECK_BITS) -> None:
+    """Refuse the first account whose ``E - req`` reaches ``2^check_bits`` in a scenario
+    (``check_bits``: the circuits' ``Shape.equity_check_bits``, 88 by default).
+
+    Raises:
+        InputError: ``accounts.jsonl: line N: account ID: scenario s (label): ...``.
+    """
+    slack = [e - r for e, r in zip(e_parts, req_parts)]
+    if check_bits >= LIMB_BITS * (len(slack) - 1):
+        mask = _at_least(slack, check_bits)
+    else:  # a width below the top limb's weight (tiny caps): exact integers
+        mask = _combine(slack) >= (1 << check_bits)
+    rows, cols = np.nonzero(mask)
+    if len(rows):
+        u, s = int(rows[0]), int(cols[0])  # row-major: first account, then its first scenario
+        d = int(_combine([p[u:u + 1, s:s + 1] for p in slack])[0][0])
+        acc = accounts[u]
+        raise InputError(file, f"line {acc.line}", f"account {acc.id}: scenario {s} "
+                         f"({table.scenarios[s]}): equity minus requirement {d} value units is "
+                         f">= 2^{check_bits}, above the circuit's margin check width")
+
+
 def equity_from_arrays(b: np.ndarray, q: np.ndarray, table: RiskTable) -> tuple[np.ndarray, np.ndarray]:
     e_parts, req_parts = _limb_parts(b, q, table)
     return _combine(e_parts), _combine(req_parts)
 
 
 def preflight(accounts: list[Account], table: RiskTable, instrument_ids: list[str],
-              reserves: dict[str, int] | None = None) -> PreflightReport:
-    """Check every account in every scenario, the zero-sum positions and (optionally) reserves."""
+              reserves: dict[str, int] | None = None, *, file: str = "accounts.jsonl",
+              check_bits: int = EQUITY_CHECK_BITS) -> PreflightReport:
+    """Check every account in every scenario, the zero-sum positions and (optionally) reserves.
+
+    Raises:
+        InputError: an account's ``E - req`` is ``>= 2^check_bits`` in some scenario
+            (``check_equity_width``; ``file`` names the accounts file in the message).
+    """
     report = PreflightReport(n_accounts=len(accounts))
     b, q = book_arrays(accounts, table)
     e_parts, req_parts = _limb_parts(b, q, table)
+    check_equity_width(accounts, table, e_parts, req_parts, file, check_bits)
     failing = np.nonzero(_negative([e - r for e, r in zip(e_parts, req_parts)]).any(axis=1))[0]
     E = _combine([p[failing] for p in e_parts])  # exact integers for the failing rows only
     req = _combine([p[failing] for p in req_parts])

@@ -161,7 +161,7 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     table_hash = stm.risk_table_hash(table.c, table.v, table.m)
     witnesses = [wbatch.build_batch(shape, job.epoch, slots[b], int(plan["blinders"][b]))
                  for b in range(shape.n_batches)]
-    tasks = [BatchTask(shape, b, witnesses[b], table.c, table.v, table.m, table_hash,
+    tasks = [BatchTask(shape, b, witnesses[b], table.c, table.v, table.m,
                        str(work / f"batch_{b:04d}.json")) for b in range(shape.n_batches)]
     prove_batches(tasks, keys.batch, work, workers=workers, scheduler=scheduler,  # 2. batches
                   zkey_path=keys.batch_zkey,

@@ -61,12 +61,12 @@ class BatchTask:
     c: tuple
     v: tuple
     m: tuple
-    table_hash: int
     out: str  # WORK/batch_NNNN.json
 
     @property
     def expected_public(self) -> list[int]:
-        return [self.witness.epoch, self.table_hash, self.witness.commitment]
+        """Epoch, commitment, the table entries (``statement.batch_public_names``)."""
+        return wbatch.public_values(self.witness, self.c, self.v, self.m)
 
 
 def prove_checked(cs, inputs: dict, pk: ProvingKey, expected_public: list[int], what: str) -> dict:
@@ -82,7 +82,7 @@ def prove_checked(cs, inputs: dict, pk: ProvingKey, expected_public: list[int], 
 def prove_batch(task: BatchTask, pk: ProvingKey) -> bytes:
     """The unit of work of every mode: the batch file's bytes, also written to ``task.out``."""
     circuits = circuits_for(task.shape)
-    inputs = wbatch.circuit_inputs(task.witness, task.c, task.v, task.m, task.table_hash)
+    inputs = wbatch.circuit_inputs(task.witness, task.c, task.v, task.m)
     result = prove_checked(circuits.batch, inputs, pk, task.expected_public, f"batch {task.index}")
     data = strict_json.dumps(result)
     atomic_write(task.out, data)

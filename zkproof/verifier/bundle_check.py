@@ -5,6 +5,14 @@ the header's totals commitment, and are <= reserves) -> verification keys (pinne
 setup, dev marker) -> every batch proof (public inputs recomputed from the header) -> the
 aggregate proof -> the inclusion files (count and size). The bundle is valid
 only if every check passes; a malformed file stops the run with the file and field named.
+
+Batch proofs: their public inputs are ``epoch, batch_commitment`` and the whole risk table
+(``statement.batch_public_names``). The verifier builds all of them from the header (the
+table entries range-checked by ``parse_header``), compares them with the proof's
+``public.json`` (a difference is the failed check ``<file> statement`` naming the input, e.g.
+``table/c[0][1]``) and never takes a value from that file. The table part of ``vk_x`` is the
+same for every batch, so it is folded into the batch key once per bundle
+(``zkproof.verifier.fold``) and each pairing sees only ``epoch, batch_commitment``.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from zkproof.formats.epoch_header import EpochHeader, parse_header
 from zkproof.formats.snarkjs_json import parse_proof, parse_public, parse_vk
 from zkproof.groth16.keys import VerifyingKey
 from zkproof.groth16.verify import Sources, check_key_is_secure, check_vk, verify
+from zkproof.verifier.fold import fold_public_inputs
 
 
 @dataclass
@@ -89,7 +98,12 @@ def _load_vk(b: bundle_fmt.Bundle, name: str, header: EpochHeader, n_public: int
 
 
 def _check_proof(b: bundle_fmt.Bundle, rel: str, vk: VerifyingKey, expected: list[int],
-                 report: Report) -> None:
+                 names: tuple[str, ...], report: Report, n_folded: int = 0) -> None:
+    """Compare the proof's public inputs with ``expected`` (built from the header), then pair.
+
+    ``n_folded``: how many trailing inputs ``vk`` already has folded in (``fold_public_inputs``
+    with exactly the expected values), so the pairing gets only the leading ones.
+    """
     file = str(b.path(rel))
     obj = b.json(rel)
     if not isinstance(obj, dict) or set(obj) != {"proof", "public"}:
@@ -97,12 +111,15 @@ def _check_proof(b: bundle_fmt.Bundle, rel: str, vk: VerifyingKey, expected: lis
     proof = parse_proof(obj["proof"], file)
     public = parse_public(obj["public"], file)
     if public != expected:
-        k = next((i for i, (x, y) in enumerate(zip(public, expected)) if x != y), len(public))
-        names = stm.BATCH_PUBLIC if len(expected) == 3 else stm.AGGREGATE_PUBLIC
-        report.add(f"{rel} statement", False,
-                   f"public[{k}] ({names[k] if k < len(names) else '?'}) differs from the header")
+        if len(public) != len(expected):
+            detail = f"{len(public)} public inputs, expected {len(expected)}"
+        else:
+            k = next(i for i, (x, y) in enumerate(zip(public, expected)) if x != y)
+            detail = f"public[{k}] ({names[k]}) differs from the header"
+        report.add(f"{rel} statement", False, detail)
         return
-    ok = verify(vk, public, proof, sources=Sources(file, file, file), check_key=False)
+    inputs = expected[:len(expected) - n_folded]
+    ok = verify(vk, inputs, proof, sources=Sources(file, file, file), check_key=False)
     report.add(f"{rel} proof", ok, "" if ok else "pairing check failed")
 
 
@@ -136,7 +153,8 @@ def verify_bundle(path: str, *, allow_dev: bool = False) -> Report:
                f"epoch {header.epoch}, {header.shape.n_batches} batches x {header.shape.capacity}")
     _check_totals(header, report)
     shape = header.shape
-    vk_batch = _load_vk(b, "batch", header, len(stm.BATCH_PUBLIC), allow_dev, report)
+    batch_names = stm.batch_public_names(shape)
+    vk_batch = _load_vk(b, "batch", header, len(batch_names), allow_dev, report)
     vk_agg = _load_vk(b, "aggregate", header, len(stm.AGGREGATE_PUBLIC), allow_dev, report)
     if vk_batch is None or vk_agg is None:
         return report
@@ -144,9 +162,15 @@ def verify_bundle(path: str, *, allow_dev: bool = False) -> Report:
     if not report.add("batch proofs present", b.names("proofs/batch_") == expected_batches,
                       f"{len(b.names('proofs/batch_'))} files, expected {shape.n_batches}"):
         return report
+    # The table part of every batch proof's vk_x, once (the header's table, never a proof's).
+    head = len(stm.BATCH_PUBLIC_HEAD)
+    table = header.table_values
+    vk_folded = fold_public_inputs(vk_batch, {head + k: t for k, t in enumerate(table)},
+                                   str(b.path("keys/batch.vk.json")))
     for i, rel in enumerate(expected_batches):
-        _check_proof(b, rel, vk_batch, header.batch_public(i), report)
-    _check_proof(b, "proofs/aggregate.json", vk_agg, header.aggregate_public(), report)
+        _check_proof(b, rel, vk_folded, header.batch_public(i), batch_names, report, len(table))
+    _check_proof(b, "proofs/aggregate.json", vk_agg, header.aggregate_public(), stm.AGGREGATE_PUBLIC,
+                 report)
     sealed = b.names("inclusion/")
     size = inclusion_file.record_bytes(shape.n_assets, shape.n_instruments,
                                        shape.depth + shape.n_batches.bit_length() - 1) + 16

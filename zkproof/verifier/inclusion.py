@@ -4,7 +4,8 @@ With their id and nonce the user finds and opens their sealed record, recomputes
 (their id hash, balances, positions), climbs the batch tree and the top tree with the sibling
 hashes and sums, and compares the result with the proven epoch root in the header. A wrong
 nonce, a record for someone else, altered sibling sums (max attack) or a path of the wrong
-length all fail (ATTACKS A7, A8, A10, B11).
+length all fail (ATTACKS A7, A8, A10, B11); a balance or position outside its range (which
+the packed leaf could not tell from a carried unit) is refused naming the field (A13).
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def verify_inclusion(bundle_dir: str, user_id: str, nonce: bytes) -> InclusionRe
         raise InputError(file, "epoch", f"record is not for epoch {header.epoch}")
     batch = _int(rec["batch"], file, "batch", 0, shape.n_batches)
     index = _int(rec["index"], file, "index", 0, shape.capacity)
+    # Refused before packing: the leaf packs 64-bit limbs three to a field element, injective
+    # only on in-range limbs, so (b0 + 2^64, b1 - 1) would hash like (b0, b1) (ATTACKS A13).
     balances = [_dec(x, file, f"balances[{k}]", 0, 1 << stm.BALANCE_BITS)
                 for k, x in enumerate(_list(rec["balances"], file, "balances", shape.n_assets))]
     positions = [_dec(x, file, f"positions[{k}]", -(1 << stm.POSITION_BITS) + 1, 1 << stm.POSITION_BITS)

@@ -11,11 +11,11 @@
  * kernel's fork-join helper (zk_parallel) spreads over threads.
  */
 
-/* r = s * p, s = k1 + k2 lambda given as two rows of signed 4-bit digits (gf_glv_digits):
- * Straus-Shamir over the affine tables 1p..8p and phi(1p..8p) (phi = the endomorphism
- * (x, y) -> (beta x, y), which acts as lambda; GLV 2001): ~130 doublings and <= 66 mixed
- * additions for a 254-bit scalar, against ~252 doublings with a single 254-bit row. `tab` is
- * 1p..8p affine (all infinity when p is). */
+/* r = s * p, s = k1 + k2 lambda given as two rows of width-5 NAF digits (gf_glv_digits):
+ * Straus-Shamir over the affine tables p, 3p, ..., 15p and their images under phi (the
+ * endomorphism (x, y) -> (beta x, y), which acts as lambda; GLV 2001): ~128 doublings and ~43
+ * mixed additions for a 254-bit scalar, against ~252 doublings and ~63 additions with one row
+ * of signed 4-bit windows. `tab` is p, 3p, ..., 15p affine (all infinity when p is). */
 static void PT(gf_mul_aff)(PT(jac) *r, const PT(aff) *tab, const int8_t *dig) {
     const int8_t *d1 = dig, *d2 = dig + GF_NWIN;
     int w = GF_NWIN - 1;
@@ -25,44 +25,50 @@ static void PT(gf_mul_aff)(PT(jac) *r, const PT(aff) *tab, const int8_t *dig) {
     PT(aff) tphi[8], t;
     for (int j = 0; j < 8; j++) PT(gf_phi)(&tphi[j], &tab[j]);
     for (; w >= 0; w--) {
-        if (!PT(jac_is_inf)(r))
-            for (int k = 0; k < GF_WBITS; k++) PT(jac_dbl)(r, r);
+        if (!PT(jac_is_inf)(r)) PT(jac_dbl)(r, r);
         int d = d1[w];
         if (d > 0) {
-            PT(jac_add_aff)(r, r, &tab[d - 1]);
+            PT(jac_add_aff)(r, r, &tab[d >> 1]);
         } else if (d < 0) {
-            PT(aff_neg)(&t, &tab[-d - 1]);
+            PT(aff_neg)(&t, &tab[(-d) >> 1]);
             PT(jac_add_aff)(r, r, &t);
         }
         d = d2[w];
         if (d > 0) {
-            PT(jac_add_aff)(r, r, &tphi[d - 1]);
+            PT(jac_add_aff)(r, r, &tphi[d >> 1]);
         } else if (d < 0) {
-            PT(aff_neg)(&t, &tphi[-d - 1]);
+            PT(aff_neg)(&t, &tphi[(-d) >> 1]);
             PT(jac_add_aff)(r, r, &t);
         }
     }
 }
 
-/* Scratch of one block multiplication (heap: ~115 KB for G2). */
+/* Scratch of one block multiplication (heap: ~150 KB for G2). */
 typedef struct {
     PT(jac) jt[GF_BLOCK * 8];
     PT(aff) at[GF_BLOCK * 8];
+    PT(aff) ph[GF_BLOCK * 8];   /* phi images of `at` (cer_impl.h's interleaved sums) */
     FE scratch[2 * GF_BLOCK * 8];
 } PT(gf_work);
 
-/* out[i] = s_i * in[i] for m <= GF_BLOCK points (out may alias in): the tables 1p..8p of all
- * m points are made affine together (one inversion), so the main loops use mixed additions. */
-static void PT(gf_mul_block)(PT(gf_work) *wk, PT(jac) *out, const PT(jac) *in,
-                             const int8_t *const *dig, size_t m) {
+/* wk->at[8 i + j] = (2j + 1) in[i] affine for i < m <= GF_BLOCK, one inversion for all. */
+static void PT(gf_tables)(PT(gf_work) *wk, const PT(jac) *in, size_t m) {
     for (size_t i = 0; i < m; i++) {
         PT(jac) *tab = wk->jt + 8 * i;
         if (PT(jac_is_inf)(&in[i])) { memset(tab, 0, 8 * sizeof *tab); continue; }
+        PT(jac) two;
+        PT(jac_dbl)(&two, &in[i]);
         tab[0] = in[i];
-        PT(jac_dbl)(&tab[1], &in[i]);
-        for (int j = 2; j < 8; j++) PT(jac_add)(&tab[j], &tab[j - 1], &in[i]);
+        for (int j = 1; j < 8; j++) PT(jac_add)(&tab[j], &tab[j - 1], &two);
     }
     PT(jac_to_aff_batch)(wk->at, wk->jt, 8 * m, wk->scratch);
+}
+
+/* out[i] = s_i * in[i] for m <= GF_BLOCK points (out may alias in): the tables p..15p of all
+ * m points are made affine together (one inversion), so the main loops use mixed additions. */
+static void PT(gf_mul_block)(PT(gf_work) *wk, PT(jac) *out, const PT(jac) *in,
+                             const int8_t *const *dig, size_t m) {
+    PT(gf_tables)(wk, in, m);
     for (size_t i = 0; i < m; i++) PT(gf_mul_aff)(&out[i], wk->at + 8 * i, dig[i]);
 }
 
@@ -72,6 +78,7 @@ typedef struct {
     const int8_t *ninv;       /* digits of n^{-1} */
     unsigned char *out;       /* n affine LEM points */
     size_t n, half, stride;   /* stage: blocks of 2*half, twiddle index k*stride */
+    int shift;                /* < 0: scale the output by n^{-1}; else by 2^shift (doublings) */
     int failed;
 } PT(gf_ctx);
 
@@ -106,7 +113,8 @@ static void PT(gf_stage_task)(void *vctx, size_t t) {
     }
 }
 
-/* Scale one output block by n^{-1} and write it affine (one inversion for the block). */
+/* Scale one output block by n^{-1} (or 2^shift, see gf_ctx) and write it affine (one inversion
+ * for the block). */
 static void PT(gf_out_task)(void *vctx, size_t t) {
     PT(gf_ctx) *c = vctx;
     size_t lo = t * GF_OUT_CHUNK, hi = lo + GF_OUT_CHUNK < c->n ? lo + GF_OUT_CHUNK : c->n;
@@ -115,19 +123,26 @@ static void PT(gf_out_task)(void *vctx, size_t t) {
     if (!wk || !scratch) { free(wk); free(scratch); c->failed = 1; return; }
     const int8_t *dig[GF_BLOCK];
     for (size_t i = 0; i < GF_BLOCK; i++) dig[i] = c->ninv;
-    for (size_t i = lo; i < hi; i += GF_BLOCK) {
-        size_t m = hi - i < GF_BLOCK ? hi - i : GF_BLOCK;
-        PT(gf_mul_block)(wk, c->a + i, c->a + i, dig, m);
+    if (c->shift >= 0) {
+        for (size_t i = lo; i < hi; i++)
+            for (int k = 0; k < c->shift; k++) PT(jac_dbl)(&c->a[i], &c->a[i]);
+    } else {
+        for (size_t i = lo; i < hi; i += GF_BLOCK) {
+            size_t m = hi - i < GF_BLOCK ? hi - i : GF_BLOCK;
+            PT(gf_mul_block)(wk, c->a + i, c->a + i, dig, m);
+        }
     }
     PT(jac_to_aff_batch)((PT(aff) *)(c->out + lo * sizeof(PT(aff))), c->a + lo, hi - lo, scratch);
     free(wk);
     free(scratch);
 }
 
-/* in: n = 2^logn affine LEM points (reduced mod q on load); out: n points. 0 or -1 (memory). */
-static int PT(gf_run)(const unsigned char *in, size_t n, int logn, unsigned char *out) {
+/* in: n = 2^logn affine LEM points (reduced mod q on load); out: n points; shift as in gf_ctx.
+ * 0 or -1 (memory). */
+static int PT(gf_run)(const unsigned char *in, size_t n, int logn, int shift, unsigned char *out) {
     PT(gf_ctx) c = {0};
     c.n = n;
+    c.shift = shift;
     c.out = out;
     c.a = malloc(n * sizeof *c.a);
     int8_t *dig = malloc((n / 2 + 1) * GF_DIG);

@@ -24,8 +24,8 @@
 #include "curve.h"
 #include "threads.h"
 
-#define GF_WBITS 4                    /* signed window width of the twiddle multiplications */
-#define GF_NWIN 33                    /* 4-bit windows per GLV half (|k_i| < 2^127, + carry) */
+#define GF_WNAF 5                     /* width-5 NAF digits: odd, |d| < 16, one per 5+ bits */
+#define GF_NWIN 130                   /* digit positions per GLV half (|k_i| < 2^127, + 1) */
 #define GF_DIG (2 * GF_NWIN)          /* digits per scalar: k1 row, then k2 row */
 #define GF_BLOCK 32                   /* butterflies per task = points per table inversion */
 #define GF_OUT_CHUNK 256              /* output points per batched inversion */
@@ -81,16 +81,21 @@ static u128 gf_round_mul(const uint64_t k[4], const uint64_t g[4]) {
     return GF_U128((uint64_t)s, lo);
 }
 
-/* Signed 4-bit digits (-8, 8] of a signed 128-bit value v, |v| < 2^127, into GF_NWIN slots. */
+/* Width-5 NAF of a signed 128-bit value v, |v| < 2^127, into GF_NWIN slots: odd digits in
+ * (-16, 16) at least 5 positions apart (Solinas 2000), so on average one addition per 6 bits
+ * instead of one per 4 for signed 4-bit windows, over a table of the same size (P, 3P, ..., 15P). */
 static void gf_recode(__int128 v, int8_t *dig) {
     int neg = v < 0;
     u128 m = neg ? (u128)0 - (u128)v : (u128)v;
-    int carry = 0;
-    for (int w = 0; w < GF_NWIN; w++) {
-        int raw = (w < 32 ? (int)((m >> (4 * w)) & 15) : 0) + carry;
-        carry = raw > 8;
-        int d = carry ? raw - 16 : raw;
-        dig[w] = (int8_t)(neg ? -d : d);
+    memset(dig, 0, GF_NWIN);
+    for (int w = 0; m && w < GF_NWIN; w++) {
+        if (m & 1) {
+            int d = (int)(m & 31);
+            if (d >= 16) d -= 32;
+            m = d > 0 ? m - (u128)d : m + (u128)(-d);
+            dig[w] = (int8_t)(neg ? -d : d);
+        }
+        m >>= 1;
     }
 }
 
@@ -140,13 +145,29 @@ static void gf_twiddle_digits(int8_t *dig, size_t n, int logn) {
 #define FE fq2
 #define F(op) fq2_##op
 #include "gfft_impl.h"
+#include "cer_impl.h"
 #undef PT
 #undef FE
 #undef F
 
-typedef int (*gf_run_fn)(const unsigned char *, size_t, int, unsigned char *);
+#define PT(name) g1_##name
+#define FE fq
+#define F(op) fq_##op
+#include "cer_impl.h"
+#undef PT
+#undef FE
+#undef F
 
-static PyObject *gf_ifft(PyObject *arg, size_t psize, gf_run_fn run, const char *name) {
+typedef int (*gf_run_fn)(const unsigned char *, size_t, int, int, unsigned char *);
+
+static PyObject *gf_ifft(PyObject *args, size_t psize, gf_run_fn run, const char *name) {
+    PyObject *arg;
+    int shift = -1;
+    if (!PyArg_ParseTuple(args, "O|i", &arg, &shift)) return NULL;
+    if (shift > 64) {
+        PyErr_Format(PyExc_ValueError, "%s: shift %d > 64", name, shift);
+        return NULL;
+    }
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_C_CONTIGUOUS) < 0) return NULL;
     size_t len = (size_t)view.len, n = len / psize;
@@ -162,11 +183,11 @@ static PyObject *gf_ifft(PyObject *arg, size_t psize, gf_run_fn run, const char 
     if (!res) { PyBuffer_Release(&view); return NULL; }
     unsigned char *out = (unsigned char *)PyBytes_AS_STRING(res);
     int rc = 0;
-    if (n == 1) {
+    if (n == 1 && shift < 0) {
         memcpy(out, view.buf, len);   /* the reference returns a single point unchanged */
     } else {
         Py_BEGIN_ALLOW_THREADS
-        rc = run(view.buf, n, logn, out);
+        rc = run(view.buf, n, logn, shift, out);
         Py_END_ALLOW_THREADS
     }
     PyBuffer_Release(&view);
@@ -174,21 +195,352 @@ static PyObject *gf_ifft(PyObject *arg, size_t psize, gf_run_fn run, const char 
     return res;
 }
 
-static PyObject *py_g1_ifft(PyObject *self, PyObject *arg) {
+static PyObject *py_g1_ifft(PyObject *self, PyObject *args) {
     (void)self;
-    return gf_ifft(arg, sizeof(g1_aff), g1_gf_run, "g1_ifft");
+    return gf_ifft(args, sizeof(g1_aff), g1_gf_run, "g1_ifft");
 }
 
-static PyObject *py_g2_ifft(PyObject *self, PyObject *arg) {
+static PyObject *py_g2_ifft(PyObject *self, PyObject *args) {
     (void)self;
-    return gf_ifft(arg, sizeof(g2_aff), g2_gf_run, "g2_ifft");
+    return gf_ifft(args, sizeof(g2_aff), g2_gf_run, "g2_ifft");
+}
+
+/* ---- ceremony helpers (cer_impl.h, blake2b below) ---- */
+
+/* A canonical scalar from 32 little-endian bytes (must be < r). */
+static int cer_scalar(PyObject *o, fr *s, const char *what) {
+    Py_buffer v;
+    if (PyObject_GetBuffer(o, &v, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    int ok = v.len == 32;
+    if (ok) {
+        memcpy(s->l, v.buf, 32);
+        ok = !fr_geq_mod(s);
+    }
+    PyBuffer_Release(&v);
+    if (!ok) {
+        PyErr_Format(PyExc_ValueError, "%s: expected 32 little-endian bytes < r", what);
+        return -1;
+    }
+    return 0;
+}
+
+typedef int (*cer_geo_fn)(const unsigned char *, size_t, const fr *, const fr *, unsigned char *);
+
+static PyObject *cer_geo(PyObject *args, size_t psize, cer_geo_fn run, const char *name) {
+    PyObject *po, *fo, *ro;
+    if (!PyArg_ParseTuple(args, "OOO", &po, &fo, &ro)) return NULL;
+    fr first, ratio;
+    if (cer_scalar(fo, &first, "first") < 0 || cer_scalar(ro, &ratio, "ratio") < 0) return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(po, &view, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    size_t len = (size_t)view.len, n = len / psize;
+    if (len % psize) {
+        PyErr_Format(PyExc_ValueError, "%s: buffer length %zu is not a multiple of %zu",
+                     name, len, psize);
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    PyObject *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)len);
+    if (!res) { PyBuffer_Release(&view); return NULL; }
+    int rc = 0;
+    Py_BEGIN_ALLOW_THREADS
+    rc = run(view.buf, n, &first, &ratio, (unsigned char *)PyBytes_AS_STRING(res));
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    if (rc) { Py_DECREF(res); return PyErr_NoMemory(); }
+    return res;
+}
+
+static PyObject *py_g1_mul_geometric(PyObject *self, PyObject *args) {
+    (void)self;
+    return cer_geo(args, sizeof(g1_aff), g1_cer_geo_run, "g1_mul_geometric");
+}
+
+static PyObject *py_g2_mul_geometric(PyObject *self, PyObject *args) {
+    (void)self;
+    return cer_geo(args, sizeof(g2_aff), g2_cer_geo_run, "g2_mul_geometric");
+}
+
+typedef int (*cer_add_fn)(const unsigned char *, const unsigned char *, size_t, int, unsigned char *);
+
+static PyObject *cer_add(PyObject *args, size_t psize, cer_add_fn run, const char *name) {
+    PyObject *ao, *bo;
+    int sub = 0;
+    if (!PyArg_ParseTuple(args, "OO|p", &ao, &bo, &sub)) return NULL;
+    Py_buffer a, b;
+    if (PyObject_GetBuffer(ao, &a, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    if (PyObject_GetBuffer(bo, &b, PyBUF_C_CONTIGUOUS) < 0) { PyBuffer_Release(&a); return NULL; }
+    PyObject *res = NULL;
+    if (a.len != b.len || (size_t)a.len % psize) {
+        PyErr_Format(PyExc_ValueError, "%s: buffers of %zd and %zd bytes (equal multiples of %zu "
+                     "expected)", name, a.len, b.len, psize);
+    } else if ((res = PyBytes_FromStringAndSize(NULL, a.len))) {
+        int rc;
+        Py_BEGIN_ALLOW_THREADS
+        rc = run(a.buf, b.buf, (size_t)a.len / psize, sub, (unsigned char *)PyBytes_AS_STRING(res));
+        Py_END_ALLOW_THREADS
+        if (rc) { Py_CLEAR(res); PyErr_NoMemory(); }
+    }
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    return res;
+}
+
+static PyObject *py_g1_add(PyObject *self, PyObject *args) {
+    (void)self;
+    return cer_add(args, sizeof(g1_aff), g1_cer_add_run, "g1_add");
+}
+
+static PyObject *py_g2_add(PyObject *self, PyObject *args) {
+    (void)self;
+    return cer_add(args, sizeof(g2_aff), g2_cer_add_run, "g2_add");
+}
+
+typedef int (*cer_lc_fn)(const unsigned char *, size_t, const uint32_t *, const unsigned char *,
+                         const uint64_t *, size_t, unsigned char *);
+
+/* lincomb(bases, idx: u32 per term, scalars: 32 bytes per term, start: u64 per target + 1). */
+static PyObject *cer_lc(PyObject *args, size_t psize, cer_lc_fn run, const char *name) {
+    PyObject *bo, *io, *so, *to;
+    if (!PyArg_ParseTuple(args, "OOOO", &bo, &io, &so, &to)) return NULL;
+    Py_buffer b = {0}, ix = {0}, sc = {0}, st = {0};
+    PyObject *res = NULL;
+    if (PyObject_GetBuffer(bo, &b, PyBUF_C_CONTIGUOUS) < 0) goto out;
+    if (PyObject_GetBuffer(io, &ix, PyBUF_C_CONTIGUOUS) < 0) goto out;
+    if (PyObject_GetBuffer(so, &sc, PyBUF_C_CONTIGUOUS) < 0) goto out;
+    if (PyObject_GetBuffer(to, &st, PyBUF_C_CONTIGUOUS) < 0) goto out;
+    size_t nterms = (size_t)ix.len / 4, ntargets = (size_t)st.len / 8;
+    const uint64_t *start = st.buf;
+    int bad = (size_t)b.len % psize || ix.len % 4 || (size_t)sc.len != 32 * nterms
+              || st.len % 8 || ntargets == 0 || start[0] != 0 || start[ntargets - 1] != nterms;
+    for (size_t t = 1; !bad && t < ntargets; t++) bad = start[t] < start[t - 1];
+    if (bad) {
+        PyErr_Format(PyExc_ValueError, "%s: inconsistent buffers (bases %% %zu, 4-byte indices, "
+                     "32-byte scalars, nondecreasing 8-byte starts from 0 to the term count)",
+                     name, psize);
+        goto out;
+    }
+    ntargets -= 1;
+    res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(ntargets * psize));
+    if (!res) goto out;
+    int rc = 0;
+    if (ntargets) {
+        Py_BEGIN_ALLOW_THREADS
+        rc = run(b.buf, (size_t)b.len / psize, ix.buf, sc.buf, start, ntargets,
+                 (unsigned char *)PyBytes_AS_STRING(res));
+        Py_END_ALLOW_THREADS
+    }
+    if (rc == -2) {
+        Py_CLEAR(res);
+        PyErr_Format(PyExc_ValueError, "%s: a base index is out of range", name);
+    } else if (rc) {
+        Py_CLEAR(res);
+        PyErr_NoMemory();
+    }
+out:
+    if (b.obj) PyBuffer_Release(&b);
+    if (ix.obj) PyBuffer_Release(&ix);
+    if (sc.obj) PyBuffer_Release(&sc);
+    if (st.obj) PyBuffer_Release(&st);
+    return res;
+}
+
+static PyObject *py_g1_lincomb(PyObject *self, PyObject *args) {
+    (void)self;
+    return cer_lc(args, sizeof(g1_aff), g1_cer_lc_run, "g1_lincomb");
+}
+
+static PyObject *py_g2_lincomb(PyObject *self, PyObject *args) {
+    (void)self;
+    return cer_lc(args, sizeof(g2_aff), g2_cer_lc_run, "g2_lincomb");
+}
+
+/* Canonical F_q element -> 32 big-endian bytes. */
+static void cer_be32(unsigned char *o, const fq *c) {
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 8; j++) o[8 * i + j] = (unsigned char)(c->l[3 - i] >> (56 - 8 * j));
+}
+
+/* x > (q - 1) / 2 for a canonical x: ffjavascript isNegative. */
+static int cer_fq_negative(const fq *x) {
+    static const fq half = {{0x9e10460b6c3e7ea3ULL, 0xcbc0b548b438e546ULL, 0xdc2822db40c0ac2eULL,
+                             0x183227397098d014ULL}};   /* (q - 1) / 2 */
+    for (int i = 3; i >= 0; i--)
+        if (x->l[i] != half.l[i]) return x->l[i] > half.l[i];
+    return 0;
+}
+
+/* One LEM point (g2: 4 coordinates) -> its transcript encoding; returns bytes written. */
+static size_t cer_encode_one(const unsigned char *in, int g2, int compressed, unsigned char *o) {
+    int nc = g2 ? 4 : 2;
+    fq c[4];
+    int inf = 1;
+    for (int i = 0; i < nc; i++) {
+        memcpy(c[i].l, in + 32 * i, 32);
+        if (!fq_is_zero(&c[i])) inf = 0;
+    }
+    size_t olen = (size_t)(compressed ? nc / 2 : nc) * 32;
+    if (inf) {
+        memset(o, 0, olen);
+        if (compressed) o[0] = 0x40;
+        return olen;
+    }
+    for (int i = 0; i < nc; i++) {
+        fq_reduce(&c[i]);
+        fq t = c[i];
+        fq_from_mont(&c[i], &t);
+    }
+    if (!g2) {
+        cer_be32(o, &c[0]);
+        if (compressed) {
+            if (cer_fq_negative(&c[1])) o[0] |= 0x80;
+        } else {
+            cer_be32(o + 32, &c[1]);
+        }
+    } else {   /* x = c0 + c1 u, y = c2 + c3 u; snarkjs writes c1 before c0 */
+        cer_be32(o, &c[1]);
+        cer_be32(o + 32, &c[0]);
+        if (compressed) {
+            int neg = fq_is_zero(&c[3]) ? cer_fq_negative(&c[2]) : cer_fq_negative(&c[3]);
+            if (neg) o[0] |= 0x80;
+        } else {
+            cer_be32(o + 64, &c[3]);
+            cer_be32(o + 96, &c[2]);
+        }
+    }
+    return olen;
+}
+
+static PyObject *cer_encode(PyObject *args, int g2, const char *name) {
+    PyObject *po;
+    int compressed = 0;
+    if (!PyArg_ParseTuple(args, "O|p", &po, &compressed)) return NULL;
+    size_t psize = g2 ? 128 : 64, osize = compressed ? psize / 2 : psize;
+    Py_buffer view;
+    if (PyObject_GetBuffer(po, &view, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    size_t len = (size_t)view.len, n = len / psize;
+    if (len % psize) {
+        PyErr_Format(PyExc_ValueError, "%s: buffer length %zu is not a multiple of %zu",
+                     name, len, psize);
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    PyObject *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * osize));
+    if (res) {
+        const unsigned char *in = view.buf;
+        unsigned char *o = (unsigned char *)PyBytes_AS_STRING(res);
+        Py_BEGIN_ALLOW_THREADS
+        for (size_t i = 0; i < n; i++) cer_encode_one(in + i * psize, g2, compressed, o + i * osize);
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&view);
+    return res;
+}
+
+static PyObject *py_g1_encode(PyObject *self, PyObject *args) { (void)self; return cer_encode(args, 0, "g1_encode"); }
+static PyObject *py_g2_encode(PyObject *self, PyObject *args) { (void)self; return cer_encode(args, 1, "g2_encode"); }
+
+/* BLAKE2b compression F (RFC 7693 §3.2) over whole 128-byte blocks, none of them final: the
+ * bulk of zkproof.ceremony.blake2b_state.Blake2b (snarkjs' partialHash), whose pure-Python
+ * _compress is the reference. */
+static const uint64_t cer_b2_iv[8] = {
+    0x6A09E667F3BCC908ULL, 0xBB67AE8584CAA73BULL, 0x3C6EF372FE94F82BULL, 0xA54FF53A5F1D36F1ULL,
+    0x510E527FADE682D1ULL, 0x9B05688C2B3E6C1FULL, 0x1F83D9ABFB41BD6BULL, 0x5BE0CD19137E2179ULL};
+static const uint8_t cer_b2_sigma[10][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4},
+    {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13},
+    {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11},
+    {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5},
+    {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0}};
+
+static inline uint64_t cer_rotr(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+
+static void cer_b2_compress(uint64_t h[8], const unsigned char *block, u128 t) {
+    uint64_t m[16], v[16];
+    for (int i = 0; i < 16; i++) {
+        uint64_t w = 0;
+        for (int j = 7; j >= 0; j--) w = (w << 8) | block[8 * i + j];
+        m[i] = w;
+    }
+    for (int i = 0; i < 8; i++) { v[i] = h[i]; v[i + 8] = cer_b2_iv[i]; }
+    v[12] ^= (uint64_t)t;
+    v[13] ^= (uint64_t)(t >> 64);
+#define CER_G(a, b, c, d, x, y)                                   \
+    do {                                                          \
+        v[a] = v[a] + v[b] + (x); v[d] = cer_rotr(v[d] ^ v[a], 32); \
+        v[c] = v[c] + v[d];       v[b] = cer_rotr(v[b] ^ v[c], 24); \
+        v[a] = v[a] + v[b] + (y); v[d] = cer_rotr(v[d] ^ v[a], 16); \
+        v[c] = v[c] + v[d];       v[b] = cer_rotr(v[b] ^ v[c], 63); \
+    } while (0)
+    for (int r = 0; r < 12; r++) {
+        const uint8_t *s = cer_b2_sigma[r % 10];
+        CER_G(0, 4, 8, 12, m[s[0]], m[s[1]]);
+        CER_G(1, 5, 9, 13, m[s[2]], m[s[3]]);
+        CER_G(2, 6, 10, 14, m[s[4]], m[s[5]]);
+        CER_G(3, 7, 11, 15, m[s[6]], m[s[7]]);
+        CER_G(0, 5, 10, 15, m[s[8]], m[s[9]]);
+        CER_G(1, 6, 11, 12, m[s[10]], m[s[11]]);
+        CER_G(2, 7, 8, 13, m[s[12]], m[s[13]]);
+        CER_G(3, 4, 9, 14, m[s[14]], m[s[15]]);
+    }
+#undef CER_G
+    for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+}
+
+/* blake2b_blocks(h: 64 bytes (8 LE u64), data: k*128 bytes, length: bytes hashed before data)
+ * -> the new 64-byte h after compressing the k blocks with counters length+128, +256, ... */
+static PyObject *py_blake2b_blocks(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer hb, db;
+    unsigned long long length;
+    if (!PyArg_ParseTuple(args, "y*y*K", &hb, &db, &length)) return NULL;
+    PyObject *res = NULL;
+    if (hb.len != 64 || db.len % 128) {
+        PyErr_SetString(PyExc_ValueError, "blake2b_blocks: h must be 64 bytes, data whole blocks");
+    } else {
+        uint64_t h[8];
+        memcpy(h, hb.buf, 64);   /* x86-64 and the file layout are both little endian */
+        const unsigned char *d = db.buf;
+        u128 t = length;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t off = 0; off < db.len; off += 128) {
+            t += 128;
+            cer_b2_compress(h, d + off, t);
+        }
+        Py_END_ALLOW_THREADS
+        res = PyBytes_FromStringAndSize((const char *)h, 64);
+    }
+    PyBuffer_Release(&hb);
+    PyBuffer_Release(&db);
+    return res;
 }
 
 static PyMethodDef gf_methods[] = {
-    {"g1_ifft", py_g1_ifft, METH_O,
-     "g1_ifft(points: bytes-like) -> bytes: (1/n) sum_j w^{-ij} P_j over n = 2^k G1 points (LEM)"},
-    {"g2_ifft", py_g2_ifft, METH_O,
-     "g2_ifft(points: bytes-like) -> bytes: the same over G2 points (128-byte LEM)"},
+    {"g1_ifft", py_g1_ifft, METH_VARARGS,
+     "g1_ifft(points, shift=-1) -> bytes: (1/n) sum_j w^{-ij} P_j over n = 2^k G1 points (LEM); "
+     "shift >= 0: 2^shift sum_j w^{-ij} P_j instead"},
+    {"g2_ifft", py_g2_ifft, METH_VARARGS,
+     "g2_ifft(points, shift=-1) -> bytes: the same over G2 points (128-byte LEM)"},
+    {"g1_mul_geometric", py_g1_mul_geometric, METH_VARARGS,
+     "g1_mul_geometric(points, first, ratio) -> bytes: [first ratio^i P_i] (LEM; scalars 32 LE bytes)"},
+    {"g2_mul_geometric", py_g2_mul_geometric, METH_VARARGS,
+     "g2_mul_geometric(points, first, ratio) -> bytes: the same in G2"},
+    {"g1_add", py_g1_add, METH_VARARGS, "g1_add(a, b, sub=False) -> bytes: [a_i + b_i] or [a_i - b_i]"},
+    {"g2_add", py_g2_add, METH_VARARGS, "g2_add(a, b, sub=False) -> bytes: the same in G2"},
+    {"g1_lincomb", py_g1_lincomb, METH_VARARGS,
+     "g1_lincomb(bases, idx, scalars, start) -> bytes: out_t = sum_{start[t] <= j < start[t+1]} "
+     "s_j bases[idx_j] (u32 indices, 32-byte LE scalars, u64 starts)"},
+    {"g2_lincomb", py_g2_lincomb, METH_VARARGS, "g2_lincomb(...) -> bytes: the same in G2"},
+    {"g1_encode", py_g1_encode, METH_VARARGS,
+     "g1_encode(points, compressed=False) -> bytes: snarkjs transcript encoding (LEMtoU / LEMtoC)"},
+    {"g2_encode", py_g2_encode, METH_VARARGS, "g2_encode(points, compressed=False) -> bytes"},
+    {"blake2b_blocks", py_blake2b_blocks, METH_VARARGS,
+     "blake2b_blocks(h, data, length) -> h: BLAKE2b compression of whole non-final blocks"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,0 +1,54 @@
+"""Pinned constraint counts of the parts of the solvency circuits that do not depend on the
+account loop, at the default shape (3 assets, 16 instruments, 17 scenarios: the examples').
+
+Before task H3 (risk table hashed in-circuit, commitment = H(.., H(oi), ..)): batch fixed part
+15,074 (table hash 13,987, commitment 1,500 + 1), aggregate 1,920 per batch (1,500 of it the
+commitment). After: the table is 339 public inputs (no constraint; one QAP row each) and the
+commitment one chained sponge of 22 values, 987 constraints (docs/scale.md, docs/soundness.md).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from zkproof import statement as stm
+from zkproof.circuits import aggregate, solvency_batch
+
+TABLE_BITS = 40  # zkproof.margin.risk_table.TABLE_BITS (counts do not depend on it)
+
+
+def shape(capacity: int, n_batches: int = 2) -> stm.Shape:
+    return stm.Shape(3, 16, 17, capacity, TABLE_BITS, n_batches)
+
+
+def top_level(cs) -> Counter:
+    return Counter(n.split("/")[0] for n in cs.constraint_names)
+
+
+@pytest.fixture(scope="module")
+def batch2():
+    return solvency_batch.build(shape(2))
+
+
+def test_batch_fixed_part_is_pinned(batch2):
+    """Fixed per batch: the commitment sponge (987 + the equality) and the tree nodes; the table
+    costs no constraint. Fixed = 2 n(2) - n(4) removes the per-account part exactly."""
+    parts = top_level(batch2)
+    assert parts["commitment"] == 987 and parts["batch_commitment"] == 1
+    assert "table" not in parts and not any(n.startswith("table/") for n in batch2.constraint_names)
+    assert 2 * batch2.num_constraints - solvency_batch.build(shape(4)).num_constraints == 574
+
+
+def test_batch_public_inputs_are_epoch_commitment_and_table(batch2):
+    assert batch2.num_public == 2 + shape(2).table_size == 341
+
+
+def test_aggregate_per_batch_cost_is_pinned():
+    """Per batch slot: its commitment sponge (987) plus its share of the list hash and top
+    tree; n(4) - n(2) = 2 slots' worth (was 2 x 1,920)."""
+    a2, a4 = aggregate.build(shape(2, 2)), aggregate.build(shape(2, 4))
+    parts = Counter(n.split("/")[1] for n in a2.constraint_names if n.startswith("batch_0/"))
+    assert parts == {"commitment": 987}
+    assert a4.num_constraints - a2.num_constraints == 2 * 1407
