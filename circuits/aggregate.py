@@ -1,11 +1,12 @@
 """Aggregate circuit: ties ``n_batches`` batch proofs into one epoch statement (SPEC §1.3-1.5, §5).
 
 Public inputs (``zkproof.statement.AGGREGATE_PUBLIC``): ``epoch``, ``timestamp``, ``root``,
-``risk_table_hash``, ``reserves_commitment``, ``batches_hash``.
+``risk_table_hash``, ``reserves_commitment``, ``totals_revealed``, ``totals_commitment``,
+``batches_hash``.
 
 Private: per batch slot ``b``: its Merkle-sum root ``(hash, sums)``, open interest ``oi[i]`` and
 blinder (all bound by the batch's public commitment); the reserves ``R[a]`` (bound by
-``reserves_commitment``, whose preimage the header publishes).
+``reserves_commitment``, whose preimage the header publishes); the totals ``salt``.
 
 Proved:
 
@@ -18,7 +19,13 @@ Proved:
   (batch circuit), so ``|sum| < n_batches 2^(63+d) << r``.
 * ``root``: the Merkle sum tree over the batch roots; its sums are the liabilities ``L_a``.
 * ``reserve_range[a]``: ``R_a < 2^reserve_bits``; ``reserve_cover[a]``: ``R_a - L_a >= 0``.
-  ``L_a`` are the very wires of the root's sums (ATTACKS A11), never revealed.
+  ``L_a`` are the very wires of the root's sums (ATTACKS A11).
+* ``totals_revealed``: the public flag is 0 or 1. ``salt_used``: ``salt * (1 - totals_revealed)``
+  (the salt counts only when the totals are hidden). ``totals_commitment``: ``H(tag(TOTALS,
+  2 + A), epoch, salt_used, L_1..L_A)`` over those same root-sum wires equals the public one. Hidden
+  (flag 0): a secret random salt, so nobody can confirm a guessed total by hashing (ATTACKS A14).
+  Revealed (flag 1): the salt is forced to 0, so the verifier recomputes the commitment from the
+  header's published totals, which therefore are exactly the ``L_a`` proved ``<= R_a``.
 * ``risk_table_hash`` and ``timestamp`` are bound as public inputs (each public input has its
   own QAP row, so none is optimized out: ATTACKS A17); the table itself is a public input of
   every batch proof, and the verifier takes both from the same header (ATTACKS A15).
@@ -28,12 +35,13 @@ from __future__ import annotations
 
 from zkproof import statement as stm
 from zkproof.gadgets import merkle_sum
+from zkproof.gadgets.boolean import assert_boolean
 from zkproof.gadgets.compare import assert_nonnegative
 from zkproof.gadgets.range_check import assert_in_range
 from zkproof.r1cs.lc import LinearCombination
 from zkproof.r1cs.system import ConstraintSystem
 
-from .common import hasher
+from .common import hasher, mul
 
 
 def build(shape: stm.Shape) -> ConstraintSystem:
@@ -67,4 +75,11 @@ def build(shape: stm.Shape) -> ConstraintSystem:
     for a in range(A):
         assert_in_range(cs, reserves[a], shape.reserve_bits, f"reserve_range[{a}]")
         assert_nonnegative(cs, reserves[a] - top.sums[a], shape.reserve_bits, f"reserve_cover[{a}]")
+
+    # Revealed totals option (SPEC §1.4; docs/soundness.md §2): 1 + 1 constraints + one Poseidon.
+    revealed = pub["totals_revealed"]
+    assert_boolean(cs, revealed, "totals_revealed")
+    salt_used = mul(cs, cs.private("salt"), 1 - revealed, "salt_used")
+    cs.enforce_equal(stm.totals_commitment(hasher(cs, "totals"), pub["epoch"], salt_used, top.sums),
+                     pub["totals_commitment"], "totals_commitment")
     return cs

@@ -2,10 +2,11 @@
 pragma solidity >=0.8.20 <0.9.0;
 
 // Number of public inputs of the epoch proof, all of which form the public header:
-// [epoch, timestamp, root, risk_table_hash, reserves_commitment, ...]. The first five are
+// [epoch, timestamp, root, risk_table_hash, reserves_commitment, totals_revealed,
+//  totals_commitment, batches_hash] (zkproof.statement.AGGREGATE_PUBLIC). The first seven are
 // named and recorded; the statement hash covers all of them. Grow it here (and only here) when
 // the statement grows; the verifier must be generated for the same count.
-uint256 constant HEADER_FIELDS = 6;
+uint256 constant HEADER_FIELDS = 8;
 
 // BN254 scalar field modulus r: every public input of a Groth16 proof is an element of F_r.
 uint256 constant SNARK_SCALAR_FIELD =
@@ -24,9 +25,10 @@ interface IGroth16Verifier {
 
 /// @title SolvencyRegistry: the on-chain record of verified proof-of-solvency epochs.
 /// @notice The publisher submits one epoch at a time: a Groth16 proof and its public header
-///   `[epoch, timestamp, root, risk_table_hash, reserves_commitment, batches_hash]` (the
-///   aggregate proof's public inputs, zkproof.statement.AGGREGATE_PUBLIC). It checks, in
-///   this order (cheap checks first, the pairing last):
+///   `[epoch, timestamp, root, risk_table_hash, reserves_commitment, totals_revealed,
+///   totals_commitment, batches_hash]` (the aggregate proof's public inputs,
+///   zkproof.statement.AGGREGATE_PUBLIC). It checks, in this order (cheap checks first, the
+///   pairing last):
 ///   1. the caller is the publisher (unauthorised publishers: `NotPublisher`);
 ///   2. every header field is < r (`HeaderFieldNotInField`; ATTACKS D1: an input x + r would
 ///      alias x inside the verifier, so it is refused rather than reduced);
@@ -39,7 +41,12 @@ interface IGroth16Verifier {
 ///      a verifier that returns `false` because its pairing ran out of gas (snarkjs') also
 ///      reverts here, and nothing is written (ATTACKS D3b).
 ///   Then it records epoch -> (statement hash, root, risk-table hash, reserves commitment,
-///   timestamp, block time) and emits `EpochPublished`.
+///   totals commitment, timestamp, block time, totals-revealed flag) and emits `EpochPublished`.
+///   Totals (SPEC §1.4): the proof shows the liabilities L_a are <= the reserves either way.
+///   `totals_revealed` = 1 means the epoch's header.json publishes L_a and `totals_commitment`
+///   is H(tag, epoch, 0, L_1..L_A) (Poseidon: recompute it off chain to check a claimed total);
+///   0 means the commitment is salted and the totals stay hidden. The circuit constrains the
+///   flag to 0 or 1, so a verified header never carries another value.
 /// @dev Epochs are keyed by the statement, never by proof bytes: Groth16 proofs are malleable
 ///   (anyone can re-randomize a valid proof into another valid proof of the same statement),
 ///   so a proof hash is not an identity. The statement hash is keccak256 of the header words.
@@ -52,8 +59,10 @@ contract SolvencyRegistry {
         uint256 root;               // Merkle sum tree root (public input 2)
         uint256 riskTableHash;      // hash of the c, v, m table (public input 3)
         uint256 reservesCommitment; // commitment to the reserves R_a (public input 4)
+        uint256 totalsCommitment;   // commitment to the liabilities L_a (public input 6)
         uint64 timestamp;           // the header's UTC timestamp (public input 1)
         uint64 publishedAt;         // block.timestamp of the publishing transaction
+        bool totalsRevealed;        // public input 5: L_a published in the header (else hidden)
     }
 
     error NotPublisher(address caller);
@@ -71,6 +80,8 @@ contract SolvencyRegistry {
         uint256 root,
         uint256 riskTableHash,
         uint256 reservesCommitment,
+        bool totalsRevealed,
+        uint256 totalsCommitment,
         uint256 timestamp
     );
     event PublisherTransferred(address indexed previousPublisher, address indexed newPublisher);
@@ -130,11 +141,14 @@ contract SolvencyRegistry {
             root: header[2],
             riskTableHash: header[3],
             reservesCommitment: header[4],
+            totalsCommitment: header[6],
             timestamp: uint64(timestamp), // <= block.timestamp, so it fits
-            publishedAt: uint64(block.timestamp)
+            publishedAt: uint64(block.timestamp),
+            totalsRevealed: header[5] == 1
         });
         latestEpoch = epoch;
-        emit EpochPublished(epoch, statementHash, header[2], header[3], header[4], timestamp);
+        emit EpochPublished(epoch, statementHash, header[2], header[3], header[4], header[5] == 1,
+                            header[6], timestamp);
     }
 
     /// @notice The recorded epoch (all zero if it was never published).

@@ -1,5 +1,6 @@
-"""Aggregate circuit: zero-sum open interest, reserves cover, batch linking (ATTACKS A9, A11,
-A14, A16), each asserting which named constraint fails."""
+"""Aggregate circuit: zero-sum open interest, reserves cover, batch linking, the totals
+commitment and its revealed flag (ATTACKS A9, A11, A14, A16, A17), each asserting which named
+constraint fails."""
 
 from __future__ import annotations
 
@@ -8,16 +9,28 @@ import pytest
 from zkproof import statement as stm
 from zkproof.circuits import aggregate as ag
 from zkproof.field.fr import R
+from zkproof.hash.poseidon import poseidon
 from zkproof.witness import aggregate as wa
 from zkproof.witness import batch as wb
 
 SHAPE = stm.Shape(n_assets=2, n_instruments=2, n_scenarios=3, capacity=2, table_bits=40, n_batches=2)
 EPOCH, TS, TABLE_HASH = 7, 1_700_000_000, 99
+SALT = 123456789  # the hidden-totals salt (random in the prover; fixed here)
+
+# Pinned: 2,310 with the one-sponge batch commitments (2,784 with the former H(.., H(oi), ..));
+# + totals_revealed (1) + salt_used (1) + one Poseidon of 1 + 2 + A = 5 inputs (319) = 2,631.
+# A change here changes the circuit (and needs a new setup).
+AGGREGATE_CONSTRAINTS = 2631
 
 
 @pytest.fixture(scope="module")
 def cs():
     return ag.build(SHAPE)
+
+
+def build_aggregate(bs, reserves, *, reveal=False, salt=SALT, epoch=EPOCH):
+    return wa.build_aggregate(SHAPE, epoch, TS, bs, reserves, TABLE_HASH, reveal_totals=reveal,
+                              salt=salt)
 
 
 def batches(epoch=EPOCH):
@@ -34,7 +47,7 @@ def unsat(cs, w, overrides=None, **changes):
 
 
 def test_honest_epoch_is_satisfied_and_totals_are_exact(cs):
-    w = wa.build_aggregate(SHAPE, EPOCH, TS, batches(), [160, 10], TABLE_HASH)
+    w = build_aggregate(batches(), [160, 10])
     assert unsat(cs, w) is None
     assert w.liabilities == (160, 10)  # reserves exactly equal to liabilities are enough
 
@@ -44,32 +57,32 @@ def test_omit_losing_counterparty(cs):
     bs = batches()
     bs[1] = wb.build_batch(SHAPE, EPOCH, [wb.Slot(14, (0, 0), (0, 0)), wb.Slot(15, (10, 5), (0, 0))],
                            blinder=2)
-    w = wa.build_aggregate(SHAPE, EPOCH, TS, bs, [160, 10], TABLE_HASH)
+    w = build_aggregate(bs, [160, 10])
     assert unsat(cs, w) == "zero_sum[0]"
 
 
 def test_liabilities_exceed_reserves_wrap(cs):
     """A11: L_a = R_a + 1 (R_a - L_a = -1 mod r) is unsat at reserve_cover."""
-    w = wa.build_aggregate(SHAPE, EPOCH, TS, batches(), [159, 10], TABLE_HASH)
+    w = build_aggregate(batches(), [159, 10])
     assert unsat(cs, w).startswith("reserve_cover[0]/")
 
 
 def test_reserves_out_of_range(cs):
     """A reserve beyond reserve_bits (e.g. r - 1, 'negative') is unsat at reserve_range."""
-    w = wa.build_aggregate(SHAPE, EPOCH, TS, batches(), [160, R - 1], TABLE_HASH)
+    w = build_aggregate(batches(), [160, R - 1])
     assert unsat(cs, w).startswith("reserve_range[1]/")
 
 
 def test_liabilities_taken_from_other_sums(cs):
     """A11b: understating a batch's sums inside the aggregate breaks its commitment link."""
-    w = wa.build_aggregate(SHAPE, EPOCH, TS, batches(), [160, 10], TABLE_HASH)
+    w = build_aggregate(batches(), [160, 10])
     assert unsat(cs, w, **{"batch_0/sum[0]": 50}) == "batches_hash"
 
 
 @pytest.mark.parametrize("field", ["root_hash", "oi[1]", "blinder"])
 def test_batch_link_substitution(cs, field):
     """A14: any batch value other than the one its proof committed to breaks batches_hash."""
-    w = wa.build_aggregate(SHAPE, EPOCH, TS, batches(), [160, 10], TABLE_HASH)
+    w = build_aggregate(batches(), [160, 10])
     inp = wa.circuit_inputs(w)
     assert unsat(cs, w, **{f"batch_1/{field}": inp[f"batch_1/{field}"] + 1}) == "batches_hash"
 
@@ -77,7 +90,7 @@ def test_batch_link_substitution(cs, field):
 def test_batch_replayed_from_another_epoch(cs):
     """A14: a batch proved for epoch 6 cannot be counted in epoch 7 (the epoch is committed)."""
     old = batches(epoch=6)
-    w = wa.build_aggregate(SHAPE, EPOCH, TS, [batches()[0], old[1]], [160, 10], TABLE_HASH)
+    w = build_aggregate([batches()[0], old[1]], [160, 10])
     assert unsat(cs, w) == "batches_hash"
 
 
@@ -87,15 +100,89 @@ def test_dummy_counterparty_counts_in_liabilities(cs):
     bs = batches()
     dummy = wb.Slot(99, (0, 1000), (0, 0))
     bs[1] = wb.build_batch(SHAPE, EPOCH, [wb.Slot(13, (10, 5), (-2, 0)), dummy], blinder=2)
-    w = wa.build_aggregate(SHAPE, EPOCH, TS, bs, [160, 10], TABLE_HASH)
+    w = build_aggregate(bs, [160, 10])
     assert w.liabilities[1] == 1010
     assert unsat(cs, w).startswith("reserve_cover[1]/")
-    w = wa.build_aggregate(SHAPE, EPOCH, TS, bs, [160, 1010], TABLE_HASH)
+    w = build_aggregate(bs, [160, 1010])
     assert unsat(cs, w) is None
 
 
 def test_public_root_and_reserves_are_bound(cs):
     """A17 (circuit side): a different root or reserves commitment is unsat."""
-    w = wa.build_aggregate(SHAPE, EPOCH, TS, batches(), [160, 10], TABLE_HASH)
+    w = build_aggregate(batches(), [160, 10])
     assert unsat(cs, w, root=w.public()["root"] + 1) == "root"
     assert unsat(cs, w, reserves_commitment=5) == "reserves_commitment"
+
+
+# --- totals: hidden by default, revealed on request (SPEC §1.4; ATTACKS A11, A14, A17) --------
+
+
+def test_aggregate_constraint_count_is_pinned(cs):
+    assert cs.to_r1cs().n_constraints == AGGREGATE_CONSTRAINTS
+
+
+def test_hidden_totals_are_salted(cs):
+    """Hidden (default): the commitment carries the secret salt, so hashing the true totals with
+    salt 0 (what a guesser can do) does not give it (A14); the epoch satisfies the circuit."""
+    w = build_aggregate(batches(), [160, 10])
+    pub = w.public()
+    assert unsat(cs, w) is None
+    assert pub["totals_revealed"] == 0
+    assert pub["totals_commitment"] == stm.totals_commitment(poseidon, EPOCH, SALT, [160, 10])
+    assert pub["totals_commitment"] != stm.revealed_totals_commitment(EPOCH, [160, 10])
+
+
+def test_hidden_totals_commitment_is_bound(cs):
+    """A hidden commitment under another salt or to other totals is unsat at totals_commitment."""
+    w = build_aggregate(batches(), [160, 10])
+    other = stm.totals_commitment(poseidon, EPOCH, SALT, [159, 10])
+    assert unsat(cs, w, totals_commitment=other) == "totals_commitment"
+    assert unsat(cs, w, salt=SALT + 1) == "totals_commitment"
+
+
+def test_hidden_totals_refuse_a_zero_salt():
+    """A14 (privacy): the native side never builds an unsalted hidden commitment."""
+    with pytest.raises(ValueError, match="salt"):
+        build_aggregate(batches(), [160, 10], salt=0)
+
+
+def test_revealed_totals_open_to_the_root_sums(cs):
+    """Revealed: salt 0, flag 1; the commitment is the one anyone recomputes from L_a."""
+    w = build_aggregate(batches(), [160, 10], reveal=True)
+    pub = w.public()
+    assert unsat(cs, w) is None
+    assert w.salt == 0 and pub["totals_revealed"] == 1
+    assert pub["totals_commitment"] == stm.revealed_totals_commitment(EPOCH, [160, 10])
+    assert wa.circuit_inputs(w)["salt"] == 0
+
+
+def test_revealed_totals_other_than_the_root_sums_are_unsat(cs):
+    """A11 with the option: publishing understated totals (159 instead of 160) needs a
+    commitment to them, which the root's sum wires do not open: unsat at totals_commitment."""
+    w = build_aggregate(batches(), [160, 10], reveal=True)
+    fake = stm.revealed_totals_commitment(EPOCH, [159, 10])
+    assert unsat(cs, w, totals_commitment=fake) == "totals_commitment"
+    epoch6 = stm.revealed_totals_commitment(EPOCH - 1, [160, 10])  # the epoch is bound in
+    assert unsat(cs, w, totals_commitment=epoch6) == "totals_commitment"
+
+
+def test_totals_flag_must_be_boolean(cs):
+    """totals_revealed = 2 (salt_used = -salt) is refused at the named boolean constraint."""
+    w = build_aggregate(batches(), [160, 10])
+    assert unsat(cs, w, totals_revealed=2) == "totals_revealed"
+    assert unsat(cs, w, totals_revealed=R - 1) == "totals_revealed"
+
+
+def test_revealed_flag_with_a_salt_is_unsat(cs):
+    """Flag 1 but the commitment salted (a prover claiming 'revealed' while hiding): forcing the
+    salt_used wire to the salt is unsat at salt_used; honestly solved, at totals_commitment."""
+    w = build_aggregate(batches(), [160, 10])  # hidden: the public commitment carries SALT
+    assert unsat(cs, w, overrides={"salt_used_out": SALT}, totals_revealed=1) == "salt_used"
+    assert unsat(cs, w, totals_revealed=1) == "totals_commitment"
+
+
+def test_hidden_flag_on_revealed_commitment_with_salt_is_unsat(cs):
+    """The other direction: flag 0 with the unsalted commitment and a nonzero salt."""
+    w = build_aggregate(batches(), [160, 10], reveal=True)
+    assert unsat(cs, w, totals_revealed=0, salt=SALT) == "totals_commitment"
+    assert unsat(cs, w, totals_revealed=0) is None  # salt 0 and flag 0: same commitment, valid

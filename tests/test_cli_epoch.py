@@ -41,6 +41,41 @@ def test_verify_ok_with_allow_dev_and_json(proved):
     rep = json.loads(r.stdout)
     assert rep["valid"] is True and rep["epoch"] == 3
     assert all(c["ok"] for c in rep["checks"])
+    assert rep["totals"] == "hidden" and int(rep["totals_commitment"]) > 0  # the default
+
+
+def test_prove_reveal_totals_and_verify_report(proved):
+    """SPEC §1.4 option: --reveal-totals (same --work: the batch proofs are reused) publishes
+    the totals; verify shows them (--json; the text report below). Twin: the same bundle with a total
+    edited (manifest re-signed) exits 1 and names the failed check."""
+    import hashlib
+
+    work = proved / ".bundle.work"
+    assert (work / "plan.json").exists()
+    r = zk("prove", "--inputs", proved / "inputs", "--keys", proved / "keys", "--out",
+           proved / "open", "--work", work, "--reveal-totals")
+    assert r.returncode == 0, r.stderr
+    r = zk("verify", proved / "open", "--allow-dev", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["valid"] is True
+    assert rep["totals"] == {"USDC": "150000000000", "ETH": "2000000000"}
+    assert {c["name"] for c in rep["checks"] if c["ok"]} >= {
+        "revealed totals open the commitment", "revealed totals covered by reserves"}
+
+    header = proved / "open" / "header.json"
+    h = json.loads(header.read_text())
+    h["totals"][0] = "140000000000"
+    data = json.dumps(h).encode()
+    header.write_bytes(data)
+    manifest = json.loads((proved / "open" / "manifest.json").read_text())
+    manifest["files"]["header.json"] = hashlib.sha256(data).hexdigest()
+    (proved / "open" / "manifest.json").write_text(json.dumps(manifest))
+    r = zk("verify", proved / "open", "--allow-dev")
+    assert r.returncode == 1 and "[FAIL] revealed totals open the commitment" in r.stdout
+    assert "totals (revealed): USDC 140000000000 of reserves 160000000000, ETH 2000000000 of " \
+        "reserves 2000000000" in r.stdout
+    assert "[ok] revealed totals covered by reserves: USDC 140000000000 <= 160000000000" in r.stdout
 
 
 def test_verify_refuses_dev_keys_by_default(proved):
@@ -48,6 +83,7 @@ def test_verify_refuses_dev_keys_by_default(proved):
     r = zk("verify", proved / "bundle")
     assert r.returncode == 1
     assert "INSECURE-DEV-SETUP" in r.stdout and "INVALID" in r.stdout
+    assert "totals: hidden (salted commitment " in r.stdout
 
 
 def test_inclusion_verify(proved):

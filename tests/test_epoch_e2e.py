@@ -1,9 +1,11 @@
 """End to end at a tiny shape: prove an epoch, verify the bundle, check inclusion; then tamper
-(ATTACKS A10, A17, B10, B11). Dev keys (single-party) keep it fast; the ceremony path is tested
-in the demo and ceremony tests."""
+(ATTACKS A10, A14, A17, B10, B11). The epoch is published twice from one work directory: totals
+hidden (the default) and revealed (SPEC §1.4). Dev keys (single-party) keep it fast; the
+ceremony path is tested in the demo and ceremony tests."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -16,13 +18,14 @@ from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.formats import bundle as bundle_fmt
+from zkproof.formats.epoch_header import parse_header
 from zkproof.groth16.setup import dev_setup
 from zkproof.hash.poseidon import poseidon
 from zkproof.margin.risk_table import RiskTable
 from zkproof.prover.circuits import circuits_for
 from zkproof.prover.epoch import EpochJob, EpochKeys, prove_epoch
 from zkproof.snapshot.ledger import Account
-from zkproof.verifier.bundle_check import verify_bundle
+from zkproof.verifier.bundle_check import Report, verify_bundle
 from zkproof.verifier.inclusion import verify_inclusion
 
 pytestmark = pytest.mark.prove
@@ -39,17 +42,32 @@ def account(i, balances, positions):
                    positions=tuple(positions), line=i + 1)
 
 
-ACCOUNTS = [account(1, (100, 5), (3, -2)), account(2, (50, 0), (-1, 2)), account(3, (10, 5), (-2, 0))]
+# User 1's balances make the totals distinctive numbers, so a search of the bundle's bytes for
+# them cannot hit an unrelated value (test_hidden_bundle_holds_neither_salt_nor_totals).
+ACCOUNTS = [account(1, (987_654_321_123, 5_000_000_017), (3, -2)), account(2, (50, 0), (-1, 2)),
+            account(3, (10, 5), (-2, 0))]
+TOTALS = (987_654_321_183, 5_000_000_022)  # L_a = sum of the balances above
+RESERVES = (1_000_000_000_000, 6_000_000_000)
 
 
 @pytest.fixture(scope="module")
 def proved(tmp_path_factory):
     c = circuits_for(SHAPE)
     keys = EpochKeys(dev_setup(c.batch.to_r1cs(), quiet=True), dev_setup(c.aggregate.to_r1cs(), quiet=True))
-    job = EpochJob(SHAPE, 7, 1_700_000_000, ACCOUNTS, TABLE, (160, 10), [("USDC", 6), ("ETH", 9)])
+    job = EpochJob(SHAPE, 7, 1_700_000_000, ACCOUNTS, TABLE, RESERVES, [("USDC", 6), ("ETH", 9)])
     d = tmp_path_factory.mktemp("epoch")
     out = prove_epoch(job, keys, d / "bundle", work_dir=d / "work", progress=False)
     return job, keys, out, d
+
+
+@pytest.fixture(scope="module")
+def revealed(proved):
+    """The same epoch with ``reveal_totals``, from the same work directory: the batch proofs
+    are reused, only the aggregate is proved again (salt 0, flag 1)."""
+    job, keys, _, d = proved
+    out = prove_epoch(dataclasses.replace(job, reveal_totals=True), keys, d / "revealed",
+                      work_dir=d / "work", progress=False)
+    return out
 
 
 def copy(bundle_dir, tmp_path):
@@ -108,19 +126,208 @@ def test_bundle_tamper_header_reserve(proved, tmp_path):
         verify_bundle(str(dst), allow_dev=True)
 
 
-@pytest.mark.parametrize("field,value", [("epoch", 8), ("timestamp", 1_700_000_001), ("root", "5")])
-def test_public_input_binding(proved, tmp_path, field, value):
-    """A17: each header field feeds a public input; a changed field fails verification (the
-    header's own derived values are recomputed, as a forger controlling the bundle would)."""
+def forge(dst, mutate):
+    """A17 forger: edit header.json, then rewrite every proof file's public inputs to the ones
+    the verifier derives from the edited header (manifest re-signed), keeping the valid proofs.
+    Whatever still fails is the proof itself (or a named header check)."""
+    rewrite(dst, "header.json", mutate)
+    h = parse_header(json.loads((dst / "header.json").read_text()), "header.json")
+    for b in range(h.shape.n_batches):
+        rewrite(dst, f"proofs/batch_{b:04d}.json",
+                lambda o, b=b: o.update(public=[str(x) for x in h.batch_public(b)]))
+    rewrite(dst, "proofs/aggregate.json",
+            lambda o: o.update(public=[str(x) for x in h.aggregate_public()]))
+    return h
+
+
+def failed(rep):
+    return {c.name for c in rep.checks if not c.ok}
+
+
+AGG = "proofs/aggregate.json proof"
+OPENS = "revealed totals open the commitment"
+
+
+def _reserve(h):
+    h["assets"][1]["reserves"] = str(RESERVES[1] + 1)
+    h["reserves_commitment"] = str(stm.reserves_commitment(poseidon, h["epoch"],
+                                                           [RESERVES[0], RESERVES[1] + 1]))
+
+
+def _table(h):
+    h["risk_table"]["c"][0][0] = "11"
+    t = TABLE
+    c = [[11, *t.c[0][1:]], list(t.c[1])]
+    h["risk_table_hash"] = str(stm.risk_table_hash(c, t.v, t.m))
+
+
+def _reveal_true_totals(h):
+    """Flip a hidden bundle's flag and publish the *true* totals: without the salt they do not
+    open the salted commitment (A14), and the proof was made for flag 0."""
+    h.update(totals_revealed=1, totals=[str(t) for t in TOTALS])
+
+
+HIDDEN_EDITS = {
+    "epoch": (lambda h: h.update(epoch=8, reserves_commitment=str(
+        stm.reserves_commitment(poseidon, 8, list(RESERVES)))), {AGG}),
+    "timestamp": (lambda h: h.update(timestamp=1_700_000_001), {AGG}),
+    "root": (lambda h: h.update(root="5"), {AGG}),
+    "reserves[1]": (_reserve, {AGG}),
+    "risk_table": (_table, {AGG}),
+    "totals_commitment": (lambda h: h.update(totals_commitment=str(int(h["totals_commitment"]) + 1)),
+                          {AGG}),
+    "totals_revealed": (_reveal_true_totals, {AGG, OPENS}),
+}
+
+
+# Each case verifies a whole bundle (three pure-Python pairings, ~15 s CPU): the totals cases and
+# the root run by default, the other header fields under -m slow.
+FAST_HIDDEN = {"root", "totals_commitment", "totals_revealed"}
+FAST_REVEALED = {"totals[0]", "totals[1]", "totals_revealed"}
+
+
+def _params(edits, fast):
+    return [pytest.param(k, marks=() if k in fast else pytest.mark.slow) for k in edits]
+
+
+@pytest.mark.parametrize("field", _params(HIDDEN_EDITS, FAST_HIDDEN))
+def test_public_input_binding(proved, tmp_path, field):
+    """A17: one valid proof kept, each header field changed in turn (derived values recomputed,
+    proof files' public inputs rewritten, as a forger controlling the bundle would): the
+    aggregate proof no longer verifies (and, for the flag, the named totals check fails)."""
+    mutate, expected = HIDDEN_EDITS[field]
     dst = copy(proved[2], tmp_path)
-    changes = {field: value}
-    if field == "epoch":
-        changes["reserves_commitment"] = str(stm.reserves_commitment(poseidon, value, [160, 10]))
-    rewrite(dst, "header.json", lambda h: h.update(changes))
+    forge(dst, mutate)
     rep = verify_bundle(str(dst), allow_dev=True)
-    assert not rep.ok
-    assert not any(c.ok for c in rep.checks if c.name == "proofs/aggregate.json proof") or \
-        any(not c.ok and "statement" in c.name for c in rep.checks)
+    assert not rep.ok and expected <= failed(rep), failed(rep)
+
+
+def test_public_input_binding_twin_unchanged_forgery_verifies(proved, tmp_path):
+    """The twin of the A17 test: the same forging steps with no edit leave a valid bundle, so
+    the failures above come from the edits alone."""
+    dst = copy(proved[2], tmp_path)
+    forge(dst, lambda h: None)
+    rep = verify_bundle(str(dst), allow_dev=True)
+    assert rep.ok, failed(rep)
+
+
+def _total(a, d):
+    def mutate(h):
+        h["totals"][a] = str(TOTALS[a] + d)
+    return mutate
+
+
+def _total_recommitted(h):
+    h["totals"][0] = str(TOTALS[0] - 1)
+    h["totals_commitment"] = str(stm.revealed_totals_commitment(7, [TOTALS[0] - 1, TOTALS[1]]))
+
+
+def _hide(h):
+    del h["totals"]
+    h["totals_revealed"] = 0
+
+
+REVEALED_EDITS = {
+    "totals[0]": (_total(0, -1), {OPENS}),          # the proof's public inputs are unchanged ...
+    "totals[1]": (_total(1, +1), {OPENS}),          # ... the named check catches it
+    "totals[0]+commitment": (_total_recommitted, {AGG}),
+    "totals_commitment": (lambda h: h.update(totals_commitment=str(int(h["totals_commitment"]) + 1)),
+                          {AGG, OPENS}),
+    "totals_revealed": (_hide, {AGG}),
+}
+
+
+def test_revealed_bundle_verifies_and_reports_totals(revealed):
+    rep = verify_bundle(str(revealed), allow_dev=True)
+    assert rep.ok, failed(rep)
+    h = rep.header
+    assert h.totals == list(TOTALS) and h.totals_revealed == 1
+    assert h.totals_commitment == stm.revealed_totals_commitment(7, TOTALS)
+    assert rep.totals() == {"USDC": str(TOTALS[0]), "ETH": str(TOTALS[1])}
+    checks = {c.name: c for c in rep.checks}
+    assert checks[OPENS].ok
+    assert checks["revealed totals covered by reserves"].detail == \
+        f"USDC {TOTALS[0]} <= {RESERVES[0]}, ETH {TOTALS[1]} <= {RESERVES[1]}"
+    assert rep.to_json()["totals"] == rep.totals()
+
+
+def test_revealed_and_hidden_share_the_batches(proved, revealed):
+    """One work directory publishes either: same root and batch commitments, other flag and
+    commitment."""
+    hid = json.loads((proved[2] / "header.json").read_text())
+    rev = json.loads((revealed / "header.json").read_text())
+    assert hid["root"] == rev["root"] and hid["batch_commitments"] == rev["batch_commitments"]
+    assert (hid["totals_revealed"], rev["totals_revealed"]) == (0, 1)
+    assert hid["totals_commitment"] != rev["totals_commitment"]
+    assert "totals" not in hid and rev["totals"] == [str(t) for t in TOTALS]
+
+
+@pytest.mark.parametrize("field", _params(REVEALED_EDITS, FAST_REVEALED))
+def test_revealed_public_input_binding(revealed, tmp_path, field):
+    """A17, revealed case: each total, the commitment and the flag; every change fails, by the
+    proof or by the named check that the totals open the commitment."""
+    mutate, expected = REVEALED_EDITS[field]
+    dst = copy(revealed, tmp_path)
+    forge(dst, mutate)
+    rep = verify_bundle(str(dst), allow_dev=True)
+    assert not rep.ok and expected <= failed(rep), failed(rep)
+
+
+@pytest.mark.slow
+def test_revealed_totals_above_reserves_fail_the_clear_check(revealed, tmp_path):
+    """The verifier also checks L_a <= R_a in the clear: totals raised above the reserves (and
+    recommitted) fail that named check as well as the proof."""
+    big = [RESERVES[0] + 1, TOTALS[1]]
+    dst = copy(revealed, tmp_path)
+    forge(dst, lambda h: h.update(totals=[str(t) for t in big], totals_commitment=str(
+        stm.revealed_totals_commitment(7, big))))
+    rep = verify_bundle(str(dst), allow_dev=True)
+    assert {"revealed totals covered by reserves", AGG} <= failed(rep)
+
+
+def test_hidden_flag_flipped_without_totals_is_malformed(proved, tmp_path):
+    """Flag 1 with no totals listed is refused at parse, naming the field."""
+    dst = copy(proved[2], tmp_path)
+    rewrite(dst, "header.json", lambda h: h.update(totals_revealed=1))
+    with pytest.raises(InputError, match="header.json: totals: missing"):
+        verify_bundle(str(dst), allow_dev=True)
+    rewrite(dst, "header.json", lambda h: h.update(totals_revealed=2))
+    with pytest.raises(InputError, match="totals_revealed"):
+        verify_bundle(str(dst), allow_dev=True)
+
+
+def test_hidden_bundle_holds_neither_salt_nor_totals(proved, revealed):
+    """A14 (privacy): no file of the hidden bundle contains the salt or any L_a, in decimal or
+    as 8/16/32-byte big- or little-endian words; the salt stays in the private work directory.
+    Twin: the same search finds the totals in the revealed bundle."""
+    job, _, out, d = proved
+    salt = int(json.loads((d / "work" / "plan.json").read_text())["totals_salt"])
+    assert 0 < salt < R
+
+    def needles(x):
+        out = [str(x).encode()]
+        for n in (8, 16, 32):
+            if x < 1 << (8 * n):
+                out += [x.to_bytes(n, "big"), x.to_bytes(n, "little")]
+        return out
+
+    def found(bundle_dir, values):
+        hits = set()
+        for f in bundle_dir.rglob("*"):
+            if f.is_file():
+                data = f.read_bytes()
+                hits |= {x for x in values for n in needles(x) if n in data}
+        return hits
+
+    assert found(out, [salt, *TOTALS]) == set()
+    assert found(revealed, [salt]) == set()
+    assert found(revealed, list(TOTALS)) == set(TOTALS)
+    header = json.loads((out / "header.json").read_text())
+    assert header["totals_revealed"] == 0 and "totals" not in header
+    # a guesser who knows the true totals cannot confirm them without the salt
+    assert int(header["totals_commitment"]) != stm.revealed_totals_commitment(7, TOTALS)
+    assert int(header["totals_commitment"]) == stm.totals_commitment(poseidon, 7, salt, list(TOTALS))
+    assert Report(str(out), header=parse_header(header, "header.json")).totals() == "hidden"
 
 
 def test_bundle_tamper_dropped_file(proved, tmp_path):
@@ -148,6 +355,9 @@ def test_resume_skips_finished_batches(proved, tmp_path):
     after = {p.name: p.stat().st_mtime_ns for p in (d / "work").glob("batch_*.json")}
     assert before == after and len(before) == SHAPE.n_batches
     assert verify_bundle(str(out), allow_dev=True).ok
+    # the resumed run used the plan's totals salt: the same hidden commitment (SPEC §1.4)
+    first, again = (json.loads((p / "header.json").read_text()) for p in (proved[2], out))
+    assert again["totals_commitment"] == first["totals_commitment"] and again["totals_revealed"] == 0
 
 
 def test_user_inclusion_malicious_record_is_refused_not_crashed(proved, tmp_path):
@@ -289,15 +499,15 @@ def _reseal(dst, a, rec: dict, **changes) -> None:
 
 
 @pytest.mark.parametrize("field,change", [
-    ("balances[0]", {"balances": [100 + 2**64, 4]}),     # a unit carried from b[1] into b[0]
-    ("positions[0]", {"positions": [3 + 2**64, -3]}),    # the same between position limbs
-    ("positions[1]", {"positions": [3, -(2**63)]}),      # |q| = 2^63 itself
-    ("balances[1]", {"balances": [100, 2**64]}),
+    ("balances[0]", lambda b, q: {"balances": [b[0] + 2**64, b[1] - 1]}),  # a unit carried b[1] -> b[0]
+    ("positions[0]", lambda b, q: {"positions": [q[0] + 2**64, q[1] - 1]}),  # the same between positions
+    ("positions[1]", lambda b, q: {"positions": [q[0], -(2**63)]}),  # |q| = 2^63 itself
+    ("balances[1]", lambda b, q: {"balances": [b[0], 2**64]}),
 ])
 def test_user_inclusion_limb_out_of_range_is_refused(proved, tmp_path, field, change):
     """A13 on the user side: the leaf packs 64-bit limbs three to a field element, so a record
     that carries a unit between limbs hashes to the SAME leaf (the proven root would match and
-    the user would be shown a balance of 2^64 + 100). The verifier refuses every limb outside
+    the user would be shown a balance above 2^64). The verifier refuses every limb outside
     its range before packing, naming the field. Twin: the honest record, re-sealed, verifies."""
     from zkproof.field.fr import R
     from zkproof.formats import inclusion_file
@@ -305,7 +515,8 @@ def test_user_inclusion_limb_out_of_range_is_refused(proved, tmp_path, field, ch
 
     job, _, out, _ = proved
     a = job.accounts[0]
-    assert (a.balances, a.positions) == ((100, 5), (3, -2))
+    assert a.balances[1] >= 1 and a.positions[1] < 0  # room for the carries below
+    change = change(list(a.balances), list(a.positions))
     dst = copy(out, tmp_path)
     rel = f"inclusion/{inclusion_file.locator(7, a.id, a.nonce)}.bin"
     rec = inclusion_file.open_sealed((dst / rel).read_bytes(), 7, a.id, a.nonce, rel)

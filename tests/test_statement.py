@@ -68,8 +68,8 @@ def test_negative_table_values_are_field_encoded():
 def test_domain_kinds_are_distinct_from_the_tree_layout():
     from zkproof.hash import merkle_sum_layout as lay
 
-    ours = {stm.ID, stm.TABLE, stm.RESERVES, stm.BATCH, stm.BATCHES, stm.OI}
-    assert len(ours) == 6 and not ours & {lay.LEAF, lay.NODE, lay.HEADER, lay.CHUNK}
+    ours = {stm.ID, stm.TABLE, stm.RESERVES, stm.BATCH, stm.BATCHES, stm.OI, stm.TOTALS}
+    assert len(ours) == 7 and not ours & {lay.LEAF, lay.NODE, lay.HEADER, lay.CHUNK}
 
 
 def test_chain_hash_layout_and_split():
@@ -117,3 +117,16 @@ def test_batch_public_names_follow_the_table_order():
                      "table/c[1][1]", "table/v[0][0]", "table/v[0][1]", "table/m[0]")
     assert len(names) == 2 + s.table_size
     assert len(stm.table_values([[1, 2], [3, 4]], [[5, 6]], [7])) == s.table_size
+
+
+def test_totals_commitment_layout_and_salt():
+    """``H(tag(TOTALS, 2 + A), epoch, salt_used, L...)``; the revealed form is salt 0, and any
+    salt, epoch or total changes it (SPEC §1.4, ATTACKS A14)."""
+    c = stm.totals_commitment(poseidon, 7, 5, [160, 10])
+    assert c == poseidon([(stm.TOTALS << 32) + 4, 7, 5, 160, 10])
+    assert stm.revealed_totals_commitment(7, [160, 10]) == stm.totals_commitment(poseidon, 7, 0, [160, 10])
+    variants = {c, stm.revealed_totals_commitment(7, [160, 10]),
+                stm.totals_commitment(poseidon, 8, 5, [160, 10]),
+                stm.totals_commitment(poseidon, 7, 5, [161, 10])}
+    assert len(variants) == 4
+    assert stm.AGGREGATE_PUBLIC[5:] == ("totals_revealed", "totals_commitment", "batches_hash")

@@ -61,8 +61,11 @@ def load_shape(keys_dir: Path) -> stm.Shape:
 
 def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
           progress: bool = True, overwrite: bool = False, workers: int | None = None,
-          scheduler: str | None = None) -> Path:
-    """③ witness and ④ proofs: pre-flight first, then every batch, the aggregate and the bundle."""
+          scheduler: str | None = None, reveal_totals: bool = False) -> Path:
+    """③ witness and ④ proofs: pre-flight first, then every batch, the aggregate and the bundle.
+
+    ``reveal_totals``: publish the liabilities ``L_a`` in the header (SPEC §1.4); by default they
+    stay hidden behind a salted commitment."""
     snap, table, ep = loaded.snapshot, loaded.table, loaded.epoch
     reserves = {a.symbol: r for a, r in zip(snap.params.assets, ep.reserves)}
     report = preflight(snap.accounts, table, [i.id for i in snap.instruments], reserves)
@@ -79,7 +82,7 @@ def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
     keys = EpochKeys(read_zkey(batch_zkey), read_zkey(keys_dir / "aggregate_final.zkey"),
                      batch_zkey=str(batch_zkey))  # workers read the key file, no copy
     job = EpochJob(shape, ep.epoch, ep.timestamp, list(snap.accounts), table, ep.reserves,
-                   list(table.assets))
+                   list(table.assets), reveal_totals=reveal_totals)
     return prove_epoch(job, keys, out, work, progress=progress, overwrite=overwrite,
                        workers=workers, scheduler=scheduler)
 

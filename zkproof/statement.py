@@ -22,6 +22,10 @@ Layouts (``H`` = Poseidon with circomlib's parameters; ``tag(kind, n) = kind * 2
   ``k = chain_split(n)`` (14 for A = 3, I = 16: 987 constraints instead of 1,500 for the former
   ``H(.., H(oi), ..)``). The epoch stops replaying a batch in another epoch and the secret
   blinder stops anyone confirming guessed totals by hashing (ATTACKS A14).
+* ``totals_commitment = H(tag(TOTALS, 2 + A), epoch, salt_used, L_1..L_A)`` with
+  ``salt_used = salt * (1 - totals_revealed)``: the liabilities ``L_a`` (the epoch root's sums)
+  under a secret salt when hidden (the default), under 0 when the header reveals them, so the
+  verifier can recompute it from the published totals (SPEC §1.4, ATTACKS A14, A17).
 
 Public inputs:
 
@@ -30,8 +34,9 @@ Public inputs:
   circuit multiplies by these very wires, so it needs no table hash; the verifier builds them
   from the header's range-checked table (ATTACKS A15, A17) and folds them into the key once per
   bundle (``zkproof.verifier.fold``).
-* aggregate proof: ``[epoch, timestamp, root, risk_table_hash, reserves_commitment, batches_hash]``
-  (the first five are the header fields the on-chain registry records).
+* aggregate proof: ``[epoch, timestamp, root, risk_table_hash, reserves_commitment,
+  totals_revealed, totals_commitment, batches_hash]`` (all of them form the on-chain registry's
+  header; ``batches_hash`` stays last: it is the only one the registry does not store by name).
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ HashFn = Callable[[list], T]
 
 # Domain kinds 1..4 are merkle_sum_layout's (LEAF, NODE, HEADER, CHUNK). OI (10) is retired
 # (it tagged the former separate open-interest hash) and stays reserved: never reuse it.
-ID, TABLE, RESERVES, BATCH, BATCHES, OI = 5, 6, 7, 8, 9, 10
+ID, TABLE, RESERVES, BATCH, BATCHES, OI, TOTALS = 5, 6, 7, 8, 9, 10, 11
 
 BALANCE_BITS = 64     # 0 <= b < 2^64                       (SPEC §1.1)
 POSITION_BITS = 63    # |q| < 2^63, as sign and 63-bit magnitude (SPEC §1.1)
@@ -65,7 +70,7 @@ SHORT_BUFFER = 1      # value units per short position unit added to every requi
 
 BATCH_PUBLIC_HEAD = ("epoch", "batch_commitment")  # then the table: batch_public_names(shape)
 AGGREGATE_PUBLIC = ("epoch", "timestamp", "root", "risk_table_hash", "reserves_commitment",
-                    "batches_hash")
+                    "totals_revealed", "totals_commitment", "batches_hash")
 
 
 def fe(x: int) -> int:
@@ -187,6 +192,21 @@ def risk_table_hash(c, v, m) -> int:
 
 def reserves_commitment(hash_fn: HashFn, epoch: T, reserves: Sequence[T]) -> T:
     return hash_tagged(hash_fn, RESERVES, [epoch, *reserves])
+
+
+def totals_commitment(hash_fn: HashFn, epoch: T, salt_used: T, totals: Sequence[T]) -> T:
+    """``H(tag(TOTALS, 2 + A), epoch, salt_used, L_1..L_A)``: binds the liabilities to the epoch.
+
+    ``salt_used`` is the prover's secret salt when the totals are hidden (a guessed or small
+    total cannot be confirmed by hashing it: ATTACKS A14) and 0 when they are revealed, so anyone
+    can recompute the commitment from the published totals (``revealed_totals_commitment``).
+    """
+    return hash_tagged(hash_fn, TOTALS, [epoch, salt_used, *totals])
+
+
+def revealed_totals_commitment(epoch: int, totals: Sequence[int]) -> int:
+    """The commitment a verifier recomputes from a header that reveals its totals (salt 0)."""
+    return totals_commitment(poseidon, epoch, 0, list(totals))
 
 
 def chain_split(n: int) -> int:

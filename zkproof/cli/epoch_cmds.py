@@ -80,20 +80,31 @@ def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, dev: 
 @click.option("--scheduler", default=None, metavar="ADDR|local",
               help="Prove batches on a Dask cluster (tcp://host:8786) or a local Dask cluster "
                    "(needs `pip install 'zkproof[scale]'`; docs/scale.md).")
+@click.option("--reveal-totals", is_flag=True,
+              help="Publish the total liabilities per asset in the header (bound by the proof). "
+                   "Default: hidden, only a salted commitment is published.")
 def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force: bool,
-              workers: int | None, scheduler: str | None) -> None:
+              workers: int | None, scheduler: str | None, reveal_totals: bool) -> None:
     """Prove an epoch: pre-flight, every batch, the aggregate; publish the bundle atomically.
 
     Batches are independent and proved in parallel (all cores, or a Dask cluster). An
     interrupted run resumes where it stopped (finished batch proofs are kept in --work).
 
+    The totals L_a (sum of all balances per asset) are hidden by default: the header carries
+    only a commitment salted with a secret kept in --work. With --reveal-totals the header
+    lists them and the proof shows they are exactly the proved liabilities, each <= reserves
+    (docs/formats.md §11). The same --work directory can publish either.
+
+    \b
     Example: zkproof prove --inputs snapshot/ --keys keys/ --out bundle-42/
+             zkproof prove --inputs snapshot/ --keys keys/ --out bundle-42-open/ --reveal-totals
     """
     from zkproof import pipeline
 
     loaded = pipeline.load_inputs(inputs_dir)
     path = pipeline.prove(loaded, Path(keys_dir), Path(out), Path(work) if work else None,
-                          progress=True, overwrite=force, workers=workers, scheduler=scheduler)
+                          progress=True, overwrite=force, workers=workers, scheduler=scheduler,
+                          reveal_totals=reveal_totals)
     click.echo(f"wrote {path}")
 
 
@@ -105,7 +116,8 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool) -> None:
     """Verify an epoch bundle offline: exit 0 only if every proof and check holds.
 
     Exit 1: a proof or consistency check fails (the report names it); 2: a malformed or
-    tampered file (one line naming file and field).
+    tampered file (one line naming file and field). The report shows the total liabilities
+    per asset when the bundle reveals them (and that each is <= reserves), "hidden" otherwise.
 
     Example: zkproof verify bundle-42/ --json
     """
@@ -118,6 +130,11 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool) -> None:
         h = report.header
         if h is not None:
             click.echo(f"epoch {h.epoch} at {h.timestamp}: root {h.root}")
+            if h.totals is None:
+                click.echo(f"totals: hidden (salted commitment {h.totals_commitment})")
+            else:
+                click.echo("totals (revealed): " + ", ".join(
+                    f"{a.symbol} {t} of reserves {a.reserves}" for a, t in zip(h.assets, h.totals)))
         for c in report.checks:
             click.echo(f"[{'ok' if c.ok else 'FAIL'}] {c.name}" + (f": {c.detail}" if c.detail else ""))
         click.echo("VALID: every account meets margin, positions net to zero, reserves cover "

@@ -2,9 +2,16 @@
 
 The header carries everything a verifier needs to recompute the public inputs of every proof:
 the shape, assets with reserves, instruments, scenarios, the integer risk table ``c, v, m``,
-the epoch root, the batch commitments, and the SHA-256 of both verification keys. Numbers are
-decimal strings (one spelling: ``-?(0|[1-9][0-9]*)``), never JSON numbers, except the small
-integers of ``shape`` and ``epoch`` / ``timestamp``.
+the epoch root, the batch commitments, the totals commitment and flag, and the SHA-256 of both
+verification keys. Numbers are decimal strings (one spelling: ``-?(0|[1-9][0-9]*)``), never
+JSON numbers, except the small integers of ``shape``, ``epoch`` / ``timestamp`` and
+``totals_revealed``.
+
+Totals (SPEC §1.4, docs/formats.md §11): ``totals_revealed`` is 0 (default: only
+``totals_commitment`` is published, salted by the prover) or 1 (``totals`` lists ``L_a`` per
+asset and the commitment is unsalted). ``totals`` is present exactly when the flag is 1. Whether
+the totals open the commitment is a verification check (``zkproof.verifier.bundle_check``), not
+a parse error: the report names it.
 """
 
 from __future__ import annotations
@@ -44,10 +51,17 @@ class EpochHeader:
     risk_table_sha256: str
     root: int
     batch_commitments: list[int]
+    totals_commitment: int
     vk_sha256: dict[str, str]
     circuit_fingerprints: dict[str, str]
     dev_setup: bool = False
+    totals: list[int] | None = None  # L_a per asset when revealed; None when hidden (default)
     extra: dict = field(default_factory=dict)
+
+    @property
+    def totals_revealed(self) -> int:
+        """The public flag: 1 when the header reveals the totals, else 0."""
+        return int(self.totals is not None)
 
     # -- derived public values ------------------------------------------------------------
     @property
@@ -70,8 +84,9 @@ class EpochHeader:
         return [self.epoch, self.batch_commitments[b], *self.table_values]
 
     def aggregate_public(self) -> list[int]:
+        """``statement.AGGREGATE_PUBLIC``, every value recomputed or read from this header."""
         return [self.epoch, self.timestamp, self.root, self.risk_table_hash, self.reserves_commitment,
-                stm.batches_hash(self.batch_commitments)]
+                self.totals_revealed, self.totals_commitment, stm.batches_hash(self.batch_commitments)]
 
     def to_json(self) -> dict[str, Any]:
         s = self.shape
@@ -79,7 +94,7 @@ class EpochHeader:
         def strs(xs):
             return [str(x) for x in xs]
 
-        return {
+        out = {
             "format": FORMAT, "epoch": self.epoch, "timestamp": self.timestamp,
             "shape": {"n_assets": s.n_assets, "n_instruments": s.n_instruments,
                       "n_scenarios": s.n_scenarios, "capacity": s.capacity,
@@ -91,6 +106,7 @@ class EpochHeader:
                            "c": [strs(r) for r in self.c], "v": [strs(r) for r in self.v],
                            "m": strs(self.m), "sha256": self.risk_table_sha256},
             "root": str(self.root), "batch_commitments": strs(self.batch_commitments),
+            "totals_revealed": self.totals_revealed, "totals_commitment": str(self.totals_commitment),
             "verification_keys": dict(self.vk_sha256),
             "circuit_fingerprints": dict(self.circuit_fingerprints),
             "dev_setup": self.dev_setup,
@@ -98,6 +114,9 @@ class EpochHeader:
             "risk_table_hash": str(self.risk_table_hash),
             "reserves_commitment": str(self.reserves_commitment),
         }
+        if self.totals is not None:
+            out["totals"] = strs(self.totals)
+        return out
 
 
 class _P:
@@ -142,14 +161,25 @@ class _P:
 
 
 HEADER_KEYS = {"format", "epoch", "timestamp", "shape", "assets", "instruments", "scenarios",
-               "risk_table", "root", "batch_commitments", "verification_keys",
-               "circuit_fingerprints", "dev_setup", "risk_table_hash", "reserves_commitment"}
+               "risk_table", "root", "batch_commitments", "totals_revealed", "totals_commitment",
+               "verification_keys", "circuit_fingerprints", "dev_setup", "risk_table_hash",
+               "reserves_commitment"}
+REVEALED_KEYS = HEADER_KEYS | {"totals"}  # totals_revealed = 1
 
 
 def parse_header(obj: Any, file: str) -> EpochHeader:
     """Strict parse; every bound the soundness argument relies on is checked here."""
     p = _P(file)
-    h = p.obj(obj, "<header>", HEADER_KEYS)
+    if not isinstance(obj, dict):
+        raise p.err("<header>", f"expected an object, got {type(obj).__name__}")
+    revealed = 0  # a missing flag is reported with the other missing keys just below
+    if "totals_revealed" in obj:
+        revealed = p.small(obj["totals_revealed"], "totals_revealed", 0, 1)
+        if revealed and "totals" not in obj:
+            raise p.err("totals", "missing: totals_revealed is 1, so the header must list the totals")
+        if not revealed and "totals" in obj:
+            raise p.err("totals", "present, but totals_revealed is 0 (hidden totals are never published)")
+    h = p.obj(obj, "<header>", REVEALED_KEYS if revealed else HEADER_KEYS)
     if h["format"] != FORMAT:
         raise p.err("format", f"expected {FORMAT!r}")
     sh = p.obj(h["shape"], "shape", {"n_assets", "n_instruments", "n_scenarios", "capacity",
@@ -193,6 +223,9 @@ def parse_header(obj: Any, file: str) -> EpochHeader:
         batch_commitments=[p.num(x, f"batch_commitments[{b}]", 0, R)
                            for b, x in enumerate(p.lst(h["batch_commitments"], "batch_commitments",
                                                        shape.n_batches))],
+        totals_commitment=p.num(h["totals_commitment"], "totals_commitment", 0, R),
+        totals=[p.num(x, f"totals[{a}]", 0, 1 << shape.reserve_bits)
+                for a, x in enumerate(p.lst(h["totals"], "totals", A))] if revealed else None,
         vk_sha256={k: p.hexstr(keys[k], f"verification_keys.{k}", 64) for k in ("batch", "aggregate")},
         circuit_fingerprints={k: p.hexstr(fps[k], f"circuit_fingerprints.{k}", 64)
                               for k in ("batch", "aggregate")},

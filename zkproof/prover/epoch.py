@@ -3,12 +3,15 @@
 Steps (each named, in order; see ``prove_epoch``):
 
 1. plan   -- shuffle accounts into ``n_batches x capacity`` slots with a secret seed, pick
-             blinders; saved to ``WORK/plan.json`` so an interrupted run resumes identically;
+             blinders and the totals salt; saved to ``WORK/plan.json`` (private: mode 0700
+             directory) so an interrupted run resumes identically;
 2. batches -- per batch: native tree and commitment, solve the batch circuit, check every
              constraint (naming the first broken one), prove; each finished proof is saved to
              ``WORK/batch_NNNN.json`` atomically and skipped on resume; batches run in
              parallel (processes or Dask, ``zkproof.prover.parallel``);
-3. aggregate -- top tree over batch roots, solve, check, prove;
+3. aggregate -- top tree over batch roots, solve, check, prove; the totals ``L_a`` are committed
+             under the plan's salt (hidden, the default) or under 0 and published in the header
+             (``reveal_totals``; SPEC §1.4). The salt never leaves the work directory;
 4. inclusion -- one sealed, equal-length file per slot (``zkproof.formats.inclusion_file``);
 5. bundle -- header, keys, proofs, inclusion files, manifest; published atomically.
 """
@@ -63,6 +66,7 @@ class EpochJob:
     table: object   # zkproof.margin.risk_table.RiskTable
     reserves: tuple[int, ...]
     assets: list[tuple[str, int]]  # (symbol, decimals)
+    reveal_totals: bool = False  # publish L_a in the header (SPEC §1.4); default: hidden, salted
 
 
 def _inputs_digest(job: EpochJob) -> str:
@@ -73,9 +77,20 @@ def _inputs_digest(job: EpochJob) -> str:
     return h.hexdigest()
 
 
+def totals_salt() -> int:
+    """A fresh secret totals salt: 32 random bytes reduced mod r, never 0 (0 is the salt of
+    revealed totals). Why it exists: docs/soundness.md §2 (ATTACKS A14)."""
+    while True:
+        salt = int.from_bytes(secrets.token_bytes(32), "big") % R
+        if salt:
+            return salt
+
+
 def _plan(job: EpochJob, work: Path, batch_key: str) -> dict:
-    """The slot assignment and blinders, created once and reused on resume; the batch key's id
-    too, so finished batch proofs are never mixed with proofs under another key."""
+    """The slot assignment, blinders and totals salt, created once and reused on resume; the
+    batch key's id too, so finished batch proofs are never mixed with proofs under another key.
+    The option to reveal the totals is not part of the plan: one work directory can publish
+    either (the batches do not depend on it; revealed totals use salt 0)."""
     path = work / "plan.json"
     digest = _inputs_digest(job)
     if path.exists():
@@ -86,6 +101,9 @@ def _plan(job: EpochJob, work: Path, batch_key: str) -> dict:
         if plan.get("batch_key", batch_key) != batch_key:
             raise InputError(str(path), "batch_key", "the finished batch proofs in the work "
                              "directory were made with another batch key: use a fresh --work directory")
+        if "totals_salt" not in plan:  # a plan from before the totals option: draw it once
+            plan["totals_salt"] = str(totals_salt())
+            atomic_write(path, json.dumps(plan))
         return plan
     n_slots = job.shape.capacity * job.shape.n_batches
     if len(job.accounts) > n_slots:
@@ -95,7 +113,8 @@ def _plan(job: EpochJob, work: Path, batch_key: str) -> dict:
     secrets.SystemRandom().shuffle(order)
     plan = {"inputs": digest, "batch_key": batch_key, "order": order + [-1] * (n_slots - len(order)),
             "padding": [str(secrets.randbelow(R)) for _ in range(n_slots)],
-            "blinders": [str(secrets.randbelow(R)) for _ in range(job.shape.n_batches)]}
+            "blinders": [str(secrets.randbelow(R)) for _ in range(job.shape.n_batches)],
+            "totals_salt": str(totals_salt())}
     work.mkdir(parents=True, exist_ok=True)
     os.chmod(work, 0o700)
     atomic_write(path, json.dumps(plan))
@@ -150,7 +169,8 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     files: dict[str, object] = {f"proofs/batch_{t.index:04d}.json": strict_json.load(t.out)
                                 for t in tasks}
     agg = wagg.build_aggregate(shape, job.epoch, job.timestamp, witnesses, list(job.reserves),
-                               table_hash)                                       # 3. aggregate
+                               table_hash, reveal_totals=job.reveal_totals,      # 3. aggregate
+                               salt=int(plan["totals_salt"]))
     files["proofs/aggregate.json"] = prove_checked(
         circuits.aggregate, wagg.circuit_inputs(agg), keys.aggregate,
         [agg.public()[k] for k in stm.AGGREGATE_PUBLIC], "aggregate")
@@ -165,6 +185,8 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
         c=[list(r) for r in table.c], v=[list(r) for r in table.v], m=list(table.m),
         risk_table_sha256=table.sha256().hex(), root=agg.top.root.hash,
         batch_commitments=[w.commitment for w in witnesses],
+        totals_commitment=agg.totals_commitment,
+        totals=list(agg.liabilities) if job.reveal_totals else None,
         vk_sha256={k: hashlib.sha256(strict_json.dumps(v)).hexdigest() for k, v in vks.items()},
         circuit_fingerprints=circuits.fingerprints(),
         dev_setup=keys.batch.dev_setup or keys.aggregate.dev_setup)

@@ -31,10 +31,12 @@ def header_fields() -> int:
     return int(m.group(1))
 
 
-def header(epoch: int, timestamp: int, root: int, risk_table_hash: int,
-           reserves_commitment: int) -> list[int]:
-    """A test header with the five named fields, padded to ``HEADER_FIELDS`` if it grows."""
-    named = [epoch, timestamp, root, risk_table_hash, reserves_commitment]
+def header(epoch: int, timestamp: int, root: int, risk_table_hash: int, reserves_commitment: int,
+           totals_revealed: int = 0, totals_commitment: int = 606, batches_hash: int = 707) -> list[int]:
+    """A test header in ``statement.AGGREGATE_PUBLIC`` order (hidden totals unless
+    ``totals_revealed=1``), padded to ``HEADER_FIELDS`` if it grows."""
+    named = [epoch, timestamp, root, risk_table_hash, reserves_commitment, totals_revealed,
+             totals_commitment, batches_hash]
     return (named + [1000 + i for i in range(len(named), header_fields())])[:header_fields()]
 
 

@@ -2,7 +2,9 @@
 registry keys epochs by, and a deploy helper that refuses insecure keys (ATTACKS D5).
 
 The header is the epoch proof's public input vector, in circuit order:
-``[epoch, timestamp, root, risk_table_hash, reserves_commitment, batches_hash]``.
+``[epoch, timestamp, root, risk_table_hash, reserves_commitment, totals_revealed,
+totals_commitment, batches_hash]`` (the registry stores the first seven by name; the statement
+hash covers all eight).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """``zkproof verify BUNDLE``: every check an auditor needs, each reported by name.
 
-Order: manifest and digests -> header (bounds, recomputed hashes) -> verification keys (pinned
-SHA-256, secure setup, dev marker) -> every batch proof (public inputs recomputed from the
-header) -> the aggregate proof -> the inclusion files (count and size). The bundle is valid
+Order: manifest and digests -> header (bounds, recomputed hashes) -> revealed totals (they open
+the header's totals commitment, and are <= reserves) -> verification keys (pinned SHA-256, secure
+setup, dev marker) -> every batch proof (public inputs recomputed from the header) -> the
+aggregate proof -> the inclusion files (count and size). The bundle is valid
 only if every check passes; a malformed file stops the run with the file and field named.
 
 Batch proofs: their public inputs are ``epoch, batch_commitment`` and the whole risk table
@@ -51,10 +52,21 @@ class Report:
         self.checks.append(Check(name, ok, detail))
         return ok
 
+    def totals(self) -> dict[str, str] | str | None:
+        """``{symbol: L_a}`` when the header reveals the totals, ``"hidden"`` otherwise."""
+        h = self.header
+        if h is None:
+            return None
+        if h.totals is None:
+            return "hidden"
+        return {a.symbol: str(t) for a, t in zip(h.assets, h.totals)}
+
     def to_json(self) -> dict:
         h = self.header
         return {"bundle": self.bundle, "valid": self.ok,
                 "epoch": h.epoch if h else None, "root": str(h.root) if h else None,
+                "totals": self.totals(),
+                "totals_commitment": str(h.totals_commitment) if h else None,
                 "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks]}
 
 
@@ -111,6 +123,25 @@ def _check_proof(b: bundle_fmt.Bundle, rel: str, vk: VerifyingKey, expected: lis
     report.add(f"{rel} proof", ok, "" if ok else "pairing check failed")
 
 
+def _check_totals(header: EpochHeader, report: Report) -> None:
+    """Revealed totals (SPEC §1.4): they must open the header's ``totals_commitment`` with salt 0
+    (the aggregate proof binds that commitment to the root's sums, so the published totals are
+    exactly the proved ``L_a``), and, checked in the clear too, be covered by the reserves.
+    Hidden totals: nothing to check here; the commitment is a public input of the proof."""
+    if header.totals is None:
+        return
+    recomputed = stm.revealed_totals_commitment(header.epoch, header.totals)
+    opens = recomputed == header.totals_commitment
+    report.add("revealed totals open the commitment", opens,
+               "" if opens else "H(epoch, 0, totals) differs from the header's totals_commitment: "
+               "the published totals are not the proved liabilities")
+    short = [f"{a.symbol} {t} > {a.reserves}" for a, t in zip(header.assets, header.totals)
+             if t > a.reserves]
+    report.add("revealed totals covered by reserves", not short,
+               "; ".join(short) if short else
+               ", ".join(f"{a.symbol} {t} <= {a.reserves}" for a, t in zip(header.assets, header.totals)))
+
+
 def verify_bundle(path: str, *, allow_dev: bool = False) -> Report:
     """All checks of one bundle. Raises ``InputError`` for malformed files (exit 2)."""
     report = Report(str(path))
@@ -120,6 +151,7 @@ def verify_bundle(path: str, *, allow_dev: bool = False) -> Report:
     report.header = header
     report.add("header bounds and hashes", True,
                f"epoch {header.epoch}, {header.shape.n_batches} batches x {header.shape.capacity}")
+    _check_totals(header, report)
     shape = header.shape
     batch_names = stm.batch_public_names(shape)
     vk_batch = _load_vk(b, "batch", header, len(batch_names), allow_dev, report)

@@ -1,10 +1,16 @@
-"""Native side of the aggregate: batch roots -> top tree, totals, public values, circuit inputs."""
+"""Native side of the aggregate: batch roots -> top tree, totals, public values, circuit inputs.
+
+Totals (SPEC §1.4): hidden by default, committed under the prover's secret ``salt``; with
+``reveal_totals`` the salt is 0, so ``totals_commitment`` is what a verifier recomputes from the
+published totals (``statement.revealed_totals_commitment``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from zkproof import statement as stm
+from zkproof.field.fr import R
 from zkproof.hash.poseidon import poseidon
 from zkproof.witness.batch import BatchWitness
 from zkproof.witness.merkle_sum_tree import MerkleSumTree
@@ -19,26 +25,44 @@ class AggregateWitness:
     reserves: list[int]
     table_hash: int
     top: MerkleSumTree
+    reveal_totals: bool = False
+    salt: int = 0  # the totals salt; 0 exactly when the totals are revealed
+
+    def __post_init__(self) -> None:
+        if self.reveal_totals and self.salt:
+            raise ValueError("revealed totals are committed without a salt (salt must be 0)")
+        if not self.reveal_totals and not 0 < self.salt < R:
+            raise ValueError("hidden totals need a secret salt in [1, r) (ATTACKS A14: an unsalted "
+                             "commitment lets anyone confirm a guessed total)")
 
     @property
     def liabilities(self) -> tuple[int, ...]:
         return self.top.root.sums
+
+    @property
+    def totals_commitment(self) -> int:
+        return stm.totals_commitment(poseidon, self.epoch, self.salt, list(self.liabilities))
 
     def public(self) -> dict[str, int]:
         """The aggregate proof's public inputs, by name (``statement.AGGREGATE_PUBLIC`` order)."""
         return {"epoch": self.epoch, "timestamp": self.timestamp, "root": self.top.root.hash,
                 "risk_table_hash": self.table_hash,
                 "reserves_commitment": stm.reserves_commitment(poseidon, self.epoch, self.reserves),
+                "totals_revealed": int(self.reveal_totals), "totals_commitment": self.totals_commitment,
                 "batches_hash": stm.batches_hash([b.commitment for b in self.batches])}
 
 
 def build_aggregate(shape: stm.Shape, epoch: int, timestamp: int, batches: list[BatchWitness],
-                    reserves: list[int], table_hash: int) -> AggregateWitness:
+                    reserves: list[int], table_hash: int, *, reveal_totals: bool = False,
+                    salt: int = 0) -> AggregateWitness:
+    """The aggregate's witness. ``salt``: the secret totals salt (required when the totals are
+    hidden); with ``reveal_totals`` it is ignored and 0 is used (SPEC §1.4)."""
     if len(batches) != shape.n_batches:
         raise ValueError(f"the aggregate takes exactly {shape.n_batches} batches, got {len(batches)}")
     top = MerkleSumTree([b.root for b in batches], depth=shape.n_batches.bit_length() - 1,
                         sum_bits=shape.reserve_bits)
-    return AggregateWitness(shape, epoch, timestamp, batches, list(reserves), table_hash, top)
+    return AggregateWitness(shape, epoch, timestamp, batches, list(reserves), table_hash, top,
+                            reveal_totals, 0 if reveal_totals else salt)
 
 
 def circuit_inputs(w: AggregateWitness) -> dict[str, int]:
@@ -49,4 +73,5 @@ def circuit_inputs(w: AggregateWitness) -> dict[str, int]:
         out.update({f"batch_{b}/oi[{i}]": stm.fe(x) for i, x in enumerate(bw.open_interest)})
         out[f"batch_{b}/blinder"] = bw.blinder
     out.update({f"reserves[{a}]": r for a, r in enumerate(w.reserves)})
+    out["salt"] = w.salt
     return out
