@@ -134,3 +134,25 @@ def test_prove_with_keys_for_another_shape(proved, tmp_path):
 def test_existing_bundle_is_not_overwritten(proved):
     r = zk("prove", "--inputs", TINY, "--keys", proved / "keys", "--out", proved / "bundle")
     assert r.returncode == 2 and "already exists" in r.stderr
+
+
+def test_setup_equity_check_bits(tmp_path, proved):
+    """``setup --equity-check-bits`` fixes the margin-check width in the shape and the circuit:
+    252 (no cap) costs 17 scenarios x (equity_bits - 88) more constraints per account than the
+    default; prove then checks the keys' shape against the inputs with that width. Twin: a width
+    outside 1..252 is refused (exit 2)."""
+    from zkproof.formats.r1cs_file import read_r1cs
+    from zkproof.statement import Shape
+
+    r = zk("setup", "--inputs", proved / "inputs", "--capacity", 2, "--batches", 2,
+           "--out", tmp_path / "wide", "--equity-check-bits", 252)
+    assert r.returncode == 0, r.stderr
+    shape = Shape(**json.loads((tmp_path / "wide" / "shape.json").read_text()))
+    default = Shape(**json.loads((proved / "keys" / "shape.json").read_text()))
+    assert (shape.equity_check_cap, default.equity_check_cap) == (252, 88)
+    assert shape.equity_check_bits == shape.equity_bits > default.equity_check_bits == 88
+    extra = read_r1cs(tmp_path / "wide" / "batch.r1cs").n_constraints - \
+        read_r1cs(proved / "keys" / "batch.r1cs").n_constraints
+    assert extra == shape.capacity * shape.n_scenarios * (shape.equity_bits - 88)
+    r = zk("setup", "--inputs", proved / "inputs", "--out", tmp_path / "bad", "--equity-check-bits", 253)
+    assert r.returncode == 2 and "253" in r.stderr

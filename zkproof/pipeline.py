@@ -37,11 +37,12 @@ def load_inputs(inputs_dir: str | Path, epoch_file: str | Path | None = None) ->
     return Loaded(snap, table, ep)
 
 
-def shape_of(loaded: Loaded, capacity: int, n_batches: int) -> stm.Shape:
+def shape_of(loaded: Loaded, capacity: int, n_batches: int,
+             equity_check_cap: int = stm.EQUITY_CHECK_BITS) -> stm.Shape:
     t = loaded.table
     return stm.Shape(n_assets=len(t.assets), n_instruments=len(t.instruments),
                      n_scenarios=len(t.scenarios), capacity=capacity, table_bits=TABLE_BITS,
-                     n_batches=n_batches)
+                     n_batches=n_batches, equity_check_cap=equity_check_cap)
 
 
 def save_shape(keys_dir: Path, shape: stm.Shape) -> None:
@@ -68,14 +69,15 @@ def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
     stay hidden behind a salted commitment."""
     snap, table, ep = loaded.snapshot, loaded.table, loaded.epoch
     reserves = {a.symbol: r for a, r in zip(snap.params.assets, ep.reserves)}
-    report = preflight(snap.accounts, table, [i.id for i in snap.instruments], reserves)
+    shape = load_shape(keys_dir)
+    report = preflight(snap.accounts, table, [i.id for i in snap.instruments], reserves,
+                       file=str(snap.paths["accounts"]), check_bits=shape.equity_check_bits)
     if not report.ok:
         raise InputError(str(snap.paths["accounts"]), "pre-flight",
                          f"{len(report.failures)} accounts under margin, {len(report.imbalances)} "
                          f"instruments not netting to zero, {len(report.reserve_shortfalls)} assets "
                          "short of reserves (run `zkproof check` for the list); nothing was proved")
-    shape = load_shape(keys_dir)
-    if shape != shape_of(loaded, shape.capacity, shape.n_batches):
+    if shape != shape_of(loaded, shape.capacity, shape.n_batches, shape.equity_check_cap):
         raise InputError(str(keys_dir / SHAPE_FILE), "shape", "the keys were made for other sizes "
                          "(assets, instruments or scenarios differ from the inputs)")
     batch_zkey = keys_dir / "batch_final.zkey"

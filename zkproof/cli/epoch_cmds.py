@@ -20,8 +20,14 @@ import click
 @click.option("--capacity", default=16, show_default=True, help="Accounts per batch (power of two).")
 @click.option("--batches", default=2, show_default=True, help="Batch slots per epoch (power of two).")
 @click.option("--out", "keys_dir", default="keys", show_default=True, type=click.Path(file_okay=False))
+@click.option("--equity-check-bits", type=click.IntRange(1, 252), default=88, show_default=True,
+              help="Width of the in-circuit margin checks: accounts whose equity minus requirement "
+                   "reaches 2^N value units are refused by pre-flight (2^88 = 3.1e14 USD at "
+                   "10^-12 USD). 252 covers every in-range account at 21 more constraints per "
+                   "scenario and account. Soundness does not depend on it (docs/soundness.md).")
 @click.option("--dev", is_flag=True, help="Also write INSECURE single-party keys (tests and demos only).")
-def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, dev: bool) -> None:
+def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, equity_check_bits: int,
+              dev: bool) -> None:
     """Build the batch and aggregate circuits for these inputs' sizes; write KEYS/*.r1cs.
 
     Then run the ceremony with the snarkjs-shaped commands, e.g.:
@@ -48,7 +54,7 @@ def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, dev: 
     table = build_risk_table(snap.params, snap.instruments, snap.oracle)
     try:
         shape = Shape(len(table.assets), len(table.instruments), len(table.scenarios), capacity,
-                      TABLE_BITS, batches)
+                      TABLE_BITS, batches, equity_check_cap=equity_check_bits)
     except ValueError as e:
         raise click.BadParameter(str(e)) from None
     keys = Path(keys_dir)

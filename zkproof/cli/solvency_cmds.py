@@ -104,7 +104,8 @@ def check_cmd(inputs_dir, path_params, path_instruments, path_oracle, path_accou
 
         epoch = load_epoch_input(epoch_path, snap.params)
         reserves = {a.symbol: r for a, r in zip(snap.params.assets, epoch.reserves)}
-    rep = preflight(snap.accounts, table, [i.id for i in snap.instruments], reserves)
+    rep = preflight(snap.accounts, table, [i.id for i in snap.instruments], reserves,
+                    file=str(snap.paths["accounts"]))
     e = table.value_unit_exponent
     if as_json:
         click.echo(json.dumps({
