@@ -66,6 +66,23 @@ def test_mul_geometric_matches_batch_mul(size: int) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_mul_geometric_fixed_base_comb(size: int) -> None:
+    """A fresh accumulator (one point repeated >= 64 times) takes the comb-table path."""
+    gen = bn254.g1_to_lem(bn254.G1_GENERATOR) if size == 64 else bn254.g2_to_lem(bn254.G2_GENERATOR)
+    rng = random.Random(size + 5)
+    other = _points(size, 4, seed=size)[2 * size:3 * size]
+    for base in (gen, other):
+        buf = base * 100
+        for first, ratio in ((1, rng.randrange(R)), (rng.randrange(R), 1), (0, 3), (R - 1, R - 1)):
+            assert (native.mul_geometric(buf, size, first, ratio)
+                    == native.mul_geometric_python(buf, size, first, ratio)), (first, ratio)
+    assert native.mul_geometric(bytes(size) * 100, size, 5, 7) == bytes(size) * 100
+    # one different point drops back to the general path, still exact
+    mixed = gen * 99 + other
+    assert native.mul_geometric(mixed, size, 2, 3) == native.mul_geometric_python(mixed, size, 2, 3)
+
+
+@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("sub", [False, True])
 def test_add_matches_py_ecc(size: int, sub: bool) -> None:
     a, b = _points(size, 20, seed=1), _points(size, 20, seed=2)

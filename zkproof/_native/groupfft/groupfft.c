@@ -105,13 +105,18 @@ static void gf_recode(__int128 v, int8_t *dig) {
  * this code over 20000 random scalars and all twiddles of n = 2^12 saw at most 127 bits). All
  * arithmetic is mod 2^128: the exact results are small, so the wrapped values are exact in two's
  * complement. */
-static void gf_glv_digits(const fr *k, int8_t *dig) {
+static void gf_glv_split(const fr *k, __int128 *k1, __int128 *k2) {
     u128 c1 = gf_round_mul(k->l, gf_g1), c2 = gf_round_mul(k->l, gf_g2);
     u128 klo = GF_U128(k->l[1], k->l[0]);
-    u128 k1 = klo - c1 * GF_A1 - c2 * GF_A2;
-    u128 k2 = c1 * GF_B1N - c2 * GF_B2;
-    gf_recode((__int128)k1, dig);
-    gf_recode((__int128)k2, dig + GF_NWIN);
+    *k1 = (__int128)(klo - c1 * GF_A1 - c2 * GF_A2);
+    *k2 = (__int128)(c1 * GF_B1N - c2 * GF_B2);
+}
+
+static void gf_glv_digits(const fr *k, int8_t *dig) {
+    __int128 k1, k2;
+    gf_glv_split(k, &k1, &k2);
+    gf_recode(k1, dig);
+    gf_recode(k2, dig + GF_NWIN);
 }
 
 /* dig[k] = digits of w_n^{-k} for k < n/2, then dig[n/2] = digits of n^{-1}. */
