@@ -234,3 +234,41 @@ def test_partial_prepare_fails_ptau_verify_full_passes(small_ptau) -> None:
     assert ptau_verify.verify(full).ok
     rep = ptau_verify.verify(part)
     assert not rep.ok and any("Lagrange evaluations for domain 2^0" in e for e in rep.errors)
+
+
+_FALLBACK = """
+import hashlib, sys
+sys.path.insert(0, sys.argv[1])
+from zkproof.ceremony import powers_of_tau as pot, lagrange, phase2, native
+from zkproof.ceremony.zkey_new import new_zkey
+from zkproof.formats.ptau_file import ptau_bytes
+from zkproof.formats.zkey_file import zkey_bytes
+from test_ceremony_native import _r1cs_of_power
+pt = pot.new(3)
+pt = pot.contribute(pt, entropy="a", random_bytes=bytes(64))
+pt = pot.beacon(pt, "00" * 32, 10)
+full = lagrange.prepare_phase2(pt)
+part = lagrange.prepare_phase2(pt, circuit_powers=[2])
+pk = phase2.contribute(new_zkey(_r1cs_of_power(2), part), entropy="c", random_bytes=bytes(64))
+print(native.NATIVE is not None, *(hashlib.sha256(b).hexdigest()
+                                   for b in (ptau_bytes(full), ptau_bytes(part), zkey_bytes(pk))))
+"""
+
+
+def test_python_fallback_gives_the_same_ceremony_bytes() -> None:
+    """One ceremony (contribution, beacon, full and partial prepare, zkey new, phase-2
+    contribution) with the C kernels and with ZKPROOF_KERNEL=python: identical files."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def run(env_extra: dict[str, str]) -> list[str]:
+        env = dict(os.environ, **env_extra)
+        return subprocess.run([sys.executable, "-c", _FALLBACK, str(Path(__file__).parent)],
+                              env=env, check=True, capture_output=True, text=True).stdout.split()
+
+    fast, slow = run({}), run({"ZKPROOF_KERNEL": "python"})
+    assert fast[0] == "True" and slow[0] == "False"
+    assert fast[1:] == slow[1:]
+    assert len(set(fast[1:])) == 3
