@@ -1,11 +1,11 @@
 """``zkproof demo``: a synthetic protocol proved and verified end to end, with a real ceremony.
 
 Steps: write a seeded protocol (two underlyings, three collateral assets, options, futures and
-perpetuals, an insurance fund and a vault) -> risk table -> the two circuits -> a small
-multi-party ceremony (two phase-1 contributions and a beacon; per circuit two phase-2
-contributions and a beacon: no single party knows the toxic waste, so `zkproof verify` accepts
-the keys without --allow-dev) -> prove the epoch -> verify the bundle -> check a few users'
-inclusion proofs. Everything lands in OUT (inputs/, ceremony/, keys/, bundle/).
+perpetuals, an insurance fund and a vault; 128 accounts by default) -> risk table -> the two
+circuits -> a small multi-party ceremony (two phase-1 contributions and a beacon; per circuit
+two phase-2 contributions and a beacon: no single party knows the toxic waste, so `zkproof
+verify` accepts the keys without --allow-dev) -> prove the epoch -> verify the bundle -> check a
+few users' inclusion proofs. Everything lands in OUT (inputs/, keys/, bundle/).
 """
 
 from __future__ import annotations
@@ -56,14 +56,21 @@ def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: i
     r1cs = {"batch": circuits.batch.to_r1cs(), "aggregate": circuits.aggregate.to_r1cs()}
     for name, r in r1cs.items():
         write_r1cs(keys / f"{name}.r1cs", r)
-    power = max(circuit_power(r) for r in r1cs.values())
+    powers = {name: circuit_power(r) for name, r in r1cs.items()}
+    power = max(powers.values())
     t = _step(f"phase 1: powers of tau 2^{power}, contributions by {', '.join(contributors)}, beacon")
     pt = pot.new(power)
     for who in contributors:
         pt = pot.contribute(pt, entropy=secrets.token_hex(32), name=who)
+        click.echo(f"    {who} contributed ({time.perf_counter() - t:.0f} s)", err=True)
     pt = pot.beacon(pt, BEACON, iterations_exp, name="beacon")
-    pt = lagrange.prepare_phase2(pt)
-    write_ptau(keys / "pot_final.ptau", pt)
+    # The phase-1 transcript as published (verifiable: `zkproof powersoftau verify`); a full
+    # `powersoftau prepare phase2` of it gives the snarkjs-identical prepared file. The demo
+    # prepares only the domains its two circuits use (lagrange.prepare_phase2 docstring).
+    write_ptau(keys / "pot_beacon.ptau", pt)
+    click.echo(f"    beacon ({time.perf_counter() - t:.0f} s); preparing phase 2 for domains "
+               f"{', '.join(f'2^{k}' for k in sorted(set(powers.values())))}", err=True)
+    pt = lagrange.prepare_phase2(pt, circuit_powers=set(powers.values()))
     click.echo(f"    {time.perf_counter() - t:.1f} s", err=True)
     for name, r in r1cs.items():
         t = _step(f"phase 2 for the {name} circuit ({r.n_constraints} constraints)")
