@@ -198,7 +198,7 @@ def demo_cmd(out: str, users: int, capacity: int) -> None:
     18 s, verification and three users' inclusion checks the rest. The ceremony's cost about
     doubles with each power of two: `--users 254 --capacity 16` (256 accounts) needs a batch
     circuit of 2^16. The keys directory keeps the phase-1 transcript (`pot_beacon.ptau`,
-    verifiable with `zkproof powersoftau verify`) and every phase-2 key.
+    verifiable with `zkproof powersoftau verify`) and both circuits' final keys.
 
     Example: zkproof demo --out demo-out
     """
