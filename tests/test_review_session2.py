@@ -254,3 +254,35 @@ def test_inclusion_sibling_non_ascii_digits_are_input_errors(spelling):
     with pytest.raises(InputError) as e:
         _nodes([{"hash": spelling, "sums": ["1", "2"]}], "rec", "path", 2, 1, 64)
     assert e.value.field.startswith("path[0]")
+
+
+# --- change 4: the header's totals fields are parsed strictly (no proving: parse only) ----------
+
+def _header_obj(proved) -> dict:
+    _, out = proved
+    return json.loads((out / "header.json").read_text())
+
+
+@pytest.mark.prove
+@pytest.mark.parametrize("edit,field", [
+    (lambda h: h.update(totals=["1", "2"]), "totals"),                   # flag 0, totals listed
+    (lambda h: h.update(totals_revealed=True, totals=["1", "2"]), "totals_revealed"),  # a JSON bool
+    (lambda h: h.update(totals_revealed=1, totals=["1"]), "totals"),      # one total short
+    (lambda h: h.update(totals_revealed=1, totals=["-1", "2"]), "totals[0]"),
+    (lambda h: h.update(totals_revealed=1, totals=["1", str(1 << 80)]), "totals[1]"),  # >= 2^reserve_bits
+    (lambda h: h.update(totals_commitment=str(R)), "totals_commitment"),  # not reduced
+    (lambda h: h.update(totals_commitment="0x1"), "totals_commitment"),
+])
+def test_header_totals_fields_are_strict(proved, edit, field):
+    """SPEC §1.4 / A17: the flag is the JSON integer 0 or 1, totals appear exactly when it is 1,
+    one per asset, each in [0, 2^reserve_bits); the commitment is a reduced decimal. Each bad
+    form is an InputError naming the field. Twin: the header as proved parses, hidden."""
+    from zkproof.formats.epoch_header import parse_header
+
+    h = _header_obj(proved)
+    assert parse_header(h, "header.json").totals is None
+    assert parse_header(h, "header.json").shape.reserve_bits < 80
+    edit(h)
+    with pytest.raises(InputError) as e:
+        parse_header(h, "header.json")
+    assert e.value.field == field
