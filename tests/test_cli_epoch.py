@@ -156,3 +156,20 @@ def test_setup_equity_check_bits(tmp_path, proved):
     assert extra == shape.capacity * shape.n_scenarios * (shape.equity_bits - 88)
     r = zk("setup", "--inputs", proved / "inputs", "--out", tmp_path / "bad", "--equity-check-bits", 253)
     assert r.returncode == 2 and "253" in r.stderr
+
+
+def test_verify_vk_sha256_anchor(proved):
+    """``verify --vk-sha256 NAME=HEX``: the ceremony's published digest anchors a key (check
+    "batch key is the ceremony's"); an unanchored key is listed as a note with its digest.
+    Twins: a wrong digest exits 1 naming the key; a malformed option exits 2."""
+    import hashlib
+
+    digest = hashlib.sha256((proved / "bundle" / "keys" / "batch.vk.json").read_bytes()).hexdigest()
+    r = zk("verify", proved / "bundle", "--allow-dev", "--vk-sha256", f"batch={digest}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "[ok] batch key is the ceremony's" in r.stdout
+    assert "[note] aggregate key is pinned only by this bundle's header" in r.stdout
+    r = zk("verify", proved / "bundle", "--allow-dev", "--vk-sha256", "batch=" + "0" * 64)
+    assert r.returncode == 1 and "[FAIL] batch key is the ceremony's" in r.stdout
+    r = zk("verify", proved / "bundle", "--allow-dev", "--vk-sha256", "batch")
+    assert r.returncode == 2 and "vk-sha256" in r.stderr

@@ -42,13 +42,17 @@ def write_inputs(inputs: Path, n_users: int, epoch: int = 1) -> None:
         "timestamp": format_timestamp(snap.oracle.snapshot_time), "reserves": reserves}, indent=1) + "\n")
 
 
-def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: int = 10) -> None:
-    """Phase 1 (powers of tau) and phase 2 for both circuits, transcripts kept under keys/."""
+def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: int = 10) -> dict[str, str]:
+    """Phase 1 (powers of tau) and phase 2 for both circuits, transcripts kept under keys/.
+
+    Returns what a ceremony publishes for auditors: the SHA-256 of each circuit's
+    ``vk.json`` (``zkproof verify --vk-sha256``)."""
     from zkproof.ceremony import lagrange, phase2
     from zkproof.ceremony import powers_of_tau as pot
     from zkproof.ceremony.zkey_new import circuit_power, new_zkey
     from zkproof.formats.ptau_file import write_ptau
     from zkproof.formats.r1cs_file import write_r1cs
+    from zkproof.formats.snarkjs_json import vk_sha256
     from zkproof.formats.zkey_file import write_zkey
     from zkproof.prover.circuits import circuits_for
 
@@ -72,6 +76,7 @@ def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: i
                f"{', '.join(f'2^{k}' for k in sorted(set(powers.values())))}", err=True)
     pt = lagrange.prepare_phase2(pt, circuit_powers=set(powers.values()))
     click.echo(f"    {time.perf_counter() - t:.1f} s", err=True)
+    digests: dict[str, str] = {}
     for name, r in r1cs.items():
         t = _step(f"phase 2 for the {name} circuit ({r.n_constraints} constraints)")
         pk = new_zkey(r, pt)
@@ -79,7 +84,9 @@ def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: i
             pk = phase2.contribute(pk, entropy=secrets.token_hex(32), name=who)
         pk = phase2.beacon(pk, BEACON, iterations_exp, name="beacon")
         write_zkey(keys / f"{name}_final.zkey", pk)
-        click.echo(f"    {time.perf_counter() - t:.1f} s", err=True)
+        digests[name] = vk_sha256(pk.verifying_key())
+        click.echo(f"    {time.perf_counter() - t:.1f} s; published vk SHA-256 {digests[name]}", err=True)
+    return digests
 
 
 def run_demo(out: Path, n_users: int, capacity: int, n_batches: int | None) -> bool:
@@ -97,12 +104,14 @@ def run_demo(out: Path, n_users: int, capacity: int, n_batches: int | None) -> b
     pipeline.save_shape(keys, shape)
     click.echo(f"    {n_acc} accounts, {shape.n_assets} assets, {shape.n_instruments} instruments, "
                f"{shape.n_scenarios} scenarios; {n_batches} batches x {capacity} slots", err=True)
-    ceremony(keys, shape)
+    digests = ceremony(keys, shape)
     t = _step("proving the epoch")
     pipeline.prove(loaded, keys, bundle, overwrite=True)
     click.echo(f"    {time.perf_counter() - t:.1f} s", err=True)
-    _step("verifying the bundle (as an auditor would: zkproof verify)")
-    report = pipeline.verify(bundle)
+    _step("verifying the bundle (as an auditor would: zkproof verify --vk-sha256 ...)")
+    from zkproof.verifier.bundle_check import verify_bundle
+
+    report = verify_bundle(str(bundle), trusted_vk_sha256=digests)
     for c in report.checks:
         click.echo(f"    [{'ok' if c.ok else 'FAIL'}] {c.name} {c.detail}", err=True)
     from zkproof.verifier.inclusion import verify_inclusion

@@ -118,18 +118,34 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
 @click.argument("bundle_dir", metavar="BUNDLE", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
 @click.option("--allow-dev", is_flag=True, help="Accept INSECURE single-party dev keys.")
-def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool) -> None:
+@click.option("--vk-sha256", "vk_sha256", multiple=True, metavar="NAME=HEX",
+              help="The ceremony's published SHA-256 of keys/NAME.vk.json (NAME: batch or "
+                   "aggregate); repeatable. Without it the report notes that the keys are pinned "
+                   "only by the bundle's own header.")
+def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple[str, ...]) -> None:
     """Verify an epoch bundle offline: exit 0 only if every proof and check holds.
 
     Exit 1: a proof or consistency check fails (the report names it); 2: a malformed or
     tampered file (one line naming file and field). The report shows the total liabilities
     per asset when the bundle reveals them (and that each is <= reserves), "hidden" otherwise.
 
+    The bundle's header pins its verification keys, but the prover writes the header: anchor
+    the keys to the digests the ceremony published with --vk-sha256 (the report lists the
+    digests to compare otherwise; on chain the registry anchors the aggregate key itself).
+
     Example: zkproof verify bundle-42/ --json
+             zkproof verify bundle-42/ --vk-sha256 batch=9f86...08 --vk-sha256 aggregate=2c26...ae
     """
+    from zkproof.errors import InputError
     from zkproof.verifier.bundle_check import verify_bundle
 
-    report = verify_bundle(bundle_dir, allow_dev=allow_dev)
+    trusted = {}
+    for item in vk_sha256:
+        name, sep, digest = item.partition("=")
+        if not sep:
+            raise InputError("<options>", "vk-sha256", f"expected NAME=HEX, got {item!r}")
+        trusted[name] = digest
+    report = verify_bundle(bundle_dir, allow_dev=allow_dev, trusted_vk_sha256=trusted)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=1))
     else:
@@ -143,6 +159,8 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool) -> None:
                     f"{a.symbol} {t} of reserves {a.reserves}" for a, t in zip(h.assets, h.totals)))
         for c in report.checks:
             click.echo(f"[{'ok' if c.ok else 'FAIL'}] {c.name}" + (f": {c.detail}" if c.detail else ""))
+        for note in report.notes:
+            click.echo(f"[note] {note}")
         click.echo("VALID: every account meets margin, positions net to zero, reserves cover "
                    "liabilities" if report.ok else "INVALID")
     sys.exit(0 if report.ok else 1)

@@ -258,6 +258,15 @@ def dump_vk(vk: VerifyingKey, *, with_alphabeta: bool = True) -> dict:
     return out
 
 
+def vk_sha256(vk: VerifyingKey) -> str:
+    """SHA-256 (hex) of the bundle's ``keys/NAME.vk.json`` for this key: what an epoch header
+    pins and what a ceremony publishes for auditors to anchor a bundle's keys
+    (``zkproof verify --vk-sha256``)."""
+    import hashlib
+
+    return hashlib.sha256(strict_json.dumps(dump_vk(vk))).hexdigest()
+
+
 def dump_proof(proof: Proof) -> dict:
     return {"pi_a": _g1(proof.a), "pi_b": _g2(proof.b), "pi_c": _g1(proof.c),
             "protocol": PROTOCOL, "curve": CURVE}

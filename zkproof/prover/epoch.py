@@ -31,7 +31,7 @@ from zkproof.field.fr import R
 from zkproof.formats import bundle, inclusion_file, strict_json
 from zkproof.formats.binfile import atomic_write
 from zkproof.formats.epoch_header import Asset, EpochHeader
-from zkproof.formats.snarkjs_json import dump_vk
+from zkproof.formats.snarkjs_json import dump_vk, vk_sha256
 from zkproof.groth16.keys import ProvingKey
 from zkproof.prover.circuits import circuits_for
 from zkproof.prover.parallel import BatchHook, BatchTask, prove_batches, prove_checked
@@ -187,7 +187,8 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
         batch_commitments=[w.commitment for w in witnesses],
         totals_commitment=agg.totals_commitment,
         totals=list(agg.liabilities) if job.reveal_totals else None,
-        vk_sha256={k: hashlib.sha256(strict_json.dumps(v)).hexdigest() for k, v in vks.items()},
+        vk_sha256={"batch": vk_sha256(keys.batch.verifying_key()),
+                   "aggregate": vk_sha256(keys.aggregate.verifying_key())},
         circuit_fingerprints=circuits.fingerprints(),
         dev_setup=keys.batch.dev_setup or keys.aggregate.dev_setup)
     files["header.json"] = header.to_json()

@@ -18,6 +18,8 @@ same for every batch, so it is folded into the batch key once per bundle
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from zkproof import statement as stm
@@ -43,6 +45,7 @@ class Report:
     bundle: str
     checks: list[Check] = field(default_factory=list)
     header: EpochHeader | None = None
+    notes: list[str] = field(default_factory=list)  # what the auditor must still do by hand
 
     @property
     def ok(self) -> bool:
@@ -67,11 +70,12 @@ class Report:
                 "epoch": h.epoch if h else None, "root": str(h.root) if h else None,
                 "totals": self.totals(),
                 "totals_commitment": str(h.totals_commitment) if h else None,
-                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks]}
+                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+                "notes": list(self.notes)}
 
 
 def _load_vk(b: bundle_fmt.Bundle, name: str, header: EpochHeader, n_public: int,
-             allow_dev: bool, report: Report) -> VerifyingKey | None:
+             allow_dev: bool, report: Report, trusted: str | None = None) -> VerifyingKey | None:
     rel = f"keys/{name}.vk.json"
     file = str(b.path(rel))
     digest = hashlib.sha256(b.path(rel).read_bytes()).hexdigest()
@@ -79,6 +83,18 @@ def _load_vk(b: bundle_fmt.Bundle, name: str, header: EpochHeader, n_public: int
                       "" if digest == header.vk_sha256[name] else f"{rel} SHA-256 {digest[:16]}... "
                       f"differs from header verification_keys.{name}"):
         return None
+    # The header is written by the prover, so it cannot vouch for the keys by itself: a prover
+    # could ship a key whose toxic waste it holds, marker removed (review of session 2, B10/C6).
+    # The anchor is the digest the ceremony published, given by the auditor.
+    if trusted is not None:
+        if not report.add(f"{name} key is the ceremony's", digest == trusted.lower(),
+                          f"{rel} SHA-256 {digest}" + ("" if digest == trusted.lower() else
+                                                      f" differs from the trusted {trusted}")):
+            return None
+    else:
+        report.notes.append(f"{name} key is pinned only by this bundle's header: compare "
+                            f"SHA-256 {digest} with the digest the ceremony published, or pass "
+                            f"--vk-sha256 {name}=HEX")
     vk = parse_vk(b.json(rel), file)
     check_vk(vk, file)
     try:
@@ -142,8 +158,22 @@ def _check_totals(header: EpochHeader, report: Report) -> None:
                ", ".join(f"{a.symbol} {t} <= {a.reserves}" for a, t in zip(header.assets, header.totals)))
 
 
-def verify_bundle(path: str, *, allow_dev: bool = False) -> Report:
-    """All checks of one bundle. Raises ``InputError`` for malformed files (exit 2)."""
+def verify_bundle(path: str, *, allow_dev: bool = False,
+                  trusted_vk_sha256: Mapping[str, str] | None = None) -> Report:
+    """All checks of one bundle. Raises ``InputError`` for malformed files (exit 2).
+
+    ``trusted_vk_sha256`` (``{"batch": hex, "aggregate": hex}``, either or both): the digests of
+    ``keys/*.vk.json`` that the ceremony published; each given one becomes a check. Keys left
+    unanchored are listed in ``Report.notes``.
+    """
+    trusted = dict(trusted_vk_sha256 or {})
+    unknown = set(trusted) - {"batch", "aggregate"}
+    if unknown:
+        raise InputError("<options>", "vk-sha256", f"unknown key name(s) {sorted(unknown)}: "
+                         "use batch=HEX or aggregate=HEX")
+    for k, v in trusted.items():
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", v):
+            raise InputError("<options>", f"vk-sha256 {k}", "expected 64 hex digits")
     report = Report(str(path))
     b = bundle_fmt.read_bundle(path)
     report.add("manifest digests", True, f"{len(b.digests)} files")
@@ -154,8 +184,9 @@ def verify_bundle(path: str, *, allow_dev: bool = False) -> Report:
     _check_totals(header, report)
     shape = header.shape
     batch_names = stm.batch_public_names(shape)
-    vk_batch = _load_vk(b, "batch", header, len(batch_names), allow_dev, report)
-    vk_agg = _load_vk(b, "aggregate", header, len(stm.AGGREGATE_PUBLIC), allow_dev, report)
+    vk_batch = _load_vk(b, "batch", header, len(batch_names), allow_dev, report, trusted.get("batch"))
+    vk_agg = _load_vk(b, "aggregate", header, len(stm.AGGREGATE_PUBLIC), allow_dev, report,
+                      trusted.get("aggregate"))
     if vk_batch is None or vk_agg is None:
         return report
     expected_batches = [f"proofs/batch_{i:04d}.json" for i in range(shape.n_batches)]

@@ -62,7 +62,7 @@ def _nodes(raw, file: str, fld: str, n_assets: int, depth: int, bits: int) -> li
                 not isinstance(node["sums"], list) or len(node["sums"]) != n_assets:
             raise InputError(file, f"{fld}[{j}]", "expected {hash, sums[n_assets]}")
         vals = [node["hash"], *node["sums"]]
-        if not all(isinstance(x, str) and x.isdigit() and (x == "0" or x[0] != "0") for x in vals):
+        if not all(isinstance(x, str) and re.fullmatch(r"0|[1-9][0-9]{0,79}", x) for x in vals):
             raise InputError(file, f"{fld}[{j}]", "expected non-negative decimal strings")
         sums = tuple(int(x) for x in node["sums"])
         if any(s >= 1 << bits for s in sums):
