@@ -164,8 +164,11 @@ def read_zkey(path: str | os.PathLike, data: bytes | None = None) -> ProvingKey:
         elif kind > 9 and kind != DEV_MARKER_SECTION:
             extra["unknown_sections"][kind] = bytes(bf.sections[kind])
     dev = DEV_MARKER_SECTION in bf.sections
-    if dev and not bytes(bf.sections[DEV_MARKER_SECTION]).startswith(INSECURE_DEV_MARKER.encode()):
-        raise InputError(path, _label(DEV_MARKER_SECTION), f"does not start with {INSECURE_DEV_MARKER}")
+    # Exactly our text: a marker whose explanation was altered would read back as the canonical
+    # one, so the file would not round-trip (found by test_zkey_file_properties' mutations).
+    if dev and bytes(bf.sections[DEV_MARKER_SECTION]) != dev_marker_body():
+        raise InputError(path, _label(DEV_MARKER_SECTION),
+                         f"is not zkproof's {INSECURE_DEV_MARKER} marker text")
     return ProvingKey(n_vars=n_vars, n_public=n_pub, domain_size=n, ic=ic, coeffs=coeffs,
                       a_query=vec[5], b_g1_query=vec[6], b_g2_query=vec[7], l_query=vec[8],
                       h_query=vec[9], dev_setup=dev, extra=extra,
