@@ -15,7 +15,6 @@ batched through ``zkproof.kernel.*_batch_mul``, additions with py_ecc. Both give
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 
 from py_ecc import optimized_bn128 as ob
@@ -30,12 +29,7 @@ from zkproof.formats.ptau_file import Ptau
 
 G1_SIZE, G2_SIZE = 64, 128
 
-_native_gfft = None
-if os.environ.get("ZKPROOF_KERNEL", "") != "python":
-    try:  # built by setup.py next to the kernel; optional like it
-        from zkproof._native import groupfft as _native_gfft  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - depends on the build
-        _native_gfft = None
+_native_gfft = native.NATIVE  # the groupfft extension (or None), loaded once in ceremony.native
 
 
 def _ops(size: int) -> tuple[Callable, Callable, Callable, Callable]:

@@ -258,13 +258,14 @@ def dump_vk(vk: VerifyingKey, *, with_alphabeta: bool = True) -> dict:
     return out
 
 
-def vk_sha256(vk: VerifyingKey) -> str:
+def vk_sha256(vk: VerifyingKey | dict) -> str:
     """SHA-256 (hex) of the bundle's ``keys/NAME.vk.json`` for this key: what an epoch header
     pins and what a ceremony publishes for auditors to anchor a bundle's keys
-    (``zkproof verify --vk-sha256``)."""
+    (``zkproof verify --vk-sha256``). Accepts the key or its ``dump_vk`` dict (dumping costs a
+    pairing for ``vk_alphabeta_12``: a caller that already has the dict passes it)."""
     import hashlib
 
-    return hashlib.sha256(strict_json.dumps(dump_vk(vk))).hexdigest()
+    return hashlib.sha256(strict_json.dumps(vk if isinstance(vk, dict) else dump_vk(vk))).hexdigest()
 
 
 def dump_proof(proof: Proof) -> dict:

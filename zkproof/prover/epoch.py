@@ -187,8 +187,7 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
         batch_commitments=[w.commitment for w in witnesses],
         totals_commitment=agg.totals_commitment,
         totals=list(agg.liabilities) if job.reveal_totals else None,
-        vk_sha256={"batch": vk_sha256(keys.batch.verifying_key()),
-                   "aggregate": vk_sha256(keys.aggregate.verifying_key())},
+        vk_sha256={k: vk_sha256(v) for k, v in vks.items()},
         circuit_fingerprints=circuits.fingerprints(),
         dev_setup=keys.batch.dev_setup or keys.aggregate.dev_setup)
     files["header.json"] = header.to_json()
