@@ -163,6 +163,25 @@ static void gf_twiddle_digits(int8_t *dig, size_t n, int logn) {
 #undef FE
 #undef F
 
+/* A C-contiguous buffer of whole psize-byte points: *n of them; ValueError naming `name`. */
+static int gf_points(PyObject *o, size_t psize, Py_buffer *view, size_t *n, const char *name) {
+    if (PyObject_GetBuffer(o, view, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    if ((size_t)view->len % psize) {
+        PyErr_Format(PyExc_ValueError, "%s: buffer length %zu is not a multiple of %zu",
+                     name, (size_t)view->len, psize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    *n = (size_t)view->len / psize;
+    return 0;
+}
+
+/* The result of a kernel run: `res`, or MemoryError (and `res` dropped) if the run failed. */
+static PyObject *gf_result(PyObject *res, int rc) {
+    if (rc) { Py_DECREF(res); return PyErr_NoMemory(); }
+    return res;
+}
+
 typedef int (*gf_run_fn)(const unsigned char *, size_t, int, int, unsigned char *);
 
 static PyObject *gf_ifft(PyObject *args, size_t psize, gf_run_fn run, const char *name) {
@@ -196,8 +215,7 @@ static PyObject *gf_ifft(PyObject *args, size_t psize, gf_run_fn run, const char
         Py_END_ALLOW_THREADS
     }
     PyBuffer_Release(&view);
-    if (rc) { Py_DECREF(res); return PyErr_NoMemory(); }
-    return res;
+    return gf_result(res, rc);
 }
 
 static PyObject *py_g1_ifft(PyObject *self, PyObject *args) {
@@ -237,23 +255,16 @@ static PyObject *cer_geo(PyObject *args, size_t psize, cer_geo_fn run, const cha
     fr first, ratio;
     if (cer_scalar(fo, &first, "first") < 0 || cer_scalar(ro, &ratio, "ratio") < 0) return NULL;
     Py_buffer view;
-    if (PyObject_GetBuffer(po, &view, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    size_t len = (size_t)view.len, n = len / psize;
-    if (len % psize) {
-        PyErr_Format(PyExc_ValueError, "%s: buffer length %zu is not a multiple of %zu",
-                     name, len, psize);
-        PyBuffer_Release(&view);
-        return NULL;
-    }
-    PyObject *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)len);
+    size_t n;
+    if (gf_points(po, psize, &view, &n, name) < 0) return NULL;
+    PyObject *res = PyBytes_FromStringAndSize(NULL, view.len);
     if (!res) { PyBuffer_Release(&view); return NULL; }
     int rc = 0;
     Py_BEGIN_ALLOW_THREADS
     rc = run(view.buf, n, &first, &ratio, (unsigned char *)PyBytes_AS_STRING(res));
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);
-    if (rc) { Py_DECREF(res); return PyErr_NoMemory(); }
-    return res;
+    return gf_result(res, rc);
 }
 
 static PyObject *py_g1_mul_geometric(PyObject *self, PyObject *args) {
@@ -422,14 +433,8 @@ static PyObject *cer_encode(PyObject *args, int g2, const char *name) {
     if (!PyArg_ParseTuple(args, "O|p", &po, &compressed)) return NULL;
     size_t psize = g2 ? 128 : 64, osize = compressed ? psize / 2 : psize;
     Py_buffer view;
-    if (PyObject_GetBuffer(po, &view, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    size_t len = (size_t)view.len, n = len / psize;
-    if (len % psize) {
-        PyErr_Format(PyExc_ValueError, "%s: buffer length %zu is not a multiple of %zu",
-                     name, len, psize);
-        PyBuffer_Release(&view);
-        return NULL;
-    }
+    size_t n;
+    if (gf_points(po, psize, &view, &n, name) < 0) return NULL;
     PyObject *res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * osize));
     if (res) {
         const unsigned char *in = view.buf;
