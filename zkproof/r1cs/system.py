@@ -15,6 +15,7 @@ witness) as soon as they are computed, so later hints see the tampered value.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -177,7 +178,9 @@ class ConstraintSystem:
     def _key(self, k: str | Variable) -> int:
         if isinstance(k, Variable):
             return k.key
-        for v in (*self._publics, *self._privates):
+        if k in self._inputs:  # the common case, by dict: a scan per input cost 0.06 s/account
+            return self._inputs[k].key
+        for v in (*self._publics, *self._privates):  # overrides may name any variable
             if v.name == k:
                 return v.key
         raise KeyError(f"no variable named '{k}'")
@@ -191,11 +194,49 @@ class ConstraintSystem:
         return None
 
     def check(self, assignment: Assignment) -> None:
-        """Raise ``ConstraintUnsatisfied`` naming the first violated constraint."""
+        """Raise ``ConstraintUnsatisfied`` naming the first violated constraint.
+
+        With the native kernel the rows are evaluated in C (``kernel.r1cs_first_unsatisfied``,
+        about 10x faster than the loop below at 32k constraints); both report the same first row
+        (tested differentially).
+        """
+        from zkproof import kernel  # lazy: the kernel package imports the prover's field code
+
+        if kernel.BACKEND == "native":
+            wit = b"".join(x.to_bytes(32, "little") for x in assignment.witness())
+            k = kernel.r1cs_first_unsatisfied(self.check_coefficients(), wit, self.num_constraints)
+            if k >= 0:
+                raise ConstraintUnsatisfied(self.constraint_names[k], k)
+            return
         vals = assignment.values
         for k, ((a, b, c), name) in enumerate(zip(self.constraints, self.constraint_names)):
             if (a.evaluate(vals) * b.evaluate(vals) - c.evaluate(vals)) % R:
                 raise ConstraintUnsatisfied(name, k)
+
+    def check_coefficients(self) -> bytes:
+        """The matrices A, B, C as a section-4-style body for ``kernel.r1cs_first_unsatisfied``:
+        ``u32 count``, then per nonzero coefficient ``u32 matrix (0, 1, 2), u32 row, u32 wire,
+        32-byte LE coefficient * 2^512 mod r`` (the zkey's Montgomery-ready form, see
+        ``zkproof._native/witness.c``). Built once per system and cached (rebuilt if it grew)."""
+        size = (len(self.constraints), self.num_public, self.num_private)
+        cached = getattr(self, "_check_coeffs", None)
+        if cached is not None and cached[0] == size:
+            return cached[1]
+        mont, n_pub = pow(2, 512, R), self.num_public
+        encoded: dict[int, bytes] = {}  # most coefficients repeat (1, -1, 2^k, Poseidon's)
+        pack, parts, count = struct.Struct("<III").pack, [], 0
+        for row, abc in enumerate(self.constraints):
+            for m, lc in enumerate(abc):
+                for key, c in lc.terms.items():
+                    v = encoded.get(c)
+                    if v is None:
+                        v = encoded[c] = (c * mont % R).to_bytes(32, "little")
+                    parts.append(pack(m, row, -key if key <= 0 else n_pub + key))  # wire_of
+                    parts.append(v)
+                    count += 1
+        body = struct.pack("<I", count) + b"".join(parts)
+        self._check_coeffs = (size, body)
+        return body
 
     # -- export --------------------------------------------------------------------------
     def wire_of(self, key: int) -> int:
