@@ -227,6 +227,38 @@ static PyObject *py_h_evaluations(PyObject *self, PyObject *args) {
     return out;
 }
 
+static PyObject *py_r1cs_first_unsatisfied(PyObject *self, PyObject *args) {
+    PyObject *co, *wo;
+    Py_ssize_t rows;
+    if (!PyArg_ParseTuple(args, "OOn", &co, &wo, &rows)) return NULL;
+    buf_t c = {0}, w = {0};
+    if (get_buf(co, &c, "coeffs", 1) < 0 || get_buf(wo, &w, "witness", 1) < 0) {
+        release(&c); release(&w);
+        return NULL;
+    }
+    size_t n = (size_t)(rows > 0 ? rows : 0), count = 0;
+    uint32_t bad[3];
+    long chk = zk_coeffs_check(c.view.buf, (size_t)c.view.len, 3, (size_t)w.view.len / 32, n, &count,
+                               bad);
+    PyObject *out = NULL;
+    if (chk == -2) {
+        PyErr_Format(PyExc_ValueError, "coefficient buffer holds %zd bytes, expected %zu",
+                     c.view.len, 4 + count * 44);
+    } else if (chk >= 0) {
+        PyErr_Format(PyExc_ValueError, "coefficient (matrix %u, row %u, signal %u) out of range",
+                     bad[0], bad[1], bad[2]);
+    } else {
+        long first;
+        Py_BEGIN_ALLOW_THREADS
+        first = zk_r1cs_first_unsatisfied(c.view.buf, count, w.view.buf, n);
+        Py_END_ALLOW_THREADS
+        if (first == -2) PyErr_NoMemory();
+        else out = PyLong_FromLong(first);
+    }
+    release(&c); release(&w);
+    return out;
+}
+
 /* Test hook: one field operation on canonical 32-byte little-endian operands (fq2: 64 bytes,
  * c0 || c1). Results canonical. Exercises the Montgomery code paths the kernel uses. */
 static PyObject *py_field_op(PyObject *self, PyObject *args) {
@@ -298,6 +330,8 @@ static PyMethodDef methods[] = {
      "fr_ntt(values, inverse=False, shift=1) -> bytes: NTT over F_r on a coset."},
     {"h_evaluations", py_h_evaluations, METH_VARARGS,
      "h_evaluations(coeffs, witness, domain_size) -> bytes: (a b - c) on the odd coset (snarkjs)."},
+    {"r1cs_first_unsatisfied", py_r1cs_first_unsatisfied, METH_VARARGS,
+     "r1cs_first_unsatisfied(coeffs, witness, rows) -> int: first row with a b != c, or -1."},
     {"_field_op", py_field_op, METH_VARARGS, "_field_op(field, op, a, b) -> bytes (test hook)."},
     {"threads", py_threads, METH_NOARGS, "threads() -> number of worker threads."},
     {"set_threads", py_set_threads, METH_O, "set_threads(n) -> n; 0 = back to the default."},

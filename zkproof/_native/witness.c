@@ -23,7 +23,7 @@ typedef struct {
     const unsigned char *rows;
     size_t count;
     const unsigned char *wit;
-    fr *ab[2];
+    fr *ab[3]; /* a, b (the witness map); a, b, c (the R1CS check) */
 } acc_ctx;
 
 static void acc_task(void *vctx, size_t m) {
@@ -46,8 +46,8 @@ static void acc_task(void *vctx, size_t m) {
     }
 }
 
-long zk_h_check(const unsigned char *coeffs, size_t len, size_t n_vars, size_t domain, size_t *count,
-                uint32_t bad[3]) {
+long zk_coeffs_check(const unsigned char *coeffs, size_t len, uint32_t matrices, size_t n_vars,
+                     size_t rows, size_t *count, uint32_t bad[3]) {
     if (len < 4) return -2;
     uint32_t cnt;
     memcpy(&cnt, coeffs, 4);
@@ -56,12 +56,37 @@ long zk_h_check(const unsigned char *coeffs, size_t len, size_t n_vars, size_t d
     for (size_t k = 0; k < cnt; k++) {
         uint32_t v[3];
         memcpy(v, coeffs + 4 + 44 * k, 12);
-        if (v[0] > 1 || v[1] >= domain || v[2] >= n_vars) {
+        if (v[0] >= matrices || v[1] >= rows || v[2] >= n_vars) {
             memcpy(bad, v, sizeof v);
             return (long)k;
         }
     }
     return -1;
+}
+
+long zk_h_check(const unsigned char *coeffs, size_t len, size_t n_vars, size_t domain, size_t *count,
+                uint32_t bad[3]) {
+    return zk_coeffs_check(coeffs, len, 2, n_vars, domain, count, bad);
+}
+
+long zk_r1cs_first_unsatisfied(const unsigned char *coeffs, size_t count, const unsigned char *wit,
+                               size_t rows) {
+    /* Row sums in Montgomery form (module comment): a b = c holds in Montgomery form exactly
+     * when it holds for the plain values, so no conversion is needed before comparing. */
+    fr *abc = calloc(3 * (rows ? rows : 1), sizeof *abc);
+    if (!abc) return -2;
+    acc_ctx ctx = {coeffs + 4, count, wit, {abc, abc + rows, abc + 2 * rows}};
+    zk_parallel(3, acc_task, &ctx);
+    long first = -1;
+    for (size_t i = 0; i < rows && first < 0; i++) {
+        fr t;
+        fr_mul(&t, &abc[i], &abc[rows + i]);
+        fr_sub(&t, &t, &abc[2 * rows + i]);
+        fr_reduce(&t);
+        if (!fr_is_zero(&t)) first = (long)i;
+    }
+    free(abc);
+    return first;
 }
 
 int zk_h_evaluations(const unsigned char *coeffs, size_t count, const unsigned char *wit, size_t n,

@@ -9,6 +9,13 @@
  * matrix > 1, row >= domain or signal >= n_vars (its three fields in bad). Sets *count. */
 long zk_h_check(const unsigned char *coeffs, size_t len, size_t n_vars, size_t domain, size_t *count,
                 uint32_t bad[3]);
+/* As zk_h_check for any number of matrices and rows. */
+long zk_coeffs_check(const unsigned char *coeffs, size_t len, uint32_t matrices, size_t n_vars,
+                     size_t rows, size_t *count, uint32_t bad[3]);
+/* The R1CS check: coeffs as section 4 with matrices 0, 1, 2 = A, B, C; index of the first row
+ * with a b != c, -1 if every row holds, -2 out of memory. */
+long zk_r1cs_first_unsatisfied(const unsigned char *coeffs, size_t count, const unsigned char *wit,
+                               size_t rows);
 /* (a b - c) on the odd coset, n = domain size (a power of two < 2^28); out holds 32 n bytes. */
 int zk_h_evaluations(const unsigned char *coeffs, size_t count, const unsigned char *wit, size_t n,
                      unsigned char *out);

@@ -27,6 +27,9 @@ Functions:
 * ``h_evaluations(coeffs, witness, domain_size) -> bytes``
     the Groth16 witness map of ``zkproof.groth16.witness_map``: from the zkey section-4 body and
     the witness, ``(a b - c)`` on the odd coset of the ``2n``-domain (snarkjs ``joinABC``).
+* ``r1cs_first_unsatisfied(coeffs, witness, rows) -> int``
+    the R1CS check: the index of the first row whose ``a b != c`` (-1: all hold), from a
+    section-4-style body with a third matrix (C) (``zkproof.r1cs.system.check_coefficients``).
 
 Points are assumed on the curve (callers validate files first); coordinates are reduced mod
 ``P`` and scalars mod ``R`` on the way in, by both backends. The native backend also has
@@ -62,6 +65,7 @@ g1_batch_mul = _backend.g1_batch_mul
 g2_batch_mul = _backend.g2_batch_mul
 fr_ntt = _backend.fr_ntt
 h_evaluations = _backend.h_evaluations
+r1cs_first_unsatisfied = _backend.r1cs_first_unsatisfied
 
 
 def threads() -> int:
@@ -76,4 +80,4 @@ def set_threads(n: int) -> None:
 
 
 __all__ = ["BACKEND", "g1_msm", "g2_msm", "g1_batch_mul", "g2_batch_mul", "fr_ntt", "h_evaluations",
-           "threads", "set_threads"]
+           "r1cs_first_unsatisfied", "threads", "set_threads"]

@@ -6,6 +6,8 @@ small demos stay usable without the native kernel. See ``zkproof.kernel`` for bu
 
 from __future__ import annotations
 
+import struct
+
 from py_ecc import optimized_bn128 as ob
 
 from zkproof.curve import bn254
@@ -148,3 +150,29 @@ def h_evaluations(coeffs, witness, domain_size: int) -> bytes:
 
     a_odd, b_odd, c_odd = on_coset(a), on_coset(b), on_coset(c)
     return b"".join(((x * y - z) % R).to_bytes(32, "little") for x, y, z in zip(a_odd, b_odd, c_odd))
+
+
+def r1cs_first_unsatisfied(coeffs, witness, rows: int) -> int:
+    """Index of the first row with ``a b != c``, or -1: the reference for the native check.
+
+    ``coeffs`` is a section-4-style body (``u32 count``, then ``count`` entries ``u32 matrix,
+    u32 row, u32 signal, 32-byte value``) with matrices 0, 1, 2 = A, B, C and values in
+    section-4 form ``coefficient * 2^512 mod r`` (``zkproof.r1cs.system.check_coefficients``).
+    """
+    from zkproof.groth16.witness_map import _COEF, _MONT_R2_INV  # lazy: avoids an import cycle
+
+    w = memoryview(witness).cast("B")
+    n_vars = len(w) // 32
+    (count,) = struct.unpack_from("<I", coeffs, 0)
+    if len(coeffs) != 4 + count * _COEF.size:
+        raise ValueError(f"coefficient buffer holds {len(coeffs)} bytes, expected {4 + count * _COEF.size}")
+    sums = ([0] * rows, [0] * rows, [0] * rows)
+    for m, c, s, v in _COEF.iter_unpack(memoryview(coeffs)[4:]):
+        if m > 2 or c >= rows or s >= n_vars:
+            raise ValueError(f"coefficient (matrix {m}, row {c}, signal {s}) out of range")
+        sums[m][c] += int.from_bytes(v, "little") * int.from_bytes(w[32 * s:32 * s + 32], "little")
+    k = _MONT_R2_INV
+    for i, (a, b, c) in enumerate(zip(*sums)):
+        if (a * k % R) * (b * k % R) % R != c * k % R:
+            return i
+    return -1
