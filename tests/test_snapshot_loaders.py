@@ -145,6 +145,13 @@ ORACLE_CASES = {
 }
 
 
+def test_timestamp_in_non_ascii_digits_is_malformed():
+    """Arabic-Indic digits for 2026 read as the same time to strptime (and to ``\\d``), but the
+    one accepted spelling is ASCII: a malformed field, named, not an oracle halt."""
+    with pytest.raises(InputError, match=r"^oracle\.json: prices\.ETH\[1\]\.timestamp: expected a UTC time"):
+        _oracle(lambda d: d["prices"]["ETH"][1].update(timestamp="\u0662\u0660\u0662\u0666-11-20T16:00:00Z"))
+
+
 @pytest.mark.parametrize("case", ORACLE_CASES)
 def test_oracle_circuit_breaker(case):
     edit, pattern = ORACLE_CASES[case]

@@ -16,7 +16,8 @@ from typing import Any
 from zkproof.errors import InputError
 from zkproof.formats.strict_json import MAX_JSON_DEPTH, too_deep
 
-_TS_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+# [0-9], not \d: \d (and strptime) also take any Unicode decimal digit
+_TS_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}")
 
 
