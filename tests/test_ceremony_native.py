@@ -272,3 +272,16 @@ def test_python_fallback_gives_the_same_ceremony_bytes() -> None:
     assert fast[0] == "True" and slow[0] == "False"
     assert fast[1:] == slow[1:]
     assert len(set(fast[1:])) == 3
+
+
+def test_kernel_set_threads_reaches_the_group_fft():
+    """The group FFT links its own thread pool; ``kernel.set_threads`` sets both (0 = default)."""
+    default = native.NATIVE.threads()
+    try:
+        kernel.set_threads(1)
+        assert native.NATIVE.threads() == 1 == kernel.threads()
+        kernel.set_threads(3)
+        assert native.NATIVE.threads() == 3 == kernel.threads()
+    finally:
+        kernel.set_threads(0)
+    assert native.NATIVE.threads() == default == kernel.threads()

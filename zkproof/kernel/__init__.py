@@ -74,9 +74,15 @@ def threads() -> int:
 
 
 def set_threads(n: int) -> None:
-    """Set the native kernel's worker threads (no-op for the pure-Python kernel)."""
+    """Set the native kernel's worker threads (no-op for the pure-Python kernel), and those of
+    the ceremony's group FFT module, which links its own copy of the thread pool."""
     if hasattr(_backend, "set_threads"):
         _backend.set_threads(n)
+        try:
+            from zkproof._native import groupfft  # type: ignore[attr-defined]
+        except ImportError:  # pragma: no cover - built together with the kernel
+            return
+        groupfft.set_threads(n)
 
 
 __all__ = ["BACKEND", "g1_msm", "g2_msm", "g1_batch_mul", "g2_batch_mul", "fr_ntt", "h_evaluations",
