@@ -105,3 +105,26 @@ def test_zkey_new_refuses_small_ptau(ceremony, tmp_path) -> None:
     assert not (tmp_path / "c.zkey").exists()
     p = run("zkey", "new", "circuit.r1cs", "pot_beacon.ptau", "c.zkey", cwd=ceremony)
     assert p.returncode == 2 and "prepare phase2" in p.stderr
+
+
+def test_partial_prepare_serves_its_circuit_power_only(ceremony, tmp_path) -> None:
+    """``prepare phase2 --circuit-power K``: zkey new from the partial file is byte-identical to
+    zkey new from the full prepare; ``powersoftau verify`` calls the partial file invalid; the
+    command warns; a power above the file's is a one-line exit 2 with nothing written."""
+    from zkproof.ceremony.zkey_new import circuit_power
+
+    d = ceremony
+    k = circuit_power(_circuit())
+    p = run("powersoftau", "prepare", "phase2", "pot_beacon.ptau", str(tmp_path / "part.ptau"),
+            "--circuit-power", str(k), cwd=d)
+    assert p.returncode == 0 and "WARNING: partial prepare" in p.stderr, p.stderr
+    assert run("zkey", "new", "circuit.r1cs", str(tmp_path / "part.ptau"), str(tmp_path / "a.zkey"),
+               cwd=d).returncode == 0
+    assert run("zkey", "new", "circuit.r1cs", "pot_final.ptau", str(tmp_path / "b.zkey"),
+               cwd=d).returncode == 0
+    assert (tmp_path / "a.zkey").read_bytes() == (tmp_path / "b.zkey").read_bytes()
+    assert run("powersoftau", "verify", str(tmp_path / "part.ptau"), cwd=d).returncode == 1
+    bad = run("powersoftau", "prepare", "phase2", "pot_beacon.ptau", str(tmp_path / "x.ptau"),
+              "--circuit-power", "9", cwd=d)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--circuit-power" in bad.stderr
+    assert not (tmp_path / "x.ptau").exists()

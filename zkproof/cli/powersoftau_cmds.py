@@ -118,15 +118,34 @@ def prepare() -> None:
 @prepare.command("phase2")
 @click.argument("inp", metavar="IN.ptau")
 @click.argument("out", metavar="OUT.ptau")
-def prepare_phase2_cmd(inp: str, out: str) -> None:
-    """Add the Lagrange-basis sections (12-15) that phase 2 needs.
+@click.option("--circuit-power", "circuit_powers", type=int, multiple=True, metavar="K",
+              help="Prepare only what zkey new reads for circuits of domain 2^K (repeatable; "
+                   "about 30% less work for two circuits). The output is PARTIAL: it serves "
+                   "zkey new for exactly these powers, and powersoftau verify (ours and "
+                   "snarkjs') reports it invalid. Publish a full prepare.")
+def prepare_phase2_cmd(inp: str, out: str, circuit_powers: tuple[int, ...]) -> None:
+    """Add the Lagrange-basis sections (12-15) that phase 2 needs (byte-identical to snarkjs).
 
-    Example: zkproof powersoftau prepare phase2 pot12_beacon.ptau pot12_final.ptau
+    \b
+    Examples:
+      zkproof powersoftau prepare phase2 pot12_beacon.ptau pot12_final.ptau
+      zkproof powersoftau prepare phase2 pot16_beacon.ptau pot16_partial.ptau \\
+          --circuit-power 15 --circuit-power 13
     """
     from zkproof.ceremony.lagrange import prepare_phase2
     from zkproof.formats.ptau_file import read_ptau, write_ptau
 
-    write_ptau(out, prepare_phase2(read_ptau(inp)))
+    pt = read_ptau(inp)
+    for k in circuit_powers:
+        if not 1 <= k <= pt.power:
+            raise _arg_error("--circuit-power", ValueError(
+                f"{k} is outside 1..{pt.power} (the power of {inp})"))
+    powers = sorted(set(circuit_powers))
+    if powers:
+        domains = ", ".join(f"2^{k}" for k in powers)
+        click.echo(f"WARNING: partial prepare for domains {domains} only: powersoftau verify will "
+                   "report this file invalid; do not publish it", err=True)
+    write_ptau(out, prepare_phase2(pt, powers or None))
 
 
 @powersoftau.command("verify")
