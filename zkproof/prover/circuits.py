@@ -23,4 +23,12 @@ class SolvencyCircuits:
 
 @lru_cache(maxsize=4)
 def circuits_for(shape: stm.Shape) -> SolvencyCircuits:
-    return SolvencyCircuits(shape, solvency_batch.build(shape), aggregate.build(shape))
+    """Both circuits, and the batch circuit's coefficient buffer for the native R1CS check
+    (``ConstraintSystem.check_coefficients``: ~0.3 s, once per process like the build, not
+    on the first batch a worker checks)."""
+    from zkproof import kernel
+
+    batch = solvency_batch.build(shape)
+    if kernel.BACKEND == "native":
+        batch.check_coefficients()
+    return SolvencyCircuits(shape, batch, aggregate.build(shape))
