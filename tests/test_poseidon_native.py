@@ -119,6 +119,7 @@ def test_bad_inputs_same_error_as_python(bad):
 
 def test_low_level_refuses_malformed_buffers():
     h = P._handle(3)
+    assert P._native.poseidon_many(h, b"") == b""  # zero hashes
     with pytest.raises(ValueError, match="not a multiple of 64"):
         P._native.poseidon_many(h, b"\0" * 96)  # 1.5 hashes of 2 inputs
     with pytest.raises(ValueError, match=r"element 3 \(hash 1, position 1\) is not below r"):

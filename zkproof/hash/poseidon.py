@@ -19,9 +19,10 @@ Notes:
     The output is ``state[0]`` after the permutation (circomlibjs ``nOut = 1``, no init state).
     After ``enable_native()`` (the prover side calls it; the verifier side stays pure Python)
     and when the native kernel is built (``zkproof/_native/poseidon.c``), ``poseidon`` and
-    ``poseidon_many`` run the same optimized permutation in C (~25x faster, the same digests:
-    ``tests/test_poseidon_native.py``); ``ZKPROOF_KERNEL=python`` keeps the Python code, as for
-    ``zkproof.kernel``. Inputs are validated here in both cases (same errors).
+    ``poseidon_many`` run the same optimized permutation in C (20-30x faster,
+    ``bench/poseidon.py``; the same digests, ``tests/test_poseidon_native.py``);
+    ``ZKPROOF_KERNEL=python`` keeps the Python code, as for ``zkproof.kernel``. Inputs are
+    validated here in both cases (same errors).
 
 Examples:
     >>> poseidon([1, 2])
@@ -86,7 +87,7 @@ def native_constants(t: int) -> bytes:
 
 @cache
 def _handle(t: int):
-    """The C kernel's constant table for width ``t`` (made once; ~0.4 s for all widths)."""
+    """The C kernel's constant table for width ``t`` (a capsule, made once per width)."""
     r_f, r_p, _, _ = params(t)
     return _native.poseidon_params(t, r_f, r_p, native_constants(t))
 
