@@ -1,7 +1,8 @@
 /* Python binding of the native kernel: zkproof._native.kernel.
  *
  * Same functions, arguments and results as zkproof.kernel.python_backend (the reference):
- * g1_msm, g2_msm, g1_batch_mul, g2_batch_mul, fr_ntt; plus threads()/set_threads(n) and the
+ * g1_msm, g2_msm, g1_batch_mul, g2_batch_mul, fr_ntt; Poseidon (poseidon_params, poseidon_many,
+ * poseidon_permute: the permutation of zkproof.hash.poseidon); plus threads()/set_threads(n) and the
  * test hook _field_op. Buffers are any C-contiguous bytes-like objects; lengths are validated
  * (ValueError). The GIL is released while the C code runs.
  */
@@ -10,6 +11,7 @@
 
 #include "curve.h"
 #include "ntt.h"
+#include "poseidon.h"
 #include "threads.h"
 #include "witness.h"
 
@@ -259,6 +261,78 @@ static PyObject *py_r1cs_first_unsatisfied(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* ---- Poseidon (poseidon.c): constants in a capsule, one per width, made by poseidon_params ---- */
+
+static const char POSEIDON_CAPSULE[] = "zkproof.poseidon";
+
+static void poseidon_capsule_free(PyObject *cap) {
+    zk_poseidon_free(PyCapsule_GetPointer(cap, POSEIDON_CAPSULE));
+}
+
+static PyObject *py_poseidon_params(PyObject *self, PyObject *args) {
+    int t, r_f, r_p;
+    PyObject *co;
+    if (!PyArg_ParseTuple(args, "iiiO", &t, &r_f, &r_p, &co)) return NULL;
+    if (t < 2 || t > ZK_POSEIDON_MAX_T || r_f < 2 || r_f % 2 || r_f > 64 || r_p < 0 || r_p > 1024)
+        return PyErr_Format(PyExc_ValueError, "poseidon_params: bad shape t=%d r_f=%d r_p=%d",
+                            t, r_f, r_p);
+    buf_t c = {0};
+    if (get_buf(co, &c, "poseidon constants", 32) < 0) { release(&c); return NULL; }
+    size_t want = zk_poseidon_count(t, r_f, r_p);
+    if ((size_t)c.view.len != 32 * want) {
+        PyErr_Format(PyExc_ValueError, "poseidon constants: %zd bytes, expected %zu (%zu constants)",
+                     c.view.len, 32 * want, want);
+        release(&c);
+        return NULL;
+    }
+    long bad;
+    zk_poseidon *p = zk_poseidon_new(t, r_f, r_p, c.view.buf, &bad);
+    release(&c);
+    if (!p) {
+        if (bad < 0) return PyErr_NoMemory();
+        return PyErr_Format(PyExc_ValueError, "poseidon constant %ld is not below r", bad);
+    }
+    PyObject *cap = PyCapsule_New(p, POSEIDON_CAPSULE, poseidon_capsule_free);
+    if (!cap) zk_poseidon_free(p);
+    return cap;
+}
+
+/* Shared by poseidon_many (width t - 1, output state[0]) and poseidon_permute (width t). */
+static PyObject *poseidon_call(PyObject *args, int full) {
+    PyObject *cap, *io;
+    int n_out = 1;
+    if (!PyArg_ParseTuple(args, full ? "OO|i" : "OO", &cap, &io, &n_out)) return NULL;
+    const zk_poseidon *p = PyCapsule_GetPointer(cap, POSEIDON_CAPSULE);
+    if (!p) return NULL;
+    if (!full) n_out = 1;
+    if (n_out < 1 || n_out > p->t)
+        return PyErr_Format(PyExc_ValueError, "n_out must be in 1..%d, got %d", p->t, n_out);
+    size_t width = (size_t)p->t - (full ? 0 : 1);
+    buf_t in = {0};
+    if (get_buf(io, &in, full ? "poseidon states" : "poseidon inputs", 32 * width) < 0) {
+        release(&in);
+        return NULL;
+    }
+    size_t n = (size_t)in.view.len / (32 * width);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(32 * n * (size_t)n_out));
+    if (!out) { release(&in); return NULL; }
+    long bad;
+    unsigned char *ob = (unsigned char *)PyBytes_AS_STRING(out);
+    Py_BEGIN_ALLOW_THREADS
+    bad = zk_poseidon_run(p, in.view.buf, width, n, n_out, ob);
+    Py_END_ALLOW_THREADS
+    release(&in);
+    if (bad >= 0) {
+        Py_DECREF(out);
+        return PyErr_Format(PyExc_ValueError, "poseidon: element %ld (hash %ld, position %ld) is not below r",
+                            bad, bad / (long)width, bad % (long)width);
+    }
+    return out;
+}
+
+static PyObject *py_poseidon_many(PyObject *self, PyObject *args) { return poseidon_call(args, 0); }
+static PyObject *py_poseidon_permute(PyObject *self, PyObject *args) { return poseidon_call(args, 1); }
+
 /* Test hook: one field operation on canonical 32-byte little-endian operands (fq2: 64 bytes,
  * c0 || c1). Results canonical. Exercises the Montgomery code paths the kernel uses. */
 static PyObject *py_field_op(PyObject *self, PyObject *args) {
@@ -332,6 +406,12 @@ static PyMethodDef methods[] = {
      "h_evaluations(coeffs, witness, domain_size) -> bytes: (a b - c) on the odd coset (snarkjs)."},
     {"r1cs_first_unsatisfied", py_r1cs_first_unsatisfied, METH_VARARGS,
      "r1cs_first_unsatisfied(coeffs, witness, rows) -> int: first row with a b != c, or -1."},
+    {"poseidon_params", py_poseidon_params, METH_VARARGS,
+     "poseidon_params(t, r_f, r_p, constants) -> handle: the optimized constants (poseidon.h order)."},
+    {"poseidon_many", py_poseidon_many, METH_VARARGS,
+     "poseidon_many(handle, inputs) -> bytes: state[0] of Poseidon([0, x_1..x_(t-1)]) per hash."},
+    {"poseidon_permute", py_poseidon_permute, METH_VARARGS,
+     "poseidon_permute(handle, states, n_out=1) -> bytes: the first n_out words of each permuted state."},
     {"_field_op", py_field_op, METH_VARARGS, "_field_op(field, op, a, b) -> bytes (test hook)."},
     {"threads", py_threads, METH_NOARGS, "threads() -> number of worker threads."},
     {"set_threads", py_set_threads, METH_O, "set_threads(n) -> n; 0 = back to the default."},

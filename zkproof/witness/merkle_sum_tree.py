@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from zkproof.hash import poseidon
 from zkproof.hash.merkle_sum_layout import DEFAULT_SUM_BITS
 from zkproof.hash.merkle_sum_proof import (
     InclusionProof,
@@ -25,6 +26,10 @@ from zkproof.hash.merkle_sum_proof import (
     root_from_proof,
     verify_inclusion,
 )
+
+# The prover side hashes in C when the native kernel is built (same digests; the verifier-side
+# modules, e.g. hash.merkle_sum_proof on its own, stay pure Python: docs/architecture.md).
+poseidon.enable_native()
 
 __all__ = ["InclusionProof", "MerkleSumTree", "SumNode", "leaf_node", "node", "root_from_proof",
            "verify_inclusion"]
