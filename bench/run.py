@@ -4,8 +4,9 @@
 
 Sections: (1) Groth16 prove, whole process, zkproof vs snarkjs vs arkworks (groth16py) at
 2^12..2^18 constraints (`bench.prover`); (2) kernel micro-benchmarks, G1 MSM ns/point
-(`bench.msm_ntt`); (3) solvency cost per account (`bench.solvency`); (4) on-chain gas, our
-verifier vs snarkjs' (`bench.gas`). `--quick` runs the small sizes only. The machine is shared:
+(`bench.msm_ntt`); (3) Poseidon per hash, C vs Python vs circomlibjs (`bench.poseidon`);
+(4) solvency cost per account (`bench.solvency`); (5) on-chain gas, our verifier vs snarkjs'
+(`bench.gas`). `--quick` runs the small sizes only. The machine is shared:
 read the ratios, and the CPU-seconds columns where given.
 """
 
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         ("bench.prover", ["--sizes", "12,14" if ns.quick else "12,14,16,18",
                           "--runs", "1" if ns.quick else "3"]),
         ("bench.msm_ntt", ["--max-log", "14" if ns.quick else "16"]),
+        ("bench.poseidon", ["--no-batch"] if ns.quick else []),
         ("bench.solvency", ["--capacity", "2", "--no-workers"] if ns.quick else []),
         ("bench.gas", []),
     ]

@@ -31,6 +31,10 @@ Functions:
     the R1CS check: the index of the first row whose ``a b != c`` (-1: all hold), from a
     section-4-style body with a third matrix (C) (``zkproof.r1cs.system.check_coefficients``).
 
+Native-only extras with no ``python_backend`` twin: ``poseidon_params`` / ``poseidon_many`` /
+``poseidon_permute`` (their Python twin is ``zkproof.hash.poseidon.permute``; used through
+``zkproof.hash.poseidon`` after ``enable_native()``).
+
 Points are assumed on the curve (callers validate files first); coordinates are reduced mod
 ``P`` and scalars mod ``R`` on the way in, by both backends. The native backend also has
 ``threads()`` and ``set_threads(n)`` (worker count; default: online cores or
