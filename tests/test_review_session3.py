@@ -252,6 +252,55 @@ def test_check_buffer_follows_a_replaced_row():
         cs.check(a)
 
 
+@native_only
+def test_non_canonical_buffer_words_reduced_alike():
+    """Coefficient and witness words in [r, 2^256) (never written by ``check_coefficients``,
+    but the binding takes any buffer): C (``fr_reduce`` loops to below r) and the Python twin
+    (big ints, reduced at the end) agree, on a holding row and on a broken one."""
+    from zkproof.kernel import python_backend
+
+    top = 2**256 - 1  # = top % R + 5 R: five subtractions needed
+    mont = pow(2, 512, R)
+
+    def entry(m, row, wire, c):  # c: the plain coefficient; stored as c * 2^512 (+ k r)
+        v = c * mont % R
+        v += R * ((top - v) // R)  # the largest representative below 2^256
+        return struct.pack("<III", m, row, wire) + v.to_bytes(32, "little")
+
+    x = 5
+    wit = (1).to_bytes(32, "little") + top.to_bytes(32, "little") + (x + 4 * R).to_bytes(32, "little")
+    # row 0: w1 * 1 = w1 (w1 = 2^256 - 1 unreduced); row 1: (x) * (x) = 25 + 1 (broken)
+    body = [entry(0, 0, 1, 1), entry(1, 0, 0, 1), entry(2, 0, 1, 1),
+            entry(0, 1, 2, 1), entry(1, 1, 2, 1), entry(2, 1, 0, x * x + 1)]
+    buf = struct.pack("<I", len(body)) + b"".join(body)
+    def both(b: bytes) -> tuple[int, int]:
+        return python_backend.r1cs_first_unsatisfied(b, wit, 2), kernel.r1cs_first_unsatisfied(b, wit, 2)
+
+    assert both(buf) == (1, 1)
+    good = buf[:-32] + ((x * x) * mont % R).to_bytes(32, "little")  # twin: row 1 holds
+    assert both(good) == (-1, -1)
+
+
+def test_solver_names_resolve_as_before_in_both_circuits():
+    """``solve`` now finds inputs by dict before scanning every variable: the same variable
+    as the old first-match scan whenever names are unique, which they are in both solvency
+    circuits (so overrides in the soundness tests still hit the variables they name). Twin: a
+    hint output sharing an input's name -- the one case where the two lookups differ -- is
+    resolved to the input."""
+    from tests.test_solvency_batch_soundness import SHAPE
+    from zkproof.circuits import aggregate
+    from zkproof.circuits import solvency_batch as sb
+
+    for cs in (sb.build(SHAPE), aggregate.build(SHAPE)):
+        names = [v.name for v in (*cs._publics, *cs._privates)]
+        assert len(set(names)) == len(names)
+        assert all(cs._key(n) == v.key for n, v in cs._inputs.items())
+    cs = ConstraintSystem()
+    h = cs.public_from_hint("x", lambda: 7, [])
+    x = cs.private("x")
+    assert [v.name for v in cs._publics] == ["x"] and cs._key("x") == x.key != h.key
+
+
 # --- Poseidon in C ------------------------------------------------------------------------------
 
 @native_only
