@@ -5,8 +5,8 @@ Reviewed: batch verification of a bundle's proofs (``groth16.verify.batch_pairin
 ``ConstraintSystem.check`` and hence ``prover.parallel.prove_checked``), Poseidon in C
 (``hash.poseidon.enable_native``), and the import rule of a verify-only process.
 
-Each test either pins a property the review checked and found sound, or shows a finding as a
-strict xfail (the reviewer owns only this file; the fixes are in the review report):
+Each test either pins a property the review checked and found sound, or shows one of the
+review's findings, each fixed in the same change (the tests failed before the fix):
 
 * ``r1cs_first_unsatisfied`` with ``rows`` near ``2^64 / 3`` overflows ``3 * rows`` in the
   allocation and reads/writes out of bounds (segfault) -- reachable from Python;
@@ -142,8 +142,6 @@ def test_weights_are_fresh_distinct_and_128_bit(synthetic, monkeypatch):
     assert firsts == [g1_mul(g1_neg(good_inf[1].a), d) for d in draws]
 
 
-@pytest.mark.xfail(strict=True, reason="finding (low): batch_pairing_check takes any weight from "
-                   "its randomness hook; 0 or r zero a proof's equation, so a wrong proof passes")
 @pytest.mark.parametrize("weight", [0, R])
 def test_degenerate_weights_are_refused(synthetic, weight):
     _, _, bad_inf = synthetic
@@ -162,9 +160,6 @@ def test_empty_batch_is_vacuous():
 # --- the R1CS check in C ----------------------------------------------------------------------
 
 @native_only
-@pytest.mark.xfail(strict=True, reason="finding (medium, C memory safety): module.c "
-                   "py_r1cs_first_unsatisfied does not bound rows; witness.c computes 3 * rows "
-                   "unchecked -> heap overflow / segfault")
 def test_huge_row_count_is_refused_not_a_wild_pointer():
     """``3 * rows`` wraps for rows = (2^64 + 2) / 3 (a valid Py_ssize_t): calloc gets 2 elements
     and the row loop walks off the heap. The binding must refuse rows beyond the u32 row index
@@ -206,9 +201,6 @@ def test_unreduced_witness_values_same_verdict_both_paths():
 
 
 @native_only
-@pytest.mark.xfail(strict=True, reason="finding (low): ConstraintSystem.check (native) packs "
-                   "witness values with to_bytes unreduced: a negative value raises OverflowError "
-                   "where the Python loop reduces mod r")
 def test_negative_value_in_assignment_checked_mod_r():
     cs, x, y = _square_system()
     a = Assignment(cs, {0: 1, x.key: -3, y.key: 9})
@@ -238,8 +230,6 @@ def test_empty_system_and_public_only_wires():
 
 
 @native_only
-@pytest.mark.xfail(strict=True, reason="finding (low): check_coefficients' cache is keyed by "
-                   "sizes only; constraints.pop() + enforce (same size) checks the old row")
 def test_check_buffer_follows_a_replaced_row():
     cs, x, y = _square_system()
     cs.check(cs.solve({"x": 3, "y": 9}))  # builds and caches the buffer

@@ -233,12 +233,16 @@ static PyObject *py_r1cs_first_unsatisfied(PyObject *self, PyObject *args) {
     PyObject *co, *wo;
     Py_ssize_t rows;
     if (!PyArg_ParseTuple(args, "OOn", &co, &wo, &rows)) return NULL;
+    /* Row indices are u32 (section-4 layout): more rows than 2^32 is a caller bug, and an
+     * unbounded rows would overflow 3 * rows in the allocation (witness.c). */
+    if (rows < 0 || (unsigned long long)rows > 0x100000000ULL)
+        return PyErr_Format(PyExc_ValueError, "rows must be in 0..2^32, got %zd", rows);
     buf_t c = {0}, w = {0};
     if (get_buf(co, &c, "coeffs", 1) < 0 || get_buf(wo, &w, "witness", 1) < 0) {
         release(&c); release(&w);
         return NULL;
     }
-    size_t n = (size_t)(rows > 0 ? rows : 0), count = 0;
+    size_t n = (size_t)rows, count = 0;
     uint32_t bad[3];
     long chk = zk_coeffs_check(c.view.buf, (size_t)c.view.len, 3, (size_t)w.view.len / 32, n, &count,
                                bad);

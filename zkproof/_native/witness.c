@@ -73,6 +73,7 @@ long zk_r1cs_first_unsatisfied(const unsigned char *coeffs, size_t count, const 
                                size_t rows) {
     /* Row sums in Montgomery form (module comment): a b = c holds in Montgomery form exactly
      * when it holds for the plain values, so no conversion is needed before comparing. */
+    if (rows > SIZE_MAX / (3 * sizeof(fr))) return -2; /* 3 * rows must not wrap */
     fr *abc = calloc(3 * (rows ? rows : 1), sizeof *abc);
     if (!abc) return -2;
     acc_ctx ctx = {coeffs + 4, count, wit, {abc, abc + rows, abc + 2 * rows}};

@@ -211,6 +211,9 @@ def batch_pairing_check(vk: VerifyingKey, items: Sequence[tuple[G1Affine, Proof]
         return True
     draw = randomness or (lambda: 1 + secrets.randbelow((1 << BATCH_SECURITY_BITS) - 1))
     rs = [draw() for _ in items]
+    if not all(type(r_i) is int and 0 < r_i < R for r_i in rs):
+        # a weight of 0 (or r) drops its proof's equation: never accept one, even from a hook
+        raise ValueError("batch weights must be integers in [1, r)")
     total = sum(rs) % R
     pairs, acc_x, acc_c = [], None, None
     for r_i, (vk_x, proof) in zip(rs, items, strict=True):

@@ -161,6 +161,8 @@ def r1cs_first_unsatisfied(coeffs, witness, rows: int) -> int:
     """
     from zkproof.groth16.witness_map import _COEF, _MONT_R2_INV  # lazy: avoids an import cycle
 
+    if not 0 <= rows <= 1 << 32:  # as the native binding: row indices are u32
+        raise ValueError(f"rows must be in 0..2^32, got {rows}")
     w = memoryview(witness).cast("B")
     n_vars = len(w) // 32
     (count,) = struct.unpack_from("<I", coeffs, 0)

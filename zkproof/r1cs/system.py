@@ -15,6 +15,7 @@ witness) as soon as they are computed, so later hints see the tampered value.
 
 from __future__ import annotations
 
+import operator
 import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -203,7 +204,8 @@ class ConstraintSystem:
         from zkproof import kernel  # lazy: the kernel package imports the prover's field code
 
         if kernel.BACKEND == "native":
-            wit = b"".join(x.to_bytes(32, "little") for x in assignment.witness())
+            # reduced as the Python loop's evaluation is (a hand-built Assignment may hold any int)
+            wit = b"".join((x % R).to_bytes(32, "little") for x in assignment.witness())
             k = kernel.r1cs_first_unsatisfied(self.check_coefficients(), wit, self.num_constraints)
             if k >= 0:
                 raise ConstraintUnsatisfied(self.constraint_names[k], k)
@@ -217,11 +219,14 @@ class ConstraintSystem:
         """The matrices A, B, C as a section-4-style body for ``kernel.r1cs_first_unsatisfied``:
         ``u32 count``, then per nonzero coefficient ``u32 matrix (0, 1, 2), u32 row, u32 wire,
         32-byte LE coefficient * 2^512 mod r`` (the zkey's Montgomery-ready form, see
-        ``zkproof._native/witness.c``). Built once per system and cached (rebuilt if it grew)."""
-        size = (len(self.constraints), self.num_public, self.num_private)
+        ``zkproof._native/witness.c``). Built once per system and cached; rebuilt if the wires or
+        any row changed (rows compared by identity: ~1 ms at 32k rows, and ``pop`` + ``enforce``
+        keeps the count but not the row)."""
+        size = (self.num_public, self.num_private)
         cached = getattr(self, "_check_coeffs", None)
-        if cached is not None and cached[0] == size:
-            return cached[1]
+        if (cached is not None and cached[0] == size and len(cached[1]) == len(self.constraints)
+                and all(map(operator.is_, cached[1], self.constraints))):
+            return cached[2]
         mont, n_pub = pow(2, 512, R), self.num_public
         encoded: dict[int, bytes] = {}  # most coefficients repeat (1, -1, 2^k, Poseidon's)
         pack, parts, count = struct.Struct("<III").pack, [], 0
@@ -235,7 +240,7 @@ class ConstraintSystem:
                     parts.append(v)
                     count += 1
         body = struct.pack("<I", count) + b"".join(parts)
-        self._check_coeffs = (size, body)
+        self._check_coeffs = (size, list(self.constraints), body)
         return body
 
     # -- export --------------------------------------------------------------------------
