@@ -185,3 +185,15 @@ def test_prover_side_enables_native_verifier_side_does_not():
             "a = (P._native is None, 'zkproof._native.kernel' in sys.modules); "
             "import zkproof.witness.batch; print(a, P._native is None, P.poseidon([1, 2]))")
     assert _run(code).split() == ["(True,", "False)", "False", str(CIRCOMLIB_1_2)]
+
+
+def test_python_only_block_hashes_without_the_native_code(monkeypatch):
+    """``python_only()`` (the demo's verification step): inside, ``poseidon`` never reaches the
+    C kernel (a kernel that raises proves it) and gives the same digest; after, C again."""
+    digest = P.poseidon([1, 2])
+    with P.python_only():
+        assert P._native is None
+        monkeypatch.setattr(P, "_handle", lambda t: (_ for _ in ()).throw(AssertionError("C used")))
+        assert P.poseidon([1, 2]) == digest
+        monkeypatch.undo()
+    assert P._native is not None and P.poseidon([1, 2]) == digest

@@ -109,16 +109,17 @@ def run_demo(out: Path, n_users: int, capacity: int, n_batches: int | None) -> b
     pipeline.prove(loaded, keys, bundle, overwrite=True)
     click.echo(f"    {time.perf_counter() - t:.1f} s", err=True)
     _step("verifying the bundle (as an auditor would: zkproof verify --vk-sha256 ...)")
+    from zkproof.hash.poseidon import python_only
     from zkproof.verifier.bundle_check import verify_bundle
-
-    report = verify_bundle(str(bundle), trusted_vk_sha256=digests)
-    for c in report.checks:
-        click.echo(f"    [{'ok' if c.ok else 'FAIL'}] {c.name} {c.detail}", err=True)
     from zkproof.verifier.inclusion import verify_inclusion
 
-    for acc in loaded.snapshot.accounts[:3]:
-        r = verify_inclusion(str(bundle), acc.id, acc.nonce)
-        click.echo(f"    user {acc.id}: {'included' if r.ok else 'NOT INCLUDED'} ({r.detail})", err=True)
+    with python_only():  # the prover hashed in C; the auditor's and users' checks do not
+        report = verify_bundle(str(bundle), trusted_vk_sha256=digests)
+        for c in report.checks:
+            click.echo(f"    [{'ok' if c.ok else 'FAIL'}] {c.name} {c.detail}", err=True)
+        for acc in loaded.snapshot.accounts[:3]:
+            r = verify_inclusion(str(bundle), acc.id, acc.nonce)
+            click.echo(f"    user {acc.id}: {'included' if r.ok else 'NOT INCLUDED'} ({r.detail})", err=True)
     status = "OK" if report.ok else "FAILED"
     click.echo(f"demo {status} in {time.perf_counter() - t0:.0f} s; bundle: {bundle}")
     return report.ok

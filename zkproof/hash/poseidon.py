@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from itertools import chain
 from operator import mul
@@ -41,7 +42,8 @@ from operator import mul
 from zkproof.field.fr import R
 from zkproof.hash.poseidon_params import MAX_INPUTS, mat_vec, optimized, params
 
-__all__ = ["MAX_INPUTS", "enable_native", "permute", "permute_reference", "poseidon", "poseidon_many"]
+__all__ = ["MAX_INPUTS", "enable_native", "permute", "permute_reference", "poseidon", "poseidon_many",
+           "python_only"]
 
 
 _native = None  # zkproof._native.kernel once enable_native() found it
@@ -73,6 +75,19 @@ def enable_native() -> bool:
         return False
     _native = kernel
     return True
+
+
+@contextmanager
+def python_only() -> Iterator[None]:
+    """Hash in Python inside the block, whatever ``enable_native()`` did: a process that both
+    proves and verifies (``zkproof demo``) checks the bundle without the prover's C code, as a
+    verify-only process would."""
+    global _native
+    saved, _native = _native, None
+    try:
+        yield
+    finally:
+        _native = saved
 
 
 def native_constants(t: int) -> bytes:
