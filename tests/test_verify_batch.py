@@ -40,8 +40,11 @@ def _items(rows):
 
 
 def test_good_proofs_pass_as_a_batch(proofs):
+    """... and the progress hook sees every proof checked and every Miller loop (n + 3)."""
     vk, rows = proofs
-    assert verify_many(vk, _items(rows)) == [True] * 3
+    calls = []
+    assert verify_many(vk, _items(rows), progress=lambda *a: calls.append(a)) == [True] * 3
+    assert calls == [("checking points", k, 3) for k in (1, 2, 3)] + [("pairing", k, 6) for k in range(1, 7)]
     assert verify_many(vk, []) == []
 
 
@@ -53,7 +56,10 @@ def test_bad_proofs_are_named(proofs, bad):
     vk, rows = proofs
     rows = [([(x[0] + 1) % R, x[1]] if i in bad else x, p) for i, (x, p) in enumerate(rows)]
     assert not batch_pairing_check(vk, [(prepare_inputs(vk, x), p) for x, p in rows])
-    assert verify_many(vk, _items(rows)) == [i not in bad for i in range(3)]
+    calls = []
+    got = verify_many(vk, _items(rows), progress=lambda *a: calls.append(a))
+    assert got == [i not in bad for i in range(3)]
+    assert calls[-3:] == [("naming the bad proofs", k, 3) for k in (1, 2, 3)]
 
 
 def test_cancelling_errors_need_the_random_weights(proofs):

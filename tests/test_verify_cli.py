@@ -48,3 +48,25 @@ def test_cli_insecure_keys(tmp_path, capsys):
     assert code == 3 and sj.INSECURE_DEV_MARKER in err
     code, out, _ = _run(capsys, paths, "--allow-dev")
     assert code == 0 and "OK" in out
+
+
+def test_progress_bar_on_a_terminal_only(monkeypatch):
+    """``zkproof verify``'s bar: drawn on stderr per step when stderr is a terminal and the step
+    has more than 8 items; nothing otherwise (pipes, CI logs, small bundles)."""
+    import io
+
+    from zkproof.cli.epoch_cmds import _ProgressBar
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, total, drawn in ((Tty(), 20, True), (Tty(), 8, False), (io.StringIO(), 20, False)):
+        monkeypatch.setattr("sys.stderr", stream)
+        with _ProgressBar() as bar:
+            for step in ("checking points", "pairing"):
+                for k in range(1, total + 1):
+                    bar.update(step, k, total)
+        out = stream.getvalue()
+        assert ("batch proofs: pairing" in out and f"{total}/{total}" in out) is drawn, out
+        assert ("batch proofs: checking points" in out) is drawn

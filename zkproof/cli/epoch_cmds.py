@@ -132,6 +132,8 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     The bundle's header pins its verification keys, but the prover writes the header: anchor
     the keys to the digests the ceremony published with --vk-sha256 (the report lists the
     digests to compare otherwise; on chain the registry anchors the aggregate key itself).
+    The batch proofs are paired together (random weights; one by one only to name a bad one),
+    with a progress bar on stderr when it is a terminal.
 
     Example: zkproof verify bundle-42/ --json
              zkproof verify bundle-42/ --vk-sha256 batch=9f86...08 --vk-sha256 aggregate=2c26...ae
@@ -145,7 +147,9 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
         if not sep:
             raise InputError("<options>", "vk-sha256", f"expected NAME=HEX, got {item!r}")
         trusted[name] = digest
-    report = verify_bundle(bundle_dir, allow_dev=allow_dev, trusted_vk_sha256=trusted)
+    with _ProgressBar() as bar:
+        report = verify_bundle(bundle_dir, allow_dev=allow_dev, trusted_vk_sha256=trusted,
+                               progress=bar.update)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=1))
     else:
@@ -164,6 +168,36 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
         click.echo("VALID: every account meets margin, positions net to zero, reserves cover "
                    "liabilities" if report.ok else "INVALID")
     sys.exit(0 if report.ok else 1)
+
+
+class _ProgressBar:
+    """A tqdm bar on stderr per verification step ("checking points", "pairing", ...), shown
+    only when stderr is a terminal and the step has more than 8 items."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.step = None
+
+    def update(self, step: str, done: int, total: int) -> None:
+        if total <= 8 or not sys.stderr.isatty():
+            return
+        if step != self.step:
+            self.close()
+            from tqdm import tqdm
+
+            self.step, self.bar = step, tqdm(total=total, desc=f"batch proofs: {step}", file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        self.bar, self.step = None, None
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @click.group("inclusion")

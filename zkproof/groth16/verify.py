@@ -186,8 +186,12 @@ def pairing_check(vk: VerifyingKey, vk_x: G1Affine, proof: Proof) -> bool:
 BATCH_SECURITY_BITS = 128  # r_i uniform in [1, 2^128): a bad batch passes with prob. <= 2^-128
 
 
+Progress = Callable[[str, int, int], None]  # (step, done, total): a hook for long batches
+
+
 def batch_pairing_check(vk: VerifyingKey, items: Sequence[tuple[G1Affine, Proof]],
-                        randomness: Callable[[], int] | None = None) -> bool:
+                        randomness: Callable[[], int] | None = None,
+                        progress: Progress | None = None) -> bool:
     """Many proofs under one key, one multi-pairing (the small-exponent batch test of
     Bellare, Garay and Rabin, EUROCRYPT 1998, as Zcash's and arkworks' batch verifiers use it).
 
@@ -205,7 +209,8 @@ def batch_pairing_check(vk: VerifyingKey, items: Sequence[tuple[G1Affine, Proof]
     (e.g. their C swapped): ``tests/test_verify_batch.py`` shows it. A False says only that
     some proof is wrong: callers re-check one by one to name it.
 
-    ``randomness``: for tests only; default ``secrets``.
+    ``randomness``: for tests only; default ``secrets``. ``progress("pairing", k, n + 3)``
+    is called as the Miller loops run.
     """
     if not items:
         return True
@@ -221,7 +226,10 @@ def batch_pairing_check(vk: VerifyingKey, items: Sequence[tuple[G1Affine, Proof]
         acc_x = _add(acc_x, g1_mul(vk_x, r_i))
         acc_c = _add(acc_c, g1_mul(proof.c, r_i))
     pairs += [(g1_mul(vk.alpha_g1, total), vk.beta_g2), (acc_x, vk.gamma_g2), (acc_c, vk.delta_g2)]
-    return pairing_product_is_one(pairs)
+    if progress is None:
+        return pairing_product_is_one(pairs)
+    done = iter(range(1, len(pairs) + 1))
+    return pairing_product_is_one(pairs, lambda: progress("pairing", next(done), len(pairs)))
 
 
 def _add(acc: G1Affine | None, p: G1Affine) -> G1Affine:
@@ -229,22 +237,31 @@ def _add(acc: G1Affine | None, p: G1Affine) -> G1Affine:
 
 
 def verify_many(vk: VerifyingKey, items: Sequence[tuple[Sequence[int], Proof, Sources]],
-                randomness: Callable[[], int] | None = None) -> list[bool]:
+                randomness: Callable[[], int] | None = None,
+                progress: Progress | None = None) -> list[bool]:
     """``[verify(vk, x, proof, check_key=False) for x, proof, _ in items]`` with one batch
     pairing when every proof is good, per-proof pairings only to name the bad ones.
 
     Every item goes through steps 2-7 first, one by one (a malformed one raises
     ``MalformedProof`` naming its file, as ``verify`` does). The key must have passed
-    ``check_vk`` (or be a folded copy of one that did).
+    ``check_vk`` (or be a folded copy of one that did). ``progress(step, done, total)``, if
+    given, is called per proof checked, per Miller loop and per proof re-paired.
     """
     prepared = []
-    for values, proof, src in items:
+    for k, (values, proof, src) in enumerate(items, 1):
         check_public_inputs(vk, values, src.public)
         check_proof(proof, src.proof)
         prepared.append((prepare_inputs(vk, values), proof))
-    if batch_pairing_check(vk, prepared, randomness):
+        if progress is not None:
+            progress("checking points", k, len(items))
+    if batch_pairing_check(vk, prepared, randomness, progress):
         return [True] * len(prepared)
-    return [pairing_check(vk, vk_x, proof) for vk_x, proof in prepared]
+    out = []
+    for k, (vk_x, proof) in enumerate(prepared, 1):
+        out.append(pairing_check(vk, vk_x, proof))
+        if progress is not None:
+            progress("naming the bad proofs", k, len(prepared))
+    return out
 
 
 def verify(vk: VerifyingKey, public_values: Sequence[int], proof: Proof, *,

@@ -32,7 +32,7 @@ from zkproof.formats import inclusion_file
 from zkproof.formats.epoch_header import EpochHeader, parse_header
 from zkproof.formats.snarkjs_json import parse_proof, parse_public, parse_vk
 from zkproof.groth16.keys import Proof, VerifyingKey
-from zkproof.groth16.verify import Sources, check_key_is_secure, check_vk, verify_many
+from zkproof.groth16.verify import Progress, Sources, check_key_is_secure, check_vk, verify_many
 from zkproof.verifier.fold import fold_public_inputs
 
 
@@ -138,7 +138,8 @@ def _read_proof(b: bundle_fmt.Bundle, rel: str, expected: list[int], names: tupl
 
 
 def _check_proofs(b: bundle_fmt.Bundle, rels: list[str], vk: VerifyingKey, expected: list[list[int]],
-                  names: tuple[str, ...], report: Report, n_folded: int = 0) -> None:
+                  names: tuple[str, ...], report: Report, n_folded: int = 0,
+                  progress: Progress | None = None) -> None:
     """Statement, then pairing, for proofs under one key: one batch pairing for all of them
     (``groth16.verify.verify_many``; per-proof pairings only to name a bad one).
 
@@ -147,7 +148,8 @@ def _check_proofs(b: bundle_fmt.Bundle, rels: list[str], vk: VerifyingKey, expec
     """
     read = [(rel, _read_proof(b, rel, exp, names, report), exp) for rel, exp in zip(rels, expected)]
     good = [(rel, proof, exp[:len(exp) - n_folded]) for rel, proof, exp in read if proof is not None]
-    oks = verify_many(vk, [(x, proof, Sources(*[str(b.path(rel))] * 3)) for rel, proof, x in good])
+    oks = verify_many(vk, [(x, proof, Sources(*[str(b.path(rel))] * 3)) for rel, proof, x in good],
+                      progress=progress)
     for (rel, _, _), ok in zip(good, oks, strict=True):
         report.add(f"{rel} proof", ok, "" if ok else "pairing check failed")
 
@@ -172,8 +174,12 @@ def _check_totals(header: EpochHeader, report: Report) -> None:
 
 
 def verify_bundle(path: str, *, allow_dev: bool = False,
-                  trusted_vk_sha256: Mapping[str, str] | None = None) -> Report:
+                  trusted_vk_sha256: Mapping[str, str] | None = None,
+                  progress: Progress | None = None) -> Report:
     """All checks of one bundle. Raises ``InputError`` for malformed files (exit 2).
+
+    ``progress(step, done, total)``: called as the batch proofs are checked and paired (the CLI
+    draws a bar on stderr with it; a bundle of 1,024 batch proofs takes minutes).
 
     ``trusted_vk_sha256`` (``{"batch": hex, "aggregate": hex}``, either or both): the digests of
     ``keys/*.vk.json`` that the ceremony published; each given one becomes a check. Keys left
@@ -212,7 +218,7 @@ def verify_bundle(path: str, *, allow_dev: bool = False,
     vk_folded = fold_public_inputs(vk_batch, {head + k: t for k, t in enumerate(table)},
                                    str(b.path("keys/batch.vk.json")))
     _check_proofs(b, expected_batches, vk_folded, [header.batch_public(i) for i in range(shape.n_batches)],
-                  batch_names, report, len(table))
+                  batch_names, report, len(table), progress)
     _check_proofs(b, ["proofs/aggregate.json"], vk_agg, [header.aggregate_public()],
                   stm.AGGREGATE_PUBLIC, report)
     sealed = b.names("inclusion/")
