@@ -13,6 +13,7 @@
 #include "ntt.h"
 #include "poseidon.h"
 #include "threads.h"
+#include "py_threads.h"
 #include "witness.h"
 
 static PyObject *R_INT;   /* the scalar field order as a Python int */
@@ -196,26 +197,38 @@ static void fr_from_mont_any(fr *x) { fr t = *x; fr_from_mont(x, &t); }
 static void fq2_to_mont_any(fq2 *x) { fq_to_mont_any(&x->c0); fq_to_mont_any(&x->c1); }
 static void fq2_from_mont_any(fq2 *x) { fq_from_mont_any(&x->c0); fq_from_mont_any(&x->c1); }
 
+/* The (coeffs, witness) pair of h_evaluations and r1cs_first_unsatisfied: both buffers held and
+ * the section-4-style body checked (`matrices` matrices, rows below `rows`, signals below the
+ * witness length). 0 on success; -1 with a ValueError set and both buffers released. */
+static int get_coeffs(PyObject *co, PyObject *wo, uint32_t matrices, size_t rows, buf_t *c, buf_t *w,
+                      size_t *count) {
+    if (get_buf(co, c, "coeffs", 1) < 0 || get_buf(wo, w, "witness", 1) < 0) {
+        release(c); release(w);
+        return -1;
+    }
+    uint32_t bad[3];
+    long chk = zk_coeffs_check(c->view.buf, (size_t)c->view.len, matrices, (size_t)w->view.len / 32,
+                               rows, count, bad);
+    if (chk == -1) return 0;
+    if (chk == -2)
+        PyErr_Format(PyExc_ValueError, "coefficient buffer holds %zd bytes, expected %zu",
+                     c->view.len, 4 + *count * 44);
+    else
+        PyErr_Format(PyExc_ValueError, "coefficient (matrix %u, row %u, signal %u) out of range",
+                     bad[0], bad[1], bad[2]);
+    release(c); release(w);
+    return -1;
+}
+
 static PyObject *py_h_evaluations(PyObject *self, PyObject *args) {
     PyObject *co, *wo;
     Py_ssize_t domain;
     if (!PyArg_ParseTuple(args, "OOn", &co, &wo, &domain)) return NULL;
     buf_t c = {0}, w = {0};
-    if (get_buf(co, &c, "coeffs", 1) < 0 || get_buf(wo, &w, "witness", 1) < 0) {
-        release(&c); release(&w);
-        return NULL;
-    }
     size_t n = (size_t)(domain > 0 ? domain : 0), count = 0;
-    uint32_t bad[3];
-    long chk = zk_h_check(c.view.buf, (size_t)c.view.len, (size_t)w.view.len / 32, n, &count, bad);
+    if (get_coeffs(co, wo, 2, n, &c, &w, &count) < 0) return NULL;
     PyObject *out = NULL;
-    if (chk == -2) {
-        PyErr_Format(PyExc_ValueError, "coefficient buffer holds %zd bytes, expected %zu",
-                     c.view.len, 4 + count * 44);
-    } else if (chk >= 0) {
-        PyErr_Format(PyExc_ValueError, "coefficient (matrix %u, row %u, signal %u) out of range",
-                     bad[0], bad[1], bad[2]);
-    } else if (n == 0 || (n & (n - 1)) || n >= (1ULL << 28)) {
+    if (n == 0 || (n & (n - 1)) || n >= (1ULL << 28)) {
         PyErr_Format(PyExc_ValueError, "domain size must be a power of two < 2^28, got %zd", domain);
     } else if ((out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(32 * n)))) {
         int rc;
@@ -238,31 +251,15 @@ static PyObject *py_r1cs_first_unsatisfied(PyObject *self, PyObject *args) {
     if (rows < 0 || (unsigned long long)rows > 0x100000000ULL)
         return PyErr_Format(PyExc_ValueError, "rows must be in 0..2^32, got %zd", rows);
     buf_t c = {0}, w = {0};
-    if (get_buf(co, &c, "coeffs", 1) < 0 || get_buf(wo, &w, "witness", 1) < 0) {
-        release(&c); release(&w);
-        return NULL;
-    }
     size_t n = (size_t)rows, count = 0;
-    uint32_t bad[3];
-    long chk = zk_coeffs_check(c.view.buf, (size_t)c.view.len, 3, (size_t)w.view.len / 32, n, &count,
-                               bad);
-    PyObject *out = NULL;
-    if (chk == -2) {
-        PyErr_Format(PyExc_ValueError, "coefficient buffer holds %zd bytes, expected %zu",
-                     c.view.len, 4 + count * 44);
-    } else if (chk >= 0) {
-        PyErr_Format(PyExc_ValueError, "coefficient (matrix %u, row %u, signal %u) out of range",
-                     bad[0], bad[1], bad[2]);
-    } else {
-        long first;
-        Py_BEGIN_ALLOW_THREADS
-        first = zk_r1cs_first_unsatisfied(c.view.buf, count, w.view.buf, n);
-        Py_END_ALLOW_THREADS
-        if (first == -2) PyErr_NoMemory();
-        else out = PyLong_FromLong(first);
-    }
+    if (get_coeffs(co, wo, 3, n, &c, &w, &count) < 0) return NULL;
+    long first;
+    Py_BEGIN_ALLOW_THREADS
+    first = zk_r1cs_first_unsatisfied(c.view.buf, count, w.view.buf, n);
+    Py_END_ALLOW_THREADS
     release(&c); release(&w);
-    return out;
+    if (first == -2) return PyErr_NoMemory();
+    return PyLong_FromLong(first);
 }
 
 /* ---- Poseidon (poseidon.c): constants in a capsule, one per width, made by poseidon_params ---- */
@@ -378,15 +375,6 @@ out:
     return res;
 }
 
-static PyObject *py_threads(PyObject *self, PyObject *noargs) { return PyLong_FromLong(zk_nthreads()); }
-
-static PyObject *py_set_threads(PyObject *self, PyObject *arg) {
-    long n = PyLong_AsLong(arg);
-    if (n == -1 && PyErr_Occurred()) return NULL;
-    zk_set_nthreads((int)n);
-    return PyLong_FromLong(zk_nthreads());
-}
-
 static PyObject *py_set_adx(PyObject *self, PyObject *arg) {
     int on = PyObject_IsTrue(arg);
     if (on < 0) return NULL;
@@ -417,8 +405,8 @@ static PyMethodDef methods[] = {
     {"poseidon_permute", py_poseidon_permute, METH_VARARGS,
      "poseidon_permute(handle, states, n_out=1) -> bytes: the first n_out words of each permuted state."},
     {"_field_op", py_field_op, METH_VARARGS, "_field_op(field, op, a, b) -> bytes (test hook)."},
-    {"threads", py_threads, METH_NOARGS, "threads() -> number of worker threads."},
-    {"set_threads", py_set_threads, METH_O, "set_threads(n) -> n; 0 = back to the default."},
+    {"threads", zk_py_threads, METH_NOARGS, "threads() -> number of worker threads."},
+    {"set_threads", zk_py_set_threads, METH_O, "set_threads(n) -> n; 0 = back to the default."},
     {"_set_adx", py_set_adx, METH_O,
      "_set_adx(on) -> bool: use the BMI2/ADX field product if the CPU has it (test hook)."},
     {NULL, NULL, 0, NULL},

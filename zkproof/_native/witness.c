@@ -64,11 +64,6 @@ long zk_coeffs_check(const unsigned char *coeffs, size_t len, uint32_t matrices,
     return -1;
 }
 
-long zk_h_check(const unsigned char *coeffs, size_t len, size_t n_vars, size_t domain, size_t *count,
-                uint32_t bad[3]) {
-    return zk_coeffs_check(coeffs, len, 2, n_vars, domain, count, bad);
-}
-
 long zk_r1cs_first_unsatisfied(const unsigned char *coeffs, size_t count, const unsigned char *wit,
                                size_t rows) {
     /* Row sums in Montgomery form (module comment): a b = c holds in Montgomery form exactly

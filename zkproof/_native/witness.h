@@ -5,11 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Validate a section-4 body: -2 bad length, -1 all good, else the index of the first entry with
- * matrix > 1, row >= domain or signal >= n_vars (its three fields in bad). Sets *count. */
-long zk_h_check(const unsigned char *coeffs, size_t len, size_t n_vars, size_t domain, size_t *count,
-                uint32_t bad[3]);
-/* As zk_h_check for any number of matrices and rows. */
+/* Validate a section-4-style body: -2 bad length, -1 all good, else the index of the first entry
+ * with matrix >= matrices, row >= rows or signal >= n_vars (its three fields in bad). Sets *count.
+ * The zkey's section 4 has matrices = 2 (A, B) and rows = the domain size. */
 long zk_coeffs_check(const unsigned char *coeffs, size_t len, uint32_t matrices, size_t n_vars,
                      size_t rows, size_t *count, uint32_t bad[3]);
 /* The R1CS check: coeffs as section 4 with matrices 0, 1, 2 = A, B, C; index of the first row

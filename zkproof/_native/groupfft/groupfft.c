@@ -23,6 +23,9 @@
 
 #include "curve.h"
 #include "threads.h"
+/* This module links its own copy of threads.c, so the kernel's set_threads does not reach it:
+ * zkproof.kernel.set_threads calls both. */
+#include "py_threads.h"
 
 #define GF_WNAF 5                     /* width-5 NAF digits: odd, |d| < 16, one per 5+ bits */
 #define GF_NWIN 130                   /* digit positions per GLV half (|k_i| < 2^127, + 1) */
@@ -530,17 +533,6 @@ static PyObject *py_blake2b_blocks(PyObject *self, PyObject *args) {
     return res;
 }
 
-/* This module links its own copy of threads.c, so the kernel's set_threads does not reach it:
- * zkproof.kernel.set_threads calls both. */
-static PyObject *gf_threads(PyObject *self, PyObject *noargs) { return PyLong_FromLong(zk_nthreads()); }
-
-static PyObject *gf_set_threads(PyObject *self, PyObject *arg) {
-    long n = PyLong_AsLong(arg);
-    if (n == -1 && PyErr_Occurred()) return NULL;
-    zk_set_nthreads((int)n);
-    return PyLong_FromLong(zk_nthreads());
-}
-
 static PyMethodDef gf_methods[] = {
     {"g1_ifft", py_g1_ifft, METH_VARARGS,
      "g1_ifft(points, shift=-1) -> bytes: (1/n) sum_j w^{-ij} P_j over n = 2^k G1 points (LEM); "
@@ -562,8 +554,8 @@ static PyMethodDef gf_methods[] = {
     {"g2_encode", py_g2_encode, METH_VARARGS, "g2_encode(points, compressed=False) -> bytes"},
     {"blake2b_blocks", py_blake2b_blocks, METH_VARARGS,
      "blake2b_blocks(h, data, length) -> h: BLAKE2b compression of whole non-final blocks"},
-    {"threads", gf_threads, METH_NOARGS, "threads() -> worker threads of this module"},
-    {"set_threads", gf_set_threads, METH_O, "set_threads(n) -> n; 0 = back to the default"},
+    {"threads", zk_py_threads, METH_NOARGS, "threads() -> worker threads of this module"},
+    {"set_threads", zk_py_set_threads, METH_O, "set_threads(n) -> n; 0 = back to the default"},
     {NULL, NULL, 0, NULL},
 };
 
