@@ -220,20 +220,16 @@ def batch_pairing_check(vk: VerifyingKey, items: Sequence[tuple[G1Affine, Proof]
         # a weight of 0 (or r) drops its proof's equation: never accept one, even from a hook
         raise ValueError("batch weights must be integers in [1, r)")
     total = sum(rs) % R
-    pairs, acc_x, acc_c = [], None, None
+    pairs, acc_x, acc_c = [], None, None  # None = infinity, which g1_add takes
     for r_i, (vk_x, proof) in zip(rs, items, strict=True):
         pairs.append((g1_mul(g1_neg(proof.a), r_i), proof.b))
-        acc_x = _add(acc_x, g1_mul(vk_x, r_i))
-        acc_c = _add(acc_c, g1_mul(proof.c, r_i))
+        acc_x = g1_add(acc_x, g1_mul(vk_x, r_i))
+        acc_c = g1_add(acc_c, g1_mul(proof.c, r_i))
     pairs += [(g1_mul(vk.alpha_g1, total), vk.beta_g2), (acc_x, vk.gamma_g2), (acc_c, vk.delta_g2)]
     if progress is None:
         return pairing_product_is_one(pairs)
     done = iter(range(1, len(pairs) + 1))
     return pairing_product_is_one(pairs, lambda: progress("pairing", next(done), len(pairs)))
-
-
-def _add(acc: G1Affine | None, p: G1Affine) -> G1Affine:
-    return p if acc is None else g1_add(acc, p)
 
 
 def verify_many(vk: VerifyingKey, items: Sequence[tuple[Sequence[int], Proof, Sources]],

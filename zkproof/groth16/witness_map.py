@@ -26,24 +26,31 @@ _COEF = struct.Struct("<III32s")
 _MONT_R2_INV = pow(pow(2, 512, R), -1, R)  # section-4 values are c * (2^256)^2 mod r
 
 
-def ab_evaluations(coeffs: bytes, witness: bytes, domain_size: int) -> tuple[list[int], list[int]]:
-    """``a(w^c)``, ``b(w^c)`` for every row c of the domain, from the section-4 body."""
+def row_sums(coeffs: bytes, witness: bytes, matrices: int, rows: int) -> tuple[list[int], ...]:
+    """``sum_s M[c][s] * w_s`` for each of ``matrices`` matrices and every row ``c < rows``, from
+    a section-4-style body (values stored as ``coefficient * 2^512 mod r``), reduced mod r."""
     w = memoryview(witness).cast("B")
     n_vars = len(w) // 32
     (count,) = struct.unpack_from("<I", coeffs, 0)
     if len(coeffs) != 4 + count * _COEF.size:
         raise ValueError(f"coefficient buffer holds {len(coeffs)} bytes, expected {4 + count * _COEF.size}")
-    out = ([0] * domain_size, [0] * domain_size)
+    out = tuple([0] * rows for _ in range(matrices))
     cache: dict[int, int] = {}
     for m, c, s, v in _COEF.iter_unpack(memoryview(coeffs)[4:]):
-        if m > 1 or c >= domain_size or s >= n_vars:
+        if m >= matrices or c >= rows or s >= n_vars:
             raise ValueError(f"coefficient (matrix {m}, row {c}, signal {s}) out of range")
         ws = cache.get(s)
         if ws is None:
             ws = cache[s] = int.from_bytes(w[32 * s:32 * s + 32], "little")
         out[m][c] += int.from_bytes(v, "little") * ws
     k = _MONT_R2_INV
-    return [x * k % R for x in out[0]], [x * k % R for x in out[1]]
+    return tuple([x * k % R for x in sums] for sums in out)
+
+
+def ab_evaluations(coeffs: bytes, witness: bytes, domain_size: int) -> tuple[list[int], list[int]]:
+    """``a(w^c)``, ``b(w^c)`` for every row c of the domain, from the section-4 body."""
+    a, b = row_sums(coeffs, witness, 2, domain_size)
+    return a, b
 
 
 def _encode(values: list[int]) -> bytes:

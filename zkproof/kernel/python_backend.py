@@ -6,8 +6,6 @@ small demos stay usable without the native kernel. See ``zkproof.kernel`` for bu
 
 from __future__ import annotations
 
-import struct
-
 from py_ecc import optimized_bn128 as ob
 
 from zkproof.curve import bn254
@@ -159,22 +157,11 @@ def r1cs_first_unsatisfied(coeffs, witness, rows: int) -> int:
     u32 row, u32 signal, 32-byte value``) with matrices 0, 1, 2 = A, B, C and values in
     section-4 form ``coefficient * 2^512 mod r`` (``zkproof.r1cs.system.check_coefficients``).
     """
-    from zkproof.groth16.witness_map import _COEF, _MONT_R2_INV  # lazy: avoids an import cycle
+    from zkproof.groth16.witness_map import row_sums  # lazy: avoids an import cycle
 
     if not 0 <= rows <= 1 << 32:  # as the native binding: row indices are u32
         raise ValueError(f"rows must be in 0..2^32, got {rows}")
-    w = memoryview(witness).cast("B")
-    n_vars = len(w) // 32
-    (count,) = struct.unpack_from("<I", coeffs, 0)
-    if len(coeffs) != 4 + count * _COEF.size:
-        raise ValueError(f"coefficient buffer holds {len(coeffs)} bytes, expected {4 + count * _COEF.size}")
-    sums = ([0] * rows, [0] * rows, [0] * rows)
-    for m, c, s, v in _COEF.iter_unpack(memoryview(coeffs)[4:]):
-        if m > 2 or c >= rows or s >= n_vars:
-            raise ValueError(f"coefficient (matrix {m}, row {c}, signal {s}) out of range")
-        sums[m][c] += int.from_bytes(v, "little") * int.from_bytes(w[32 * s:32 * s + 32], "little")
-    k = _MONT_R2_INV
-    for i, (a, b, c) in enumerate(zip(*sums)):
-        if (a * k % R) * (b * k % R) % R != c * k % R:
+    for i, (a, b, c) in enumerate(zip(*row_sums(bytes(coeffs), witness, 3, rows))):
+        if a * b % R != c:
             return i
     return -1

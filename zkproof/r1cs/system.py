@@ -227,7 +227,8 @@ class ConstraintSystem:
         if (cached is not None and cached[0] == size and len(cached[1]) == len(self.constraints)
                 and all(map(operator.is_, cached[1], self.constraints))):
             return cached[2]
-        mont, n_pub = pow(2, 512, R), self.num_public
+        from zkproof.formats.zkey_file import coeff_stored  # lazy: the zkey's own encoder
+
         encoded: dict[int, bytes] = {}  # most coefficients repeat (1, -1, 2^k, Poseidon's)
         pack, parts, count = struct.Struct("<III").pack, [], 0
         for row, abc in enumerate(self.constraints):
@@ -235,8 +236,8 @@ class ConstraintSystem:
                 for key, c in lc.terms.items():
                     v = encoded.get(c)
                     if v is None:
-                        v = encoded[c] = (c * mont % R).to_bytes(32, "little")
-                    parts.append(pack(m, row, -key if key <= 0 else n_pub + key))  # wire_of
+                        v = encoded[c] = coeff_stored(c).to_bytes(32, "little")
+                    parts.append(pack(m, row, self.wire_of(key)))
                     parts.append(v)
                     count += 1
         body = struct.pack("<I", count) + b"".join(parts)
