@@ -49,7 +49,7 @@ def _inputs(t: int):
 
 
 def test_native_is_used():
-    """The module picked the kernel (a stale build without poseidon_many would fall back)."""
+    """The module picked the kernel (the kernel package chose the native backend)."""
     assert P._native is not None and hasattr(P._native, "poseidon_many")
     assert P.poseidon([1, 2]) == CIRCOMLIB_1_2
 

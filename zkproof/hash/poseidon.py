@@ -32,7 +32,6 @@ Examples:
 from __future__ import annotations
 
 import operator
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -50,31 +49,22 @@ _native = None  # zkproof._native.kernel once enable_native() found it
 
 
 def enable_native() -> bool:
-    """Run ``poseidon`` / ``poseidon_many`` in C from now on, if the native kernel is built.
+    """Run ``poseidon`` / ``poseidon_many`` in C from now on, if ``zkproof.kernel`` chose the
+    native kernel (its one decision: ``ZKPROOF_KERNEL``, a missing build reported once).
 
     Called at import by the prover side (``zkproof.witness.merkle_sum_tree``, hence
     ``witness.batch``); the verifier side never imports native code (docs/architecture.md,
     ``tests/test_verifier_imports.py``), so a process that only verifies stays pure Python.
-    Follows ``zkproof.kernel``: ``ZKPROOF_KERNEL=python`` keeps Python, ``=native`` makes a
-    missing kernel an error; otherwise a missing kernel is a silent fallback here (importing
-    ``zkproof.kernel`` reports it once). Returns whether the C code is in use.
+    Returns whether the C code is in use.
     """
     global _native
-    choice = os.environ.get("ZKPROOF_KERNEL", "")
-    if _native is not None or choice == "python":
-        return _native is not None
-    try:
-        from zkproof._native import kernel  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - depends on the build
-        if choice == "native":
-            raise
-        return False
-    if not hasattr(kernel, "poseidon_many"):  # pragma: no cover - a stale build
-        if choice == "native":
-            raise ImportError("zkproof._native.kernel predates poseidon_many: rebuild it")
-        return False
-    _native = kernel
-    return True
+    from zkproof import kernel  # lazy: only the prover side calls this
+
+    if _native is None and kernel.BACKEND == "native":
+        from zkproof._native import kernel as native  # type: ignore[attr-defined]
+
+        _native = native
+    return _native is not None
 
 
 @contextmanager
