@@ -1,6 +1,7 @@
 """``zkproof verify BUNDLE``: every check an auditor needs, each reported by name.
 
-Order: manifest and digests -> header (bounds, recomputed hashes) -> revealed totals (they open
+Order: manifest and digests -> header (bounds, recomputed hashes) -> the oracle snapshot's age
+at the epoch timestamp -> revealed totals (they open
 the header's totals commitment, and are <= reserves) -> verification keys (pinned SHA-256, secure
 setup, dev marker) -> every batch proof (public inputs recomputed from the header) -> the
 aggregate proof -> the inclusion files (count and size). The bundle is valid
@@ -173,6 +174,15 @@ def _check_totals(header: EpochHeader, report: Report) -> None:
                ", ".join(f"{a.symbol} {t} <= {a.reserves}" for a, t in zip(header.assets, header.totals)))
 
 
+def check_snapshot_age(header: EpochHeader, report: Report, max_age: int) -> None:
+    """The epoch's prices are recent: ``timestamp - snapshot_time`` in ``[0, max_age]``
+    (``statement.snapshot_age_problem``; ATTACKS A20). ``max_age`` is the verifier's own bound,
+    never read from the header the prover wrote."""
+    problem = stm.snapshot_age_problem(header.timestamp, header.snapshot_time, max_age)
+    report.add("oracle snapshot age", problem is None,
+               problem or f"{header.timestamp - header.snapshot_time} s before the epoch (max {max_age} s)")
+
+
 def trusted_digests(given: Mapping[str, str] | None) -> dict[str, str]:
     """The ceremony's published key digests given by the auditor (``{"batch": hex,
     "aggregate": hex}``, either or both), validated; a bad name or digest is an ``InputError``."""
@@ -205,7 +215,8 @@ def check_aggregate_proof(b: bundle_fmt.Bundle, header: EpochHeader, vk: Verifyi
 
 def verify_bundle(path: str, *, allow_dev: bool = False,
                   trusted_vk_sha256: Mapping[str, str] | None = None,
-                  progress: Progress | None = None) -> Report:
+                  progress: Progress | None = None,
+                  max_snapshot_age: int = stm.MAX_SNAPSHOT_AGE_SECONDS) -> Report:
     """All checks of one bundle. Raises ``InputError`` for malformed files (exit 2).
 
     ``progress(step, done, total)``: called as the batch proofs are checked and paired (the CLI
@@ -214,6 +225,8 @@ def verify_bundle(path: str, *, allow_dev: bool = False,
     ``trusted_vk_sha256`` (``{"batch": hex, "aggregate": hex}``, either or both): the digests of
     ``keys/*.vk.json`` that the ceremony published; each given one becomes a check. Keys left
     unanchored are listed in ``Report.notes``.
+
+    ``max_snapshot_age``: the largest accepted ``timestamp - snapshot_time`` in seconds.
     """
     trusted = trusted_digests(trusted_vk_sha256)
     report = Report(str(path))
@@ -223,6 +236,7 @@ def verify_bundle(path: str, *, allow_dev: bool = False,
     report.header = header
     report.add("header bounds and hashes", True,
                f"epoch {header.epoch}, {header.shape.n_batches} batches x {header.shape.capacity}")
+    check_snapshot_age(header, report, max_snapshot_age)
     _check_totals(header, report)
     shape = header.shape
     batch_names = stm.batch_public_names(shape)
