@@ -115,8 +115,8 @@ def test_holder_happy_path_names_what_was_checked_and_not(bundle):
 
 def test_holder_needs_only_four_files(bundle, tmp_path):
     """No bundle folder: the header, the aggregate proof and key and the holder's record, each
-    from anywhere. Twin: without the record file there is nothing to include (exit 2 when the
-    given file does not exist)."""
+    from anywhere. Twins: a given file that does not exist is malformed input (exit 2); no
+    record is a failed check; no key, an error naming the option."""
     d = tmp_path / "mine"
     d.mkdir()
     for rel, name in (("header.json", "h.json"), ("proofs/aggregate.json", "p.json"),
@@ -129,6 +129,10 @@ def test_holder_needs_only_four_files(bundle, tmp_path):
 
     with pytest.raises(InputError, match="not found"):
         check(None, files=dataclasses.replace(files, record=d / "nobody.bin"))
+    r = check(None, files=dataclasses.replace(files, record=None))
+    assert failed(r) == {"record for this id and nonce": "no record given (--record FILE)"}
+    with pytest.raises(InputError, match="--aggregate-vk"):
+        check(None, files=dataclasses.replace(files, aggregate_vk=None))
 
 
 def _fake_root_header(dst) -> int:

@@ -73,7 +73,9 @@ class HolderFiles:
         if given is not None:
             return given
         if self.bundle is None:
-            raise InputError("<options>", rel, "no bundle folder: give this file explicitly")
+            option = {"header.json": "--header", "proofs/aggregate.json": "--aggregate-proof",
+                      "keys/aggregate.vk.json": "--aggregate-vk"}[rel]
+            raise InputError("<options>", rel, f"no bundle folder: give the file with {option}")
         return self.bundle / rel
 
 
@@ -142,8 +144,9 @@ def _check_record(header: EpochHeader, record: Path | None, user_id: str, nonce:
     shape = header.shape
     rel = f"inclusion/{inclusion_file.locator(header.epoch, user_id, nonce)}.bin"
     if record is None or not record.is_file():
-        report.add("record for this id and nonce", False, f"id not in epoch {header.epoch} (no "
-                   f"{rel} for this id and nonce)")
+        report.add("record for this id and nonce", False, "no record given (--record FILE)"
+                   if record is None else f"id not in epoch {header.epoch} (no {rel} for this id "
+                   "and nonce)")
         return
     file = str(record)
     text = inclusion_file.unseal(record.read_bytes(), header.epoch, user_id, nonce)
