@@ -233,10 +233,9 @@ def test_fake_root_inclusion_verify_cli(proved, tmp_path):
     the balances by symbol and what was NOT checked."""
     import hashlib
 
-    from zkproof import statement as stm
+    from tests.test_inclusion_verify import empty_path, one_holder_root, seal_json
     from zkproof.formats import inclusion_file
     from zkproof.formats.epoch_header import parse_header
-    from zkproof.hash.merkle_sum_proof import InclusionProof, SumNode, leaf_node, root_from_proof
 
     src = proved / "bundle"
     header = parse_header(json.loads((src / "header.json").read_text()), "header.json")
@@ -254,26 +253,15 @@ def test_fake_root_inclusion_verify_cli(proved, tmp_path):
     assert "[NOT CHECKED] the batch proofs" in r.stdout and "zkproof verify BUNDLE" in r.stdout
     assert "balance USDC: 50000000000 (50000.000000 USDC)" in r.stdout
 
-    rec = inclusion_file.open_sealed((loose / Path(rel).name).read_bytes(), header.epoch, "alice", nonce, rel)
-    top_depth = shape.n_batches.bit_length() - 1
-    zero = SumNode(0, (0,) * shape.n_assets)
-    leaf = leaf_node(stm.id_hash("alice", nonce), [int(x) for x in rec["balances"]],
-                     [int(x) for x in rec["positions"]])
-    batch_root = root_from_proof(InclusionProof(rec["index"], leaf, tuple((rec["index"] >> j) & 1 for j in
-                                                range(shape.depth)), (zero,) * shape.depth), 64 + shape.depth)
-    root = root_from_proof(InclusionProof(rec["batch"], batch_root, tuple((rec["batch"] >> j) & 1 for j in
-                                          range(top_depth)), (zero,) * top_depth), shape.reserve_bits)
-    fake = inclusion_file.InclusionRecord(  # every sibling an empty node
-        header.epoch, rec["batch"], rec["index"], [int(x) for x in rec["balances"]],
-        [int(x) for x in rec["positions"]], [(0, [0] * shape.n_assets)] * shape.depth,
-        [(0, [0] * shape.n_assets)] * top_depth)
-    size = inclusion_file.record_bytes(shape.n_assets, shape.n_instruments, shape.depth + top_depth)
+    rec = empty_path(inclusion_file.open_sealed((loose / Path(rel).name).read_bytes(), header.epoch,
+                                                "alice", nonce, rel), shape.n_assets)
+    root = one_holder_root(shape, "alice", nonce, rec)
     dst = tmp_path / "fake"
     shutil.copytree(src, dst)
-    _, blob = inclusion_file.seal(fake, "alice", nonce, size)
+    _, blob = seal_json(rec, "alice", nonce, (src / rel).stat().st_size - 16)  # 16: the GCM tag
     (dst / rel).write_bytes(blob)
     h = json.loads((dst / "header.json").read_text())
-    h["root"] = str(root.hash)
+    h["root"] = str(root)
     (dst / "header.json").write_text(json.dumps(h))
     m = json.loads((dst / "manifest.json").read_text())
     for name in (rel, "header.json"):
@@ -286,6 +274,6 @@ def test_fake_root_inclusion_verify_cli(proved, tmp_path):
     assert "NOT VERIFIED: proofs/aggregate.json statement" in r.stdout
     r = zk("inclusion", "verify", dst, "--id", "alice", "--nonce", ALICE_NONCE, "--allow-dev", "--json")
     rep = json.loads(r.stdout)
-    assert r.returncode == 1 and rep["included"] is False and rep["root"] == str(root.hash)
+    assert r.returncode == 1 and rep["included"] is False and rep["root"] == str(root)
     assert [c["name"] for c in rep["checks"] if not c["ok"]] == ["proofs/aggregate.json statement"]
     assert zk("verify", dst, "--allow-dev").returncode == 1

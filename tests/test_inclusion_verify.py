@@ -75,14 +75,19 @@ def open_record(dst) -> dict:
     return inclusion_file.open_sealed((dst / rel).read_bytes(), EPOCH, HOLDER.id, HOLDER.nonce, rel)
 
 
-def reseal(dst, rec: dict) -> None:
-    """Seal ``rec`` as the holder's record (the protocol knows their id and nonce, so it can)
-    and re-sign the manifest."""
+def seal_json(rec: dict, user_id: str, nonce: bytes, size: int) -> tuple[str, bytes]:
+    """Seal a record given as its JSON (the protocol knows the holder's id and nonce, so it can
+    seal anything for them)."""
     nodes = [[(int(n["hash"]), [int(s) for s in n["sums"]]) for n in rec[k]] for k in ("path", "top_path")]
     r = inclusion_file.InclusionRecord(rec["epoch"], rec["batch"], rec["index"],
                                        [int(x) for x in rec["balances"]],
                                        [int(x) for x in rec["positions"]], *nodes)
-    rel, blob = inclusion_file.seal(r, HOLDER.id, HOLDER.nonce, RECORD_SIZE)
+    return inclusion_file.seal(r, user_id, nonce, size)
+
+
+def reseal(dst, rec: dict) -> None:
+    """``rec`` sealed as the holder's record in bundle ``dst``, the manifest re-signed."""
+    rel, blob = seal_json(rec, HOLDER.id, HOLDER.nonce, RECORD_SIZE)
     (dst / rel).write_bytes(blob)
     m = json.loads((dst / "manifest.json").read_text())
     m["files"][rel] = hashlib.sha256(blob).hexdigest()
@@ -135,23 +140,34 @@ def test_holder_needs_only_four_files(bundle, tmp_path):
         check(None, files=dataclasses.replace(files, aggregate_vk=None))
 
 
+def one_holder_root(shape, user_id: str, nonce: bytes, rec: dict) -> int:
+    """The root of a tree holding only this holder's leaf (``rec``'s balances, positions,
+    batch and slot) with every other node empty: what a fake-root header would publish."""
+    leaf = leaf_node(stm.id_hash(user_id, nonce), [int(x) for x in rec["balances"]],
+                     [int(x) for x in rec["positions"]])
+    top_depth = shape.n_batches.bit_length() - 1
+    zero = SumNode(0, (0,) * shape.n_assets)
+    bits = tuple((rec["index"] >> j) & 1 for j in range(shape.depth))
+    batch_root = root_from_proof(InclusionProof(rec["index"], leaf, bits, (zero,) * shape.depth),
+                                 stm.BALANCE_BITS + shape.depth)
+    tbits = tuple((rec["batch"] >> j) & 1 for j in range(top_depth))
+    return root_from_proof(InclusionProof(rec["batch"], batch_root, tbits, (zero,) * top_depth),
+                           shape.reserve_bits).hash
+
+
+def empty_path(rec: dict, n_assets: int) -> dict:
+    """``rec`` with every sibling of both paths an empty node (hash 0, sums 0)."""
+    empty = {"hash": "0", "sums": ["0"] * n_assets}
+    return {**rec, "path": [empty] * len(rec["path"]), "top_path": [empty] * len(rec["top_path"])}
+
+
 def _fake_root_header(dst) -> int:
     """The fake-root forgery: the holder's record re-sealed with a path through a tree that
-    holds only them (every sibling an empty node), and the header's root replaced by that
-    tree's root (manifest re-signed). Returns the fake root."""
-    rec = open_record(dst)
-    empty = {"hash": "0", "sums": ["0"] * SHAPE.n_assets}
-    rec["path"] = [empty] * SHAPE.depth
-    rec["top_path"] = [empty] * TOP_DEPTH
+    holds only them, and the header's root replaced by that tree's root (manifest re-signed).
+    Returns the fake root."""
+    rec = empty_path(open_record(dst), SHAPE.n_assets)
     reseal(dst, rec)
-    leaf = leaf_node(stm.id_hash(HOLDER.id, HOLDER.nonce), list(HOLDER.balances), list(HOLDER.positions))
-    zero = SumNode(0, (0,) * SHAPE.n_assets)
-    bits = tuple((rec["index"] >> j) & 1 for j in range(SHAPE.depth))
-    batch_root = root_from_proof(InclusionProof(rec["index"], leaf, bits, (zero,) * SHAPE.depth),
-                                 stm.BALANCE_BITS + SHAPE.depth)
-    tbits = tuple((rec["batch"] >> j) & 1 for j in range(TOP_DEPTH))
-    root = root_from_proof(InclusionProof(rec["batch"], batch_root, tbits, (zero,) * TOP_DEPTH),
-                           SHAPE.reserve_bits).hash
+    root = one_holder_root(SHAPE, HOLDER.id, HOLDER.nonce, rec)
     rewrite(dst, "header.json", lambda h: h.update(root=str(root)))
     return root
 
