@@ -117,9 +117,14 @@ def run_demo(out: Path, n_users: int, capacity: int, n_batches: int | None) -> b
         report = verify_bundle(str(bundle), trusted_vk_sha256=digests)
         for c in report.checks:
             click.echo(f"    [{'ok' if c.ok else 'FAIL'}] {c.name} {c.detail}", err=True)
-        for acc in loaded.snapshot.accounts[:3]:
-            r = verify_inclusion(str(bundle), acc.id, acc.nonce)
-            click.echo(f"    user {acc.id}: {'included' if r.ok else 'NOT INCLUDED'} ({r.detail})", err=True)
-    status = "OK" if report.ok else "FAILED"
+        included = True
+        for acc in loaded.snapshot.accounts[:3]:  # zkproof inclusion verify --vk-sha256 aggregate=...
+            r = verify_inclusion(str(bundle), acc.id, acc.nonce,
+                                 trusted_vk_sha256={"aggregate": digests["aggregate"]})
+            included &= r.ok
+            click.echo(f"    user {acc.id}: {'included' if r.ok else 'NOT INCLUDED'} ("
+                       + "; ".join(f"{c.name}: {c.detail}" for c in r.checks
+                                   if not c.ok or c.name == "path to the proven root") + ")", err=True)
+    status = "OK" if report.ok and included else "FAILED"
     click.echo(f"demo {status} in {time.perf_counter() - t0:.0f} s; bundle: {bundle}")
-    return report.ok
+    return report.ok and included

@@ -157,6 +157,22 @@ def id_hash(user_id: str, nonce: bytes) -> int:
     return hash_tagged(poseidon, ID, [id_field(user_id), nonce_field(nonce)])
 
 
+MAX_SNAPSHOT_AGE_SECONDS = 3600  # default bound on epoch timestamp - oracle snapshot time
+
+
+def snapshot_age_problem(timestamp: int, snapshot_time: int, max_age: int) -> str | None:
+    """Why an epoch stamped ``timestamp`` may not use prices snapshotted at ``snapshot_time``
+    (None when it may): the snapshot must not be after the epoch, nor older than ``max_age``
+    seconds, so old prices cannot be replayed in a later epoch (ATTACKS A20). The prover
+    (``zkproof.pipeline``) and the verifier (``zkproof.verifier.bundle_check``) both ask this."""
+    age = timestamp - snapshot_time
+    if age < 0:
+        return f"the oracle snapshot ({snapshot_time}) is {-age} s after the epoch timestamp ({timestamp})"
+    if age > max_age:
+        return f"the oracle snapshot is {age} s older than the epoch timestamp (max {max_age} s)"
+    return None
+
+
 def long_hash(hash_fn: HashFn, kind: int, values: Sequence[T]) -> T:
     """Hash of a list of any length; kind and length are bound in (ATTACKS §5)."""
     h = hash_fn([tag(kind, len(values))])

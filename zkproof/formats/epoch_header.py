@@ -4,8 +4,12 @@ The header carries everything a verifier needs to recompute the public inputs of
 the shape, assets with reserves, instruments, scenarios, the integer risk table ``c, v, m``,
 the epoch root, the batch commitments, the totals commitment and flag, and the SHA-256 of both
 verification keys. Numbers are decimal strings (one spelling: ``-?(0|[1-9][0-9]*)``), never
-JSON numbers, except the small integers of ``shape``, ``epoch`` / ``timestamp`` and
-``totals_revealed``.
+JSON numbers, except the small integers of ``shape``, ``epoch`` / ``timestamp`` /
+``snapshot_time`` and ``totals_revealed``.
+
+Times (UTC seconds): ``timestamp`` is the epoch's, ``snapshot_time`` the oracle snapshot's whose
+prices made the risk table. How far apart they may be is a verification check
+(``statement.snapshot_age_problem``), not a parse error.
 
 Totals (SPEC §1.4, docs/formats.md §11): ``totals_revealed`` is 0 (default: only
 ``totals_commitment`` is published, salted by the prover) or 1 (``totals`` lists ``L_a`` per
@@ -40,6 +44,7 @@ class Asset:
 class EpochHeader:
     epoch: int
     timestamp: int
+    snapshot_time: int  # the oracle snapshot the risk table was computed from
     shape: stm.Shape
     assets: list[Asset]
     instruments: list[str]
@@ -96,6 +101,7 @@ class EpochHeader:
 
         out = {
             "format": FORMAT, "epoch": self.epoch, "timestamp": self.timestamp,
+            "snapshot_time": self.snapshot_time,
             "shape": {"n_assets": s.n_assets, "n_instruments": s.n_instruments,
                       "n_scenarios": s.n_scenarios, "capacity": s.capacity,
                       "n_batches": s.n_batches, "table_bits": s.table_bits},
@@ -160,8 +166,8 @@ class _P:
         return v
 
 
-HEADER_KEYS = {"format", "epoch", "timestamp", "shape", "assets", "instruments", "scenarios",
-               "risk_table", "root", "batch_commitments", "totals_revealed", "totals_commitment",
+HEADER_KEYS = {"format", "epoch", "timestamp", "snapshot_time", "shape", "assets", "instruments",
+               "scenarios", "risk_table", "root", "batch_commitments", "totals_revealed", "totals_commitment",
                "verification_keys", "circuit_fingerprints", "dev_setup", "risk_table_hash",
                "reserves_commitment"}
 REVEALED_KEYS = HEADER_KEYS | {"totals"}  # totals_revealed = 1
@@ -214,6 +220,7 @@ def parse_header(obj: Any, file: str) -> EpochHeader:
     header = EpochHeader(
         epoch=p.small(h["epoch"], "epoch", 0, (1 << 63) - 1),
         timestamp=p.small(h["timestamp"], "timestamp", 0, (1 << 40) - 1),
+        snapshot_time=p.small(h["snapshot_time"], "snapshot_time", 0, (1 << 40) - 1),
         shape=shape, assets=assets,
         instruments=[str(x) for x in p.lst(h["instruments"], "instruments", I)],
         scenarios=[str(x) for x in p.lst(h["scenarios"], "scenarios", S)],

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from zkproof.errors import InputError
+from zkproof.formats import strict_json
 
 FORMAT = "zkproof-inclusion/1"
 
@@ -90,14 +91,25 @@ def seal_padding(epoch: int, size: int) -> tuple[str, bytes]:
     return seal(InclusionRecord(epoch, 0, 0, [], [], [], []), secrets.token_hex(16), os.urandom(32), size)
 
 
-def open_sealed(blob: bytes, epoch: int, user_id: str, nonce: bytes, file: str) -> dict:
-    """Decrypt and parse a user's record; a wrong id/nonce or a tampered file fails here."""
+def unseal(blob: bytes, epoch: int, user_id: str, nonce: bytes) -> bytes | None:
+    """The padded plaintext, or None when ``blob`` is not a record sealed for this epoch, id and
+    nonce (another epoch's record, a wrong id or nonce, a tampered file: GCM cannot tell which)."""
     loc = locator(epoch, user_id, nonce)
     aad = epoch.to_bytes(8, "big") + bytes.fromhex(loc)
     try:
-        text = AESGCM(_key(epoch, user_id, nonce)).decrypt(bytes.fromhex(loc)[:12], blob, aad)
+        return AESGCM(_key(epoch, user_id, nonce)).decrypt(bytes.fromhex(loc)[:12], blob, aad)
     except Exception:  # noqa: BLE001 - cryptography raises InvalidTag; any failure means the same
-        raise InputError(file, "<sealed>", "cannot be opened with this id and nonce (tampered?)") from None
-    from zkproof.formats import strict_json
+        return None
 
+
+def parse_record(text: bytes, file: str) -> object:
+    """The JSON of an unsealed record (its fields are validated by the verifier)."""
     return strict_json.loads(text.rstrip(b" "), file)
+
+
+def open_sealed(blob: bytes, epoch: int, user_id: str, nonce: bytes, file: str) -> object:
+    """Decrypt and parse a user's record; a wrong id/nonce or a tampered file fails here."""
+    text = unseal(blob, epoch, user_id, nonce)
+    if text is None:
+        raise InputError(file, "<sealed>", "cannot be opened with this id and nonce (tampered?)")
+    return parse_record(text, file)

@@ -178,7 +178,7 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     vks = {name: dump_vk(pk.verifying_key()) for name, pk in (("batch", keys.batch),
                                                               ("aggregate", keys.aggregate))}
     header = EpochHeader(                                                        # 5. bundle
-        epoch=job.epoch, timestamp=job.timestamp, shape=shape,
+        epoch=job.epoch, timestamp=job.timestamp, snapshot_time=table.snapshot_time, shape=shape,
         assets=[Asset(s, d, r) for (s, d), r in zip(job.assets, job.reserves)],
         instruments=list(table.instruments), scenarios=list(table.scenarios),
         value_unit_exponent=table.value_unit_exponent,

@@ -1,4 +1,4 @@
-"""Risk parameters (TOML): value unit, scenario grid, haircuts, floors, oracle tolerances.
+"""Risk parameters (TOML): value unit, scenario grid, haircuts, spot bands, floors, oracle tolerances.
 
 See ``docs/formats.md`` §params and ``zkproof/schemas/params.schema.json``. Every fraction is a
 decimal *string* (TOML floats are rejected, as are JSON numbers elsewhere), so the parameters
@@ -16,19 +16,28 @@ from typing import Any
 from zkproof.errors import InputError
 from zkproof.snapshot.jsonio import expect_object, parse_identifier, read_text
 from zkproof.snapshot.numbers import parse_decimal, parse_fraction, parse_small_int
+from zkproof.statement import MAX_SNAPSHOT_AGE_SECONDS
 
 FORMAT = "zkproof-risk-params/1"
 INSTRUMENT_KINDS = ("option", "perpetual", "future")
 ZERO, ONE = Decimal(0), Decimal(1)
+# Plausibility band of every source's spot (quote units per coin) when an asset sets none: wide
+# enough for any listed coin, narrow enough to refuse a feed that lost its decimal point
+# (ATTACKS A21). Set a tight band per asset with spot_min / spot_max.
+DEFAULT_SPOT_MIN, DEFAULT_SPOT_MAX = Decimal("0.000001"), Decimal(10) ** 9
+MAX_SPOT = Decimal(10) ** 12  # no spot above this parses (zkproof.snapshot.oracle)
 
 
 @dataclass(frozen=True)
 class AssetParams:
-    """A collateral asset: ``decimals`` (base unit = 10^-decimals of one coin) and haircut."""
+    """A collateral asset: ``decimals`` (base unit = 10^-decimals of one coin), haircut, and the
+    band ``[spot_min, spot_max]`` every oracle source's spot must lie in (ATTACKS A21)."""
 
     symbol: str
     decimals: int
     haircut: Decimal
+    spot_min: Decimal = DEFAULT_SPOT_MIN
+    spot_max: Decimal = DEFAULT_SPOT_MAX
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,8 @@ class OracleTolerances:
     max_future_seconds: int
     max_spot_deviation: Decimal  # |source - median| / median
     max_vol_deviation: Decimal  # |source vol - median vol|, absolute (0.02 = 2 vol points)
+    # epoch timestamp - snapshot_time may not exceed this, nor be negative (ATTACKS A20)
+    max_snapshot_age_seconds: int = MAX_SNAPSHOT_AGE_SECONDS
 
 
 @dataclass(frozen=True)
@@ -98,23 +109,29 @@ def _assets(doc: Any, file: str) -> tuple[AssetParams, ...]:
     for symbol, body in doc.items():
         f = f"assets.{symbol}"
         parse_identifier(symbol, file, f)
-        expect_object(body, file, f, {"decimals", "haircut"})
+        expect_object(body, file, f, {"decimals", "haircut"}, {"spot_min", "spot_max"})
         decimals = parse_small_int(body["decimals"], file, f + ".decimals", 0, 18)
         haircut = parse_fraction(body["haircut"], file, f + ".haircut", ZERO, Decimal("0.99"))
-        out.append(AssetParams(symbol, decimals, haircut))
+        lo, hi = (parse_fraction(body[k], file, f"{f}.{k}", ZERO, MAX_SPOT) if k in body else default
+                  for k, default in (("spot_min", DEFAULT_SPOT_MIN), ("spot_max", DEFAULT_SPOT_MAX)))
+        if not ZERO < lo < hi:
+            raise InputError(file, f + ".spot_min", f"expected 0 < spot_min < spot_max, got {lo} and {hi}")
+        out.append(AssetParams(symbol, decimals, haircut, lo, hi))
     return tuple(out)
 
 
 def _oracle(doc: Any, file: str) -> OracleTolerances:
     keys = {"min_sources", "max_staleness_seconds", "max_future_seconds", "max_spot_deviation",
             "max_vol_deviation"}
-    expect_object(doc, file, "oracle", keys)
+    expect_object(doc, file, "oracle", keys, {"max_snapshot_age_seconds"})
     return OracleTolerances(
         parse_small_int(doc["min_sources"], file, "oracle.min_sources", 1, 64),
         parse_small_int(doc["max_staleness_seconds"], file, "oracle.max_staleness_seconds", 0, 86400),
         parse_small_int(doc["max_future_seconds"], file, "oracle.max_future_seconds", 0, 3600),
         parse_fraction(doc["max_spot_deviation"], file, "oracle.max_spot_deviation", ZERO, Decimal("0.5")),
         parse_fraction(doc["max_vol_deviation"], file, "oracle.max_vol_deviation", ZERO, ONE),
+        parse_small_int(doc.get("max_snapshot_age_seconds", MAX_SNAPSHOT_AGE_SECONDS), file,
+                        "oracle.max_snapshot_age_seconds", 0, 86400),
     )
 
 

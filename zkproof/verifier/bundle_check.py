@@ -1,6 +1,7 @@
 """``zkproof verify BUNDLE``: every check an auditor needs, each reported by name.
 
-Order: manifest and digests -> header (bounds, recomputed hashes) -> revealed totals (they open
+Order: manifest and digests -> header (bounds, recomputed hashes) -> the oracle snapshot's age
+at the epoch timestamp -> revealed totals (they open
 the header's totals commitment, and are <= reserves) -> verification keys (pinned SHA-256, secure
 setup, dev marker) -> every batch proof (public inputs recomputed from the header) -> the
 aggregate proof -> the inclusion files (count and size). The bundle is valid
@@ -173,9 +174,49 @@ def _check_totals(header: EpochHeader, report: Report) -> None:
                ", ".join(f"{a.symbol} {t} <= {a.reserves}" for a, t in zip(header.assets, header.totals)))
 
 
+def check_snapshot_age(header: EpochHeader, report: Report, max_age: int) -> None:
+    """The epoch's prices are recent: ``timestamp - snapshot_time`` in ``[0, max_age]``
+    (``statement.snapshot_age_problem``; ATTACKS A20). ``max_age`` is the verifier's own bound,
+    never read from the header the prover wrote."""
+    problem = stm.snapshot_age_problem(header.timestamp, header.snapshot_time, max_age)
+    report.add("oracle snapshot age", problem is None,
+               problem or f"{header.timestamp - header.snapshot_time} s before the epoch (max {max_age} s)")
+
+
+def trusted_digests(given: Mapping[str, str] | None) -> dict[str, str]:
+    """The ceremony's published key digests given by the auditor (``{"batch": hex,
+    "aggregate": hex}``, either or both), validated; a bad name or digest is an ``InputError``."""
+    trusted = dict(given or {})
+    unknown = set(trusted) - {"batch", "aggregate"}
+    if unknown:
+        raise InputError("<options>", "vk-sha256", f"unknown key name(s) {sorted(unknown)}: "
+                         "use batch=HEX or aggregate=HEX")
+    for k, v in trusted.items():
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", v):
+            raise InputError("<options>", f"vk-sha256 {k}", "expected 64 hex digits")
+    return trusted
+
+
+def aggregate_key(b: bundle_fmt.Bundle, header: EpochHeader, allow_dev: bool, report: Report,
+                  trusted: str | None = None) -> VerifyingKey | None:
+    """``keys/aggregate.vk.json``, checked as every key is (``_load_vk``) for the aggregate's
+    public inputs; None after a failed check."""
+    return _load_vk(b, "aggregate", header, len(stm.AGGREGATE_PUBLIC), allow_dev, report, trusted)
+
+
+def check_aggregate_proof(b: bundle_fmt.Bundle, header: EpochHeader, vk: VerifyingKey,
+                          report: Report) -> None:
+    """``proofs/aggregate.json`` against the public inputs recomputed from the header
+    (``EpochHeader.aggregate_public``): the one aggregate check of ``zkproof verify`` and
+    ``zkproof inclusion verify``."""
+    _check_proofs(b, ["proofs/aggregate.json"], vk, [header.aggregate_public()],
+                  stm.AGGREGATE_PUBLIC, report)
+
+
 def verify_bundle(path: str, *, allow_dev: bool = False,
                   trusted_vk_sha256: Mapping[str, str] | None = None,
-                  progress: Progress | None = None) -> Report:
+                  progress: Progress | None = None,
+                  max_snapshot_age: int = stm.MAX_SNAPSHOT_AGE_SECONDS) -> Report:
     """All checks of one bundle. Raises ``InputError`` for malformed files (exit 2).
 
     ``progress(step, done, total)``: called as the batch proofs are checked and paired (the CLI
@@ -184,15 +225,10 @@ def verify_bundle(path: str, *, allow_dev: bool = False,
     ``trusted_vk_sha256`` (``{"batch": hex, "aggregate": hex}``, either or both): the digests of
     ``keys/*.vk.json`` that the ceremony published; each given one becomes a check. Keys left
     unanchored are listed in ``Report.notes``.
+
+    ``max_snapshot_age``: the largest accepted ``timestamp - snapshot_time`` in seconds.
     """
-    trusted = dict(trusted_vk_sha256 or {})
-    unknown = set(trusted) - {"batch", "aggregate"}
-    if unknown:
-        raise InputError("<options>", "vk-sha256", f"unknown key name(s) {sorted(unknown)}: "
-                         "use batch=HEX or aggregate=HEX")
-    for k, v in trusted.items():
-        if not re.fullmatch(r"[0-9a-fA-F]{64}", v):
-            raise InputError("<options>", f"vk-sha256 {k}", "expected 64 hex digits")
+    trusted = trusted_digests(trusted_vk_sha256)
     report = Report(str(path))
     b = bundle_fmt.read_bundle(path)
     report.add("manifest digests", True, f"{len(b.digests)} files")
@@ -200,12 +236,12 @@ def verify_bundle(path: str, *, allow_dev: bool = False,
     report.header = header
     report.add("header bounds and hashes", True,
                f"epoch {header.epoch}, {header.shape.n_batches} batches x {header.shape.capacity}")
+    check_snapshot_age(header, report, max_snapshot_age)
     _check_totals(header, report)
     shape = header.shape
     batch_names = stm.batch_public_names(shape)
     vk_batch = _load_vk(b, "batch", header, len(batch_names), allow_dev, report, trusted.get("batch"))
-    vk_agg = _load_vk(b, "aggregate", header, len(stm.AGGREGATE_PUBLIC), allow_dev, report,
-                      trusted.get("aggregate"))
+    vk_agg = aggregate_key(b, header, allow_dev, report, trusted.get("aggregate"))
     if vk_batch is None or vk_agg is None:
         return report
     expected_batches = [f"proofs/batch_{i:04d}.json" for i in range(shape.n_batches)]
@@ -219,8 +255,7 @@ def verify_bundle(path: str, *, allow_dev: bool = False,
                                    str(b.path("keys/batch.vk.json")))
     _check_proofs(b, expected_batches, vk_folded, [header.batch_public(i) for i in range(shape.n_batches)],
                   batch_names, report, len(table), progress)
-    _check_proofs(b, ["proofs/aggregate.json"], vk_agg, [header.aggregate_public()],
-                  stm.AGGREGATE_PUBLIC, report)
+    check_aggregate_proof(b, header, vk_agg, report)
     sealed = b.names("inclusion/")
     size = inclusion_file.record_bytes(shape.n_assets, shape.n_instruments,
                                        shape.depth + shape.n_batches.bit_length() - 1) + 16
