@@ -34,10 +34,20 @@ DAYS_PER_YEAR = 365
 def price_exact(F: Decimal, K: Decimal, T: Decimal, r: Decimal, sigma: Decimal, is_call: bool) -> Decimal:
     """Black-76 price in ``Decimal`` (``F, K, T, sigma > 0``)."""
     with precise():
-        sq = sigma * T.sqrt()
-        d1 = ((F / K).ln() + sigma * sigma * T / 2) / sq
+        return price_from_moneyness((K / F).ln(), F, K, T, T.sqrt(), (-r * T).exp(), sigma, is_call)
+
+
+def price_from_moneyness(k: Decimal, F: Decimal, K: Decimal, T: Decimal, sqrt_T: Decimal, disc: Decimal,
+                         sigma: Decimal, is_call: bool) -> Decimal:
+    """Black-76 from precomputed ``k = ln(K/F)``, ``sqrt(T)`` and ``disc = e^{-rT}``, in this order::
+
+        sq = sigma * sqrt_T;  d1 = (sigma * sigma * T / 2 - k) / sq;  d2 = d1 - sq
+        call = disc * (F * N(d1) - K * N(d2));  put = disc * (K * N(-d2) - F * N(-d1))
+    """
+    with precise():
+        sq = sigma * sqrt_T
+        d1 = (sigma * sigma * T / 2 - k) / sq
         d2 = d1 - sq
-        disc = (-r * T).exp()
         if is_call:
             return +(disc * (F * norm_cdf_exact(d1) - K * norm_cdf_exact(d2)))
         return +(disc * (K * norm_cdf_exact(-d2) - F * norm_cdf_exact(-d1)))

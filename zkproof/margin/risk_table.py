@@ -39,13 +39,16 @@ Canonical bytes (``to_bytes``), all integers little-endian, strings ``u16 length
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from zkproof.errors import InputError
 from zkproof.margin import black76
 from zkproof.margin.exact import evaluate, precise
-from zkproof.margin.scenarios import MarketState, market_states, scenario_grid
+from zkproof.margin.scenarios import MarketState, market_states, scenario_grid, vol_factor
 from zkproof.margin.tablefile import decode_table, encode_table
 from zkproof.margin.valuation import (
     SECONDS_PER_YEAR,
@@ -53,6 +56,8 @@ from zkproof.margin.valuation import (
     collateral_per_coin,
     forward_of,
     instrument_per_coin,
+    option_inputs,
+    option_per_coin,
     requirement_per_coin,
 )
 from zkproof.snapshot.instruments import Instrument, check_not_expired
@@ -202,9 +207,40 @@ class UnroundedTable:
         return self.ms
 
 
+PARALLEL_MIN_ENTRIES = 4000  # below this many option entries one process is faster than a pool
+_ROW_JOB: list = []  # the row function handed to forked workers (set only while a pool runs)
+
+
+def _run_rows(items: list) -> list:
+    return [_ROW_JOB[0](item) for item in items]
+
+
+def _map_rows(fn, items: tuple, n_cols: int, workers: int | None) -> tuple:
+    """``tuple(fn(x) for x in items)``, on ``workers`` forked processes for a large universe.
+
+    Each entry is computed on its own in a fixed decimal context, so the result does not depend
+    on how the rows are split; only the wall time does."""
+    n_opt = sum(1 for i in items if i.kind == "option") * n_cols
+    workers = min(os.cpu_count() or 1, 8) if workers is None else workers
+    if workers <= 1 or n_opt < PARALLEL_MIN_ENTRIES or "fork" not in mp.get_all_start_methods():
+        return tuple(fn(x) for x in items)
+    chunks = [list(items[k::workers * 4]) for k in range(workers * 4)]
+    _ROW_JOB[:] = [fn]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            done = list(pool.map(_run_rows, chunks))
+    finally:
+        _ROW_JOB.clear()
+    out = [None] * len(items)
+    for k, rows in enumerate(done):
+        out[k::workers * 4] = rows
+    return tuple(out)
+
+
 def unrounded_table(params: RiskParams, instruments: tuple[Instrument, ...], oracle: Oracle,
-                    instruments_file: str = "<instruments>") -> UnroundedTable:
-    """Revalue every asset and instrument under every scenario, in value units, unrounded."""
+                    instruments_file: str = "<instruments>", workers: int | None = None) -> UnroundedTable:
+    """Revalue every asset and instrument under every scenario, in value units, unrounded
+    (``workers`` processes for a large universe: default all cores, at most 8)."""
     market = market_from_v1(oracle)
     check_not_expired(instruments, market.snapshot_time, instruments_file)
     _check_option_vols(instruments, market)
@@ -216,6 +252,22 @@ def unrounded_table(params: RiskParams, instruments: tuple[Instrument, ...], ora
     def c_entry(a: AssetParams, st: MarketState) -> tuple[Decimal, bool]:
         x, exact = evaluate(lambda: _scale(collateral_per_coin(a.symbol, st, params, market), a.decimals, e))
         return x, exact and st.exact[a.symbol]
+
+    factors: dict[int, tuple[Decimal, ...]] = {}  # vol factor per scenario, by expiry
+
+    def v_row(i: Instrument) -> tuple[tuple[Decimal, bool], ...]:
+        if i.kind != "option":
+            return tuple(v_entry(i, st) for st in states)
+        oi = option_inputs(i, market, smiles)
+        if i.expiry not in factors:
+            factors[i.expiry] = tuple(evaluate(lambda st=st: vol_factor(st.scenario, oi.days, params))[0]
+                                      for st in states)
+        fs = factors[i.expiry]
+        v0 = evaluate(lambda: option_per_coin(oi, states[0], i.underlying, params))[0]
+        # option values are transcendental: always treated as inexact (EPS, against the protocol)
+        return tuple((evaluate(lambda s=s, st=st: _scale(v0 if s == 0 else option_per_coin(
+            oi, st, i.underlying, params, v0, fs[s]), i.position_decimals, e))[0], False)
+            for s, st in enumerate(states))
 
     def v_entry(i: Instrument, st: MarketState) -> tuple[Decimal, bool]:
         x, exact = evaluate(lambda: _scale(instrument_per_coin(i, st, market, params, smiles),
@@ -234,15 +286,15 @@ def unrounded_table(params: RiskParams, instruments: tuple[Instrument, ...], ora
     reqs = [req_entries(k, i) for k, i in enumerate(instruments)]
     return UnroundedTable(
         c=tuple(tuple(c_entry(a, st) for st in states) for a in params.assets),
-        v=tuple(tuple(v_entry(i, st) for st in states) for i in instruments),
+        v=_map_rows(v_row, instruments, len(states), workers),
         ml=tuple(r[0] for r in reqs), ms=tuple(r[1] for r in reqs),
     )
 
 
 def build_risk_table(params: RiskParams, instruments: tuple[Instrument, ...], oracle: Oracle,
-                     instruments_file: str = "<instruments>") -> RiskTable:
+                     instruments_file: str = "<instruments>", workers: int | None = None) -> RiskTable:
     """The integer table: ``unrounded_table`` rounded in the protocol's disfavour and bounded."""
-    x = unrounded_table(params, instruments, oracle, instruments_file)
+    x = unrounded_table(params, instruments, oracle, instruments_file, workers)
     S = params.n_scenarios + 1
     ms = tuple(_ceil(*x.ms[i], f"ms[{inst.id}]") for i, inst in enumerate(instruments))
     return RiskTable(

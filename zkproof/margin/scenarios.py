@@ -73,6 +73,7 @@ class MarketState:
     ratio: dict[str, Decimal]  # S_s / S_0
     exact: dict[str, bool]  # spot[a] and ratio[a] were computed without rounding
     vol: dict[str, Decimal]  # format 1: reference vol after the shock (reports)
+    ln_ratio: dict[str, Decimal]  # ln(S_s / S_0), 0 when unmoved
 
 
 def scenario_grid(params: RiskParams) -> list[Scenario]:
@@ -116,7 +117,8 @@ def shocked_state(sc: Scenario, oracle: Oracle, params: RiskParams) -> MarketSta
         spot[a], ex2 = evaluate(lambda a=a: oracle.spot[a] * ratio[a])
         exact[a] = ex and ex2
     vol = {a: evaluate(lambda v0=v0: v0 * (1 + sc.vol_shock))[0] for a, v0 in oracle.vol.items()}
-    return MarketState(sc, spot, ratio, exact, vol)
+    ln_ratio = {a: evaluate(lambda r=r: r.ln() if r != 1 else Decimal(0))[0] for a, r in ratio.items()}
+    return MarketState(sc, spot, ratio, exact, vol, ln_ratio)
 
 
 def vol_factor(sc: Scenario, T_days: Decimal, params: RiskParams) -> Decimal:

@@ -111,23 +111,63 @@ def collateral_per_coin(symbol: str, st: MarketState, params: RiskParams, market
         return +(market.spot[symbol] * keep * (1 + st.scenario.cover * (st.ratio[symbol] - 1)))
 
 
-def option_value(inst: Instrument, st: MarketState, market: Market, params: RiskParams,
-                 smiles: dict[tuple[str, int], Smile], F0: Decimal | None = None) -> Decimal:
-    """``V_s`` (before cover) of one coin of an option; call inside ``exact.evaluate``."""
-    u = inst.underlying
-    with precise():
-        F0 = forward_of(inst, market) if F0 is None else F0
+@dataclass(frozen=True)
+class OptionInputs:
+    """The per-option quantities every scenario shares, computed once (``option_inputs``)."""
+
+    F0: Decimal
+    K: Decimal
+    T: Decimal
+    sqrt_T: Decimal
+    disc: Decimal  # e^{-rT}
+    k0: Decimal  # ln(K / F0)
+    vol0: Decimal  # the option's own mark vol
+    days: Decimal  # (expiry - snapshot time) / 86400
+    call: bool
+    smile: Smile | None
+
+
+def option_inputs(inst: Instrument, market: Market, smiles: dict[tuple[str, int], Smile]) -> OptionInputs:
+    with localcontext(Context(prec=PRECISION)):
+        F0 = forward_of(inst, market)
         T = years_to(inst.expiry, market.snapshot_time)
-        r, rho, sc = market.risk_free_rate, st.ratio[u], st.scenario
-        base = mark_vol(inst, market)
-        if sc.index == 0:
-            return black76.price_exact(F0, inst.strike, T, r, base, inst.right == "call")
-        Fs = F0 * rho
-        if rho != 1 and market.version >= 2:
-            base = smiles[(u, inst.expiry)].vol((inst.strike / Fs).ln())
-        days = Decimal(inst.expiry - market.snapshot_time) / SECONDS_PER_DAY
-        sigma = base * vol_factor(sc, days, params)
-        return black76.price_exact(Fs, inst.strike, T, r, sigma, inst.right == "call")
+        return OptionInputs(F0, inst.strike, T, T.sqrt(), (-market.risk_free_rate * T).exp(),
+                            (inst.strike / F0).ln(), mark_vol(inst, market),
+                            Decimal(inst.expiry - market.snapshot_time) / SECONDS_PER_DAY,
+                            inst.right == "call", smiles.get((inst.underlying, inst.expiry)))
+
+
+def option_value(oi: OptionInputs, st: MarketState, u: str, params: RiskParams,
+                 factor: Decimal | None = None) -> Decimal:
+    """``V_s`` (before cover) of one coin of an option; call inside ``exact.evaluate``.
+
+    ``F_s = F0 rho``, ``k_s = k0 - ln(rho)`` (``k0`` when ``rho = 1``), ``sigma_s = base *
+    vol_factor`` with ``base`` the own mark vol when ``rho = 1``, else the smile at ``k_s``."""
+    with precise():
+        rho, sc = st.ratio[u], st.scenario
+        if rho == 1:
+            Fs, k, base = oi.F0, oi.k0, oi.vol0
+        else:
+            Fs, k = oi.F0 * rho, oi.k0 - st.ln_ratio[u]
+            base = oi.smile.vol(k) if oi.smile is not None else oi.vol0
+        if sc.vol_shock != 0:
+            sigma = base * (vol_factor(sc, oi.days, params) if factor is None else factor)
+        else:
+            sigma = base
+        return black76.price_from_moneyness(k, Fs, oi.K, oi.T, oi.sqrt_T, oi.disc, sigma, oi.call)
+
+
+def option_per_coin(oi: OptionInputs, st: MarketState, u: str, params: RiskParams,
+                    v0: Decimal | None = None, factor: Decimal | None = None) -> Decimal:
+    """``V_0 + f (V_s - V_0)`` (``V_s`` when the cover ``f`` is 1); ``v0`` the mark value and
+    ``factor`` the scenario's ``vol_factor`` at this expiry, if already known."""
+    vs = option_value(oi, st, u, params, factor)
+    f = st.scenario.cover
+    if f == 1:
+        return vs
+    with precise():
+        v0 = option_value(oi, _mark_of(st), u, params) if v0 is None else v0
+        return +(v0 + f * (vs - v0))
 
 
 def instrument_per_coin(inst: Instrument, st: MarketState, market: Market, params: RiskParams,
@@ -140,19 +180,16 @@ def instrument_per_coin(inst: Instrument, st: MarketState, market: Market, param
             return +(f * market.spot[u] * (st.ratio[u] - 1))
         if inst.kind == "future" and st.ratio[u] == 1:
             return Decimal(0)  # exactly 0 at an unmoved spot: do not let the forward's rounding in
-        F0 = forward_of(inst, market)
         if inst.kind == "future":
-            return +(f * F0 * (st.ratio[u] - 1))
-        vs = option_value(inst, st, market, params, smiles, F0)
-        if f == 1:
-            return vs
-        v0 = option_value(inst, _mark_of(st), market, params, smiles, F0)
-        return +(v0 + f * (vs - v0))
+            return +(f * forward_of(inst, market) * (st.ratio[u] - 1))
+    return option_per_coin(option_inputs(inst, market, smiles), st, u, params)
 
 
 def _mark_of(st: MarketState) -> MarketState:
     one = {a: Decimal(1) for a in st.ratio}
-    return MarketState(Scenario(0, Decimal(0), Decimal(0)), dict(st.spot), one, dict(st.exact), dict(st.vol))
+    zero = {a: Decimal(0) for a in st.ratio}
+    return MarketState(Scenario(0, Decimal(0), Decimal(0)), dict(st.spot), one, dict(st.exact), dict(st.vol),
+                       zero)
 
 
 def requirement_per_coin(inst: Instrument, market: Market, params: RiskParams) -> tuple[Decimal, Decimal]:
