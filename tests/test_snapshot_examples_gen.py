@@ -13,7 +13,7 @@ from zkproof.margin.preflight import preflight
 from zkproof.margin.risk_table import build_risk_table
 from zkproof.snapshot.instruments import loads_instruments
 from zkproof.snapshot.ledger import loads_accounts
-from zkproof.snapshot.oracle import loads_oracle
+from zkproof.snapshot.marks import parse_market
 from zkproof.snapshot.params import loads_params
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -22,7 +22,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 def _check(files):
     params = loads_params(files["params.toml"])
     insts = loads_instruments(files["instruments.json"], params=params)
-    table = build_risk_table(params, insts, loads_oracle(files["oracle.json"], params))
+    table = build_risk_table(params, insts, parse_market(json.loads(files["oracle.json"]), "oracle.json",
+                                                         params, insts))
     accounts = loads_accounts(files["accounts.jsonl"], params, insts)
     return accounts, preflight(accounts, table, [i.id for i in insts])
 

@@ -16,7 +16,8 @@ from zkproof.snapshot.ledger import loads_accounts
 from zkproof.snapshot.oracle import OracleHalt, loads_oracle, median
 from zkproof.snapshot.params import loads_params
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# Format-1 snapshot files (oracle format 2 and params format 2: tests/test_oracle_marks.py).
+EXAMPLES = Path(__file__).resolve().parent / "data" / "format1"
 PARAMS_TEXT = (EXAMPLES / "params.toml").read_text()
 PARAMS = loads_params(PARAMS_TEXT)
 INSTRUMENTS = loads_instruments((EXAMPLES / "instruments.json").read_text(), params=PARAMS)

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "zkproof" / "schemas"
-EXAMPLES = ROOT / "examples"
+EXAMPLES = ROOT / "tests" / "data" / "format1"  # the schemas describe format 1
 TYPES = {"object": dict, "array": list, "string": str}
 
 

@@ -171,8 +171,8 @@ def _oracle(rng: random.Random, assets: tuple[str, ...], insts: list[dict]) -> d
         f = float(SPOT[u]) * math.exp(BASIS[u] * _years(exp))
         fwd[(u, exp)] = f
         forwards.setdefault(u, {})[exp] = [
-            {"source": src, "price": _dec(f * (1 + (k - 1) * rng.uniform(0.0001, 0.0008)), 4), "timestamp": t()}
-            for k, src in enumerate(SOURCES)]
+            {"source": src, "price": _dec(f * (1 + (k - 1) * rng.uniform(0.0001, 0.0008)), 4),
+             "timestamp": t()} for k, src in enumerate(SOURCES)]
     marks = {}
     for inst in insts:
         if inst["kind"] != "option":
@@ -258,7 +258,8 @@ def _generate(rng: random.Random, assets: tuple[str, ...], insts: list[dict], n_
              "oracle.json": json.dumps(_oracle(rng, assets, insts), indent=1)}
     params = loads_params(files["params.toml"])
     instruments = loads_instruments(files["instruments.json"], params=params)
-    market = parse_market(loads_strict(files["oracle.json"], "oracle.json"), "oracle.json", params, instruments)
+    market = parse_market(loads_strict(files["oracle.json"], "oracle.json"), "oracle.json", params,
+                          instruments)
     table = build_risk_table(params, instruments, market)
     accs = _accounts(rng, n_users, insts, assets)
     E, req = equity_matrix(loads_accounts(_jsonl(accs), params, instruments), table)

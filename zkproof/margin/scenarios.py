@@ -135,3 +135,28 @@ def vol_factor(sc: Scenario, T_days: Decimal, params: RiskParams) -> Decimal:
 
 def market_states(oracle: Oracle, params: RiskParams) -> list[MarketState]:
     return [shocked_state(sc, oracle, params) for sc in scenario_grid(params)]
+
+
+def describe(st: MarketState, oracle: Oracle, params: RiskParams) -> str:
+    """The moves of one scenario in trader units: spot in % per asset, vol in vol points of each
+    asset's reference (ATM) vol, the tail cover. E.g. ``ETH -18.00%, BTC -15.00%; vol +22.75 pts
+    ETH, +17.50 pts BTC (x1.35 at 30 days, scaled by (30/days)^0.5)``."""
+    sc = st.scenario
+    if sc.index == 0:
+        return "mark (no move)"
+    moves = [f"{a} {float(st.ratio[a] - 1) * 100:+.2f}%" for a in oracle.spot if st.ratio[a] != 1]
+    out = ", ".join(moves) or "spot unchanged"
+    if sc.vol_shock != 0:
+        rb = params.rulebook
+        f = 1 + sc.vol_shock
+        pts = ", ".join(f"{float(oracle.vol[a] * sc.vol_shock) * 100:+.2f} pts {a}"
+                        for a in oracle.spot if oracle.vol[a] > 0)
+        out += f"; vol {pts} (x{f.normalize():f}"
+        if rb is not None and rb.vol_ref_days is not None:
+            out += f" at {rb.vol_ref_days} days, scaled by ({rb.vol_ref_days}/days)^{rb.vol_power}"
+        out += ")"
+    else:
+        out += "; vol unchanged"
+    if sc.cover != 1:
+        out += f"; {(sc.cover * 100).normalize():f}% of the change counts (tail)"
+    return out
