@@ -20,8 +20,8 @@ from zkproof.field.fr import R
 from zkproof.margin.risk_table import EPS, TABLE_BITS, RiskTable, build_risk_table, unrounded_table
 from zkproof.margin.scenarios import market_states
 from zkproof.margin.valuation import build_smiles, float_instrument_per_coin
-from zkproof.snapshot.marks import market_from_v1
 from zkproof.snapshot.instruments import Instrument, loads_instruments
+from zkproof.snapshot.marks import market_from_v1
 from zkproof.snapshot.oracle import loads_oracle
 from zkproof.snapshot.params import loads_params
 

@@ -86,15 +86,17 @@ def risk_table_cmd(inputs_dir, path_params, path_instruments, path_oracle, out, 
         click.echo(f"  {'option (per coin)':24s} {'price ' + q:>14s} {'delta coin':>11s} "
                    f"{'gamma coin/' + q:>15s} {'vega ' + q + '/pt':>13s} {'theta ' + q + '/day':>15s}")
     for name, g in doc.get("greeks", {}).items():
-        click.echo(f"  {name:24s} {g['price']:14.4f} {g['delta_coin']:11.4f} {g['gamma_coin_per_quote']:15.3e} "
-                   f"{g['vega_per_vol_point']:13.4f} {g['theta_per_day']:15.4f}")
+        click.echo(f"  {name:24s} {g['price']:14.4f} {g['delta_coin']:11.4f} "
+                   f"{g['gamma_coin_per_quote']:15.3e} {g['vega_per_vol_point']:13.4f} "
+                   f"{g['theta_per_day']:15.4f}")
     click.echo(f"sha256     {doc['sha256']}")
     click.echo(f"field_hash {doc['field_hash']}")
 
 
 def _failure_json(f, rep, moves: str) -> dict:
     return {"account": f.account, "line": f.line, "scenario": f.scenario, "label": f.scenario_label,
-            "moves": moves, "equity": str(f.equity), "required": str(f.required), "shortfall": str(f.shortfall),
+            "moves": moves, "equity": str(f.equity), "required": str(f.required),
+            "shortfall": str(f.shortfall),
             "failing_scenarios": rep.failing_scenarios[f.account]}
 
 
