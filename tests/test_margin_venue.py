@@ -86,7 +86,8 @@ def test_float_mirror_agrees(venue):
     smiles = build_smiles(s.instruments, s.oracle)
     for inst, row in zip(s.instruments, t.v):
         for k, st in enumerate(states):
-            f = float_instrument_per_coin(inst, st, s.oracle, s.params, smiles) * 10.0 ** (12 - inst.position_decimals)
+            f = float_instrument_per_coin(inst, st, s.oracle, s.params, smiles)
+            f *= 10.0 ** (12 - inst.position_decimals)
             assert abs(f - row[k]) <= 1 + 1e-9 * abs(f), (inst.id, k)
 
 
@@ -134,7 +135,8 @@ def _independent_entry(s, inst, scenario) -> mpmath.mpf:
     lv = scenario.level
     if inst.kind != "option":  # rational arithmetic: exact unless the decimal does not terminate
         q = Fraction(lv.num) * Fraction(rb.scan_range[inst.underlying]) / lv.den if lv else Fraction(0)
-        base = m.spot[inst.underlying] if inst.kind == "perpetual" else m.forwards[(inst.underlying, inst.expiry)]
+        key = (inst.underlying, inst.expiry)
+        base = m.spot[inst.underlying] if inst.kind == "perpetual" else m.forwards[key]
         return Fraction(scenario.cover) * Fraction(base) * q * Fraction(10) ** (12 - inst.position_decimals)
     with mpmath.workdps(80):
         rho = 1 + _mp(lv.num) * _mp(rb.scan_range[inst.underlying]) / lv.den if lv else mpmath.mpf(1)
@@ -186,8 +188,8 @@ def test_independent_mpmath_implementation_matches_byte_for_byte(venue):
     """An implementation from the documentation alone, in mpmath at 80 digits, gives the same
     integers for 120 random entries: floor(X - 1e-30) (options are transcendental, so always
     shaved by EPS), clamped at 0 for options; perpetuals and futures in exact rationals, shaved
-    only when the decimal does not terminate (docs/formats.md §8.1). Agreement needs ~45 correct digits: the 60-digit
-    engine is within 1e-40 of the true value (docs/formats.md §9)."""
+    only when the decimal does not terminate (docs/formats.md §8.1). Agreement needs ~45 correct
+    digits: the 60-digit engine is within 1e-40 of the true value (docs/formats.md §9)."""
     s, t = venue
     grid = market_states(s.oracle, s.params)
     rng = random.Random(12)
