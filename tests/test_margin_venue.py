@@ -221,3 +221,24 @@ def test_realistic_venue_builds_and_passes_preflight(tmp_path):
     t = build_risk_table(s.params, s.instruments, s.oracle)
     rep = preflight(s.accounts, t, [i.id for i in s.instruments])
     assert rep.ok and rep.n_accounts == 62
+
+
+def test_a15_a_different_mark_changes_the_table(venue):
+    """ATTACKS A15 for marks: moving the median source's mark vol of one option by 0.1 vol point
+    (inside every tolerance) changes that option's entries, its expiry's smile (the other strikes'
+    shocked values) and the table hash, so a published table cannot silently use other marks than
+    the published snapshot."""
+    import json
+
+    from zkproof.snapshot.marks import parse_market
+
+    s, t = venue
+    doc = json.loads((EXAMPLES / "oracle.json").read_text())
+    quotes = doc["marks"]["ETH-20261225-2550-P"]
+    mid = sorted(quotes, key=lambda q: Decimal(q["implied_vol"]))[1]
+    mid["implied_vol"] = str(Decimal(mid["implied_vol"]) + Decimal("0.001"))
+    other = parse_market(doc, "oracle.json", s.params, s.instruments)
+    t2 = build_risk_table(s.params, s.instruments, other)
+    assert t2.sha256() != t.sha256() and t2.v[2] != t.v[2]
+    assert t2.v[5][0] == t.v[5][0] and t2.v[5] != t.v[5]  # same expiry: its smile moved, not its mark
+    assert t2.v[6] == t.v[6]  # another expiry: untouched (no interpolation across expiries)
