@@ -43,15 +43,14 @@ import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
 
 from zkproof.errors import InputError
 from zkproof.margin import black76
-from zkproof.margin.exact import evaluate, precise
+from zkproof.margin.exact import PRECISION, evaluate, precise
 from zkproof.margin.scenarios import MarketState, market_states, scenario_grid, vol_factor
 from zkproof.margin.tablefile import decode_table, encode_table
 from zkproof.margin.valuation import (
-    SECONDS_PER_YEAR,
     build_smiles,
     collateral_per_coin,
     forward_of,
@@ -59,6 +58,7 @@ from zkproof.margin.valuation import (
     option_inputs,
     option_per_coin,
     requirement_per_coin,
+    years_to,
 )
 from zkproof.snapshot.instruments import Instrument, check_not_expired
 from zkproof.snapshot.marks import Market, market_from_v1
@@ -183,13 +183,14 @@ def check_marks_consistent(instruments: tuple[Instrument, ...], market: Market, 
         if inst.kind != "option":
             continue
         mark = market.marks[inst.id]
-        F0 = forward_of(inst, market)
-        T = (inst.expiry - market.snapshot_time) / SECONDS_PER_YEAR
-        model = float(black76.price(float(F0), float(inst.strike), T, float(market.risk_free_rate),
-                                    float(mark.vol), inst.right == "call"))
-        if abs(model - float(mark.price)) > float(tol * F0):
+        with localcontext(Context(prec=PRECISION)):  # exact path: the same verdict everywhere
+            F0 = forward_of(inst, market)
+            model = black76.price_exact(F0, inst.strike, years_to(inst.expiry, market.snapshot_time),
+                                        market.risk_free_rate, mark.vol, inst.right == "call")
+            off = abs(model - mark.price) > tol * F0
+        if off:
             raise OracleHalt(file, f"marks.{inst.id}", f"mark price {mark.price} and mark vol {mark.vol} "
-                             f"disagree: Black-76 gives {model:.6g} (max {tol} x forward {F0})")
+                             f"disagree: Black-76 gives {model:.6f} (max {tol} x forward {F0})")
 
 
 @dataclass(frozen=True)
