@@ -1,4 +1,9 @@
-"""Black-Scholes prices and Greeks, in two implementations that are tested against each other.
+"""Black-Scholes prices and Greeks on spot, and the exact normal CDF shared with ``black76``.
+
+The risk table values options with ``black76`` on the marked forward (format 1 included, with
+``F = S e^{rT}``); the spot form here is its tested reference (``tests/test_black76.py``: the two
+agree to 1e-45 at ``F = S e^{rT}``) and the home of ``norm_cdf_exact``, in two implementations
+that are tested against each other:
 
 * ``price``, ``delta``, ``gamma``, ``vega``, ``theta``: numpy float64, vectorised, normal CDF from
   ``scipy.special.ndtr``. For reports, Greeks and the float cross-check of the table.
