@@ -238,3 +238,16 @@ def test_worthless_option_is_zero_not_a_liability():
     assert set(table.v[-1]) == {0}
     x = unrounded_table(params, insts + (far,), oracle)
     assert all(val >= 0 and not exact for val, exact in x.v[-1])
+
+
+def test_descriptor_spells_the_strike_as_the_input():
+    """A strike below 1e-6 is hashed as written ("0.0000001"), not in Python's exponent form
+    ("1E-7"), so an auditor who copies the input reproduces the descriptor and the hash."""
+    from zkproof.margin.risk_table import descriptor
+
+    tiny = Instrument(id="X-C", kind="option", underlying="ETH", position_decimals=6, right="call",
+                      strike=Decimal("0.0000001"), expiry=1800000000)
+    assert descriptor(tiny) == "X-C|option|ETH|call|0.0000001|1800000000|6"
+    assert str(Decimal("0.0000001")) == "1E-7"  # what the descriptor must not use
+    perp = Instrument(id="P", kind="perpetual", underlying="ETH", position_decimals=6)
+    assert descriptor(perp) == "P|perpetual|ETH||||6"
