@@ -190,11 +190,14 @@ def test_independent_mpmath_implementation_matches_byte_for_byte(venue):
     shaved by EPS), clamped at 0 for options; perpetuals and futures in exact rationals, shaved
     only when the decimal does not terminate (docs/formats.md §8.1). Agreement needs ~45 correct
     digits: the 60-digit engine is within 1e-40 of the true value (docs/formats.md §9)."""
-    s, t = venue
+    _check_independently(*venue, n=120, seed=12)
+
+
+def _check_independently(s, t, n: int, seed: int) -> None:
     grid = market_states(s.oracle, s.params)
-    rng = random.Random(12)
+    rng = random.Random(seed)
     cells = [(i, k) for i in range(len(s.instruments)) for k in range(len(grid))]
-    for i, k in rng.sample(cells, 120):
+    for i, k in rng.sample(cells, n):
         inst = s.instruments[i]
         X = _independent_entry(s, inst, grid[k].scenario)
         if isinstance(X, Fraction):  # shaved by EPS only if the decimal value does not terminate
@@ -221,6 +224,7 @@ def test_realistic_venue_builds_and_passes_preflight(tmp_path):
     t = build_risk_table(s.params, s.instruments, s.oracle)
     rep = preflight(s.accounts, t, [i.id for i in s.instruments])
     assert rep.ok and rep.n_accounts == 62
+    _check_independently(s, t, n=80, seed=5)  # the documentation reproduces the venue's table
 
 
 def test_a15_a_different_mark_changes_the_table(venue):
