@@ -19,7 +19,8 @@ from zkproof.snapshot.oracle import OracleHalt, loads_oracle, median
 from zkproof.snapshot.params import DEFAULT_SPOT_MAX, DEFAULT_SPOT_MIN, loads_params
 from zkproof.statement import MAX_SNAPSHOT_AGE_SECONDS
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# Format-1 snapshot files (oracle format 2 and params format 2: tests/test_oracle_marks.py).
+EXAMPLES = Path(__file__).resolve().parent / "data" / "format1"
 PARAMS_TEXT = (EXAMPLES / "params.toml").read_text()
 PARAMS = loads_params(PARAMS_TEXT)
 INSTRUMENTS = loads_instruments((EXAMPLES / "instruments.json").read_text(), params=PARAMS)
