@@ -18,9 +18,11 @@ EPOCH, TS, TABLE_HASH = 7, 1_700_000_000, 99
 SALT = 123456789  # the hidden-totals salt (random in the prover; fixed here)
 
 # Pinned: 2,310 with the one-sponge batch commitments (2,784 with the former H(.., H(oi), ..));
-# + totals_revealed (1) + salt_used (1) + one Poseidon of 1 + 2 + A = 5 inputs (319) = 2,631.
-# A change here changes the circuit (and needs a new setup).
-AGGREGATE_CONSTRAINTS = 2631
+# + totals_revealed (1) + salt_used (1) + one Poseidon of 1 + 2 + A = 5 inputs (319) = 2,631;
+# + open interest and shape binding (374): each batch commitment grows from 7 to 9 values
+# (2 x 57), the open-interest hash over I = 2 sums (258) and its equality (1), shape_digest (1)
+# = 3,005. A change here changes the circuit (and needs a new setup).
+AGGREGATE_CONSTRAINTS = 3005
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,7 @@ def test_liabilities_taken_from_other_sums(cs):
     assert unsat(cs, w, **{"batch_0/sum[0]": 50}) == "batches_hash"
 
 
-@pytest.mark.parametrize("field", ["root_hash", "oi[1]", "blinder"])
+@pytest.mark.parametrize("field", ["root_hash", "net[1]", "oi[1]", "blinder"])
 def test_batch_link_substitution(cs, field):
     """A14: any batch value other than the one its proof committed to breaks batches_hash."""
     w = build_aggregate(batches(), [160, 10])
@@ -186,3 +188,41 @@ def test_hidden_flag_on_revealed_commitment_with_salt_is_unsat(cs):
     w = build_aggregate(batches(), [160, 10], reveal=True)
     assert unsat(cs, w, totals_revealed=0, salt=SALT) == "totals_commitment"
     assert unsat(cs, w, totals_revealed=0) is None  # salt 0 and flag 0: same commitment, valid
+
+
+# --- open interest and shape (ATTACKS A9, A19; SPEC §1.3) -------------------------------------
+
+
+def test_netting_set_omitted_changes_open_interest(cs):
+    """A9 (issue reproduction): an account under margin short 10 and the vault long 10 on the
+    same instrument are dropped together. Every aggregate constraint still holds (the rest nets
+    to zero), but the public open interest is 10 lower than the venue's, and with the venue's
+    open interest as the public input the aggregate is unsat."""
+    users = wb.build_batch(SHAPE, EPOCH, [wb.Slot(11, (100, 5), (3, -2)), wb.Slot(12, (50, 0), (-3, 2))],
+                           blinder=1)
+    bad, vault = wb.Slot(21, (0, 0), (-10, 0)), wb.Slot(22, (5, 0), (10, 0))
+    full = [users, wb.build_batch(SHAPE, EPOCH, [bad, vault], blinder=2)]
+    dropped = [users, wb.build_batch(SHAPE, EPOCH, [wb.Slot(23, (0, 0), (0, 0)),
+                                                    wb.Slot(24, (0, 0), (0, 0))], blinder=2)]
+    venue = build_aggregate(full, [160, 10])
+    w = build_aggregate(dropped, [160, 10])
+    assert unsat(cs, w) is None  # the omission alone breaks no constraint ...
+    assert venue.open_interest == [13, 2] and w.open_interest == [3, 2]  # ... but OI shows it
+    assert w.public()["open_interest_hash"] != venue.public()["open_interest_hash"]
+    assert unsat(cs, w, open_interest_hash=venue.public()["open_interest_hash"]) == "open_interest_hash"
+
+
+def test_open_interest_hash_is_bound(cs):
+    """A17: the public open interest hash is recomputed from the batches' committed longs."""
+    w = build_aggregate(batches(), [160, 10])
+    assert w.open_interest == [3, 2]
+    other = stm.open_interest_hash(poseidon, [3, 3])
+    assert unsat(cs, w, open_interest_hash=other) == "open_interest_hash"
+
+
+def test_relabelled_shape_digest_is_unsat(cs):
+    """A19: the aggregate pins shape_digest to its shape's digest."""
+    w = build_aggregate(batches(), [160, 10])
+    other = stm.Shape(n_assets=2, n_instruments=1, n_scenarios=5, capacity=2, table_bits=40)
+    assert other.table_size != SHAPE.table_size or other.digest() != SHAPE.digest()
+    assert unsat(cs, w, shape_digest=other.digest()) == "shape_digest"

@@ -244,7 +244,7 @@ def test_keys_pinned_only_by_the_bundle_are_not_trusted(proved, tmp_path):
 @pytest.mark.parametrize("spelling", ["2", "10"])
 def test_inclusion_sibling_ascii_decimal_is_read(spelling):
     """Twin of the test below: an ASCII decimal sibling hash and sums are read as written."""
-    from zkproof.verifier.inclusion import _nodes
+    from zkproof.formats.inclusion_file import parse_nodes as _nodes
 
     [n] = _nodes([{"hash": spelling, "sums": ["1", spelling]}], "rec", "path", 2, 1, 64)
     assert n.hash == int(spelling) and n.sums == (1, int(spelling))
@@ -255,7 +255,7 @@ def test_inclusion_sibling_non_ascii_digits_are_input_errors(spelling):
     """B11/SPEC §6: a record's sibling value spelled with non-ASCII digits ('²' crashed int(),
     Arabic-Indic '٣' was read as 3) is refused with an InputError naming ``path[0]``, like every
     other malformed record field."""
-    from zkproof.verifier.inclusion import _nodes
+    from zkproof.formats.inclusion_file import parse_nodes as _nodes
 
     with pytest.raises(InputError) as e:
         _nodes([{"hash": spelling, "sums": ["1", "2"]}], "rec", "path", 2, 1, 64)

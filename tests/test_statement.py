@@ -68,25 +68,33 @@ def test_negative_table_values_are_field_encoded():
 def test_domain_kinds_are_distinct_from_the_tree_layout():
     from zkproof.hash import merkle_sum_layout as lay
 
-    ours = {stm.ID, stm.TABLE, stm.RESERVES, stm.BATCH, stm.BATCHES, stm.OI, stm.TOTALS}
-    assert len(ours) == 7 and not ours & {lay.LEAF, lay.NODE, lay.HEADER, lay.CHUNK}
+    ours = {stm.ID, stm.TABLE, stm.RESERVES, stm.BATCH, stm.BATCHES, stm.OI, stm.TOTALS,
+            stm.OPEN_INTEREST, stm.SHAPE}
+    assert len(ours) == 9 and not ours & {lay.LEAF, lay.NODE, lay.HEADER, lay.CHUNK}
+    assert stm.OPEN_INTEREST != stm.OI == 10  # the retired kind stays reserved
 
 
 def test_chain_hash_layout_and_split():
-    """One sponge: ``H(tag(kind, n), x_1..x_k)``, then ``H(h, rest)`` without padding; ``k`` the
-    split with the fewest partial rounds (22 values: 14 + 8, 987 constraints in-circuit)."""
+    """One sponge: ``H(tag(kind, n), x_1..x_k1)``, then ``H(h, next k_j)`` without padding;
+    chunks the split into the fewest calls with the fewest partial rounds (22 values: 14 + 8;
+    38 values, the default batch commitment: three calls)."""
     xs = list(range(1, 23))
-    k = stm.chain_split(22)
-    assert k == 14
+    assert stm.chain_chunks(22) == (14, 8)
     h = poseidon([(stm.BATCH << 32) + 22, *xs[:14]])
     assert stm.chain_hash(poseidon, stm.BATCH, xs) == poseidon([h, *xs[14:]])
     assert stm.chain_hash(poseidon, stm.BATCH, [5, 6]) == poseidon([(stm.BATCH << 32) + 2, 5, 6])
-    assert [stm.chain_split(n) for n in (1, 15)] == [1, 15]
-    for n in range(16, 30):  # both calls fit one Poseidon (<= 16 inputs)
-        assert n - 15 <= stm.chain_split(n) <= 15
-    for n in (0, 30):
-        with pytest.raises(ValueError, match="1..29"):
-            stm.chain_split(n)
+    assert [stm.chain_chunks(n) for n in (1, 15)] == [(1,), (15,)]
+    for n in range(1, 61):  # every call fits one Poseidon (<= 16 inputs), as few calls as possible
+        chunks = stm.chain_chunks(n)
+        assert sum(chunks) == n and all(1 <= k <= 15 for k in chunks)
+        assert len(chunks) == -(-n // 15)
+    ys = list(range(1, 39))
+    k1, k2, k3 = stm.chain_chunks(38)
+    h = poseidon([(stm.BATCH << 32) + 38, *ys[:k1]])
+    h = poseidon([h, *ys[k1:k1 + k2]])
+    assert stm.chain_hash(poseidon, stm.BATCH, ys) == poseidon([h, *ys[k1 + k2:]])
+    with pytest.raises(ValueError, match="at least 1"):
+        stm.chain_chunks(0)
 
 
 def test_chain_hash_binds_length_kind_and_order():
@@ -101,11 +109,12 @@ def test_chain_hash_binds_length_kind_and_order():
 def test_batch_commitment_binds_epoch_blinder_and_every_value():
     """A14: the epoch (no replay into another epoch) and the secret blinder (a guessed total
     cannot be confirmed by hashing without it) are inside, as are root, sums and open interest."""
-    args = dict(epoch=7, root_hash=11, root_sums=[1, 2, 3], open_interest=[4] * 16, blinder=99)
+    args = dict(epoch=7, root_hash=11, root_sums=[1, 2, 3], net=[4] * 16, open_interest=[6] * 16,
+                blinder=99)
     base = stm.batch_commitment(poseidon, **args)
-    assert base == stm.chain_hash(poseidon, stm.BATCH, [7, 11, 1, 2, 3, 99, *[4] * 16])
+    assert base == stm.chain_hash(poseidon, stm.BATCH, [7, 11, 1, 2, 3, 99, *[4] * 16, *[6] * 16])
     for key, other in [("epoch", 8), ("root_hash", 12), ("root_sums", [1, 2, 4]),
-                       ("open_interest", [4] * 15 + [5]), ("blinder", 100)]:
+                       ("net", [4] * 15 + [5]), ("open_interest", [6] * 15 + [7]), ("blinder", 100)]:
         assert stm.batch_commitment(poseidon, **{**args, key: other}) != base, key
 
 
@@ -113,9 +122,9 @@ def test_batch_public_names_follow_the_table_order():
     """The batch proof's inputs: epoch, commitment, then every table entry in table_values order."""
     s = stm.Shape(n_assets=2, n_instruments=1, n_scenarios=2, capacity=2, table_bits=8)
     names = stm.batch_public_names(s)
-    assert names == ("epoch", "batch_commitment", "table/c[0][0]", "table/c[0][1]", "table/c[1][0]",
-                     "table/c[1][1]", "table/v[0][0]", "table/v[0][1]", "table/m[0]")
-    assert len(names) == 2 + s.table_size
+    assert names == ("epoch", "batch_commitment", "shape_digest", "table/c[0][0]", "table/c[0][1]",
+                     "table/c[1][0]", "table/c[1][1]", "table/v[0][0]", "table/v[0][1]", "table/m[0]")
+    assert len(names) == 3 + s.table_size
     assert len(stm.table_values([[1, 2], [3, 4]], [[5, 6]], [7])) == s.table_size
 
 
@@ -129,4 +138,42 @@ def test_totals_commitment_layout_and_salt():
                 stm.totals_commitment(poseidon, 8, 5, [160, 10]),
                 stm.totals_commitment(poseidon, 7, 5, [161, 10])}
     assert len(variants) == 4
-    assert stm.AGGREGATE_PUBLIC[5:] == ("totals_revealed", "totals_commitment", "batches_hash")
+    assert stm.AGGREGATE_PUBLIC[5:7] == ("totals_revealed", "totals_commitment")
+    assert stm.AGGREGATE_PUBLIC[-1] == "batches_hash"
+
+
+def test_shape_digest_binds_every_field():
+    """ATTACKS A19: the digest both circuits pin covers every Shape field, so two shapes with the
+    same table size (another split of instruments and scenarios) have different digests."""
+    import dataclasses
+
+    base = stm.Shape(n_assets=1, n_instruments=2, n_scenarios=3, capacity=2, table_bits=8)
+    relabel = stm.Shape(n_assets=1, n_instruments=1, n_scenarios=5, capacity=2, table_bits=8)
+    assert relabel.table_size == base.table_size and relabel.digest() != base.digest()
+    seen = {base.digest()}
+    for f in dataclasses.fields(base):
+        v = getattr(base, f.name)
+        changed = dataclasses.replace(base, **{f.name: v * 2 if f.name in ("capacity", "n_batches")
+                                               else v + 1})
+        seen.add(changed.digest())
+    assert len(seen) == 1 + len(dataclasses.fields(base))
+    assert base.digest() == poseidon([(stm.SHAPE << 32) + 7, 1, 2, 3, 2, 8, 2, stm.EQUITY_CHECK_BITS])
+
+
+def test_shape_refuses_zero_scenarios():
+    """A batch circuit without scenario 0 would have no margin check at all."""
+    with pytest.raises(ValueError, match="n_scenarios must be >= 1"):
+        stm.Shape(n_assets=1, n_instruments=1, n_scenarios=0, capacity=2, table_bits=8)
+
+
+def test_header_digest_is_canonical_and_skips_only_itself():
+    """The SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8), top 253 bits; the
+    published digest itself is left out, every other key (known or not) is in."""
+    import hashlib
+
+    obj = {"b": ["é", 1], "a": {"y": True, "x": "2"}}
+    want = int.from_bytes(hashlib.sha256('{"a":{"x":"2","y":true},"b":["é",1]}'.encode()).digest(),
+                          "big") >> 3
+    assert stm.header_digest(obj) == want < 1 << 253
+    assert stm.header_digest({**obj, "header_digest": "5"}) == want
+    assert stm.header_digest({**obj, "snapshot": 1}) != want

@@ -16,12 +16,25 @@ Layouts (``H`` = Poseidon with circomlib's parameters; ``tag(kind, n) = kind * 2
   chunk, the last zero-padded: the risk table's published hash (any length; the aggregate's
   public input) and the list of batch commitments.
 * ``reserves_commitment = H(tag(RESERVES, 1 + A), epoch, R_1..R_A)``
-* ``batch_commitment``: one chained sponge (``chain_hash``) over the ``n = 3 + A + I`` values
-  ``epoch, root_hash, S_1..S_A, blinder, oi_1..oi_I`` (``oi_i = sum over the batch of
-  q[u][i]``): ``h = H(tag(BATCH, n), x_1..x_k)``, then ``h = H(h, x_(k+1)..x_n)``, no padding;
-  ``k = chain_split(n)`` (14 for A = 3, I = 16: 987 constraints instead of 1,500 for the former
-  ``H(.., H(oi), ..)``). The epoch stops replaying a batch in another epoch and the secret
-  blinder stops anyone confirming guessed totals by hashing (ATTACKS A14).
+* ``batch_commitment``: one chained sponge (``chain_hash``) over the ``n = 3 + A + 2I`` values
+  ``epoch, root_hash, S_1..S_A, blinder, net_1..net_I, oi_1..oi_I`` (``net_i = sum over the
+  batch of q[u][i]``, ``oi_i = sum over the batch of max(q[u][i], 0)``, the batch's open
+  interest): ``h = H(tag(BATCH, n), first k_1 values)``, then ``h = H(h, next k_j values)``, no
+  padding; chunks ``chain_chunks(n)`` (15 + 13 + 10 for A = 3, I = 16). One layout, used by
+  both circuits and both witness builders (``batch_commitment_values``). The epoch stops
+  replaying a batch in another epoch and the secret blinder stops anyone confirming guessed
+  totals by hashing (ATTACKS A14).
+* ``open_interest_hash = chain_hash(OPEN_INTEREST, [OI_1..OI_I])`` with ``OI_i`` the sum of the
+  batches' ``oi_i``: the public open interest per instrument (SPEC §1.3), which the header lists
+  and the verifier hashes; dropping any set of accounts that holds positions lowers it.
+* ``shape_digest = H(tag(SHAPE, 7), n_assets, n_instruments, n_scenarios, capacity,
+  table_bits, n_batches, equity_check_cap)`` (every ``Shape`` field, declaration order): a
+  constant of both circuits, so a key made for one shape cannot verify a header that states
+  another (``Shape.digest``).
+* ``header_digest = SHA-256(canonical header JSON without its "header_digest" key) >> 3``:
+  the top 253 bits (< 2^253 < r, no reduction needed); canonical = keys sorted, separators
+  ``,`` and ``:``, no whitespace, non-ASCII as UTF-8 (``header_digest``). A public input of
+  the aggregate proof, so every header field (metadata included) is bound to it.
 * ``totals_commitment = H(tag(TOTALS, 2 + A), epoch, salt_used, L_1..L_A)`` with
   ``salt_used = salt * (1 - totals_revealed)``: the liabilities ``L_a`` (the epoch root's sums)
   under a secret salt when hidden (the default), under 0 when the header reveals them, so the
@@ -29,20 +42,24 @@ Layouts (``H`` = Poseidon with circomlib's parameters; ``tag(kind, n) = kind * 2
 
 Public inputs:
 
-* batch proof:     ``[epoch, batch_commitment, table_1..table_T]`` (``batch_public_names``):
+* batch proof:     ``[epoch, batch_commitment, shape_digest, table_1..table_T]``
+  (``batch_public_names``):
   the ``T = Shape.table_size`` risk-table entries in ``table_values`` order, field-encoded. The
   circuit multiplies by these very wires, so it needs no table hash; the verifier builds them
   from the header's range-checked table (ATTACKS A15, A17) and folds them into the key once per
   bundle (``zkproof.verifier.fold``).
 * aggregate proof: ``[epoch, timestamp, root, risk_table_hash, reserves_commitment,
-  totals_revealed, totals_commitment, batches_hash]`` (all of them form the on-chain registry's
-  header; ``batches_hash`` stays last: it is the only one the registry does not store by name).
+  totals_revealed, totals_commitment, open_interest_hash, shape_digest, header_digest,
+  batches_hash]`` (all of them form the on-chain registry's header; ``batches_hash`` stays
+  last: it is the only one the registry does not store by name).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -57,6 +74,7 @@ HashFn = Callable[[list], T]
 # Domain kinds 1..4 are merkle_sum_layout's (LEAF, NODE, HEADER, CHUNK). OI (10) is retired
 # (it tagged the former separate open-interest hash) and stays reserved: never reuse it.
 ID, TABLE, RESERVES, BATCH, BATCHES, OI, TOTALS = 5, 6, 7, 8, 9, 10, 11
+OPEN_INTEREST, SHAPE = 12, 13  # the public open interest per instrument; the shape digest
 
 BALANCE_BITS = 64     # 0 <= b < 2^64                       (SPEC §1.1)
 POSITION_BITS = 63    # |q| < 2^63, as sign and 63-bit magnitude (SPEC §1.1)
@@ -68,9 +86,14 @@ EQUITY_CHECK_BITS = 88  # width of the in-circuit check E - req >= 0 (completene
 SHORT_BUFFER = 1      # value units per short position unit added to every requirement
                       # (one rounded v cannot be conservative for both signs: formats.md §8.1)
 
-BATCH_PUBLIC_HEAD = ("epoch", "batch_commitment")  # then the table: batch_public_names(shape)
+ACCOUNT_ROLES = ("user", "insurance_fund", "protocol_vault")  # accounts.jsonl "role"
+PROTOCOL_ROLES = ACCOUNT_ROLES[1:]  # the protocol's own accounts, named in the header (SPEC §1)
+
+BATCH_PUBLIC_HEAD = ("epoch", "batch_commitment", "shape_digest")  # then the table
 AGGREGATE_PUBLIC = ("epoch", "timestamp", "root", "risk_table_hash", "reserves_commitment",
-                    "totals_revealed", "totals_commitment", "batches_hash")
+                    "totals_revealed", "totals_commitment", "open_interest_hash", "shape_digest",
+                    "header_digest", "batches_hash")
+HEADER_DIGEST_KEY = "header_digest"  # the one header.json key header_digest leaves out
 
 
 def fe(x: int) -> int:
@@ -99,6 +122,8 @@ class Shape:
                 raise ValueError(f"{name} must be a power of two >= 2, got {n}")
         if not 1 <= self.n_instruments <= 16 or not 1 <= self.n_assets <= 5:
             raise ValueError("1..16 instruments and 1..5 assets (Poseidon arity)")
+        if self.n_scenarios < 1:
+            raise ValueError(f"n_scenarios must be >= 1 (scenario 0 is the mark), got {self.n_scenarios}")
         if not 1 <= self.table_bits <= 64:
             raise ValueError("table_bits must be in 1..64")
         if not 1 <= self.equity_check_cap <= MAX_FIELD_BITS:
@@ -138,6 +163,16 @@ class Shape:
     @property
     def table_size(self) -> int:
         return (self.n_assets + self.n_instruments) * self.n_scenarios + self.n_instruments
+
+    @property
+    def open_interest_bound(self) -> int:
+        """Every ``OI_i`` is below this: at most ``n_batches * capacity`` longs below 2^63."""
+        return self.n_batches * self.capacity << POSITION_BITS
+
+    def digest(self) -> int:
+        """``H(tag(SHAPE, n), every field in declaration order)``: the ``shape_digest`` public
+        input both circuits pin to a constant, so the keys are bound to this exact shape."""
+        return hash_tagged(poseidon, SHAPE, [getattr(self, f.name) for f in dataclasses.fields(self)])
 
 
 def id_field(user_id: str) -> int:
@@ -209,45 +244,84 @@ def revealed_totals_commitment(epoch: int, totals: Sequence[int]) -> int:
     return totals_commitment(poseidon, epoch, 0, list(totals))
 
 
-def chain_split(n: int) -> int:
-    """How many values the first call of ``chain_hash`` takes (the rest go to the second).
+def chain_chunks(n: int) -> tuple[int, ...]:
+    """How many values each call of ``chain_hash`` takes, in order.
 
-    ``n <= 15``: all of them (one call). ``15 < n <= 29``: the split ``k`` with both calls at
-    most 16 inputs that needs the fewest partial rounds, ``R_P[k] + R_P[n - k]`` (call widths
-    ``t = k + 2`` and ``n - k + 2``; full rounds cost the same for every split); ties go to the
-    larger ``k``. It is a fixed function of ``n``, part of the layout like the tag.
+    ``m = ceil(n / 15)`` calls (the fewest: the first call holds the tag and at most 15 values,
+    every later one the previous output and at most 15), and among the splits into ``m``
+    chunks of 1..15 values the one with the fewest partial rounds ``sum_j R_P[k_j]`` (call
+    widths ``t = k_j + 2``; full rounds cost ``8 t`` per call, the same total for every split
+    into ``m`` calls); ties go to the larger earlier chunks. A fixed function of ``n``, part of
+    the layout like the tag (22 values: 14 + 8; 38 values: 15 + 9 + 14 at the default shape).
     """
-    if not 0 < n <= 2 * MAX_DIRECT - 1:
-        raise ValueError(f"chain_hash takes 1..{2 * MAX_DIRECT - 1} values, got {n}")
-    if n <= MAX_DIRECT:
-        return n
-    ks = range(n - MAX_DIRECT + 1, MAX_DIRECT + 1)  # 2nd call: h + (n - k) <= 16 inputs
-    return min(ks, key=lambda k: (R_P[k] + R_P[n - k], -k))
+    if n < 1:
+        raise ValueError(f"chain_hash takes at least 1 value, got {n}")
+    m = -(-n // MAX_DIRECT)
+
+    def best(rest: int, calls: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(cost key, chunks) of the best split of ``rest`` values into ``calls`` chunks."""
+        if calls == 1:
+            return (R_P[rest],), (rest,)
+        options = []
+        for k in range(max(1, rest - MAX_DIRECT * (calls - 1)), min(MAX_DIRECT, rest - (calls - 1)) + 1):
+            cost, chunks = best(rest - k, calls - 1)
+            options.append(((R_P[k] + cost[0], *(-c for c in (k, *chunks))), (k, *chunks)))
+        key, chunks = min(options)
+        return (key[0],), chunks
+
+    return best(n, m)[1]
 
 
 def chain_hash(hash_fn: HashFn, kind: int, values: Sequence[T]) -> T:
-    """``h = H(tag(kind, n), x_1..x_k)``, then ``h = H(h, x_(k+1)..x_n)`` (no zero padding),
-    ``k = chain_split(n)``: a fixed-length sponge whose first call binds the kind and the total
-    length (ATTACKS §5, TOB-IDEN3-3/-5). The second call starts with a Poseidon output, so it
-    cannot be read as a tagged hash of another kind without a preimage of a small tag."""
-    k = chain_split(len(values))
-    h = hash_fn([tag(kind, len(values)), *values[:k]])
-    return hash_fn([h, *values[k:]]) if k < len(values) else h
+    """``h = H(tag(kind, n), x_1..x_k1)``, then ``h = H(h, next k_j values)`` per later chunk (no
+    zero padding), chunks ``chain_chunks(n)``: a fixed-length sponge whose first call binds the
+    kind and the total length (ATTACKS §5, TOB-IDEN3-3/-5). Every later call starts with a
+    Poseidon output, so it cannot be read as a tagged hash of another kind without a preimage of
+    a small tag."""
+    chunks = chain_chunks(len(values))
+    h = hash_fn([tag(kind, len(values)), *values[:chunks[0]]])
+    at = chunks[0]
+    for k in chunks[1:]:
+        h = hash_fn([h, *values[at:at + k]])
+        at += k
+    return h
 
 
-def batch_commitment_values(epoch: T, root_hash: T, root_sums: Sequence[T], open_interest: Sequence[T],
-                            blinder: T) -> list[T]:
-    """The committed values in order: ``epoch, root_hash, S_1..S_A, blinder, oi_1..oi_I``."""
-    return [epoch, root_hash, *root_sums, blinder, *open_interest]
+def batch_commitment_values(epoch: T, root_hash: T, root_sums: Sequence[T], net: Sequence[T],
+                            open_interest: Sequence[T], blinder: T) -> list[T]:
+    """The committed values in order: ``epoch, root_hash, S_1..S_A, blinder, net_1..net_I,
+    oi_1..oi_I`` (``net_i = sum_u q[u][i]``, ``oi_i = sum_u max(q[u][i], 0)``)."""
+    return [epoch, root_hash, *root_sums, blinder, *net, *open_interest]
 
 
 def batch_commitment(hash_fn: HashFn, epoch: T, root_hash: T, root_sums: Sequence[T],
-                     open_interest: Sequence[T], blinder: T) -> T:
-    """``chain_hash(BATCH, [epoch, root_hash, S_1..S_A, blinder, oi_1..oi_I])``: what both
-    circuits and both witness builders compute; the header publishes it, the batch proof
-    exposes it and the aggregate recomputes it (ATTACKS A14, A11b)."""
-    return chain_hash(hash_fn, BATCH, batch_commitment_values(epoch, root_hash, root_sums,
+                     net: Sequence[T], open_interest: Sequence[T], blinder: T) -> T:
+    """``chain_hash(BATCH, batch_commitment_values(...))``: what both circuits and both witness
+    builders compute; the header publishes it, the batch proof exposes it and the aggregate
+    recomputes it (ATTACKS A14, A11b, A9)."""
+    return chain_hash(hash_fn, BATCH, batch_commitment_values(epoch, root_hash, root_sums, net,
                                                               open_interest, blinder))
+
+
+def open_interest_hash(hash_fn: HashFn, open_interest: Sequence[T]) -> T:
+    """``chain_hash(OPEN_INTEREST, [OI_1..OI_I])``: the aggregate's public ``open_interest_hash``
+    over the epoch's open interest per instrument (SPEC §1.3)."""
+    return chain_hash(hash_fn, OPEN_INTEREST, list(open_interest))
+
+
+def canonical_header_bytes(header_json: Mapping) -> bytes:
+    """The header as hashed by ``header_digest``: every key but ``header_digest``, sorted keys,
+    separators ``,``/``:``, no whitespace, strings in UTF-8 (not ``\\u`` escaped)."""
+    body = {k: v for k, v in header_json.items() if k != HEADER_DIGEST_KEY}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def header_digest(header_json: Mapping) -> int:
+    """``SHA-256(canonical_header_bytes) >> 3``: the top 253 bits, an element of F_r without
+    reduction (2^253 < r). The aggregate's public ``header_digest``: binds every field of
+    header.json, including fields this function does not know by name."""
+    return int.from_bytes(hashlib.sha256(canonical_header_bytes(header_json)).digest(), "big") >> 3
 
 
 def batches_hash(commitments: Sequence[int]) -> int:

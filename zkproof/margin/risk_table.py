@@ -41,9 +41,10 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from zkproof.errors import InputError
+from zkproof.formats import risk_table_bytes
+from zkproof.formats.risk_table_bytes import decode_table, encode_table
 from zkproof.margin.exact import evaluate, precise
 from zkproof.margin.scenarios import MarketState, market_states, scenario_grid
-from zkproof.margin.tablefile import decode_table, encode_table
 from zkproof.margin.valuation import collateral_per_coin, instrument_per_coin
 from zkproof.snapshot.instruments import Instrument, check_not_expired
 from zkproof.snapshot.oracle import Oracle
@@ -51,7 +52,7 @@ from zkproof.snapshot.params import AssetParams, RiskParams
 
 TABLE_BITS = 40
 EPS = Decimal("1e-30")
-VERSION = 1
+VERSION = risk_table_bytes.VERSION
 
 
 def equity_range_bits(n_assets: int, n_instruments: int, table_bits: int = TABLE_BITS) -> int:
