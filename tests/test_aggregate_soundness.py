@@ -190,7 +190,7 @@ def test_hidden_flag_on_revealed_commitment_with_salt_is_unsat(cs):
     assert unsat(cs, w, totals_revealed=0) is None  # salt 0 and flag 0: same commitment, valid
 
 
-# --- open interest and shape (ATTACKS A9, A19; SPEC §1.3) -------------------------------------
+# --- open interest and shape (ATTACKS A9, A17; SPEC §1.3) -------------------------------------
 
 
 def test_netting_set_omitted_changes_open_interest(cs):
@@ -221,7 +221,7 @@ def test_open_interest_hash_is_bound(cs):
 
 
 def test_relabelled_shape_digest_is_unsat(cs):
-    """A19: the aggregate pins shape_digest to its shape's digest."""
+    """A17 (shape): the aggregate pins shape_digest to its shape's digest."""
     w = build_aggregate(batches(), [160, 10])
     other = stm.Shape(n_assets=2, n_instruments=1, n_scenarios=5, capacity=2, table_bits=40)
     assert other.table_size != SHAPE.table_size or other.digest() != SHAPE.digest()

@@ -312,7 +312,7 @@ def test_open_interest_is_the_sum_of_longs(cs):
 
 
 def test_relabelled_shape_digest_is_unsat(cs):
-    """A19: the batch circuit pins its public shape_digest to its own shape's digest: a
+    """A17 (shape): the batch circuit pins its public shape_digest to its own shape's digest: a
     verifier that supplies the digest of a relabelled shape has no satisfying witness."""
     _, inp = witness(honest())
     other = stm.Shape(n_assets=2, n_instruments=3, n_scenarios=2, capacity=2, table_bits=40)

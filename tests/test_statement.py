@@ -143,7 +143,7 @@ def test_totals_commitment_layout_and_salt():
 
 
 def test_shape_digest_binds_every_field():
-    """ATTACKS A19: the digest both circuits pin covers every Shape field, so two shapes with the
+    """ATTACKS A17 (shape): the digest both circuits pin covers every Shape field, so two shapes with the
     same table size (another split of instruments and scenarios) have different digests."""
     import dataclasses
 

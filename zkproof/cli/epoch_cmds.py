@@ -122,7 +122,12 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
               help="The ceremony's published SHA-256 of keys/NAME.vk.json (NAME: batch or "
                    "aggregate); repeatable. Without it the report notes that the keys are pinned "
                    "only by the bundle's own header.")
-def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple[str, ...]) -> None:
+@click.option("--protocol-account", "protocol_accounts", multiple=True, metavar="ID",
+              help="An id from the venue's published list of its own accounts (vault, insurance "
+                   "fund); repeatable. Each must be named in the header with a path to the proven "
+                   "root. Without it the report lists the ids the header names.")
+def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple[str, ...],
+               protocol_accounts: tuple[str, ...]) -> None:
     """Verify an epoch bundle offline: exit 0 only if every proof and check holds.
 
     Exit 1: a proof or consistency check fails (the report names it); 2: a malformed or
@@ -135,8 +140,14 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     The batch proofs are paired together (random weights; one by one only to name a bad one),
     with a progress bar on stderr when it is a terminal.
 
+    Omission (SPEC §1.3): the report prints the proven open interest per instrument, to compare
+    with the venue's market data; --protocol-account names the venue's own accounts, which
+    must be proven included. An account with balances only and no positions can still be left
+    out: its holder's `zkproof inclusion verify` notices.
+
     Example: zkproof verify bundle-42/ --json
              zkproof verify bundle-42/ --vk-sha256 batch=9f86...08 --vk-sha256 aggregate=2c26...ae
+             zkproof verify bundle-42/ --protocol-account protocol-vault --protocol-account insurance-fund
     """
     from zkproof.errors import InputError
     from zkproof.verifier.bundle_check import verify_bundle
@@ -149,7 +160,7 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
         trusted[name] = digest
     with _ProgressBar() as bar:
         report = verify_bundle(bundle_dir, allow_dev=allow_dev, trusted_vk_sha256=trusted,
-                               progress=bar.update)
+                               protocol_accounts=protocol_accounts, progress=bar.update)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=1))
     else:
@@ -161,6 +172,9 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
             else:
                 click.echo("totals (revealed): " + ", ".join(
                     f"{a.symbol} {t} of reserves {a.reserves}" for a, t in zip(h.assets, h.totals)))
+            click.echo("open interest (compare with the venue's market data): " + ", ".join(
+                f"{i.split('|')[0]} {x}" for i, x in zip(h.instruments, h.open_interest)))
+            click.echo(f"header digest {h.header_digest}")
         for c in report.checks:
             click.echo(f"[{'ok' if c.ok else 'FAIL'}] {c.name}" + (f": {c.detail}" if c.detail else ""))
         for note in report.notes:
