@@ -30,11 +30,13 @@ Proved, per account ``u`` (namespace ``account_{u}``):
 * the leaf of the Merkle sum tree hashes the same wires.
 
 And for the batch: the Merkle sum root over all leaves (sums are exact: leaves < 2^64, at most
-2^depth of them), the net position ``net[i] = sum_u q[u][i]`` (exact: ``|net| < 2^(63 +
-depth)``), the open interest ``oi[i] = sum_u max(q[u][i], 0) = sum_u (q[u][i] + neg[u][i])``
-(linear in wires the range check has already: free; ``0 <= oi < 2^(63 + depth)``), and
-``batch_commitment`` = ``statement.batch_commitment``: one chained Poseidon sponge over
-``epoch, root, root sums, blinder, net, oi`` (constraint ``batch_commitment``). Equity widths:
+2^depth of them), per instrument the longs ``long[i] = sum_u max(q[u][i], 0) = sum_u (q[u][i] +
+neg[u][i])`` and shorts ``short[i] = sum_u neg[u][i]`` (linear in wires the range check has
+already: free; both in ``[0, 2^(63 + depth))``), packed as ``w[i] = long[i] + 2^K short[i]``
+(``statement.interest``, ``K = Shape.interest_bits``), and ``batch_commitment`` =
+``statement.batch_commitment``: one chained Poseidon sponge over ``epoch, root, root sums,
+blinder, w`` (constraint ``batch_commitment``). The aggregate reads the zero-sum check and the
+public open interest off the ``w`` (circuits/aggregate.py). Equity widths:
 soundness bound ``Shape.equity_bits`` (every ``|E - req| < 2^equity_bits <= 2^252``, ATTACKS
 A4), check width ``Shape.equity_check_bits`` (88 at the default shape: completeness for
 ``E - req < 2^88`` value units, enforced by pre-flight). The leaf packs the range-checked
@@ -69,7 +71,7 @@ def build(shape: stm.Shape) -> ConstraintSystem:
     assert next(table, None) is None
 
     leaves = []
-    net, oi = [LinearCombination() for _ in range(I)], [LinearCombination() for _ in range(I)]
+    longs, shorts = [LinearCombination() for _ in range(I)], [LinearCombination() for _ in range(I)]
     for u in range(shape.capacity):
         with cs.namespace(f"account_{u}"):
             idh = cs.private("id_hash")
@@ -80,12 +82,13 @@ def build(shape: stm.Shape) -> ConstraintSystem:
             neg = [signed_position(cs, q[i], f"position_range[{i}]") for i in range(I)]
             _margin(cs, shape, b, q, neg, c, v, m)
             leaves.append(merkle_sum.leaf(cs, idh, b, q))
-            net = [net[i] + q[i] for i in range(I)]
-            oi = [oi[i] + q[i] + neg[i] for i in range(I)]  # max(q, 0): q = -neg or neg = 0
+            longs = [longs[i] + q[i] + neg[i] for i in range(I)]  # max(q, 0): q = -neg or neg = 0
+            shorts = [shorts[i] + neg[i] for i in range(I)]
 
     root = merkle_sum.tree_root(cs, leaves, sum_bits=None, leaf_bits=stm.BALANCE_BITS)
     blinder = cs.private("blinder")
-    com = stm.batch_commitment(hasher(cs, "commitment"), epoch, root.hash, root.sums, net, oi, blinder)
+    interests = [stm.interest(longs[i], shorts[i], shape.interest_bits) for i in range(I)]
+    com = stm.batch_commitment(hasher(cs, "commitment"), epoch, root.hash, root.sums, interests, blinder)
     cs.enforce_equal(com, commitment, "batch_commitment")
     return cs
 

@@ -179,7 +179,7 @@ def test_sum_tree_binding_understated_leaf(cs):
     """A6b: the committed batch sums cannot differ from the balances that were range-checked."""
     w, inp = witness(honest())
     understated = stm.batch_commitment(poseidon, EPOCH, w.root.hash, [w.root.sums[0] - 50, w.root.sums[1]],
-                                       [stm.fe(x) for x in w.net], w.open_interest, w.blinder)
+                                       w.interests, w.blinder)
     inp["batch_commitment"] = understated
     assert broken(cs, inp) == "batch_commitment"
 
@@ -298,17 +298,20 @@ def test_limb_packing_carry(cs):
 
 
 def test_open_interest_is_the_sum_of_longs(cs):
-    """A9 (batch side): the committed open interest is sum_u max(q, 0) of the range-checked
-    positions; a commitment that understates it (a long left out of the count) is unsat."""
+    """A9 (batch side): the committed w_i packs the longs sum_u max(q, 0) and the shorts
+    sum_u max(-q, 0) of the range-checked positions; a commitment that understates either (a
+    position left out of the count) is unsat."""
     w, inp = witness(honest())
-    assert w.open_interest == [3, 2] and w.net == [0, 0]
+    assert w.longs == [3, 2] and w.shorts == [3, 2]
     assert broken(cs, inp) is None
+    K = SHAPE.interest_bits
     for i in range(SHAPE.n_instruments):
-        low = list(w.open_interest)
-        low[i] -= 1
-        inp["batch_commitment"] = stm.batch_commitment(poseidon, EPOCH, w.root.hash, list(w.root.sums),
-                                                       [stm.fe(x) for x in w.net], low, w.blinder)
-        assert broken(cs, inp) == "batch_commitment"
+        for dl, ds in ((-1, 0), (0, -1)):
+            bad = list(w.interests)
+            bad[i] = stm.interest(w.longs[i] + dl, w.shorts[i] + ds, K)
+            inp["batch_commitment"] = stm.batch_commitment(poseidon, EPOCH, w.root.hash,
+                                                           list(w.root.sums), bad, w.blinder)
+            assert broken(cs, inp) == "batch_commitment"
 
 
 def test_relabelled_shape_digest_is_unsat(cs):

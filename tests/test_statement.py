@@ -75,26 +75,20 @@ def test_domain_kinds_are_distinct_from_the_tree_layout():
 
 
 def test_chain_hash_layout_and_split():
-    """One sponge: ``H(tag(kind, n), x_1..x_k1)``, then ``H(h, next k_j)`` without padding;
-    chunks the split into the fewest calls with the fewest partial rounds (22 values: 14 + 8;
-    38 values, the default batch commitment: three calls)."""
+    """One sponge: ``H(tag(kind, n), x_1..x_k)``, then ``H(h, rest)`` without padding; ``k`` the
+    split with the fewest partial rounds (22 values: 14 + 8, 987 constraints in-circuit)."""
     xs = list(range(1, 23))
-    assert stm.chain_chunks(22) == (14, 8)
+    k = stm.chain_split(22)
+    assert k == 14
     h = poseidon([(stm.BATCH << 32) + 22, *xs[:14]])
     assert stm.chain_hash(poseidon, stm.BATCH, xs) == poseidon([h, *xs[14:]])
     assert stm.chain_hash(poseidon, stm.BATCH, [5, 6]) == poseidon([(stm.BATCH << 32) + 2, 5, 6])
-    assert [stm.chain_chunks(n) for n in (1, 15)] == [(1,), (15,)]
-    for n in range(1, 61):  # every call fits one Poseidon (<= 16 inputs), as few calls as possible
-        chunks = stm.chain_chunks(n)
-        assert sum(chunks) == n and all(1 <= k <= 15 for k in chunks)
-        assert len(chunks) == -(-n // 15)
-    ys = list(range(1, 39))
-    k1, k2, k3 = stm.chain_chunks(38)
-    h = poseidon([(stm.BATCH << 32) + 38, *ys[:k1]])
-    h = poseidon([h, *ys[k1:k1 + k2]])
-    assert stm.chain_hash(poseidon, stm.BATCH, ys) == poseidon([h, *ys[k1 + k2:]])
-    with pytest.raises(ValueError, match="at least 1"):
-        stm.chain_chunks(0)
+    assert [stm.chain_split(n) for n in (1, 15)] == [1, 15]
+    for n in range(16, 30):  # both calls fit one Poseidon (<= 16 inputs)
+        assert n - 15 <= stm.chain_split(n) <= 15
+    for n in (0, 30):
+        with pytest.raises(ValueError, match="1..29"):
+            stm.chain_split(n)
 
 
 def test_chain_hash_binds_length_kind_and_order():
@@ -109,12 +103,11 @@ def test_chain_hash_binds_length_kind_and_order():
 def test_batch_commitment_binds_epoch_blinder_and_every_value():
     """A14: the epoch (no replay into another epoch) and the secret blinder (a guessed total
     cannot be confirmed by hashing without it) are inside, as are root, sums and open interest."""
-    args = dict(epoch=7, root_hash=11, root_sums=[1, 2, 3], net=[4] * 16, open_interest=[6] * 16,
-                blinder=99)
+    args = dict(epoch=7, root_hash=11, root_sums=[1, 2, 3], interests=[4] * 16, blinder=99)
     base = stm.batch_commitment(poseidon, **args)
-    assert base == stm.chain_hash(poseidon, stm.BATCH, [7, 11, 1, 2, 3, 99, *[4] * 16, *[6] * 16])
+    assert base == stm.chain_hash(poseidon, stm.BATCH, [7, 11, 1, 2, 3, 99, *[4] * 16])
     for key, other in [("epoch", 8), ("root_hash", 12), ("root_sums", [1, 2, 4]),
-                       ("net", [4] * 15 + [5]), ("open_interest", [6] * 15 + [7]), ("blinder", 100)]:
+                       ("interests", [4] * 15 + [5]), ("blinder", 100)]:
         assert stm.batch_commitment(poseidon, **{**args, key: other}) != base, key
 
 
@@ -177,3 +170,16 @@ def test_header_digest_is_canonical_and_skips_only_itself():
     assert stm.header_digest(obj) == want < 1 << 253
     assert stm.header_digest({**obj, "header_digest": "5"}) == want
     assert stm.header_digest({**obj, "snapshot": 1}) != want
+
+
+def test_interest_packing_is_injective_within_its_bits():
+    """Longs and shorts below 2^K pack into one value without carry, and the epoch's sum of
+    packed values stays below 2^(2K + 1) <= 2^252 (no wrap) at every shape."""
+    s = stm.Shape(n_assets=3, n_instruments=16, n_scenarios=17, capacity=1 << 20, table_bits=40,
+                  n_batches=1 << 10)
+    K = s.interest_bits
+    assert K == 63 + 20 + 10 and 2 * K + 1 <= 252 and s.open_interest_bound == 1 << K
+    top = (1 << K) - 1
+    assert stm.interest(top, top, K) < 1 << 2 * K
+    assert stm.interest(top, 0, K) != stm.interest(0, 1, K)
+    assert (stm.interest(5, 7, K) >> K, stm.interest(5, 7, K) % (1 << K)) == (7, 5)

@@ -16,17 +16,21 @@ Layouts (``H`` = Poseidon with circomlib's parameters; ``tag(kind, n) = kind * 2
   chunk, the last zero-padded: the risk table's published hash (any length; the aggregate's
   public input) and the list of batch commitments.
 * ``reserves_commitment = H(tag(RESERVES, 1 + A), epoch, R_1..R_A)``
-* ``batch_commitment``: one chained sponge (``chain_hash``) over the ``n = 3 + A + 2I`` values
-  ``epoch, root_hash, S_1..S_A, blinder, net_1..net_I, oi_1..oi_I`` (``net_i = sum over the
-  batch of q[u][i]``, ``oi_i = sum over the batch of max(q[u][i], 0)``, the batch's open
-  interest): ``h = H(tag(BATCH, n), first k_1 values)``, then ``h = H(h, next k_j values)``, no
-  padding; chunks ``chain_chunks(n)`` (15 + 13 + 10 for A = 3, I = 16). One layout, used by
-  both circuits and both witness builders (``batch_commitment_values``). The epoch stops
-  replaying a batch in another epoch and the secret blinder stops anyone confirming guessed
-  totals by hashing (ATTACKS A14).
-* ``open_interest_hash = chain_hash(OPEN_INTEREST, [OI_1..OI_I])`` with ``OI_i`` the sum of the
-  batches' ``oi_i``: the public open interest per instrument (SPEC §1.3), which the header lists
-  and the verifier hashes; dropping any set of accounts that holds positions lowers it.
+* ``batch_commitment``: one chained sponge (``chain_hash``) over the ``n = 3 + A + I`` values
+  ``epoch, root_hash, S_1..S_A, blinder, w_1..w_I``: ``h = H(tag(BATCH, n), x_1..x_k)``, then
+  ``h = H(h, x_(k+1)..x_n)``, no padding; ``k = chain_split(n)`` (14 for A = 3, I = 16: 987
+  constraints). ``w_i = interest(long_i, short_i) = long_i + 2^K short_i`` packs the batch's
+  longs ``long_i = sum_u max(q[u][i], 0)`` and shorts ``short_i = sum_u max(-q[u][i], 0)``
+  of instrument ``i``, ``K = Shape.interest_bits`` (both are below ``2^K`` by construction, so
+  the packing is injective: docs/soundness.md §2). One layout, used by both circuits and both
+  witness builders (``batch_commitment_values``). The epoch stops replaying a batch in another
+  epoch and the secret blinder stops anyone confirming guessed totals by hashing (ATTACKS A14).
+* ``open_interest_hash = chain_hash(OPEN_INTEREST, [OI_1..OI_I])``: the epoch's open interest
+  per instrument (SPEC §1.3), which the header lists and the verifier hashes. The aggregate
+  proves ``sum_b w_b[i] = OI_i (1 + 2^K)``: with ``OI_i < 2^K`` (checked by the verifier on the
+  header) that is ``sum longs = sum shorts = OI_i`` as integers, the zero-sum check and the open
+  interest in one linear constraint. Dropping any set of accounts that holds positions lowers
+  some ``OI_i``.
 * ``shape_digest = H(tag(SHAPE, 7), n_assets, n_instruments, n_scenarios, capacity,
   table_bits, n_batches, equity_check_cap)`` (every ``Shape`` field, declaration order): a
   constant of both circuits, so a key made for one shape cannot verify a header that states
@@ -130,6 +134,9 @@ class Shape:
             raise ValueError(f"equity_check_cap must be in 1..{MAX_FIELD_BITS}")
         assert self.equity_check_bits <= self.equity_bits <= MAX_FIELD_BITS
         assert self.reserve_bits < MAX_FIELD_BITS
+        if 2 * self.interest_bits + 1 > MAX_FIELD_BITS:
+            raise ValueError("capacity x n_batches too large: the packed open interest would "
+                             f"need {2 * self.interest_bits + 1} > {MAX_FIELD_BITS} bits")
 
     @property
     def depth(self) -> int:
@@ -165,9 +172,17 @@ class Shape:
         return (self.n_assets + self.n_instruments) * self.n_scenarios + self.n_instruments
 
     @property
+    def interest_bits(self) -> int:
+        """K with every batch's and the epoch's longs and shorts per instrument below ``2^K``:
+        at most ``n_batches * capacity`` positions of magnitude below 2^63. The packed
+        ``long + 2^K short`` summed over the batches stays below ``2^(2K + 1)`` (asserted
+        ``< 2^252`` in ``__post_init__``)."""
+        return POSITION_BITS + self.depth + self.n_batches.bit_length() - 1
+
+    @property
     def open_interest_bound(self) -> int:
-        """Every ``OI_i`` is below this: at most ``n_batches * capacity`` longs below 2^63."""
-        return self.n_batches * self.capacity << POSITION_BITS
+        """Every ``OI_i`` is below this (``2^interest_bits``); the verifier checks the header's."""
+        return 1 << self.interest_bits
 
     def digest(self) -> int:
         """``H(tag(SHAPE, n), every field in declaration order)``: the ``shape_digest`` public
@@ -244,63 +259,52 @@ def revealed_totals_commitment(epoch: int, totals: Sequence[int]) -> int:
     return totals_commitment(poseidon, epoch, 0, list(totals))
 
 
-def chain_chunks(n: int) -> tuple[int, ...]:
-    """How many values each call of ``chain_hash`` takes, in order.
+def chain_split(n: int) -> int:
+    """How many values the first call of ``chain_hash`` takes (the rest go to the second).
 
-    ``m = ceil(n / 15)`` calls (the fewest: the first call holds the tag and at most 15 values,
-    every later one the previous output and at most 15), and among the splits into ``m``
-    chunks of 1..15 values the one with the fewest partial rounds ``sum_j R_P[k_j]`` (call
-    widths ``t = k_j + 2``; full rounds cost ``8 t`` per call, the same total for every split
-    into ``m`` calls); ties go to the larger earlier chunks. A fixed function of ``n``, part of
-    the layout like the tag (22 values: 14 + 8; 38 values: 15 + 9 + 14 at the default shape).
+    ``n <= 15``: all of them (one call). ``15 < n <= 29``: the split ``k`` with both calls at
+    most 16 inputs that needs the fewest partial rounds, ``R_P[k] + R_P[n - k]`` (call widths
+    ``t = k + 2`` and ``n - k + 2``; full rounds cost the same for every split); ties go to the
+    larger ``k``. It is a fixed function of ``n``, part of the layout like the tag.
     """
-    if n < 1:
-        raise ValueError(f"chain_hash takes at least 1 value, got {n}")
-    m = -(-n // MAX_DIRECT)
-
-    def best(rest: int, calls: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(cost key, chunks) of the best split of ``rest`` values into ``calls`` chunks."""
-        if calls == 1:
-            return (R_P[rest],), (rest,)
-        options = []
-        for k in range(max(1, rest - MAX_DIRECT * (calls - 1)), min(MAX_DIRECT, rest - (calls - 1)) + 1):
-            cost, chunks = best(rest - k, calls - 1)
-            options.append(((R_P[k] + cost[0], *(-c for c in (k, *chunks))), (k, *chunks)))
-        key, chunks = min(options)
-        return (key[0],), chunks
-
-    return best(n, m)[1]
+    if not 0 < n <= 2 * MAX_DIRECT - 1:
+        raise ValueError(f"chain_hash takes 1..{2 * MAX_DIRECT - 1} values, got {n}")
+    if n <= MAX_DIRECT:
+        return n
+    ks = range(n - MAX_DIRECT + 1, MAX_DIRECT + 1)  # 2nd call: h + (n - k) <= 16 inputs
+    return min(ks, key=lambda k: (R_P[k] + R_P[n - k], -k))
 
 
 def chain_hash(hash_fn: HashFn, kind: int, values: Sequence[T]) -> T:
-    """``h = H(tag(kind, n), x_1..x_k1)``, then ``h = H(h, next k_j values)`` per later chunk (no
-    zero padding), chunks ``chain_chunks(n)``: a fixed-length sponge whose first call binds the
-    kind and the total length (ATTACKS §5, TOB-IDEN3-3/-5). Every later call starts with a
-    Poseidon output, so it cannot be read as a tagged hash of another kind without a preimage of
-    a small tag."""
-    chunks = chain_chunks(len(values))
-    h = hash_fn([tag(kind, len(values)), *values[:chunks[0]]])
-    at = chunks[0]
-    for k in chunks[1:]:
-        h = hash_fn([h, *values[at:at + k]])
-        at += k
-    return h
+    """``h = H(tag(kind, n), x_1..x_k)``, then ``h = H(h, x_(k+1)..x_n)`` (no zero padding),
+    ``k = chain_split(n)``: a fixed-length sponge whose first call binds the kind and the total
+    length (ATTACKS §5, TOB-IDEN3-3/-5). The second call starts with a Poseidon output, so it
+    cannot be read as a tagged hash of another kind without a preimage of a small tag."""
+    k = chain_split(len(values))
+    h = hash_fn([tag(kind, len(values)), *values[:k]])
+    return hash_fn([h, *values[k:]]) if k < len(values) else h
 
 
-def batch_commitment_values(epoch: T, root_hash: T, root_sums: Sequence[T], net: Sequence[T],
-                            open_interest: Sequence[T], blinder: T) -> list[T]:
-    """The committed values in order: ``epoch, root_hash, S_1..S_A, blinder, net_1..net_I,
-    oi_1..oi_I`` (``net_i = sum_u q[u][i]``, ``oi_i = sum_u max(q[u][i], 0)``)."""
-    return [epoch, root_hash, *root_sums, blinder, *net, *open_interest]
+def interest(long: T, short: T, bits: int) -> T:
+    """``long + 2^bits * short``: one instrument's longs and shorts in one committed value
+    (``bits = Shape.interest_bits``; both below ``2^bits``, so the packing is injective)."""
+    return long + short * (1 << bits)
+
+
+def batch_commitment_values(epoch: T, root_hash: T, root_sums: Sequence[T], interests: Sequence[T],
+                            blinder: T) -> list[T]:
+    """The committed values in order: ``epoch, root_hash, S_1..S_A, blinder, w_1..w_I`` with
+    ``w_i = interest(long_i, short_i)``."""
+    return [epoch, root_hash, *root_sums, blinder, *interests]
 
 
 def batch_commitment(hash_fn: HashFn, epoch: T, root_hash: T, root_sums: Sequence[T],
-                     net: Sequence[T], open_interest: Sequence[T], blinder: T) -> T:
+                     interests: Sequence[T], blinder: T) -> T:
     """``chain_hash(BATCH, batch_commitment_values(...))``: what both circuits and both witness
     builders compute; the header publishes it, the batch proof exposes it and the aggregate
     recomputes it (ATTACKS A14, A11b, A9)."""
-    return chain_hash(hash_fn, BATCH, batch_commitment_values(epoch, root_hash, root_sums, net,
-                                                              open_interest, blinder))
+    return chain_hash(hash_fn, BATCH, batch_commitment_values(epoch, root_hash, root_sums,
+                                                              interests, blinder))
 
 
 def open_interest_hash(hash_fn: HashFn, open_interest: Sequence[T]) -> T:

@@ -42,8 +42,8 @@ class AggregateWitness:
 
     @property
     def open_interest(self) -> list[int]:
-        """``OI_i = sum_b oi_b[i]``: the epoch's open interest per instrument (SPEC §1.3)."""
-        return [sum(b.open_interest[i] for b in self.batches) for i in range(self.shape.n_instruments)]
+        """``OI_i``: the epoch's longs per instrument, its open interest (SPEC §1.3)."""
+        return [sum(b.longs[i] for b in self.batches) for i in range(self.shape.n_instruments)]
 
     @property
     def totals_commitment(self) -> int:
@@ -80,9 +80,9 @@ def circuit_inputs(w: AggregateWitness) -> dict[str, int]:
     for b, bw in enumerate(w.batches):
         out[f"batch_{b}/root_hash"] = bw.root.hash
         out.update({f"batch_{b}/sum[{a}]": s for a, s in enumerate(bw.root.sums)})
-        out.update({f"batch_{b}/net[{i}]": stm.fe(x) for i, x in enumerate(bw.net)})
-        out.update({f"batch_{b}/oi[{i}]": x for i, x in enumerate(bw.open_interest)})
+        out.update({f"batch_{b}/w[{i}]": x for i, x in enumerate(bw.interests)})
         out[f"batch_{b}/blinder"] = bw.blinder
+    out.update({f"oi[{i}]": x for i, x in enumerate(w.open_interest)})
     out.update({f"reserves[{a}]": r for a, r in enumerate(w.reserves)})
     out["salt"] = w.salt
     return out

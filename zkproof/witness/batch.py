@@ -1,4 +1,4 @@
-"""Native side of one batch: slots -> Merkle sum tree, net positions and open interest,
+"""Native side of one batch: slots -> Merkle sum tree, longs and shorts per instrument,
 commitment, circuit inputs.
 
 The model the batch circuit (``circuits/solvency_batch.py``) must agree with; the prover feeds
@@ -37,9 +37,14 @@ class BatchWitness:
     slots: list[Slot]
     blinder: int
     tree: MerkleSumTree
-    net: list[int]            # sum_u q[u][i]: nets to zero over the epoch (ATTACKS A9)
-    open_interest: list[int]  # sum_u max(q[u][i], 0): the batch's share of the public OI
+    longs: list[int]   # sum_u max(q[u][i], 0): the batch's share of the public open interest
+    shorts: list[int]  # sum_u max(-q[u][i], 0): equal to the longs over the epoch (ATTACKS A9)
     commitment: int
+
+    @property
+    def interests(self) -> list[int]:
+        """The committed ``long + 2^K short`` per instrument (``statement.interest``)."""
+        return [stm.interest(x, y, self.shape.interest_bits) for x, y in zip(self.longs, self.shorts)]
 
     @property
     def root(self):
@@ -47,18 +52,19 @@ class BatchWitness:
 
 
 def build_batch(shape: stm.Shape, epoch: int, slots: list[Slot], blinder: int | None = None) -> BatchWitness:
-    """Tree, net positions, open interest and commitment of a full batch
+    """Tree, longs and shorts per instrument, and commitment of a full batch
     (``len(slots) == capacity``)."""
     if len(slots) != shape.capacity:
         raise ValueError(f"a batch holds exactly {shape.capacity} slots, got {len(slots)}")
     blinder = secrets.randbelow(R) if blinder is None else blinder
     leaves = [leaf_node(s.id_hash, s.balances, s.positions) for s in slots]
     tree = MerkleSumTree(leaves, depth=shape.depth, sum_bits=stm.BALANCE_BITS + shape.depth)
-    net = [sum(s.positions[i] for s in slots) for i in range(shape.n_instruments)]
-    oi = [sum(max(s.positions[i], 0) for s in slots) for i in range(shape.n_instruments)]
+    longs = [sum(max(s.positions[i], 0) for s in slots) for i in range(shape.n_instruments)]
+    shorts = [sum(max(-s.positions[i], 0) for s in slots) for i in range(shape.n_instruments)]
     com = stm.batch_commitment(poseidon, epoch, tree.root.hash, list(tree.root.sums),
-                               [stm.fe(x) for x in net], oi, blinder)
-    return BatchWitness(shape, epoch, list(slots), blinder, tree, net, oi, com)
+                               [stm.interest(x, y, shape.interest_bits) for x, y in zip(longs, shorts)],
+                               blinder)
+    return BatchWitness(shape, epoch, list(slots), blinder, tree, longs, shorts, com)
 
 
 def public_values(w: BatchWitness, c, v, m) -> list[int]:
