@@ -183,3 +183,21 @@ def test_interest_packing_is_injective_within_its_bits():
     assert stm.interest(top, top, K) < 1 << 2 * K
     assert stm.interest(top, 0, K) != stm.interest(0, 1, K)
     assert (stm.interest(5, 7, K) >> K, stm.interest(5, 7, K) % (1 << K)) == (7, 5)
+
+
+def test_shape_json_with_zero_scenarios_is_refused(tmp_path):
+    """The keys' shape.json is read through Shape: zero scenarios is a one-line InputError
+    naming the file (a batch circuit without the mark check would have no margin check)."""
+    import json
+
+    from zkproof import pipeline
+    from zkproof.errors import InputError
+
+    good = stm.Shape(n_assets=1, n_instruments=1, n_scenarios=1, capacity=2, table_bits=8)
+    pipeline.save_shape(tmp_path, good)
+    assert pipeline.load_shape(tmp_path) == good
+    raw = json.loads((tmp_path / pipeline.SHAPE_FILE).read_text())
+    (tmp_path / pipeline.SHAPE_FILE).write_text(json.dumps({**raw, "n_scenarios": 0}))
+    with pytest.raises(InputError, match="shape.json: shape: n_scenarios must be >= 1") as e:
+        pipeline.load_shape(tmp_path)
+    assert "\n" not in str(e.value)
