@@ -231,7 +231,7 @@ def table_names(shape: Shape) -> list[str]:
 
 
 def batch_public_names(shape: Shape) -> tuple[str, ...]:
-    """The batch proof's public inputs in order: ``epoch, batch_commitment``, then the
+    """The batch proof's public inputs in order: ``epoch, batch_commitment, shape_digest``, then the
     ``shape.table_size`` table entries (``table_names``)."""
     return (*BATCH_PUBLIC_HEAD, *table_names(shape))
 

@@ -16,13 +16,13 @@ relabelled shape fails both statements); the open interest through ``open_intere
 outside the verifier's import closure): the report says so; the keys themselves are anchored by
 their SHA-256 (``--vk-sha256``) and by ``shape_digest``.
 
-Batch proofs: their public inputs are ``epoch, batch_commitment`` and the whole risk table
+Batch proofs: their public inputs are ``epoch, batch_commitment, shape_digest`` and the whole risk table
 (``statement.batch_public_names``). The verifier builds all of them from the header (the
 table entries range-checked by ``parse_header``), compares them with the proof's
 ``public.json`` (a difference is the failed check ``<file> statement`` naming the input, e.g.
 ``table/c[0][1]``) and never takes a value from that file. The table part of ``vk_x`` is the
 same for every batch, so it is folded into the batch key once per bundle
-(``zkproof.verifier.fold``) and each pairing sees only ``epoch, batch_commitment``. All batch
+(``zkproof.verifier.fold``) and each pairing sees only ``epoch, batch_commitment, shape_digest``. All batch
 proofs are then paired at once (``groth16.verify.verify_many``: n + 3 Miller loops and one final
 exponentiation for n proofs, random 128-bit weights); only if that fails is each proof paired
 on its own, to name the bad ones.
