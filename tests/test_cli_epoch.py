@@ -202,7 +202,7 @@ def test_stale_snapshot_prove_refused(proved, tmp_path):
     r = zk("prove", "--inputs", inputs, "--keys", proved / "keys", "--out", tmp_path / "bundle")
     assert r.returncode == 0, r.stderr
     h = json.loads((tmp_path / "bundle" / "header.json").read_text())
-    assert h["timestamp"] - h["snapshot_time"] == 3600
+    assert h["timestamp"] - h["risk_table"]["snapshot_time"] == 3600
     r = zk("verify", tmp_path / "bundle", "--allow-dev")
     assert r.returncode == 0 and "[ok] oracle snapshot age: 3600 s before the epoch (max 3600 s)" in r.stdout
     r = zk("verify", tmp_path / "bundle", "--allow-dev", "--max-snapshot-age", 3599)

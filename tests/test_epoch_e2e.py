@@ -476,7 +476,7 @@ def test_snarkjs_verifies_a_batch_proof(proved, tmp_path, npm_tools):
                                      cwd=tmp_path, check=False)
         return proc.returncode == 0 and "OK" in proc.stdout
 
-    assert len(obj["public"]) == 2 + SHAPE.table_size
+    assert len(obj["public"]) == len(stm.BATCH_PUBLIC_HEAD) + SHAPE.table_size
     assert snarkjs_ok("public.json")
     assert not snarkjs_ok("bad.json")
 

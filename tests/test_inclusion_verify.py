@@ -294,6 +294,6 @@ def test_stale_snapshot_epoch_proves_but_fails_verify(keys, tmp_path):
 def test_stale_snapshot_time_in_header_is_checked(dst, delta, message):
     """A20: the header's snapshot_time moved an hour and a second before the epoch, or a
     second after it (manifest re-signed): ``verify`` and ``inclusion verify`` name the check."""
-    rewrite(dst, "header.json", lambda h: h.update(snapshot_time=h["timestamp"] + delta))
+    rewrite(dst, "header.json", lambda h: h["risk_table"].update(snapshot_time=h["timestamp"] + delta))
     for rep in (verify_bundle(str(dst), allow_dev=True), check(dst)):
         assert message in failed(rep)["oracle snapshot age"]

@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from zkproof import pipeline
+from zkproof import statement as stm
 from zkproof.examples_gen import write_example
 
 BEACON = "0000000000000000000000000000000000000000000000000000000000000000"  # documented demo beacon
@@ -108,13 +109,15 @@ def run_demo(out: Path, n_users: int, capacity: int, n_batches: int | None) -> b
     t = _step("proving the epoch")
     pipeline.prove(loaded, keys, bundle, overwrite=True)
     click.echo(f"    {time.perf_counter() - t:.1f} s", err=True)
-    _step("verifying the bundle (as an auditor would: zkproof verify --vk-sha256 ...)")
+    _step("verifying the bundle (as an auditor would: zkproof verify --vk-sha256 ... "
+          "--protocol-account ...)")
     from zkproof.hash.poseidon import python_only
     from zkproof.verifier.bundle_check import verify_bundle
     from zkproof.verifier.inclusion import verify_inclusion
 
     with python_only():  # the prover hashed in C; the auditor's and users' checks do not
-        report = verify_bundle(str(bundle), trusted_vk_sha256=digests)
+        venue = [a.id for a in loaded.snapshot.accounts if a.role in stm.PROTOCOL_ROLES]
+        report = verify_bundle(str(bundle), trusted_vk_sha256=digests, protocol_accounts=venue)
         for c in report.checks:
             click.echo(f"    [{'ok' if c.ok else 'FAIL'}] {c.name} {c.detail}", err=True)
         included = True

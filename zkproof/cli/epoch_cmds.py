@@ -158,8 +158,12 @@ def _utc(seconds: int) -> str:
 @click.option("--allow-dev", is_flag=True, help="Accept INSECURE single-party dev keys.")
 @_vk_sha256_option
 @_max_snapshot_age_option
+@click.option("--protocol-account", "protocol_accounts", multiple=True, metavar="ID",
+              help="An id from the venue's published list of its own accounts (vault, insurance "
+                   "fund); repeatable. Each must be named in the header with a path to the proven "
+                   "root. Without it the report lists the ids the header names.")
 def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple[str, ...],
-               max_snapshot_age: int) -> None:
+               max_snapshot_age: int, protocol_accounts: tuple[str, ...]) -> None:
     """Verify an epoch bundle offline: exit 0 only if every proof and check holds.
 
     Exit 1: a proof or consistency check fails (the report names it); 2: a malformed or
@@ -173,14 +177,21 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     with a progress bar on stderr when it is a terminal. The oracle snapshot must be at most
     --max-snapshot-age seconds older than the epoch (stale prices cannot be replayed).
 
+    Omission (SPEC §1.3): the report prints the proven open interest per instrument, to compare
+    with the venue's market data; --protocol-account names the venue's own accounts, which
+    must be proven included. An account with balances only and no positions can still be left
+    out: its holder's `zkproof inclusion verify` notices.
+
     Example: zkproof verify bundle-42/ --json
              zkproof verify bundle-42/ --vk-sha256 batch=9f86...08 --vk-sha256 aggregate=2c26...ae
+             zkproof verify bundle-42/ --protocol-account protocol-vault --protocol-account insurance-fund
     """
     from zkproof.verifier.bundle_check import verify_bundle
 
     with _ProgressBar() as bar:
         report = verify_bundle(bundle_dir, allow_dev=allow_dev, trusted_vk_sha256=_vk_digests(vk_sha256),
-                               progress=bar.update, max_snapshot_age=max_snapshot_age)
+                               protocol_accounts=protocol_accounts, progress=bar.update,
+                               max_snapshot_age=max_snapshot_age)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=1))
     else:
@@ -193,6 +204,9 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
             else:
                 click.echo("totals (revealed): " + ", ".join(
                     f"{a.symbol} {t} of reserves {a.reserves}" for a, t in zip(h.assets, h.totals)))
+            click.echo("open interest (compare with the venue's market data): " + ", ".join(
+                f"{i.split('|')[0]} {x}" for i, x in zip(h.instruments, h.open_interest)))
+            click.echo(f"header digest {h.header_digest}")
         for c in report.checks:
             click.echo(f"[{'ok' if c.ok else 'FAIL'}] {c.name}" + (f": {c.detail}" if c.detail else ""))
         for note in report.notes:

@@ -46,10 +46,11 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
 
 from zkproof.errors import InputError
+from zkproof.formats import risk_table_bytes
+from zkproof.formats.risk_table_bytes import decode_table, encode_table
 from zkproof.margin import black76
 from zkproof.margin.exact import PRECISION, evaluate, precise
 from zkproof.margin.scenarios import MarketState, market_states, scenario_grid, vol_factor
-from zkproof.margin.tablefile import decode_table, encode_table
 from zkproof.margin.valuation import (
     build_smiles,
     collateral_per_coin,
@@ -67,7 +68,7 @@ from zkproof.snapshot.params import AssetParams, RiskParams
 
 TABLE_BITS = 40
 EPS = Decimal("1e-30")
-VERSION = 2
+VERSION = risk_table_bytes.VERSION
 
 
 def equity_range_bits(n_assets: int, n_instruments: int, table_bits: int = TABLE_BITS) -> int:

@@ -30,7 +30,6 @@ holder: that the root and epoch printed are the ones the protocol published on c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,6 @@ from zkproof.errors import InputError
 from zkproof.formats import bundle as bundle_fmt
 from zkproof.formats import inclusion_file, strict_json
 from zkproof.formats.epoch_header import EpochHeader, parse_header
-from zkproof.hash.merkle_sum_proof import InclusionProof, SumNode, leaf_node, root_from_proof
 from zkproof.verifier.bundle_check import (
     Report,
     aggregate_key,
@@ -99,45 +97,6 @@ class InclusionReport(Report):
                 "notes": list(self.notes), "not_checked": list(self.unchecked)}
 
 
-def _int(v, file: str, fld: str, lo: int, hi: int) -> int:
-    if type(v) is not int or not lo <= v < hi:
-        raise InputError(file, fld, f"expected an integer in [{lo}, {hi}), got {v!r:.40}")
-    return v
-
-
-def _list(v, file: str, fld: str, n: int) -> list:
-    if not isinstance(v, list) or len(v) != n:
-        raise InputError(file, fld, f"expected a list of {n} values")
-    return v
-
-
-def _dec(v, file: str, fld: str, lo: int, hi: int) -> int:
-    if not isinstance(v, str) or not re.fullmatch(r"-?(0|[1-9][0-9]{0,39})", v) or v == "-0":
-        raise InputError(file, fld, f"expected a decimal string, got {v!r:.40}")
-    if not lo <= int(v) < hi:
-        raise InputError(file, fld, f"{v} is outside [{lo}, {hi})")
-    return int(v)
-
-
-def _nodes(raw, file: str, fld: str, n_assets: int, depth: int, bits: int) -> list[SumNode]:
-    if not isinstance(raw, list) or len(raw) != depth:
-        got = len(raw) if isinstance(raw, list) else "?"
-        raise InputError(file, fld, f"path length {got}, expected {depth}")
-    out = []
-    for j, node in enumerate(raw):
-        if not isinstance(node, dict) or set(node) != {"hash", "sums"} or \
-                not isinstance(node["sums"], list) or len(node["sums"]) != n_assets:
-            raise InputError(file, f"{fld}[{j}]", "expected {hash, sums[n_assets]}")
-        vals = [node["hash"], *node["sums"]]
-        if not all(isinstance(x, str) and re.fullmatch(r"0|[1-9][0-9]{0,79}", x) for x in vals):
-            raise InputError(file, f"{fld}[{j}]", "expected non-negative decimal strings")
-        sums = tuple(int(x) for x in node["sums"])
-        if any(s >= 1 << bits for s in sums):
-            raise InputError(file, f"{fld}[{j}].sums", f"sum outside [0, 2^{bits})")
-        out.append(SumNode(int(node["hash"]), sums))
-    return out
-
-
 def _check_record(header: EpochHeader, record: Path | None, user_id: str, nonce: bytes,
                   report: InclusionReport) -> None:
     """Open the holder's record and climb its path to the header's root (named checks)."""
@@ -154,42 +113,24 @@ def _check_record(header: EpochHeader, record: Path | None, user_id: str, nonce:
                       f"{file} cannot be opened for epoch {header.epoch} with this id and nonce "
                       "(a record of another epoch, another id or nonce, or a tampered file)"):
         return
-    rec = inclusion_file.parse_record(text, file)
-    # The record comes from the protocol, the party being checked: validate every field.
-    if not isinstance(rec, dict) or set(rec) != {"format", "epoch", "batch", "index", "balances",
-                                                 "positions", "path", "top_path"}:
-        raise InputError(file, "<record>", "unexpected record layout")
-    if rec["format"] != inclusion_file.FORMAT:
-        raise InputError(file, "format", f"expected {inclusion_file.FORMAT!r}")
-    if not report.add("record is for this epoch", rec["epoch"] == header.epoch,
-                      f"epoch {rec['epoch']!r:.20}" + ("" if rec["epoch"] == header.epoch else
-                                                       f", the header's is {header.epoch}")):
+    rec = inclusion_file.load_record_json(text, file)
+    epoch = rec.get("epoch") if isinstance(rec, dict) else None
+    if not report.add("record is for this epoch", epoch == header.epoch,
+                      f"epoch {epoch!r:.20}" + ("" if epoch == header.epoch else
+                                                f", the header's is {header.epoch}")):
         return
-    batch = _int(rec["batch"], file, "batch", 0, shape.n_batches)
-    index = _int(rec["index"], file, "index", 0, shape.capacity)
-    # Refused before packing: the leaf packs 64-bit limbs three to a field element, injective
-    # only on in-range limbs, so (b0 + 2^64, b1 - 1) would hash like (b0, b1) (ATTACKS A13).
-    balances = [_dec(x, file, f"balances[{k}]", 0, 1 << stm.BALANCE_BITS)
-                for k, x in enumerate(_list(rec["balances"], file, "balances", shape.n_assets))]
-    positions = [_dec(x, file, f"positions[{k}]", -(1 << stm.POSITION_BITS) + 1, 1 << stm.POSITION_BITS)
-                 for k, x in enumerate(_list(rec["positions"], file, "positions", shape.n_instruments))]
-    top_depth = shape.n_batches.bit_length() - 1
-    path = _nodes(rec["path"], file, "path", shape.n_assets, shape.depth, stm.BALANCE_BITS + shape.depth)
-    top = _nodes(rec["top_path"], file, "top_path", shape.n_assets, top_depth, shape.reserve_bits)
-    report.balances = {a.symbol: b for a, b in zip(header.assets, balances)}
-    report.positions = dict(zip(header.instruments, positions))
-    leaf = leaf_node(stm.id_hash(user_id, nonce), balances, positions)
+    # The record comes from the protocol, the party being checked: every field is validated
+    # (out-of-range limbs refused before packing, ATTACKS A13).
+    parsed = inclusion_file.parse_record(rec, shape, header.epoch, file)
+    report.balances = {a.symbol: b for a, b in zip(header.assets, parsed.balances)}
+    report.positions = dict(zip(header.instruments, parsed.positions))
     try:
-        bits = tuple((index >> j) & 1 for j in range(shape.depth))
-        batch_root = root_from_proof(InclusionProof(index, leaf, bits, tuple(path)),
-                                     stm.BALANCE_BITS + shape.depth)
-        tbits = tuple((batch >> j) & 1 for j in range(top_depth))
-        root = root_from_proof(InclusionProof(batch, batch_root, tbits, tuple(top)), shape.reserve_bits)
+        root = inclusion_file.record_root(parsed, stm.id_hash(user_id, nonce), shape)
     except ValueError as e:
         report.add("path to the proven root", False, str(e))
         return
     report.add("path to the proven root", root.hash == header.root,
-               f"batch {batch}, slot {index}" if root.hash == header.root else
+               f"batch {parsed.batch}, slot {parsed.index}" if root.hash == header.root else
                f"the recomputed root {root.hash} differs from the header's root")
 
 

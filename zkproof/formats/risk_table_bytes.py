@@ -1,4 +1,9 @@
-"""Canonical byte encoding of the risk table (layout in ``risk_table``'s docstring).
+"""Canonical byte encoding of the risk table (layout: docs/formats.md §8.2 and
+``zkproof.margin.risk_table``'s docstring).
+
+The margin engine encodes its ``RiskTable`` with it, and the verifier re-encodes the header's
+table and metadata with it to recompute ``risk_table.sha256`` (so the SHA-256 binds the unit,
+asset symbols and decimals, instrument descriptors, scenario labels and snapshot time).
 
 Decoding is strict: wrong magic, version or bit bound, truncation, trailing bytes, an entry
 with ``|x| >= 2^TABLE_BITS`` or a negative ``c``/``m``/``ml``/``ms`` are one-line ``InputError`` s.
@@ -12,6 +17,7 @@ from typing import Any
 from zkproof.errors import InputError
 
 MAGIC = b"ZKPRISK1"
+VERSION = 2  # 2: the maintenance columns ml, ms follow m
 
 
 def _str(s: str) -> bytes:
@@ -20,6 +26,8 @@ def _str(s: str) -> bytes:
 
 
 def encode_table(t: Any, version: int, bits: int) -> bytes:
+    """The canonical bytes of ``t`` (any object with the ``RiskTable`` fields: ``assets`` as
+    ``(symbol, decimals)`` pairs, ``instruments`` as descriptors)."""
     out = [MAGIC, struct.pack("<IIIqIII", version, bits, t.value_unit_exponent, t.snapshot_time,
                               len(t.assets), len(t.instruments), len(t.scenarios))]
     out += [_str(sym) + struct.pack("<I", dec) for sym, dec in t.assets]
