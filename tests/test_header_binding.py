@@ -165,7 +165,7 @@ def _relabel(h):
     rt = h["risk_table"]
     flat = [x for row in rt["c"] for x in row] + [x for row in rt["v"] for x in row] + rt["m"]
     h["shape"].update(n_instruments=6, n_scenarios=1)
-    rt.update(c=[[flat[0]], [flat[1]]], v=[[x] for x in flat[2:8]], m=flat[8:14])
+    rt.update(c=[[flat[0]], [flat[1]]], v=[[x] for x in flat[2:8]], m=flat[8:14], ml=["0"] * 6, ms=["0"] * 6)
     h.update(instruments=[f"X{i}|perpetual" for i in range(6)], scenarios=["mark"],
              open_interest=["0"] * 6, protocol_accounts=[])
     hdr = stm.Shape(**h["shape"])
