@@ -328,12 +328,20 @@ def test_zkey_round_trip_and_version(setup):
     assert back.commitment == pk.commitment and zkey_bytes(back) == data
 
 
-def test_zkey_commitment_section_needs_version_3(setup):
+def test_zkey_commitment_section_is_ours_only_in_version_3(setup):
+    """Version 2 (snarkjs'): section 20 is an unknown section kept verbatim; version 3 without
+    section 20 is refused."""
     _, _, _, pk, _, _ = setup
     data = bytearray(zkey_bytes(pk))
     data[4:8] = (2).to_bytes(4, "little")
-    with pytest.raises(InputError, match="needs file version 3"):
-        read_zkey("k.zkey", bytes(data))
+    as_v2 = read_zkey("k.zkey", bytes(data))
+    assert as_v2.commitment is None and 20 in as_v2.extra["unknown_sections"]
+    assert zkey_bytes(as_v2) == bytes(data)
+    plain = dataclasses.replace(pk, commitment=None, extra={})
+    image = bytearray(zkey_bytes(plain))
+    image[4:8] = (3).to_bytes(4, "little")
+    with pytest.raises(InputError, match="version 3 is for keys with a commitment"):
+        read_zkey("k.zkey", bytes(image))
 
 
 def test_l_entries_of_committed_wires_are_infinity(setup):
