@@ -1,6 +1,6 @@
 """Groth16 with one Pedersen commitment (BSB22): the builder verb, setup, prover, verifier and
-formats, with tests named after the attacks on the construction (docs/formats.md "Commitment",
-docs/soundness.md "Commitment")."""
+formats, with tests named after the attacks on the construction (docs/formats.md §13,
+docs/soundness.md §7)."""
 
 from __future__ import annotations
 

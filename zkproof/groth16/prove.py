@@ -82,7 +82,7 @@ def challenge_fn(pk: ProvingKey) -> Callable[[Sequence[int]], list[int]]:
 def commit(ck: CommitmentKey, w: bytes, n_pub: int, source: str = "witness") -> CommitmentProof:
     """``D`` and its proof of knowledge from the witness buffer, after checking the witness's
     challenge wires are the hash of this ``D`` and the other public inputs, and the hiding wire
-    is not 0 (docs/soundness.md "Commitment")."""
+    is not 0 (docs/soundness.md §7)."""
     if int.from_bytes(w[32 * ck.wires[-1]:32 * ck.wires[-1] + 32], "little") == 0:
         raise InputError(source, f"wire {ck.wires[-1]} (commitment hiding)",
                          "is 0: the commitment would not hide; solve with groth16.prove.challenge_fn")
