@@ -75,9 +75,13 @@ def test_contribution_moves_sigma_by_its_second_secret(keys):
 
 
 def test_valid_ceremony_key_verifies_and_proves(keys):
-    cs, r1, init, _, k2 = keys
+    cs, r1, init, k1, k2 = keys
     rep = _verify(init, k2)
     assert rep.ok, rep.errors
+    # each receipt pins the sigma record too: the one `zkey contribute` printed is in the report
+    receipts = [c["contribution_hash"] for c in rep.contributions]
+    assert receipts == [phase2.last_contribution_hash(k1).hex(), phase2.last_contribution_hash(k2).hex()]
+    assert receipts[0] != phase2.contribution_hash(phase2.mpc_params_of(k1).contributions[0]).hex()
     vk = phase2.export_verification_key(k2)
     a = cs.solve({"x": 1, "a0": 3, "a1": 4, "b0": 3, "b1": 4}, challenges=challenge_fn(k2))
     cs.check(a)
