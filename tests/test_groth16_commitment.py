@@ -414,3 +414,32 @@ def test_r1cs_file_carries_the_commitment(setup):
     assert back.commitment == r1.commitment and back.fingerprint() == r1.fingerprint()
     plain = dataclasses.replace(r1, commitment=None)
     assert r1cs_bytes(plain)[4:8] == (1).to_bytes(4, "little")
+
+
+def _cli(capsys, *args) -> tuple[int, str, str]:
+    from zkproof.cli.main import main
+
+    with pytest.raises(SystemExit) as e:
+        main(list(map(str, args)))
+    out = capsys.readouterr()
+    return e.value.code, out.out, out.err
+
+
+def test_cli_verifies_and_solidity_export_refuses_in_one_line(setup, tmp_path, capsys):
+    _, _, _, _, vk, [(_, proof, public), _] = setup
+    write_json(tmp_path / "vk.json", dump_vk(vk))
+    write_json(tmp_path / "public.json", dump_public(public))
+    write_json(tmp_path / "proof.json", dump_proof(proof))
+    code, out, _ = _cli(capsys, "groth16", "verify", tmp_path / "vk.json", tmp_path / "public.json",
+                        tmp_path / "proof.json", "--allow-dev")
+    assert code == 0 and "OK" in out
+    bad = dump_proof(proof)
+    del bad["zkproof_commitment"]
+    write_json(tmp_path / "plain.json", bad)
+    code, _, err = _cli(capsys, "groth16", "verify", tmp_path / "vk.json", tmp_path / "public.json",
+                        tmp_path / "plain.json", "--allow-dev")
+    assert code == 2 and err.count("\n") == 1 and "zkproof_commitment" in err
+    code, _, err = _cli(capsys, "zkey", "export", "solidityverifier", tmp_path / "vk.json",
+                        tmp_path / "v.sol")
+    assert code == 2 and err.count("\n") == 1 and "commitment" in err
+    assert not (tmp_path / "v.sol").exists()
