@@ -182,3 +182,35 @@ def test_zkey_file_round_trip(keys):
     back = read_zkey("k.zkey", data)
     assert back.commitment == k2.commitment and zkey_bytes(back) == data
     assert phase2.sigma_contributions_of(back) == phase2.sigma_contributions_of(k2)
+
+
+def test_cli_ceremony_on_a_commitment_circuit(keys, snarkjs_ptau, tmp_path, capsys):
+    """The docs/formats.md §13 example: zkey new / contribute / verify / export on a .r1cs with
+    a commitment; `zkey verify` names a key whose sigma was not moved."""
+    from zkproof.cli.main import main
+    from zkproof.formats.r1cs_file import write_r1cs
+    from zkproof.formats.snarkjs_json import load_json, parse_vk
+
+    _, r1, init, _, _ = keys
+    ptau = snarkjs_ptau(6)
+    write_r1cs(tmp_path / "c.r1cs", r1, names=False)
+
+    def run(*args) -> int:
+        with pytest.raises(SystemExit) as e:
+            main([str(a) for a in args])
+        return e.value.code
+
+    assert run("zkey", "new", tmp_path / "c.r1cs", ptau, tmp_path / "c0.zkey") == 0
+    assert run("zkey", "contribute", tmp_path / "c0.zkey", tmp_path / "c1.zkey", "-n", "alice",
+               "-e", "alice entropy") == 0
+    assert run("zkey", "verify", tmp_path / "c.r1cs", ptau, tmp_path / "c1.zkey") == 0
+    assert run("zkey", "export", "verificationkey", tmp_path / "c1.zkey", tmp_path / "vk.json") == 0
+    vk = parse_vk(load_json(tmp_path / "vk.json"), "vk.json")
+    assert vk.commitment is not None and vk.commitment.sigma_g2 != G2_GENERATOR
+    capsys.readouterr()
+    c1 = read_zkey(tmp_path / "c1.zkey")
+    stale = dataclasses.replace(c1, commitment=init.commitment,
+                                extra=dict(c1.extra, sigma_contributions=init.extra["sigma_contributions"]))
+    (tmp_path / "stale.zkey").write_bytes(zkey_bytes(stale))
+    assert run("zkey", "verify", tmp_path / "c.r1cs", ptau, tmp_path / "stale.zkey") == 1
+    assert "sigma records" in capsys.readouterr().err
