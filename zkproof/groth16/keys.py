@@ -152,7 +152,7 @@ class ProvingKey:
     a_query: bytes      # n_vars G1 LEM
     b_g1_query: bytes   # n_vars G1 LEM
     b_g2_query: bytes   # n_vars G2 LEM
-    l_query: bytes      # (n_vars - n_public - 1) G1 LEM
+    l_query: bytes      # (n_vars - n_public - 1) G1 LEM; infinity for committed wires
     h_query: bytes      # domain_size G1 LEM
     dev_setup: bool = False
     extra: dict = field(default_factory=dict)  # e.g. the contributions section, kept verbatim
