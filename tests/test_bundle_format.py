@@ -68,7 +68,7 @@ def test_interrupted_write_leaves_nothing(tmp_path):
         pass
 
     with pytest.raises(TypeError):
-        bundle.write_bundle(tmp_path / "b", {"a.json": {"x": 1}, "b.json": Boom()})
+        bundle.write_bundle(tmp_path / "b", {"header.json": {"x": 1}, "proofs/aggregate.json": Boom()})
     assert list(tmp_path.iterdir()) == []
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from tests import test_epoch_e2e as e2e
 from zkproof.errors import InputError
+from zkproof.formats import strict_json
 from zkproof.formats.zkey_file import write_zkey
 from zkproof.groth16.setup import dev_setup
 from zkproof.prover import parallel
@@ -53,7 +54,9 @@ def assert_bundle_holds_work_files(out, work):
     """The bundle publishes exactly the batch proofs of the work dir (no re-proving)."""
     for i in range(SHAPE.n_batches):
         name = f"batch_{i:04d}.json"
-        assert (out / "proofs" / name).read_bytes() == (work / name).read_bytes()
+        partial = strict_json.load(work / name)
+        assert partial["binding"]["index"] == str(i) and partial["binding"]["epoch"] == str(JOB.epoch)
+        assert strict_json.load(out / "proofs" / name) == partial["result"]
 
 
 def assert_verifies(out):
