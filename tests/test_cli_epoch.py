@@ -344,3 +344,17 @@ def test_kill_9_leaves_no_worker_and_resumes(eight, tmp_path):
     assert {n: (work / n).stat().st_mtime_ns for n in before} == before
     r = zk("verify", out, "--allow-dev")
     assert r.returncode == 0, r.stdout
+
+
+@pytest.mark.slow  # a dev setup of a 2^16 batch circuit: about 1-3 min on 2 shared cores
+def test_shipped_examples_prove_and_verify(tmp_path):
+    """examples/ as shipped (with its epoch.json) goes through setup, prove and verify."""
+    r = zk("setup", "--inputs", EXAMPLES, "--capacity", 16, "--batches", 4, "--out", tmp_path / "keys",
+           "--dev")
+    assert r.returncode == 0, r.stderr
+    assert "4 batches x capacity 16 = 64 account slots (50 accounts in " in r.stderr
+    r = zk("prove", "--inputs", EXAMPLES, "--keys", tmp_path / "keys", "--out", tmp_path / "bundle")
+    assert r.returncode == 0, r.stderr
+    r = zk("verify", tmp_path / "bundle", "--allow-dev", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["epoch"] == 1

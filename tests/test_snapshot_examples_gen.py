@@ -52,3 +52,15 @@ def test_hundreds_of_accounts():
     accounts, rep = _check(files)
     assert len(accounts) == 302 and rep.ok
     assert sum(1 for line in files["accounts.jsonl"].splitlines() if json.loads(line)["positions"]) > 250
+
+
+def test_shipped_examples_have_an_epoch_json_that_covers_the_liabilities():
+    """`zkproof prove --inputs examples` needs epoch.json: it loads, and its reserves cover the
+    accounts' totals (110 %), at the oracle's snapshot time."""
+    from zkproof import pipeline
+
+    loaded = pipeline.load_inputs(EXAMPLES)
+    totals = [sum(a.balances[k] for a in loaded.snapshot.accounts)
+              for k in range(len(loaded.snapshot.params.assets))]
+    assert loaded.epoch.epoch == 1 and loaded.epoch.timestamp == loaded.snapshot.oracle.snapshot_time
+    assert all(r == t + t // 10 for r, t in zip(loaded.epoch.reserves, totals))
