@@ -123,7 +123,6 @@ def _plan(job: EpochJob, work: Path, batch_key: str, digest: str) -> dict:
             plan["totals_salt"] = str(totals_salt())
             atomic_write(path, json.dumps(plan))
         return plan
-    check_capacity(job.shape, len(job.accounts))
     n_slots = job.shape.capacity * job.shape.n_batches
     order = list(range(len(job.accounts)))
     secrets.SystemRandom().shuffle(order)
