@@ -256,10 +256,10 @@ def eight(tmp_path_factory):
     return d
 
 
-def _prove_process(d, work, out, workers):
+def _prove_process(d, work, out, workers, *more):
     return subprocess.Popen([sys.executable, "-m", "zkproof.cli.main", "prove", "--inputs", d / "inputs",
-                             "--keys", d / "keys", "--out", out, "--work", work, "--workers", str(workers)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--keys", d / "keys", "--out", out, "--work", work, "--workers", str(workers),
+                             *more], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
 def _wait_for(cond, what, timeout=600.0):
@@ -316,15 +316,19 @@ def test_two_provers_on_one_work_dir(eight, tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_kill_9_leaves_no_worker_and_resumes(eight, tmp_path):
-    """kill -9 of a two-worker prove after its first batch: no worker process survives it
-    (they die with the driver); the re-run keeps every finished batch file as it was (same
-    mtime: not proved again), proves the rest, and the bundle verifies."""
+@pytest.mark.parametrize("mode", [(), ("--scheduler", "local")], ids=["pool", "dask-local"])
+def test_kill_9_leaves_no_worker_and_resumes(eight, tmp_path, mode):
+    """kill -9 of a two-worker prove (process pool or local Dask cluster) after its first
+    batch: no child process survives it (workers die with the driver); the re-run keeps every
+    finished batch file as it was (same mtime: not proved again), proves the rest, and the
+    bundle verifies."""
     import signal
     import time
 
+    if mode:
+        pytest.importorskip("dask.distributed")
     work, out = tmp_path / "work", tmp_path / "bundle"
-    p = _prove_process(eight, work, out, 2)
+    p = _prove_process(eight, work, out, 2, *mode)
     _wait_for(lambda: list(work.glob("batch_*.json")) and len(_children(p.pid)) >= 2,
               "a finished batch and two workers")
     workers = _children(p.pid)

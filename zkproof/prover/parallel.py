@@ -25,10 +25,11 @@ Modes (``prove_batches``):
   driver writes if the worker's file is not visible to it (no shared file system). A local
   cluster serves no dashboard and binds no fixed HTTP port (``local_cluster``).
 
-Workers die with the driver (``die_with_parent``): pool workers and local Dask workers ask the
-Linux kernel for SIGKILL when their parent ends (``prctl(PR_SET_PDEATHSIG)``) and run a watchdog
-thread that exits once the parent or the driver is gone (any POSIX system). So a kill -9 of
-``zkproof prove`` leaves no worker proving into the work directory; the re-run resumes.
+Workers die with the driver: pool workers (``die_with_parent``) ask the Linux kernel for SIGKILL
+when their parent ends (``prctl(PR_SET_PDEATHSIG)``) and run a watchdog thread that exits once
+the parent or the driver is gone (any POSIX system); a local Dask cluster's workers end with
+their nanny, which lives in the driver. So a kill -9 of ``zkproof prove`` leaves no worker
+proving into the work directory (tested for both); the re-run resumes.
 
 Interruption: a failed task, ``KeyboardInterrupt`` or an exception from ``on_batch_done``
 cancels the batches not yet started; finished files stay, and a re-run resumes.
@@ -310,7 +311,6 @@ def _run_dask(pending: list[BatchTask], zkey: str, scheduler: str, workers: int 
     if scheduler == "local":
         cluster = local_cluster(workers or default_workers())
         client = dd.Client(cluster)
-        client.run(die_with_parent, os.getpid())  # the workers are this process's children
     else:
         try:
             client = dd.Client(scheduler, timeout=CONNECT_TIMEOUT)
