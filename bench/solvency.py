@@ -113,6 +113,7 @@ def dev_key_path(table, cap: int) -> Path:
 def batch_tasks(snap, table, cap: int, n: int, work: Path) -> list:
     """``n`` full batches of real example accounts (round-robin), as the epoch prover makes them."""
     from zkproof.prover.parallel import BatchTask
+    from zkproof.prover.workdir import batch_binding
     from zkproof.witness import batch as wbatch
 
     shape = shape_for(table, cap)  # the batch circuit does not depend on n_batches
@@ -122,7 +123,10 @@ def batch_tasks(snap, table, cap: int, n: int, work: Path) -> list:
         slots = [wbatch.Slot(stm.id_hash(a.id, a.nonce), tuple(a.balances), tuple(a.positions))
                  for a in (accs[(b * cap + u) % len(accs)] for u in range(cap))]
         w = wbatch.build_batch(shape, 1, slots, blinder=12345 + b)
-        tasks.append(BatchTask(shape, b, w, table.c, table.v, table.m, str(work / f"batch_{b:04d}.json")))
+        binding = batch_binding(epoch=1, index=b, shape=shape, inputs="bench", plan="bench",
+                                batch_key="bench", public=wbatch.public_values(w, table.c, table.v, table.m))
+        tasks.append(BatchTask(shape, b, w, table.c, table.v, table.m, str(work / f"batch_{b:04d}.json"),
+                               binding))
     return tasks
 
 

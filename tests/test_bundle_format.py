@@ -68,7 +68,7 @@ def test_interrupted_write_leaves_nothing(tmp_path):
         pass
 
     with pytest.raises(TypeError):
-        bundle.write_bundle(tmp_path / "b", {"a.json": {"x": 1}, "b.json": Boom()})
+        bundle.write_bundle(tmp_path / "b", {"header.json": {"x": 1}, "proofs/aggregate.json": Boom()})
     assert list(tmp_path.iterdir()) == []
 
 
@@ -76,3 +76,59 @@ def test_interrupted_write_leaves_nothing(tmp_path):
 def test_strict_json_rejects(text):
     with pytest.raises(InputError):
         strict_json.loads(text.encode("latin-1"), "x.json")
+
+
+def test_manifest_listing_an_unexpected_file_is_refused(tmp_path):
+    """A file outside the bundle layout (a note, a second key) is refused even when the
+    manifest lists it with the right digest; writing one is refused too."""
+    import hashlib
+
+    out = bundle.write_bundle(tmp_path / "b", FILES)
+    for rel in ("notes.txt", "keys/extra.vk.json", "proofs/batch_1.json", "header.json.bak"):
+        data = b"{}\n"
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+        m = json.loads((out / "manifest.json").read_text())
+        m["files"][rel] = hashlib.sha256(data).hexdigest()
+        (out / "manifest.json").write_text(json.dumps(m))
+        with pytest.raises(InputError, match=rf"files\.{rel}: not a file of the bundle layout"):
+            bundle.read_bundle(out)
+        (out / rel).unlink()
+        del m["files"][rel]
+        (out / "manifest.json").write_text(json.dumps(m))
+    bundle.read_bundle(out)
+    with pytest.raises(InputError, match=r"files\.notes\.txt: not a file of the bundle layout"):
+        bundle.write_bundle(tmp_path / "c", {**FILES, "notes.txt": b"hi"})
+    assert not (tmp_path / "c").exists()
+
+
+def test_published_bundle_is_world_readable(tmp_path):
+    """A bundle is public: directories 0755, files 0644, whatever the umask (mkdtemp makes
+    0700, which left published bundles readable by their owner only)."""
+    import os
+    import stat
+
+    old = os.umask(0o077)
+    try:
+        out = bundle.write_bundle(tmp_path / "b", FILES)
+    finally:
+        os.umask(old)
+    modes = {p.relative_to(out).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in out.rglob("*")}
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+    assert modes == {"header.json": 0o644, "manifest.json": 0o644, "keys": 0o755, "proofs": 0o755,
+                     "keys/batch.vk.json": 0o644, "proofs/batch_0000.json": 0o644}
+
+
+def test_check_of_the_staged_bundle_can_stop_the_publication(tmp_path):
+    """``write_bundle(check=...)`` sees the complete staged directory; if it raises, nothing is
+    published (the prover verifies its own bundle this way)."""
+    seen = []
+
+    def refuse(staged):
+        seen.append(sorted(p.name for p in staged.iterdir()))
+        raise InputError("x", "y", "no")
+
+    with pytest.raises(InputError, match="x: y: no"):
+        bundle.write_bundle(tmp_path / "b", FILES, check=refuse)
+    assert seen == [["header.json", "keys", "manifest.json", "proofs"]]
+    assert list(tmp_path.iterdir()) == []

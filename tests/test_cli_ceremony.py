@@ -128,3 +128,19 @@ def test_partial_prepare_serves_its_circuit_power_only(ceremony, tmp_path) -> No
               "--circuit-power", "9", cwd=d)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--circuit-power" in bad.stderr
     assert not (tmp_path / "x.ptau").exists()
+
+
+def test_zkey_contribution_after_the_beacon_is_refused(ceremony, tmp_path) -> None:
+    """C4: `zkey contribute` on a key a beacon closed exits 2 with one line naming the beacon
+    (it used to write a key that only `zkey verify` rejected); nothing is written."""
+    d = ceremony
+    for s in (("zkey", "new", "circuit.r1cs", "pot_final.ptau", str(tmp_path / "k0.zkey")),
+              ("zkey", "contribute", str(tmp_path / "k0.zkey"), str(tmp_path / "k1.zkey"), "-e", "x"),
+              ("zkey", "beacon", str(tmp_path / "k1.zkey"), str(tmp_path / "kb.zkey"), BEACON, "10")):
+        assert run(*s, cwd=d).returncode == 0, s
+    late = run("zkey", "contribute", str(tmp_path / "kb.zkey"), str(tmp_path / "late.zkey"),
+               "-n", "late", "-e", "y", cwd=d)
+    assert late.returncode == 2 and late.stderr.count("\n") == 1, late.stderr
+    assert "kb.zkey: section 10 (contributions): contribution 2: phase 2 is closed by this beacon" \
+        in late.stderr
+    assert not (tmp_path / "late.zkey").exists()

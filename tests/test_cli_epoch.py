@@ -4,6 +4,7 @@ verify (exit codes, --json), inclusion verify, and bad input (SPEC §4, §6)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -277,3 +278,189 @@ def test_fake_root_inclusion_verify_cli(proved, tmp_path):
     assert r.returncode == 1 and rep["included"] is False and rep["root"] == str(root)
     assert [c["name"] for c in rep["checks"] if not c["ok"]] == ["proofs/aggregate.json statement"]
     assert zk("verify", dst, "--allow-dev").returncode == 1
+def test_exported_vk_sha256sum_pins_the_bundle_key(proved, tmp_path):
+    """An honest ceremony publishes `sha256sum verification_key.json` of `zkey export
+    verificationkey`: those are the bytes of the bundle's keys/NAME.vk.json (one canonical
+    form, trailing newline included), so the pin passes."""
+    import hashlib
+
+    for name in ("batch", "aggregate"):
+        vk = tmp_path / f"{name}_verification_key.json"
+        r = zk("zkey", "export", "verificationkey", proved / "keys" / f"{name}_final.zkey", vk,
+               "--allow-dev")
+        assert r.returncode == 0, r.stderr
+        assert vk.read_bytes() == (proved / "bundle" / "keys" / f"{name}.vk.json").read_bytes()
+    sums = {n: hashlib.sha256((tmp_path / f"{n}_verification_key.json").read_bytes()).hexdigest()
+            for n in ("batch", "aggregate")}
+    r = zk("verify", proved / "bundle", "--allow-dev", *[f"--vk-sha256={n}={h}" for n, h in sums.items()])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "[ok] batch key is the ceremony's" in r.stdout
+    assert "[ok] aggregate key is the ceremony's" in r.stdout
+
+
+def test_verify_json_on_a_malformed_bundle_prints_an_error_object(proved, tmp_path):
+    """`verify --json` always prints JSON: a tampered bundle gives valid false and the error
+    (file, field, reason) on stdout, the one line on stderr, exit 2."""
+    dst = tmp_path / "b"
+    shutil.copytree(proved / "bundle", dst)
+    p = dst / "proofs" / "aggregate.json"
+    p.write_text(p.read_text().replace("1", "2", 1))
+    r = zk("verify", dst, "--allow-dev", "--json")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    rep = json.loads(r.stdout)
+    assert rep["valid"] is False and rep["bundle"] == str(dst)
+    assert rep["error"]["file"].endswith("aggregate.json") and "tampered" in rep["error"]["reason"]
+    r = zk("verify", tmp_path / "missing", "--json")
+    assert r.returncode == 2 and json.loads(r.stdout)["error"]["reason"] == "not a bundle directory"
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_setup_refuses_fewer_slots_than_accounts(tmp_path):
+    """setup sees examples/accounts.jsonl (50 accounts): 2 batches x 2 slots is refused before
+    any circuit is built (exit 2, no keys); a shape that fits states its slot count."""
+    r = zk("setup", "--inputs", EXAMPLES, "--capacity", 2, "--batches", 2, "--out", tmp_path / "k")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "accounts.jsonl: count: 50 accounts exceed the 4 slots of this shape" in r.stderr
+    assert not (tmp_path / "k").exists()
+
+
+def test_setup_states_the_slot_count(proved):
+    r = zk("setup", "--inputs", proved / "inputs", "--capacity", 2, "--batches", 2,
+           "--out", proved / "again")
+    assert r.returncode == 0, r.stderr
+    assert "shape: 2 batches x capacity 2 = 4 account slots (3 accounts in " in r.stderr
+
+
+def test_prove_refuses_too_many_accounts_before_any_work(proved, tmp_path):
+    """More accounts than the keys' slots: prove stops before reading a key or creating its
+    work directory, naming the accounts file and the slot count."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(proved / "inputs", inputs)
+    lines = (inputs / "accounts.jsonl").read_text().splitlines()
+    extra = [json.loads(lines[0]) for _ in range(2)]
+    for i, acc in enumerate(extra):
+        acc["id"], acc["nonce"] = f"extra-{i}", f"{i + 7:02x}" * 32
+    (inputs / "accounts.jsonl").write_text("\n".join(lines + [json.dumps(a) for a in extra]) + "\n")
+    r = zk("prove", "--inputs", inputs, "--keys", proved / "keys", "--out", tmp_path / "bundle")
+    assert r.returncode == 2 and "count: 5 accounts exceed the 4 slots" in r.stderr
+    assert not (tmp_path / "bundle").exists() and not (tmp_path / ".bundle.work").exists()
+
+
+# -- two provers, kill -9: real processes on keys with 8 batches -----------------------------
+@pytest.fixture(scope="module")
+def eight(tmp_path_factory):
+    d = tmp_path_factory.mktemp("eight")
+    shutil.copytree(TINY, d / "inputs")
+    r = zk("setup", "--inputs", d / "inputs", "--capacity", 2, "--batches", 8, "--out", d / "keys", "--dev")
+    assert r.returncode == 0, r.stderr
+    return d
+
+
+def _prove_process(d, work, out, workers, *more):
+    return subprocess.Popen([sys.executable, "-m", "zkproof.cli.main", "prove", "--inputs", d / "inputs",
+                             "--keys", d / "keys", "--out", out, "--work", work, "--workers", str(workers),
+                             *more], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(cond, what, timeout=600.0):
+    import time
+
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def _children(pid):
+    """Processes whose parent is ``pid`` (field 4 of /proc/N/stat)."""
+    out = set()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.add(int(proc.name))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    return out
+
+
+def _running(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_two_provers_on_one_work_dir(eight, tmp_path):
+    """Two real `zkproof prove` processes on one --work: while the first holds it (stopped
+    with SIGSTOP, so the race is certain), the second exits 2 with one line naming the
+    directory and the holder's pid; the first then finishes and its bundle verifies."""
+    import signal
+
+    work = tmp_path / "work"
+    first = _prove_process(eight, work, tmp_path / "first", 1)
+    try:
+        _wait_for(lambda: (work / "lock").is_file() and f"pid {first.pid} " in (work / "lock").read_text(),
+                  "the first prover's lock")
+        os.kill(first.pid, signal.SIGSTOP)
+        r = zk("prove", "--inputs", eight / "inputs", "--keys", eight / "keys", "--out",
+               tmp_path / "second", "--work", work)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+        assert f"{work}: lock: another prove is using this work directory (pid {first.pid} on " in r.stderr
+        assert not (tmp_path / "second").exists()
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    assert first.wait(timeout=900) == 0, first.stderr.read()
+    r = zk("verify", tmp_path / "first", "--allow-dev")
+    assert r.returncode == 0, r.stdout
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("mode", [(), ("--scheduler", "local")], ids=["pool", "dask-local"])
+def test_kill_9_leaves_no_worker_and_resumes(eight, tmp_path, mode):
+    """kill -9 of a two-worker prove (process pool or local Dask cluster) after its first
+    batch: no child process survives it (workers die with the driver); the re-run keeps every
+    finished batch file as it was (same mtime: not proved again), proves the rest, and the
+    bundle verifies."""
+    import signal
+    import time
+
+    if mode:
+        pytest.importorskip("dask.distributed")
+    work, out = tmp_path / "work", tmp_path / "bundle"
+    p = _prove_process(eight, work, out, 2, *mode)
+    _wait_for(lambda: list(work.glob("batch_*.json")) and len(_children(p.pid)) >= 2,
+              "a finished batch and two workers")
+    workers = _children(p.pid)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait(timeout=30)
+    deadline = time.monotonic() + 5
+    while any(_running(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in workers if _running(w)], "worker processes outlived the killed prover"
+    assert not out.exists()
+    before = {f.name: f.stat().st_mtime_ns for f in work.glob("batch_*.json")}
+    assert 1 <= len(before) < 8
+    r = zk("prove", "--inputs", eight / "inputs", "--keys", eight / "keys", "--out", out,
+           "--work", work, "--workers", 2)
+    assert r.returncode == 0, r.stderr
+    assert "not reused" not in r.stderr
+    assert {n: (work / n).stat().st_mtime_ns for n in before} == before
+    r = zk("verify", out, "--allow-dev")
+    assert r.returncode == 0, r.stdout
+
+
+@pytest.mark.slow  # a dev setup of a 2^16 batch circuit: about 1-3 min on 2 shared cores
+def test_shipped_examples_prove_and_verify(tmp_path):
+    """examples/ as shipped (with its epoch.json) goes through setup, prove and verify."""
+    r = zk("setup", "--inputs", EXAMPLES, "--capacity", 16, "--batches", 4, "--out", tmp_path / "keys",
+           "--dev")
+    assert r.returncode == 0, r.stderr
+    assert "4 batches x capacity 16 = 64 account slots (50 accounts in " in r.stderr
+    r = zk("prove", "--inputs", EXAMPLES, "--keys", tmp_path / "keys", "--out", tmp_path / "bundle")
+    assert r.returncode == 0, r.stderr
+    r = zk("verify", tmp_path / "bundle", "--allow-dev", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["epoch"] == 1

@@ -436,11 +436,11 @@ def test_risk_table_swap(proved, tmp_path):
     from zkproof.witness import batch as wbatch
 
     job, keys, out, d = proved
-    plan = pe._plan(job, d / "work", pe.key_id(keys.batch))
+    plan = pe._plan(job, d / "work", pe.key_id(keys.batch), pe._inputs_digest(job))
     w = wbatch.build_batch(SHAPE, job.epoch, pe._slots(job, plan)[0], int(plan["blinders"][0]))
     lenient_c = ((10, 9, 9), (1, 1, 1))
-    task = BatchTask(SHAPE, 0, w, lenient_c, TABLE.v, TABLE.m, str(tmp_path / "swapped.json"))
-    swapped = json.loads(prove_batch(task, keys.batch))
+    task = BatchTask(SHAPE, 0, w, lenient_c, TABLE.v, TABLE.m, str(tmp_path / "swapped.json"), {})
+    swapped = json.loads(prove_batch(task, keys.batch))["result"]
 
     dst = copy(out, tmp_path)
     rewrite(dst, "proofs/batch_0000.json", lambda o: o.update(swapped))

@@ -146,7 +146,12 @@ def test_beacon_params_must_match_its_key(keys) -> None:
 
 
 def test_contribution_after_beacon_rejected(keys) -> None:
-    late = phase2.contribute(keys[2], "late", "late", random_bytes=RB)
+    """C4: ``contribute`` refuses a beaconed key; a coordinator who bypasses it (the same
+    ``_apply`` step on the closed transcript) gets a key ``zkey verify`` rejects."""
+    with pytest.raises(InputError, match=r"contribution 2: phase 2 is closed by this beacon"):
+        phase2.contribute(keys[2], "late", "late", random_bytes=RB)
+    mp = phase2.mpc_params_of(keys[2])
+    late = phase2._apply(keys[2], mp, tr.rng_from_entropy("late", RB), type=0, name="late")
     rep = p2v.verify_from_init(keys[0], late)
     assert not rep.ok and rep.errors[0].startswith("INVALID(3): contribution after the beacon")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sys
 from concurrent.futures.process import BrokenProcessPool
 
@@ -18,6 +19,7 @@ import pytest
 
 from tests import test_epoch_e2e as e2e
 from zkproof.errors import InputError
+from zkproof.formats import strict_json
 from zkproof.formats.zkey_file import write_zkey
 from zkproof.groth16.setup import dev_setup
 from zkproof.prover import parallel
@@ -53,7 +55,9 @@ def assert_bundle_holds_work_files(out, work):
     """The bundle publishes exactly the batch proofs of the work dir (no re-proving)."""
     for i in range(SHAPE.n_batches):
         name = f"batch_{i:04d}.json"
-        assert (out / "proofs" / name).read_bytes() == (work / name).read_bytes()
+        partial = strict_json.load(work / name)
+        assert partial["binding"]["index"] == str(i) and partial["binding"]["epoch"] == str(JOB.epoch)
+        assert strict_json.load(out / "proofs" / name) == partial["result"]
 
 
 def assert_verifies(out):
@@ -240,3 +244,151 @@ def test_pool_without_fork_builds_the_circuit_in_each_worker(keys, tmp_path, mon
     out = prove_epoch(JOB, keys, tmp_path / "b", work_dir=tmp_path / "w", progress=False, workers=2)
     assert len(list((tmp_path / "w").glob("batch-*.zkey"))) == 1
     assert_bundle_holds_work_files(out, tmp_path / "w")
+
+
+# -- the work directory is not trusted (issue: foreign partials, races, unverified bundles) ---
+OTHER_EPOCH = dataclasses.replace(JOB, epoch=8)
+
+
+@pytest.fixture(scope="module")
+def finished_work(keys, tmp_path_factory):
+    """A work directory with every batch of JOB (epoch 7) proved, and its bundle."""
+    d = tmp_path_factory.mktemp("finished")
+    out = prove_epoch(JOB, keys, d / "bundle", work_dir=d / "work", progress=False, workers=1)
+    return d / "work", out
+
+
+def test_foreign_batch_file_from_another_epoch_is_proved_again(keys, finished_work, tmp_path, capsys):
+    """A batch file of epoch 7 dropped into the work directory of epoch 8 (before the fix it
+    was published as is, and the bundle failed `verify`): it is named on stderr, proved again
+    under epoch 8's binding, and the bundle verifies."""
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(finished_work[0] / "batch_0002.json", work / "batch_0002.json")
+    out = prove_epoch(OTHER_EPOCH, keys, tmp_path / "b", work_dir=work, progress=False, workers=1)
+    err = capsys.readouterr().err
+    assert "batch_0002.json: made for another epoch 7, this run 8: not reused, proving batch 2 " \
+        "again" in err
+    assert strict_json.load(work / "batch_0002.json")["binding"]["epoch"] == "8"
+    rep = verify_bundle(str(out), allow_dev=True)
+    assert rep.ok and rep.header.epoch == 8
+
+
+def test_foreign_batch_file_under_another_key_or_plan_is_proved_again(keys, finished_work, tmp_path,
+                                                                      capsys):
+    """Same epoch and inputs, but a file bound to another batch key (in a copy of the finished
+    work directory) and one from another work directory (other blinders: another plan):
+    neither is reused, each is named by what differs; the other batches are."""
+    work = tmp_path / "work"
+    shutil.copytree(finished_work[0], work)
+    foreign = strict_json.load(work / "batch_0001.json")
+    foreign["binding"]["batch_key"] = "f" * 64
+    (work / "batch_0001.json").write_bytes(strict_json.dumps(foreign))
+    resumed = []
+    out = prove_epoch(JOB, keys, tmp_path / "b", work_dir=work, progress=False, workers=1,
+                      on_batch_done=resumed.append)
+    assert resumed == [1]
+    assert "batch_0001.json: made for another batch_key: not reused" in capsys.readouterr().err
+    assert_verifies(out)
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    shutil.copy(finished_work[0] / "batch_0000.json", fresh / "batch_0000.json")
+    prove_epoch(JOB, keys, tmp_path / "b2", work_dir=fresh, progress=False, workers=1)
+    assert "batch_0000.json: made for another plan: not reused" in capsys.readouterr().err
+
+
+def test_foreign_batch_file_with_forged_binding_never_reaches_a_bundle(keys, finished_work, tmp_path):
+    """The binding says "this batch" but the proof is another batch's (a copied binding, a
+    tampered file): prove verifies the staged bundle, refuses to publish (one-line error naming
+    the file, exit 2 from the CLI), removes the bad partial; the re-run redoes only that batch."""
+    work = tmp_path / "work"
+    shutil.copytree(finished_work[0], work)
+    bad = strict_json.load(work / "batch_0001.json")
+    bad["result"]["proof"] = strict_json.load(work / "batch_0000.json")["result"]["proof"]
+    (work / "batch_0001.json").write_bytes(strict_json.dumps(bad))
+    before = batch_files(work)
+    with pytest.raises(InputError, match=r"batch_0001\.json: proof: 1 batch proof\(s\) from the work "
+                       r"directory do not verify \(pairing check failed\): removed; nothing was published"):
+        prove_epoch(JOB, keys, tmp_path / "b", work_dir=work, progress=False, workers=1)
+    assert not (tmp_path / "b").exists() and not (work / "batch_0001.json").exists()
+    resumed = []
+    out = prove_epoch(JOB, keys, tmp_path / "b", work_dir=work, progress=False, workers=1,
+                      on_batch_done=resumed.append)
+    assert resumed == [1]
+    assert {n: t for n, t in batch_files(work).items() if n != "batch_0001.json"} == \
+        {n: t for n, t in before.items() if n != "batch_0001.json"}
+    assert_verifies(out)
+
+
+def test_second_prover_in_process_is_refused_naming_the_holder(keys, tmp_path):
+    """The lock is per open file: even in one process a second prove_epoch on the same work
+    directory stops before any work (the two-process case: test_cli_epoch)."""
+    from zkproof.prover import workdir
+
+    work = workdir.prepare(tmp_path / "w")
+    with workdir.work_lock(work):
+        with pytest.raises(InputError, match=rf"{work}: lock: another prove is using this work "
+                           rf"directory \(pid {os.getpid()} on .* since .*\)"):
+            prove_epoch(JOB, keys, tmp_path / "b", work_dir=work, progress=False, workers=1)
+    assert not (work / "plan.json").exists()
+
+
+def test_batch_worker_builds_only_the_batch_circuit(keys, tmp_path):
+    """A worker proves batches with the batch circuit alone: the aggregate circuit (3.8 GiB at
+    1,024 batches) is never built in it."""
+    from zkproof.prover.circuits import aggregate_circuit, batch_circuit
+    from zkproof.prover.workdir import batch_binding
+    from zkproof.witness import batch as wbatch
+
+    slots = [[wbatch.Slot(i + 1, (0, 0), (0, 0)) for i in range(SHAPE.capacity)]]
+    w = wbatch.build_batch(SHAPE, JOB.epoch, slots[0], 5)
+    public = wbatch.public_values(w, TABLE.c, TABLE.v, TABLE.m)
+    binding = batch_binding(epoch=JOB.epoch, index=0, shape=SHAPE, inputs="i", plan="p",
+                            batch_key="k", public=public)
+    task = parallel.BatchTask(SHAPE, 0, w, TABLE.c, TABLE.v, TABLE.m, str(tmp_path / "b.json"), binding)
+    aggregate_circuit.cache_clear()
+    batch_circuit.cache_clear()
+    try:
+        index, data = parallel.run_task(task, parallel.publish_key(keys.batch, tmp_path))
+        assert index == 0 and aggregate_circuit.cache_info().currsize == 0
+        assert batch_circuit.cache_info().currsize == 1
+        assert parallel.run_task(task, "unused: the file is reused")[1] == data
+    finally:
+        aggregate_circuit.cache_clear()
+
+
+def test_local_dask_cluster_serves_no_dashboard_on_8787():
+    """``--scheduler local`` must not open the dashboard port (``dashboard_address=None`` alone
+    still starts the scheduler's HTTP server on :8787)."""
+    pytest.importorskip("dask.distributed")
+    psutil = pytest.importorskip("psutil")
+    cluster = parallel.local_cluster(1)
+    try:
+        ports = {c.laddr.port for c in psutil.Process().net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN}
+        assert ports and 8787 not in ports
+        assert cluster.scheduler.http_server is not None  # the health endpoints: a random port
+    finally:
+        cluster.close()
+
+
+def test_dask_with_relative_keys_and_work_paths(keys, tmp_path, monkeypatch):
+    """Relative ``--keys`` / ``--work`` paths are made absolute before they are shipped: the
+    Dask workers (here in another current directory, as on another host) read the key and
+    write the batch files where the driver means."""
+    dd = pytest.importorskip("dask.distributed")
+    orig = parallel.local_cluster
+
+    def elsewhere(n):
+        cluster = orig(n)
+        with dd.Client(cluster) as client:
+            client.run(os.chdir, "/")
+        return cluster
+
+    monkeypatch.setattr(parallel, "local_cluster", elsewhere)
+    monkeypatch.chdir(tmp_path)
+    write_zkey(tmp_path / "batch.zkey", keys.batch)
+    ek = EpochKeys(keys.batch, keys.aggregate, batch_zkey="batch.zkey")
+    out = prove_epoch(JOB, ek, "bundle", work_dir="work", progress=False, workers=2, scheduler="local")
+    assert_verifies(tmp_path / out)
+    assert sorted(batch_files(tmp_path / "work")) == [f"batch_{i:04d}.json" for i in range(4)]

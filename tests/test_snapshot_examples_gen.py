@@ -69,3 +69,13 @@ def test_venue_generator_small_chain():
     oracle = json.loads(files["oracle.json"])
     assert len(oracle["marks"]) == 3 * 3 * 4 * 2
     assert all(len(q) == 3 for q in oracle["marks"].values())
+def test_shipped_examples_have_an_epoch_json_that_covers_the_liabilities():
+    """`zkproof prove --inputs examples` needs epoch.json: it loads, and its reserves cover the
+    accounts' totals (110 %), at the oracle's snapshot time."""
+    from zkproof import pipeline
+
+    loaded = pipeline.load_inputs(EXAMPLES)
+    totals = [sum(a.balances[k] for a in loaded.snapshot.accounts)
+              for k in range(len(loaded.snapshot.params.assets))]
+    assert loaded.epoch.epoch == 1 and loaded.epoch.timestamp == loaded.snapshot.oracle.snapshot_time
+    assert all(r == t + t // 10 for r, t in zip(loaded.epoch.reserves, totals))

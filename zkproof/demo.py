@@ -10,7 +10,6 @@ few users' inclusion proofs. Everything lands in OUT (inputs/, keys/, bundle/).
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from pathlib import Path
@@ -30,17 +29,8 @@ def _step(msg: str) -> float:
 
 
 def write_inputs(inputs: Path, n_users: int, epoch: int = 1) -> None:
-    write_example(inputs, seed=2026, n_users=n_users)
-    from zkproof.snapshot.inputs import load_snapshot, resolve_paths
-
-    snap = load_snapshot(resolve_paths(inputs))
-    totals = [sum(a.balances[k] for a in snap.accounts) for k in range(len(snap.params.assets))]
-    reserves = {a.symbol: str(t + t // 10) for a, t in zip(snap.params.assets, totals)}  # 110 %
-    from zkproof.snapshot.jsonio import format_timestamp
-
-    (inputs / "epoch.json").write_text(json.dumps({
-        "format": "zkproof-epoch-input/1", "epoch": str(epoch),
-        "timestamp": format_timestamp(snap.oracle.snapshot_time), "reserves": reserves}, indent=1) + "\n")
+    """The seeded protocol with its ``epoch.json`` (reserves 110 % of the liabilities)."""
+    write_example(inputs, seed=2026, n_users=n_users, epoch=epoch)
 
 
 def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: int = 10) -> dict[str, str]:

@@ -1,15 +1,17 @@
-"""Seeded synthetic derivatives protocol: instruments, oracle, risk parameters and accounts.
+"""Seeded synthetic derivatives protocol: instruments, oracle, risk parameters, accounts, epoch.
 
-``generate(seed, n_users, n_failing)`` returns the four input files as text (the same seed
+``generate(seed, n_users, n_failing)`` returns the five input files as text (the same seed
 gives the same bytes). The protocol has three collateral assets (USDC, ETH, BTC), 16
 instruments (perpetuals, futures and European options on ETH and BTC), ``n_users`` users, an
 insurance fund and a protocol vault that makes markets. Every trade has a buyer and a seller, so
 positions net to zero per instrument by construction. Collateral is then topped up (in USDC)
 until every account passes margin with the exact integer check of ``margin.preflight``, except
 ``n_failing`` users whose collateral is cut to fail by a random amount (for demos and tests).
-``write_example(dir, ...)`` writes ``params.toml``, ``instruments.json``, ``oracle.json`` and
-``accounts.jsonl``; ``examples/`` in the repo is ``write_example("examples", seed=2026,
-n_users=48)``.
+``epoch.json`` (docs/formats.md §epoch.json) stamps the epoch at the oracle's snapshot time with
+reserves of 110 % of the accounts' total balance per asset. ``write_example(dir, ...)`` writes
+``params.toml``, ``instruments.json``, ``oracle.json``, ``accounts.jsonl`` and ``epoch.json``;
+``examples/`` in the repo is ``write_example("examples", seed=2026, n_users=48)``, which
+``zkproof setup`` and ``zkproof prove`` accept as they are.
 """
 
 from __future__ import annotations
@@ -237,22 +239,23 @@ def _usdc_needed(E, req, c_usdc, usdc_now: int) -> int:
     return need
 
 
-def generate(seed: int = 2026, n_users: int = 48, n_failing: int = 0) -> dict[str, str]:
-    """The four input files as text; ``n_failing`` users fail margin (the rest pass)."""
-    return _generate(random.Random(seed), ("USDC", "ETH", "BTC"), _instruments(), n_users, n_failing)
+def generate(seed: int = 2026, n_users: int = 48, n_failing: int = 0, epoch: int = 1) -> dict[str, str]:
+    """The five input files as text; ``n_failing`` users fail margin (the rest pass)."""
+    return _generate(random.Random(seed), ("USDC", "ETH", "BTC"), _instruments(), n_users, n_failing,
+                     epoch)
 
 
 def generate_venue(seed: int = 2026, n_users: int = 200, n_underlyings: int = 2, n_expiries: int = 8,
-                   n_strikes: int = 30, n_failing: int = 0) -> dict[str, str]:
+                   n_strikes: int = 30, n_failing: int = 0, epoch: int = 1) -> dict[str, str]:
     """A realistic venue: ``n_underlyings`` of (ETH, BTC, SOL), each a perpetual, two futures and
     ``n_expiries x n_strikes x`` call/put options (2 x 8 x 30: 966 instruments)."""
     unders = ("ETH", "BTC", "SOL")[:n_underlyings]
     insts = venue_instruments(unders, n_expiries, n_strikes)
-    return _generate(random.Random(seed), ("USDC",) + unders, insts, n_users, n_failing)
+    return _generate(random.Random(seed), ("USDC",) + unders, insts, n_users, n_failing, epoch)
 
 
 def _generate(rng: random.Random, assets: tuple[str, ...], insts: list[dict], n_users: int,
-              n_failing: int) -> dict[str, str]:
+              n_failing: int, epoch: int) -> dict[str, str]:
     inst_doc = {"format": "zkproof-instruments/1", "instruments": insts}
     files = {"params.toml": params_toml(assets), "instruments.json": json.dumps(inst_doc, indent=1),
              "oracle.json": json.dumps(_oracle(rng, assets, insts), indent=1)}
@@ -274,7 +277,17 @@ def _generate(rng: random.Random, assets: tuple[str, ...], insts: list[dict], n_
         elif need > acc["balances"]["USDC"]:
             acc["balances"]["USDC"] = need + (need - acc["balances"]["USDC"]) // 4 + rng.randint(0, 10**9)
     files["accounts.jsonl"] = _jsonl(accs)
+    files["epoch.json"] = _epoch_input(loads_accounts(files["accounts.jsonl"], params, instruments),
+                                       params, table.snapshot_time, epoch)
     return files
+
+
+def _epoch_input(accounts, params, snapshot_time: int, epoch: int) -> str:
+    """``epoch.json``: the epoch at the snapshot time, reserves 110 % of the total balances."""
+    totals = [sum(a.balances[k] for a in accounts) for k in range(len(params.assets))]
+    reserves = {a.symbol: str(t + t // 10) for a, t in zip(params.assets, totals)}
+    return json.dumps({"format": "zkproof-epoch-input/1", "epoch": str(epoch),
+                       "timestamp": format_timestamp(snapshot_time), "reserves": reserves}, indent=1)
 
 
 def _other_collateral(acc: dict, table) -> list[int]:
@@ -284,8 +297,9 @@ def _other_collateral(acc: dict, table) -> list[int]:
             for s in range(len(table.scenarios))]
 
 
-def write_example(directory: str | Path, seed: int = 2026, n_users: int = 48, n_failing: int = 0) -> Path:
-    return write_files(directory, generate(seed, n_users, n_failing))
+def write_example(directory: str | Path, seed: int = 2026, n_users: int = 48, n_failing: int = 0,
+                  epoch: int = 1) -> Path:
+    return write_files(directory, generate(seed, n_users, n_failing, epoch))
 
 
 def write_files(directory: str | Path, files: dict[str, str]) -> Path:

@@ -14,7 +14,7 @@ from zkproof.errors import InputError
 from zkproof.formats.zkey_file import read_zkey
 from zkproof.margin.preflight import preflight
 from zkproof.margin.risk_table import TABLE_BITS, build_risk_table
-from zkproof.prover.epoch import EpochJob, EpochKeys, prove_epoch
+from zkproof.prover.epoch import EpochJob, EpochKeys, check_capacity, prove_epoch
 from zkproof.snapshot.epoch_file import load_epoch_input
 from zkproof.snapshot.inputs import load_snapshot, resolve_paths
 from zkproof.verifier.bundle_check import Report, verify_bundle
@@ -70,13 +70,15 @@ def load_shape(keys_dir: Path) -> stm.Shape:
 def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
           progress: bool = True, overwrite: bool = False, workers: int | None = None,
           scheduler: str | None = None, reveal_totals: bool = False) -> Path:
-    """③ witness and ④ proofs: pre-flight first, then every batch, the aggregate and the bundle.
+    """③ witness and ④ proofs: the keys' shape against the inputs (slots, sizes) and the
+    pre-flight first, before any key is read; then every batch, the aggregate and the bundle.
 
     ``reveal_totals``: publish the liabilities ``L_a`` in the header (SPEC §1.4); by default they
     stay hidden behind a salted commitment."""
     snap, table, ep = loaded.snapshot, loaded.table, loaded.epoch
     reserves = {a.symbol: r for a, r in zip(snap.params.assets, ep.reserves)}
     shape = load_shape(keys_dir)
+    check_capacity(shape, len(snap.accounts), str(snap.paths["accounts"]))
     report = preflight(snap.accounts, table, [i.id for i in snap.instruments], reserves,
                        file=str(snap.paths["accounts"]), check_bits=shape.equity_check_bits)
     if not report.ok:

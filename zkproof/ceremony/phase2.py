@@ -252,12 +252,22 @@ def _apply_sigma(pk: ProvingKey, delta_transcript: bytes, rng: tr.ChaCha):
 
 
 def contribute(pk: ProvingKey, entropy: str, name: str = "",
-               random_bytes: bytes | None = None) -> ProvingKey:
-    """``zkey contribute``: the new key (``last_contribution_hash`` gives the receipt)."""
+               random_bytes: bytes | None = None, *, path: str = "<zkey>") -> ProvingKey:
+    """``zkey contribute``: the new key (``last_contribution_hash`` gives the receipt).
+
+    Refuses a key whose phase 2 a beacon has closed: the beacon is the last word (its secret
+    is public, so it only guarantees anything if nobody can move delta afterwards), and
+    ``zkey verify`` rejects any key with a contribution after it (ATTACKS C4)."""
     if pk.dev_setup:
         raise InsecureSetup("cannot contribute to a single-party dev key (INSECURE-DEV-SETUP)")
+    mp = mpc_params_of(pk, path)
+    beacons = [i for i, c in enumerate(mp.contributions, start=1) if c.type == 1]
+    if beacons:
+        raise InputError(path, f"section 10 (contributions): contribution {beacons[0]}",
+                         "phase 2 is closed by this beacon: a contribution after it is refused "
+                         "(zkey verify would reject the key); contribute to the key before the beacon")
     rng = tr.rng_from_entropy(entropy, random_bytes if random_bytes is not None else os.urandom(64))
-    return _apply(pk, mpc_params_of(pk), rng, type=0, name=name)
+    return _apply(pk, mp, rng, type=0, name=name)
 
 
 def beacon(pk: ProvingKey, beacon_hash_hex: str, num_iterations_exp: int,

@@ -31,6 +31,10 @@ def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, equit
               dev: bool) -> None:
     """Build the batch and aggregate circuits for these inputs' sizes; write KEYS/*.r1cs.
 
+    The shape holds BATCHES x CAPACITY account slots, fixed by the ceremony: setup prints the
+    slot count and, when the inputs directory has accounts.jsonl, refuses a shape with fewer
+    slots than accounts (exit 2) before building anything.
+
     Then run the ceremony with the snarkjs-shaped commands, e.g.:
 
     \b
@@ -48,16 +52,26 @@ def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, equit
     from zkproof.formats.r1cs_file import write_r1cs
     from zkproof.margin.risk_table import TABLE_BITS, build_risk_table
     from zkproof.prover.circuits import circuits_for
+    from zkproof.prover.epoch import check_capacity
     from zkproof.snapshot.inputs import load_snapshot, resolve_paths
     from zkproof.statement import Shape
 
-    snap = load_snapshot(resolve_paths(inputs_dir), with_accounts=False)
+    paths = resolve_paths(inputs_dir)
+    snap = load_snapshot(paths, with_accounts=paths["accounts"].is_file())
     table = build_risk_table(snap.params, snap.instruments, snap.oracle)
     try:
         shape = Shape(len(table.assets), len(table.instruments), len(table.scenarios), capacity,
                       TABLE_BITS, batches, equity_check_cap=equity_check_bits)
     except ValueError as e:
         raise click.BadParameter(str(e)) from None
+    n_slots = shape.capacity * shape.n_batches
+    if snap.accounts is not None:
+        check_capacity(shape, len(snap.accounts), str(paths["accounts"]))
+        seen = f"{len(snap.accounts)} accounts in {paths['accounts']}"
+    else:
+        seen = f"no {paths['accounts']} to check against"
+    click.echo(f"shape: {shape.n_batches} batches x capacity {shape.capacity} = {n_slots} account "
+               f"slots ({seen}); prove refuses an epoch with more accounts", err=True)
     keys = Path(keys_dir)
     pipeline.save_shape(keys, shape)
     circuits = circuits_for(shape)
@@ -167,7 +181,8 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     """Verify an epoch bundle offline: exit 0 only if every proof and check holds.
 
     Exit 1: a proof or consistency check fails (the report names it); 2: a malformed or
-    tampered file (one line naming file and field). The report shows the total liabilities
+    tampered file (one line naming file and field; with --json also on stdout as
+    {"bundle", "valid": false, "error": {"file", "field", "reason"}}). The report shows the total liabilities
     per asset when the bundle reveals them (and that each is <= reserves), "hidden" otherwise.
 
     The bundle's header pins its verification keys, but the prover writes the header: anchor
@@ -188,10 +203,21 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     """
     from zkproof.verifier.bundle_check import verify_bundle
 
-    with _ProgressBar() as bar:
-        report = verify_bundle(bundle_dir, allow_dev=allow_dev, trusted_vk_sha256=_vk_digests(vk_sha256),
-                               protocol_accounts=protocol_accounts, progress=bar.update,
-                               max_snapshot_age=max_snapshot_age)
+    try:
+        with _ProgressBar() as bar:
+            report = verify_bundle(bundle_dir, allow_dev=allow_dev,
+                                   trusted_vk_sha256=_vk_digests(vk_sha256),
+                                   protocol_accounts=protocol_accounts, progress=bar.update,
+                                   max_snapshot_age=max_snapshot_age)
+    except (InputError, OSError) as e:
+        if not as_json:
+            raise
+        err = e if isinstance(e, InputError) else InputError(e.filename or bundle_dir, "<file>",
+                                                             e.strerror or str(e))
+        click.echo(json.dumps({"bundle": bundle_dir, "valid": False, "error": {
+            "file": err.file, "field": err.field, "reason": err.reason}}, indent=1))
+        click.echo(f"zkproof: {err}", err=True)
+        sys.exit(2)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=1))
     else:

@@ -61,7 +61,7 @@ def _beacon_args(beacon_hash: str, num_iterations_exp: int) -> None:
 @click.option("-n", "--name", default="", help="Contributor name recorded in the transcript.")
 @click.option("-e", "--entropy", default=None, help="Extra entropy (asked for if omitted).")
 def contribute_cmd(inp: str, out: str, name: str, entropy: str | None) -> None:
-    """Add a phase-2 contribution (new delta).
+    """Add a phase-2 contribution (new delta); refused after a beacon (exit 2).
 
     Example: zkproof zkey contribute circuit_0000.zkey circuit_0001.zkey -n alice -e "..."
     """
@@ -71,7 +71,7 @@ def contribute_cmd(inp: str, out: str, name: str, entropy: str | None) -> None:
     pk = read_zkey(inp)
     while not entropy:
         entropy = click.prompt("Enter a random text. (Entropy)", err=True)
-    new = phase2.contribute(pk, entropy, name)
+    new = phase2.contribute(pk, entropy, name, path=inp)
     write_zkey(out, new)
     click.echo(f"Contribution hash: {phase2.last_contribution_hash(new).hex()}")
 
@@ -140,14 +140,18 @@ def export() -> None:
 def export_vk_cmd(zkey_path: str, out: str, allow_dev: bool) -> None:
     """Write verification_key.json; refuses 0-contribution (gamma == delta) and dev keys.
 
+    The file holds the canonical bytes a bundle's keys/NAME.vk.json holds (docs/formats.md),
+    so `sha256sum verification_key.json` is the digest to publish for `verify --vk-sha256`.
+
     Example: zkproof zkey export verificationkey circuit_final.zkey verification_key.json
     """
     from zkproof.ceremony.phase2 import export_verification_key
-    from zkproof.formats.snarkjs_json import dump_vk, write_json
+    from zkproof.formats.binfile import atomic_write
+    from zkproof.formats.snarkjs_json import vk_bytes
     from zkproof.formats.zkey_file import read_zkey
 
     vk = export_verification_key(read_zkey(zkey_path), allow_dev=allow_dev)
-    write_json(out, dump_vk(vk))
+    atomic_write(out, vk_bytes(vk))
     if vk.dev_setup:
         click.echo("WARNING: INSECURE-DEV-SETUP key exported", err=True)
 

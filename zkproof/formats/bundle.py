@@ -9,19 +9,27 @@ Layout (all JSON; proofs and keys in snarkjs' layouts)::
       keys/aggregate.vk.json
       proofs/batch_0000.json   {"proof": proof.json, "public": public.json}
       proofs/aggregate.json
-      inclusion/<leaf>.json    per-user inclusion proofs (zkproof.verifier.inclusion)
+      inclusion/<locator>.bin  one sealed record per slot (zkproof.formats.inclusion_file)
 
-Writing: every file goes to a hidden sibling directory first, then the directory is renamed into
-place, so a reader sees either no bundle or a whole one. Reading: the manifest must list exactly
-the files present and every digest must match; any difference names the file (ATTACKS B10).
+No other name is allowed (``LAYOUT``), on writing or reading: a manifest listing anything else
+(a note, a second header, a stray key) is refused, naming the file.
+
+Writing: every file goes to a hidden sibling directory first; an optional ``check(staged)`` runs
+on the complete staged directory (the prover verifies its own bundle there) and then the
+directory is renamed into place, so a reader sees either no bundle or a whole, checked one. The
+published tree is world-readable: directories 0755, files 0644 (a bundle is public).
+Reading: the manifest must list exactly the files present, each matching ``LAYOUT``, and every
+digest must match; any difference names the file (ATTACKS B10).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +38,32 @@ from zkproof.formats import strict_json
 
 FORMAT = "zkproof-bundle/1"
 MANIFEST = "manifest.json"
+LAYOUT = re.compile(r"header\.json|keys/(?:batch|aggregate)\.vk\.json"
+                    r"|proofs/(?:batch_[0-9]{4}|aggregate)\.json|inclusion/[0-9a-f]{32}\.bin")
+DIR_MODE, FILE_MODE = 0o755, 0o644
 
 
 def _safe_relpath(rel: str, file: str) -> str:
     p = Path(rel)
     if p.is_absolute() or ".." in p.parts or rel != p.as_posix() or not rel:
         raise InputError(file, f"files.{rel}", "not a plain relative path inside the bundle")
+    if not LAYOUT.fullmatch(rel):
+        raise InputError(file, f"files.{rel}", "not a file of the bundle layout (header.json, "
+                         "keys/NAME.vk.json, proofs/*.json, inclusion/*.bin)")
     return rel
 
 
-def write_bundle(out_dir: str | os.PathLike, files: dict[str, Any], *, overwrite: bool = False) -> Path:
-    """Write ``files`` (relpath -> JSON-able object or bytes) plus a manifest, atomically."""
+def _publishable(root: Path) -> None:
+    """Directories 0755, files 0644 (``mkdtemp`` makes 0700; the umask may be strict too)."""
+    os.chmod(root, DIR_MODE)
+    for p in root.rglob("*"):
+        os.chmod(p, DIR_MODE if p.is_dir() else FILE_MODE)
+
+
+def write_bundle(out_dir: str | os.PathLike, files: dict[str, Any], *, overwrite: bool = False,
+                 check: Callable[[Path], None] | None = None) -> Path:
+    """Write ``files`` (relpath -> JSON-able object or bytes) plus a manifest, atomically.
+    ``check(staged_dir)`` may raise to publish nothing."""
     out = Path(out_dir)
     if out.exists() and not overwrite:
         raise InputError(str(out), "<dir>", "already exists (use a new directory or --force)")
@@ -56,6 +79,9 @@ def write_bundle(out_dir: str | os.PathLike, files: dict[str, Any], *, overwrite
             target.write_bytes(data)
             digests[rel] = hashlib.sha256(data).hexdigest()
         (tmp / MANIFEST).write_bytes(strict_json.dumps({"format": FORMAT, "files": digests}))
+        _publishable(tmp)
+        if check is not None:
+            check(tmp)
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
             out.rename(old)

@@ -311,14 +311,22 @@ def dump_vk(vk: VerifyingKey, *, with_alphabeta: bool = True) -> dict:
     return out
 
 
+def vk_bytes(vk: VerifyingKey | dict) -> bytes:
+    """The one canonical byte form of ``verification_key.json`` (docs/formats.md §vk bytes):
+    ``dump_vk``'s key order, 1-space indent, one trailing newline. ``zkey export
+    verificationkey`` writes exactly these bytes and a bundle's ``keys/NAME.vk.json`` holds
+    them, so ``sha256sum verification_key.json`` is the digest ``verify --vk-sha256`` expects.
+    Accepts the key or its ``dump_vk`` dict (dumping costs a pairing for ``vk_alphabeta_12``:
+    a caller that already has the dict passes it)."""
+    return strict_json.dumps(vk if isinstance(vk, dict) else dump_vk(vk))
+
+
 def vk_sha256(vk: VerifyingKey | dict) -> str:
-    """SHA-256 (hex) of the bundle's ``keys/NAME.vk.json`` for this key: what an epoch header
-    pins and what a ceremony publishes for auditors to anchor a bundle's keys
-    (``zkproof verify --vk-sha256``). Accepts the key or its ``dump_vk`` dict (dumping costs a
-    pairing for ``vk_alphabeta_12``: a caller that already has the dict passes it)."""
+    """SHA-256 (hex) of ``vk_bytes``: what an epoch header pins and what a ceremony publishes
+    for auditors to anchor a bundle's keys (``zkproof verify --vk-sha256``)."""
     import hashlib
 
-    return hashlib.sha256(strict_json.dumps(vk if isinstance(vk, dict) else dump_vk(vk))).hexdigest()
+    return hashlib.sha256(vk_bytes(vk)).hexdigest()
 
 
 def dump_proof(proof: Proof) -> dict:

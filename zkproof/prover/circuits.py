@@ -1,10 +1,13 @@
-"""The two solvency circuits for a shape, built once per process (building is the slow part)."""
+"""The two solvency circuits for a shape, each built at most once per process (building is the
+slow part), and only where it is used: a batch worker builds the batch circuit alone (the
+aggregate circuit, built in the driver after the batches, is as large again in memory)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 
+from zkproof import kernel
 from zkproof import statement as stm
 from zkproof.circuits import aggregate, solvency_batch
 from zkproof.r1cs.system import ConstraintSystem
@@ -22,13 +25,21 @@ class SolvencyCircuits:
 
 
 @lru_cache(maxsize=4)
-def circuits_for(shape: stm.Shape) -> SolvencyCircuits:
-    """Both circuits, and the batch circuit's coefficient buffer for the native R1CS check
-    (``ConstraintSystem.check_coefficients``: ~0.3 s, once per process like the build, not
-    on the first batch a worker checks)."""
-    from zkproof import kernel
-
+def batch_circuit(shape: stm.Shape) -> ConstraintSystem:
+    """The batch circuit, and its coefficient buffer for the native R1CS check
+    (``ConstraintSystem.check_coefficients``: once per process like the build, not on the
+    first batch a worker checks)."""
     batch = solvency_batch.build(shape)
     if kernel.BACKEND == "native":
         batch.check_coefficients()
-    return SolvencyCircuits(shape, batch, aggregate.build(shape))
+    return batch
+
+
+@lru_cache(maxsize=4)
+def aggregate_circuit(shape: stm.Shape) -> ConstraintSystem:
+    return aggregate.build(shape)
+
+
+def circuits_for(shape: stm.Shape) -> SolvencyCircuits:
+    """Both circuits (setup, the ceremony, the header's fingerprints)."""
+    return SolvencyCircuits(shape, batch_circuit(shape), aggregate_circuit(shape))

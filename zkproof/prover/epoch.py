@@ -7,8 +7,9 @@ Steps (each named, in order; see ``prove_epoch``):
              directory) so an interrupted run resumes identically;
 2. batches -- per batch: native tree and commitment, solve the batch circuit, check every
              constraint (naming the first broken one), prove; each finished proof is saved to
-             ``WORK/batch_NNNN.json`` atomically and skipped on resume; batches run in
-             parallel (processes or Dask, ``zkproof.prover.parallel``);
+             ``WORK/batch_NNNN.json`` atomically with its binding and skipped on resume only
+             under an equal binding (``zkproof.prover.workdir``); batches run in parallel
+             (processes or Dask, ``zkproof.prover.parallel``);
 3. aggregate -- top tree over batch roots; the inclusion records; the header (open interest,
              the protocol's own accounts with their records, ``header_digest`` over all of it),
              then solve, check, prove the aggregate with that digest as a public input; the
@@ -16,7 +17,12 @@ Steps (each named, in order; see ``prove_epoch``):
              0 and published in the header (``reveal_totals``; SPEC §1.4). The salt never
              leaves the work directory;
 4. inclusion -- one sealed, equal-length file per slot (``zkproof.formats.inclusion_file``);
-5. bundle -- header, keys, proofs, inclusion files, manifest; published atomically.
+5. bundle -- header, keys, proofs, inclusion files, manifest; staged, verified as
+             ``zkproof verify`` would (``verify_bundle``; a batch proof that fails is removed
+             from WORK and the run stops with nothing published), then published atomically.
+
+The whole run holds the work directory's lock (``workdir.work_lock``): a second prover on the
+same directory stops at once naming the holder.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +42,12 @@ from zkproof.field.fr import R
 from zkproof.formats import bundle, inclusion_file, strict_json
 from zkproof.formats.binfile import atomic_write
 from zkproof.formats.epoch_header import Asset, EpochHeader, ProtocolAccount
-from zkproof.formats.snarkjs_json import dump_vk, vk_sha256
+from zkproof.formats.snarkjs_json import dump_vk, vk_bytes, vk_sha256
 from zkproof.groth16.keys import ProvingKey
-from zkproof.prover.circuits import circuits_for
-from zkproof.prover.parallel import BatchHook, BatchTask, prove_batches, prove_checked
+from zkproof.prover import workdir
+from zkproof.prover.circuits import aggregate_circuit, batch_circuit, circuits_for
+from zkproof.prover.parallel import BatchHook, BatchTask, finished, prove_batches, prove_checked
+from zkproof.verifier.bundle_check import verify_bundle
 from zkproof.witness import aggregate as wagg
 from zkproof.witness import batch as wbatch
 
@@ -89,13 +99,21 @@ def totals_salt() -> int:
             return salt
 
 
-def _plan(job: EpochJob, work: Path, batch_key: str) -> dict:
+def check_capacity(shape: stm.Shape, n_accounts: int, file: str = "<accounts>") -> None:
+    """Refuse more accounts than the shape has slots (``capacity x n_batches``): setup checks
+    it when it sees the accounts, prove before any work."""
+    n_slots = shape.capacity * shape.n_batches
+    if n_accounts > n_slots:
+        raise InputError(file, "count", f"{n_accounts} accounts exceed the {n_slots} slots of "
+                         f"this shape ({shape.n_batches} batches x capacity {shape.capacity})")
+
+
+def _plan(job: EpochJob, work: Path, batch_key: str, digest: str) -> dict:
     """The slot assignment, blinders and totals salt, created once and reused on resume; the
     batch key's id too, so finished batch proofs are never mixed with proofs under another key.
     The option to reveal the totals is not part of the plan: one work directory can publish
     either (the batches do not depend on it; revealed totals use salt 0)."""
     path = work / "plan.json"
-    digest = _inputs_digest(job)
     if path.exists():
         plan = strict_json.load(path)
         if plan.get("inputs") != digest:
@@ -109,9 +127,6 @@ def _plan(job: EpochJob, work: Path, batch_key: str) -> dict:
             atomic_write(path, json.dumps(plan))
         return plan
     n_slots = job.shape.capacity * job.shape.n_batches
-    if len(job.accounts) > n_slots:
-        raise InputError("<accounts>", "count", f"{len(job.accounts)} accounts exceed the "
-                         f"{n_slots} slots of this shape (capacity x batches)")
     order = list(range(len(job.accounts)))
     secrets.SystemRandom().shuffle(order)
     order = _pair_protocol_accounts(order + [-1] * (n_slots - len(order)), job.accounts)
@@ -119,8 +134,6 @@ def _plan(job: EpochJob, work: Path, batch_key: str) -> dict:
             "padding": [str(secrets.randbelow(R)) for _ in range(n_slots)],
             "blinders": [str(secrets.randbelow(R)) for _ in range(job.shape.n_batches)],
             "totals_salt": str(totals_salt())}
-    work.mkdir(parents=True, exist_ok=True)
-    os.chmod(work, 0o700)
     atomic_write(path, json.dumps(plan))
     return plan
 
@@ -164,7 +177,8 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
                 work_dir: str | os.PathLike | None = None, progress: bool = True,
                 overwrite: bool = False, *, workers: int | None = None, scheduler: str | None = None,
                 threads: int | None = None, on_batch_done: BatchHook | None = None) -> Path:
-    """Run steps 1-5; returns the bundle directory. Safe to re-run after an interruption.
+    """Run steps 1-5 under the work directory's lock; returns the bundle directory. Safe to
+    re-run after an interruption (kill -9 included).
 
     Scale-out (step 2, ``zkproof.prover.parallel``; numbers in docs/scale.md): ``workers`` batch
     proofs at a time (``None`` = one process per core, 1 = in this process), or Dask tasks when
@@ -174,28 +188,50 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     reporting; tests use it to simulate an interruption).
     """
     out = Path(out_dir)
-    work = Path(work_dir) if work_dir else out.with_name(f".{out.name}.work")
+    work = workdir.prepare(Path(work_dir) if work_dir else out.with_name(f".{out.name}.work"))
+    check_capacity(job.shape, len(job.accounts))
+    with workdir.work_lock(work):
+        return _prove_locked(job, keys, out, work, progress, overwrite, workers, scheduler,
+                             threads, on_batch_done)
+
+
+def _prove_locked(job: EpochJob, keys: EpochKeys, out: Path, work: Path, progress: bool,
+                  overwrite: bool, workers: int | None, scheduler: str | None,
+                  threads: int | None, on_batch_done: BatchHook | None) -> Path:
     shape = job.shape
-    circuits = circuits_for(shape)
-    plan = _plan(job, work, key_id(keys.batch))                                                      # 1. plan
+    inputs = _inputs_digest(job)
+    batch_key = key_id(keys.batch)
+    plan = _plan(job, work, batch_key, inputs)                                  # 1. plan
+    plan_digest = workdir.digest({k: plan[k] for k in ("order", "padding", "blinders")})
     slots = _slots(job, plan)
     table = job.table
     table_hash = stm.risk_table_hash(table.c, table.v, table.m)
+    batch_circuit(shape)  # built once here: forked workers inherit it
     witnesses = [wbatch.build_batch(shape, job.epoch, slots[b], int(plan["blinders"][b]))
                  for b in range(shape.n_batches)]
-    tasks = [BatchTask(shape, b, witnesses[b], table.c, table.v, table.m,
-                       str(work / f"batch_{b:04d}.json")) for b in range(shape.n_batches)]
+    tasks = []
+    for b in range(shape.n_batches):
+        public = wbatch.public_values(witnesses[b], table.c, table.v, table.m)
+        binding = workdir.batch_binding(epoch=job.epoch, index=b, shape=shape, inputs=inputs,
+                                        plan=plan_digest, batch_key=batch_key, public=public)
+        tasks.append(BatchTask(shape, b, witnesses[b], table.c, table.v, table.m,
+                               str(work / f"batch_{b:04d}.json"), binding))
     prove_batches(tasks, keys.batch, work, workers=workers, scheduler=scheduler,  # 2. batches
                   zkey_path=keys.batch_zkey,
                   threads=threads, progress=progress, on_batch_done=on_batch_done)
-    files: dict[str, object] = {f"proofs/batch_{t.index:04d}.json": strict_json.load(t.out)
-                                for t in tasks}
+    files: dict[str, object] = {}
+    for t in tasks:
+        result = finished(t)
+        if result is None:
+            raise InputError(t.out, "binding", "changed while this prove held the work directory")
+        files[f"proofs/batch_{t.index:04d}.json"] = result
     agg = wagg.build_aggregate(shape, job.epoch, job.timestamp, witnesses, list(job.reserves),
                                table_hash, reveal_totals=job.reveal_totals,      # 3. aggregate
                                salt=int(plan["totals_salt"]))
     records = _records(job, plan, witnesses, agg)
     vks = {name: dump_vk(pk.verifying_key()) for name, pk in (("batch", keys.batch),
                                                               ("aggregate", keys.aggregate))}
+    dev = keys.batch.dev_setup or keys.aggregate.dev_setup
     header = EpochHeader(
         epoch=job.epoch, timestamp=job.timestamp, shape=shape,
         assets=[Asset(s, d, r) for (s, d), r in zip(job.assets, job.reserves)],
@@ -207,22 +243,49 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
         batch_commitments=[w.commitment for w in witnesses],
         totals_commitment=agg.totals_commitment,
         vk_sha256={k: vk_sha256(v) for k, v in vks.items()},
-        circuit_fingerprints=circuits.fingerprints(),
+        circuit_fingerprints=circuits_for(shape).fingerprints(),
         snapshot_time=table.snapshot_time, open_interest=agg.open_interest,
         protocol_accounts=[ProtocolAccount(a.id, a.role, a.nonce, records[j])
                            for j, a in enumerate(job.accounts) if a.role in stm.PROTOCOL_ROLES],
-        dev_setup=keys.batch.dev_setup or keys.aggregate.dev_setup,
+        dev_setup=dev,
         totals=list(agg.liabilities) if job.reveal_totals else None)
     header_json = header.to_json()
     agg.header_digest = stm.header_digest(header_json)
     files["proofs/aggregate.json"] = prove_checked(
-        circuits.aggregate, wagg.circuit_inputs(agg), keys.aggregate,
+        aggregate_circuit(shape), wagg.circuit_inputs(agg), keys.aggregate,
         [agg.public()[k] for k in stm.AGGREGATE_PUBLIC], "aggregate")
     files.update(_inclusion_files(job, plan, records))                          # 4. inclusion
     files["header.json"] = header_json                                           # 5. bundle
-    files.update({f"keys/{k}.vk.json": v for k, v in vks.items()})
-    result = bundle.write_bundle(out, files, overwrite=overwrite)
-    return result
+    files.update({f"keys/{k}.vk.json": vk_bytes(v) for k, v in vks.items()})
+
+    def check(staged: Path) -> None:
+        if progress:
+            print("verifying the bundle before publishing it", file=sys.stderr, flush=True)
+        _check_own_bundle(staged, out, work, allow_dev=dev)
+
+    return bundle.write_bundle(out, files, overwrite=overwrite, check=check)
+
+
+_BATCH_CHECK = re.compile(r"proofs/(batch_\d{4}\.json) (?:proof|statement)")
+
+
+def _check_own_bundle(staged: Path, out: Path, work: Path, allow_dev: bool) -> None:
+    """Publish only what ``zkproof verify`` accepts (dev keys accepted iff they were used): a
+    failed check stops the run. A failing batch proof came from a partial file in ``work``
+    (tampered, or bound by a copied binding): the file is removed, so a re-run proves it again."""
+    report = verify_bundle(str(staged), allow_dev=allow_dev)
+    failed = [c for c in report.checks if not c.ok]
+    if not failed:
+        return
+    batches = [m.group(1) for c in failed if (m := _BATCH_CHECK.fullmatch(c.name))]
+    for name in batches:
+        (work / name).unlink(missing_ok=True)
+    if batches:
+        raise InputError(str(work / batches[0]), "proof", f"{len(batches)} batch proof(s) from the "
+                         f"work directory do not verify ({failed[0].detail or failed[0].name}): "
+                         "removed; nothing was published, run prove again to redo them")
+    raise InputError(str(out), failed[0].name, f"the bundle would not verify "
+                     f"({failed[0].detail or 'failed'}): nothing was published")
 
 
 def _records(job: EpochJob, plan: dict, witnesses, agg) -> dict[int, inclusion_file.InclusionRecord]:

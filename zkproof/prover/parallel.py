@@ -4,12 +4,15 @@ Batches are independent, so step 2 of ``zkproof.prover.epoch`` fans out. Every m
 same unit of work, ``prove_batch``, and the work directory is the exchange point:
 
 * each finished batch proof is written to ``WORK/batch_NNNN.json`` atomically (temp file +
-  ``os.replace``), so a file either exists complete or not at all; a batch whose file exists is
-  skipped, which is the resume rule of SPEC §6 in every mode;
+  ``os.replace``) together with its binding (``zkproof.prover.workdir``: epoch, inputs, plan,
+  batch key, shape, public inputs), so a file either exists complete or not at all; a batch
+  whose file exists *with this run's binding* is skipped, which is the resume rule of SPEC §6
+  in every mode; a file bound to anything else is named on stderr and proved again;
 * the batch proving key is published once to ``WORK/batch-<sha256[:16]>.zkey`` (named by its
   content, so a work directory reused with other keys never feeds a stale key); pool and Dask
   workers read it once per process (``_worker_key``) and build the batch circuit once per
-  process (``circuits_for`` is cached per process; a forked pool inherits the driver's copy).
+  process, and only the batch circuit (``batch_circuit``: the aggregate circuit is the driver's).
+  Paths shipped to workers are absolute (a worker's current directory is not the driver's).
 
 Modes (``prove_batches``):
 
@@ -18,8 +21,15 @@ Modes (``prove_batches``):
 * ``workers=N > 1`` (default: one per core): ``concurrent.futures.ProcessPoolExecutor``
   (fork when safe, ``_start_method``), ``cores / N`` kernel threads per worker;
 * ``scheduler="local"`` or ``"tcp://host:8786"``: ``dask.distributed`` (optional dependency,
-  ``pip install 'dask[distributed]'``); every task also returns its JSON, which the driver
-  writes if the worker's file is not visible to it (no shared file system).
+  ``pip install 'dask[distributed]'``); every task also returns its file's bytes, which the
+  driver writes if the worker's file is not visible to it (no shared file system). A local
+  cluster serves no dashboard and binds no fixed HTTP port (``local_cluster``).
+
+Workers die with the driver: pool workers (``die_with_parent``) ask the Linux kernel for SIGKILL
+when their parent ends (``prctl(PR_SET_PDEATHSIG)``) and run a watchdog thread that exits once
+the parent or the driver is gone (any POSIX system); a local Dask cluster's workers end with
+their nanny, which lives in the driver. So a kill -9 of ``zkproof prove`` leaves no worker
+proving into the work directory (tested for both); the re-run resumes.
 
 Interruption: a failed task, ``KeyboardInterrupt`` or an exception from ``on_batch_done``
 cancels the batches not yet started; finished files stay, and a re-run resumes.
@@ -27,10 +37,14 @@ cancels the batches not yet started; finished files stay, and a re-run resumes.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import multiprocessing
 import os
+import signal
+import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -39,16 +53,23 @@ from pathlib import Path
 from zkproof import kernel
 from zkproof import statement as stm
 from zkproof.errors import InputError
-from zkproof.formats import strict_json
 from zkproof.formats.binfile import atomic_write
 from zkproof.formats.snarkjs_json import dump_proof, dump_public
 from zkproof.groth16.keys import ProvingKey
 from zkproof.groth16.prove import prove
-from zkproof.prover.circuits import circuits_for
+from zkproof.prover.circuits import batch_circuit
+from zkproof.prover.workdir import StalePartial, partial_bytes, read_partial, write_partial
 from zkproof.witness import batch as wbatch
 
 BatchHook = Callable[[int], None]
+Say = Callable[[str], None]
 CONNECT_TIMEOUT = "20s"  # to reach a Dask scheduler
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+WATCH_SECONDS = 0.5   # how often a worker's watchdog looks for its parent
+
+
+def say_stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -61,7 +82,8 @@ class BatchTask:
     c: tuple
     v: tuple
     m: tuple
-    out: str  # WORK/batch_NNNN.json
+    out: str  # WORK/batch_NNNN.json (absolute)
+    binding: dict  # zkproof.prover.workdir.batch_binding: what the file must be bound to
 
     @property
     def expected_public(self) -> list[int]:
@@ -80,13 +102,23 @@ def prove_checked(cs, inputs: dict, pk: ProvingKey, expected_public: list[int], 
 
 
 def prove_batch(task: BatchTask, pk: ProvingKey) -> bytes:
-    """The unit of work of every mode: the batch file's bytes, also written to ``task.out``."""
-    circuits = circuits_for(task.shape)
+    """The unit of work of every mode: the bound batch file's bytes, also written to
+    ``task.out``."""
     inputs = wbatch.circuit_inputs(task.witness, task.c, task.v, task.m)
-    result = prove_checked(circuits.batch, inputs, pk, task.expected_public, f"batch {task.index}")
-    data = strict_json.dumps(result)
-    atomic_write(task.out, data)
-    return data
+    result = prove_checked(batch_circuit(task.shape), inputs, pk, task.expected_public,
+                           f"batch {task.index}")
+    return write_partial(task.out, task.binding, result)
+
+
+def finished(task: BatchTask, say: Say | None = None) -> dict | None:
+    """The batch's result if ``task.out`` holds it under this task's binding, else None (a
+    file bound to anything else is named through ``say`` and will be proved again)."""
+    try:
+        return read_partial(task.out, task.binding)
+    except StalePartial as e:
+        if say is not None:
+            say(f"{e}: not reused, proving batch {task.index} again")
+        return None
 
 
 # -- worker side (pool and Dask) ----------------------------------------------------------
@@ -111,14 +143,46 @@ def set_kernel_threads(n: int | None) -> None:
         kernel.set_threads(n)
 
 
-def _init_worker(threads: int | None) -> None:
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch(parent: int, driver: int) -> None:
+    while os.getppid() == parent and _alive(driver):
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)  # the driver is gone: nobody will collect this proof
+
+
+def die_with_parent(driver: int) -> None:
+    """End this worker process when its parent or the ``driver`` process ends, kill -9
+    included: ``PR_SET_PDEATHSIG`` (Linux; SIGKILL when the parent exits) plus a watchdog
+    thread (any POSIX; covers a parent that is not the driver, e.g. a forkserver)."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent or not _alive(driver):  # it died before the prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent, driver), daemon=True,
+                     name="zkproof-parent-watchdog").start()
+
+
+def _init_worker(threads: int | None, driver: int) -> None:
+    die_with_parent(driver)
     set_kernel_threads(threads)
 
 
 def run_task(task: BatchTask, zkey_path: str, threads: int | None = None) -> tuple[int, bytes]:
-    """Worker entry point: skip a batch already on disk, else prove it."""
-    if Path(task.out).exists():
-        return task.index, Path(task.out).read_bytes()
+    """Worker entry point: skip a batch already on disk under this binding, else prove it."""
+    result = finished(task)
+    if result is not None:
+        return task.index, partial_bytes(task.binding, result)
     set_kernel_threads(threads)
     return task.index, prove_batch(task, _worker_key(zkey_path))
 
@@ -155,9 +219,11 @@ def _start_method() -> str:
 
 def prove_batches(tasks: list[BatchTask], pk: ProvingKey, work: Path, *, workers: int | None = None,
                   scheduler: str | None = None, threads: int | None = None, progress: bool = True,
-                  on_batch_done: BatchHook | None = None, zkey_path: str | None = None) -> None:
-    """Make every ``task.out`` exist; the progress bar counts finished batches in every mode.
-    ``zkey_path``: ``pk`` as a file workers can read (else it is published to ``work``)."""
+                  on_batch_done: BatchHook | None = None, zkey_path: str | None = None,
+                  say: Say | None = say_stderr) -> None:
+    """Make every ``task.out`` hold its batch's proof under its binding; the progress bar
+    counts finished batches in every mode. ``zkey_path``: ``pk`` as a file workers can read
+    (else it is published to ``work``). ``say``: where a stale file is named."""
     from tqdm import tqdm
 
     n = default_workers() if workers is None else workers
@@ -165,9 +231,11 @@ def prove_batches(tasks: list[BatchTask], pk: ProvingKey, work: Path, *, workers
         raise InputError("<options>", "workers", f"must be >= 1, got {n}")
     if zkey_path is not None and not os.path.isfile(zkey_path):
         raise InputError(zkey_path, "batch key", "no such file (workers read the batch key from it)")
+    if zkey_path is not None:
+        zkey_path = os.path.abspath(zkey_path)
     if scheduler is not None:
         _dask()  # a clear error before any work if Dask is missing
-    pending = [t for t in tasks if not Path(t.out).exists()]
+    pending = [t for t in tasks if finished(t, say) is None]
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(pending), desc="batch proofs",
                unit="batch", disable=not progress)
 
@@ -200,7 +268,7 @@ def _run_pool(pending: list[BatchTask], zkey: str, n: int, threads: int | None,
               done: Callable[[int], None]) -> None:
     ctx = multiprocessing.get_context(_start_method())
     pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
-                               initargs=(threads,))
+                               initargs=(threads, os.getpid()))
     todo, running = list(reversed(pending)), set()
     try:
         # At most n batches in flight: an interruption then stops within one batch per worker.
@@ -226,13 +294,22 @@ def _dask():
     return dd
 
 
+def local_cluster(n_workers: int):
+    """A Dask cluster on this machine that serves nothing beyond its scheduler port: no
+    dashboard, and the scheduler's HTTP endpoints (health, metrics) on a random loopback port
+    instead of :8787 (``dashboard_address=None`` alone still binds 8787)."""
+    dd = _dask()
+    return dd.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None,
+                           scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
+
+
 def _run_dask(pending: list[BatchTask], zkey: str, scheduler: str, workers: int | None,
               threads: int | None, done: Callable[[int], None]) -> None:
     dd = _dask()
     cluster = None
     if scheduler == "local":
-        cluster = dd.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                                  processes=True, dashboard_address=None)
+        cluster = local_cluster(workers or default_workers())
         client = dd.Client(cluster)
     else:
         try:
@@ -245,9 +322,9 @@ def _run_dask(pending: list[BatchTask], zkey: str, scheduler: str, workers: int 
         try:
             for f in dd.as_completed(futures):
                 index, data = f.result()
-                out = next(t.out for t in pending if t.index == index)
-                if not Path(out).exists():  # the worker's file system is not ours
-                    atomic_write(out, data)
+                task = next(t for t in pending if t.index == index)
+                if finished(task) is None:  # the worker's file system is not ours
+                    atomic_write(task.out, data)
                 done(index)
         finally:
             for f in futures:
