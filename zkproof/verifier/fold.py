@@ -49,9 +49,11 @@ def fold_public_inputs(vk: VerifyingKey, fixed: Mapping[int, int],
         infinity, which ``check_vk`` (meant for published keys) refuses.
 
     Raises:
-        MalformedProof: an index out of range, or a value that is not an int in ``[0, r)``
-            (a negative scalar must never reach py_ecc: ATTACKS B2).
+        MalformedProof: a key with a commitment, an index out of range, or a value that is
+            not an int in ``[0, r)`` (a negative scalar must never reach py_ecc: ATTACKS B2).
     """
+    if vk.commitment is not None:  # its challenges hash every input, folded ones included
+        raise MalformedProof(file, "zkproof_commitment", "cannot fold inputs of a key with a commitment")
     n = vk.n_public
     acc = vk.ic[0]
     for k, x in sorted(fixed.items()):
