@@ -14,8 +14,8 @@ Deferred emission (gnark's ``Compiler().Defer``): gadgets register tables and qu
 ``Lookups`` while the circuit is built; ``Lookups.finalize`` then runs the deferred callbacks
 (``range_lookup.RangeChecker`` decomposes there), commits once, and emits per table
 
-* ``{name}/{table}/query_{q}``: ``(alpha - c(f_q)) * inv_q = 1`` (one per query),
-* ``{name}/{table}/row_{j}``: ``(alpha - c(t_j)) * u_j = m_j`` (one per row),
+* ``{name}/{table}/query_{q}``: ``inv_q * (alpha - c(f_q)) = 1`` (one per query),
+* ``{name}/{table}/row_{j}``: ``u_j * (alpha - c(t_j)) = m_j`` (one per row),
 * ``{name}/{table}/sum``: ``sum_q inv_q = sum_j u_j`` (one per table),
 * ``{name}/beta_pow_{k}`` (once, ``k >= 2``) and ``{name}/{table}/{query_q,row_j}_col_{k}``
   (``beta^k x_k`` for each non-constant column ``k >= 1``) for multi-column tables.
@@ -259,10 +259,13 @@ class Lookups:
                                     zip(_inverses([(a - x) % R for x in tm[:n]]), tm[n:])],
                     [alpha, *ts, *m], "row_term", n_out=n)
         u = u if isinstance(u, list) else [u]
+        # The full-size inverses go on the A side: the B side is proved in G2 as well (about
+        # three times G1's cost per wire), and there it holds only alpha and the queried values,
+        # which are small for range checks (cheap MSM scalars).
         for i, (f, w) in enumerate(zip(fs, inv)):
-            cs.enforce(alpha - f, w, 1, f"query_{i}")
+            cs.enforce(w, alpha - f, 1, f"query_{i}")
         for j, (tj, uj, mj) in enumerate(zip(ts, u, m)):
-            cs.enforce(alpha - tj, uj, mj, f"row_{j}")
+            cs.enforce(uj, alpha - tj, mj, f"row_{j}")
         total = dict.fromkeys((w.key for w in inv), 1)  # built directly: += per term is O(n^2)
         total.update(dict.fromkeys((x.key for x in u), -1))
         cs.enforce(LinearCombination(total), 1, 0, "sum")
