@@ -267,3 +267,12 @@ def test_lookup_row_property(index, cols):
     ok = index < len(VALUES) and tuple(cols) == VALUES[index]
     got = fails_at(cs, {"i0": index, "i1": 0}, dict(zip(out0, cols)))
     assert (got is None) == ok
+
+
+def test_challenge_equal_to_a_query_value_is_unsat():
+    """``alpha = f_q`` leaves ``inv_q (alpha - f_q) = 1`` without a solution (an honest prover
+    then fails: probability n_queries / r)."""
+    cs = _single()
+    alpha = cs.commitment.challenges[0]
+    assert fails_at(cs, _q(5, 5, 11), {alpha: 11}) == "lookup/t/query_2"
+    solve_ok(cs, _q(5, 5, 11), {alpha: 3})  # on an unqueried row: m = 0 there, still sound
