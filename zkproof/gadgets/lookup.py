@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from zkproof.field.fr import R
 from zkproof.r1cs.lc import LCLike, LinearCombination, Variable, as_lc
@@ -78,12 +79,13 @@ class Table:
     rows: list[Row]
     queries: list[Row] = field(default_factory=list)
 
-    @property
+    @cached_property
     def constant(self) -> bool:
         return all(set(x.terms) <= {0} for row in self.rows for x in row)
 
+    @cached_property
     def row_values(self) -> list[tuple[int, ...]]:
-        """The rows' values (constant tables only)."""
+        """The rows' values (constant tables only; rows never change after declaration)."""
         return [tuple(x.terms.get(0, 0) for x in row) for row in self.rows]
 
 
@@ -214,7 +216,7 @@ class Lookups:
         return list(self.challenges)
 
     def _multiplicity_wires(self, t: Table) -> list[Variable]:
-        fixed = t.row_values() if t.constant else None
+        fixed = t.row_values if t.constant else None
         inputs = [x for q in t.queries for x in q]
         if fixed is None:
             inputs += [x for row in t.rows for x in row]
@@ -291,7 +293,7 @@ def lookup_row(lookups: Lookups, table: Table, index: LCLike, name: str = "looku
     if width < 1:
         raise ValueError(f"lookup_row needs an indexed table (index + values), '{table.name}' has 1 column")
     if table.constant:
-        rows = table.row_values()
+        rows = table.row_values
 
         def fn(i: int) -> list[int]:
             return list(rows[i][1:]) if i < len(rows) else [0] * width
