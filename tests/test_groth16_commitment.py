@@ -1,6 +1,6 @@
 """Groth16 with one Pedersen commitment (BSB22): the builder verb, setup, prover, verifier and
-formats, with tests named after the attacks on the construction (docs/formats.md "Commitment",
-docs/soundness.md "Commitment")."""
+formats, with tests named after the attacks on the construction (docs/formats.md §13,
+docs/soundness.md §7)."""
 
 from __future__ import annotations
 
@@ -328,12 +328,20 @@ def test_zkey_round_trip_and_version(setup):
     assert back.commitment == pk.commitment and zkey_bytes(back) == data
 
 
-def test_zkey_commitment_section_needs_version_3(setup):
+def test_zkey_commitment_section_is_ours_only_in_version_3(setup):
+    """Version 2 (snarkjs'): section 20 is an unknown section kept verbatim; version 3 without
+    section 20 is refused."""
     _, _, _, pk, _, _ = setup
     data = bytearray(zkey_bytes(pk))
     data[4:8] = (2).to_bytes(4, "little")
-    with pytest.raises(InputError, match="needs file version 3"):
-        read_zkey("k.zkey", bytes(data))
+    as_v2 = read_zkey("k.zkey", bytes(data))
+    assert as_v2.commitment is None and 20 in as_v2.extra["unknown_sections"]
+    assert zkey_bytes(as_v2) == bytes(data)
+    plain = dataclasses.replace(pk, commitment=None, extra={})
+    image = bytearray(zkey_bytes(plain))
+    image[4:8] = (3).to_bytes(4, "little")
+    with pytest.raises(InputError, match="version 3 is for keys with a commitment"):
+        read_zkey("k.zkey", bytes(image))
 
 
 def test_l_entries_of_committed_wires_are_infinity(setup):
@@ -406,3 +414,32 @@ def test_r1cs_file_carries_the_commitment(setup):
     assert back.commitment == r1.commitment and back.fingerprint() == r1.fingerprint()
     plain = dataclasses.replace(r1, commitment=None)
     assert r1cs_bytes(plain)[4:8] == (1).to_bytes(4, "little")
+
+
+def _cli(capsys, *args) -> tuple[int, str, str]:
+    from zkproof.cli.main import main
+
+    with pytest.raises(SystemExit) as e:
+        main(list(map(str, args)))
+    out = capsys.readouterr()
+    return e.value.code, out.out, out.err
+
+
+def test_cli_verifies_and_solidity_export_refuses_in_one_line(setup, tmp_path, capsys):
+    _, _, _, _, vk, [(_, proof, public), _] = setup
+    write_json(tmp_path / "vk.json", dump_vk(vk))
+    write_json(tmp_path / "public.json", dump_public(public))
+    write_json(tmp_path / "proof.json", dump_proof(proof))
+    code, out, _ = _cli(capsys, "groth16", "verify", tmp_path / "vk.json", tmp_path / "public.json",
+                        tmp_path / "proof.json", "--allow-dev")
+    assert code == 0 and "OK" in out
+    bad = dump_proof(proof)
+    del bad["zkproof_commitment"]
+    write_json(tmp_path / "plain.json", bad)
+    code, _, err = _cli(capsys, "groth16", "verify", tmp_path / "vk.json", tmp_path / "public.json",
+                        tmp_path / "plain.json", "--allow-dev")
+    assert code == 2 and err.count("\n") == 1 and "zkproof_commitment" in err
+    code, _, err = _cli(capsys, "zkey", "export", "solidityverifier", tmp_path / "vk.json",
+                        tmp_path / "v.sol")
+    assert code == 2 and err.count("\n") == 1 and "commitment" in err
+    assert not (tmp_path / "v.sol").exists()

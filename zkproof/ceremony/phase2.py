@@ -19,7 +19,8 @@ transcript (64))``, one per section-10 contribution, same order) proves it like 
 contribution's section-10 transcript || the earlier sigma records || g1_t || g1_ty), and
 ``zkey verify`` checks ``same_ratio(g1_t, g1_ty, g2_tp, g2_tpy)`` and ``same_ratio(sigma_prev,
 sigmaAfter, g2_tp, g2_tpy)`` (``sigma_prev`` starts at G1), then sigma_2 and the sigma basis
-against the last sigmaAfter. A beacon's ``y`` re-derives from its hash like its ``x``.
+against the last sigmaAfter. A beacon's ``y`` re-derives from its hash like its ``x``. The
+contribution hash (a contributor's receipt) of such a key also covers its sigma record.
 """
 
 from __future__ import annotations
@@ -190,13 +191,17 @@ def transcript_prefix(mp: MpcParams, upto: int) -> hashlib._Hash:
     return h
 
 
-def contribution_hash(c: MpcContribution) -> bytes:
-    return tr.blake2b(pubkey_bytes(c))
+def contribution_hash(c: MpcContribution, sigma: SigmaContribution | None = None) -> bytes:
+    """snarkjs' "Contribution Hash"; for a key with a commitment, over the sigma record too
+    (``sigma``), so a contributor's receipt also pins the sigma update they made."""
+    extra = sigma_contributions_bytes([sigma])[4:] if sigma is not None else b""
+    return tr.blake2b(pubkey_bytes(c) + extra)
 
 
 def last_contribution_hash(pk: ProvingKey) -> bytes:
-    """snarkjs' "Contribution Hash" of the newest contribution (what a contributor publishes)."""
-    return contribution_hash(mpc_params_of(pk).contributions[-1])
+    """The "Contribution Hash" of the newest contribution (what a contributor publishes)."""
+    sigma = sigma_contributions_of(pk)[-1] if pk.commitment is not None else None
+    return contribution_hash(mpc_params_of(pk).contributions[-1], sigma)
 
 
 # --- contributing ----------------------------------------------------------------------------

@@ -197,8 +197,11 @@ def verify_from_init(init: ProvingKey, pk: ProvingKey, *, init_path: str = "<ini
     if not why and (pk.commitment is not None or init.commitment is not None):
         why = _commitment_sections(init, pk, bn254.G1_GENERATOR, PairingBatch())  # shape only
         if not why:
-            why, cur_sigma = _check_sigma_chain(mp, sigma_contributions_of(pk, zkey_path), lambda i: batch)
+            sigmas = sigma_contributions_of(pk, zkey_path)
+            why, cur_sigma = _check_sigma_chain(mp, sigmas, lambda i: batch)
             why = why or _commitment_sections(init, pk, cur_sigma, batch)
+            for entry, c, sc in zip(rep.contributions, mp.contributions, sigmas):
+                entry["contribution_hash"] = contribution_hash(c, sc).hex()  # the receipt
     if why and why.startswith("INVALID(") and not batch.check():
         why = _locate(init, pk, mp)  # an earlier contribution already fails its pairing check
     if why:

@@ -12,7 +12,8 @@ Section map (iden3 container, magic ``r1cs``, version 1; layout as ``r1csfile`` 
 
 A circuit with a commitment is written as version 2, which snarkjs and circom's tools refuse
 ("Invalid Version"): set up as plain Groth16 its challenges would be the prover's to pick.
-Version 2 requires section 20 and section 20 requires version 2.
+Version 2 requires section 20; in version 1 a section 20 is kept in ``R1CS.custom`` like any
+unknown section.
 
 circom2 writes the sections in the order 2, 1, 3; ``write_r1cs`` uses the same order, so reading
 and rewriting a circom file gives the same bytes. The reader is strict (ATTACKS B9): a prime other
@@ -74,13 +75,13 @@ def read_r1cs(path: str | os.PathLike, data: bytes | None = None) -> R1CS:
                                          m, r1cs.n_wires)
     if WIRE2LABEL in bf.sections:
         r1cs.wire_to_label = _read_map(path, bf.sections[WIRE2LABEL], r1cs.n_wires, r1cs.n_labels)
+    ours = bf.version == COMMITMENT_VERSION  # section 20 is ours only in version 2
     r1cs.custom = {k: bytes(v) for k, v in bf.sections.items()
-                   if (k not in NAMES or k > WIRE2LABEL) and k != COMMITMENT}
-    if (bf.version == COMMITMENT_VERSION) != (COMMITMENT in bf.sections):
-        raise InputError(path, "version" if bf.version == COMMITMENT_VERSION else _label(COMMITMENT),
-                         f"version {COMMITMENT_VERSION} iff a commitment (section {COMMITMENT}); "
-                         f"got version {bf.version}")
-    if COMMITMENT in bf.sections:
+                   if (k not in NAMES or k > WIRE2LABEL) and not (ours and k == COMMITMENT)}
+    if ours:
+        if COMMITMENT not in bf.sections:
+            raise InputError(path, "version", f"version {COMMITMENT_VERSION} is for circuits with a "
+                                              f"commitment (section {COMMITMENT}), which this file lacks")
         r1cs.commitment = _read_commitment(path, bf, r1cs)
     return r1cs
 
@@ -231,8 +232,10 @@ def _check_writable(r1cs: R1CS) -> None:
     if labels is not None and (len(labels) != r1cs.n_wires or any(
             not 0 <= lab < r1cs.n_labels for lab in labels)):
         raise ValueError("wire_to_label must have n_wires entries, each < n_labels")
-    if any(k in (HEADER, CONSTRAINTS, WIRE2LABEL, COMMITMENT) for k in r1cs.custom):
-        raise ValueError("R1CS.custom may not hold sections 1, 2, 3 or 20")
+    if any(k in (HEADER, CONSTRAINTS, WIRE2LABEL) for k in r1cs.custom):
+        raise ValueError("R1CS.custom may not hold sections 1, 2 or 3")
+    if r1cs.commitment is not None and COMMITMENT in r1cs.custom:
+        raise ValueError("R1CS.custom may not hold section 20 when the circuit has a commitment")
 
 
 # ── names: our sidecar and circom's .sym ─────────────────────────────────────────────────

@@ -23,7 +23,8 @@ Section map (snarkjs ``src/zkey_utils.js``, ``zkey_new.js``; iden3 container, ma
 
 A key with a commitment is written as file version 3, which snarkjs refuses ("Invalid
 Version"): its prover would leave out ``D``, and its ``zkey contribute`` / ``verify`` would not
-re-randomise or check sigma. Version 3 requires section 20 and section 20 requires version 3.
+re-randomise or check sigma. Version 3 requires section 20; in versions 1 and 2, sections 20 and
+21 are unknown sections like any other (kept verbatim, no commitment).
 
 Encodings, checked against snarkjs' writers: every point is LEM (little-endian Montgomery,
 ``curve.G1.toRprLEM``), infinity all-zero; coefficient values are stored as ``c * R^2 mod r``
@@ -170,24 +171,20 @@ def read_zkey(path: str | os.PathLike, data: bytes | None = None) -> ProvingKey:
              8: (n_vars - n_pub - 1, G1_SIZE), 9: (n, G1_SIZE)}
     vec = {k: _sized(path, k, bf.section(k, SECTION_NAMES[k]), cnt, sz) for k, (cnt, sz) in sizes.items()}
     extra: dict = {"version": bf.version, "section_order": list(bf.order), "unknown_sections": {}}
+    ours = bf.version == COMMITMENT_FILE_VERSION  # sections 20, 21 are ours only in version 3
     for kind in bf.order:
         if kind == 10:
             extra["contributions"] = bytes(bf.sections[kind])
-        elif kind == SIGMA_CONTRIBUTIONS_SECTION:
+        elif ours and kind == SIGMA_CONTRIBUTIONS_SECTION:
             extra["sigma_contributions"] = bytes(bf.sections[kind])
-        elif kind > 9 and kind not in (DEV_MARKER_SECTION, COMMITMENT_SECTION):
+        elif kind > 9 and kind != DEV_MARKER_SECTION and not (ours and kind == COMMITMENT_SECTION):
             extra["unknown_sections"][kind] = bytes(bf.sections[kind])
     commitment = None
-    if bf.version == COMMITMENT_FILE_VERSION and COMMITMENT_SECTION not in bf.sections:
-        raise InputError(path, "version", f"version {bf.version} is for keys with a commitment "
-                                          "(section 20), which this file lacks")
-    if COMMITMENT_SECTION in bf.sections and bf.version != COMMITMENT_FILE_VERSION:
-        raise InputError(path, _label(COMMITMENT_SECTION),
-                         f"a commitment key needs file version {COMMITMENT_FILE_VERSION}, got {bf.version}")
-    if COMMITMENT_SECTION in bf.sections:
+    if ours:
+        if COMMITMENT_SECTION not in bf.sections:
+            raise InputError(path, "version", f"version {bf.version} is for keys with a commitment "
+                                              "(section 20), which this file lacks")
         commitment = _read_commitment(path, bf.reader(COMMITMENT_SECTION, SECTION_NAMES[20]), n_vars, n_pub)
-    elif SIGMA_CONTRIBUTIONS_SECTION in bf.sections:
-        raise InputError(path, _label(SIGMA_CONTRIBUTIONS_SECTION), "present without section 20")
     dev = DEV_MARKER_SECTION in bf.sections
     # Exactly our text: a marker whose explanation was altered would read back as the canonical
     # one, so the file would not round-trip (found by test_zkey_file_properties' mutations).

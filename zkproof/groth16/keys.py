@@ -12,7 +12,7 @@ Symbol map (Groth 2016, §3.2; snarkjs ``zkey_new.js``):
   (snarkjs "C" section); ``h_query`` -- snarkjs' odd-coset variant (see ``groth16.setup``).
 
 Commitment extension (BSB22: Botrel and El Housni 2022, gnark's Groth16 with one commitment;
-docs/formats.md "Commitment", docs/soundness.md "Commitment"):
+docs/formats.md §13, docs/soundness.md §7):
 
 * ``J`` -- the committed private wires (``R1CS.commitment.wires``, the hiding wire last); their
   ``K_j / gamma G1`` form the commitment ``basis``, and their ``l_query`` entries are the point
@@ -152,7 +152,7 @@ class ProvingKey:
     a_query: bytes      # n_vars G1 LEM
     b_g1_query: bytes   # n_vars G1 LEM
     b_g2_query: bytes   # n_vars G2 LEM
-    l_query: bytes      # (n_vars - n_public - 1) G1 LEM
+    l_query: bytes      # (n_vars - n_public - 1) G1 LEM; infinity for committed wires
     h_query: bytes      # domain_size G1 LEM
     dev_setup: bool = False
     extra: dict = field(default_factory=dict)  # e.g. the contributions section, kept verbatim

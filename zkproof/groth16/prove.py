@@ -35,6 +35,7 @@ from zkproof.field.fr import R
 from zkproof.groth16.keys import CommitmentKey, CommitmentProof, Proof, ProvingKey, commitment_challenges
 from zkproof.groth16.prove_check import check_quotient, check_witness
 from zkproof.r1cs.constraints import R1CS
+from zkproof.r1cs.system import CommitOpening
 
 
 def witness_bytes(pk: ProvingKey, witness: bytes | Sequence[int], source: str = "witness") -> bytes:
@@ -61,7 +62,7 @@ def _scalar(x: int) -> bytes:
     return (x % R).to_bytes(32, "little")
 
 
-def challenge_fn(pk: ProvingKey) -> Callable[[Sequence[int]], list[int]]:
+def challenge_fn(pk: ProvingKey) -> Callable[[CommitOpening], list[int]]:
     """The ``challenges`` callback for ``ConstraintSystem.solve`` under this key: from a
     ``CommitOpening`` (committed values, then ``.hiding``, ``.publics``) it computes ``D`` as
     ``prove`` will and returns ``commitment_challenges(D, publics)``."""
@@ -69,12 +70,12 @@ def challenge_fn(pk: ProvingKey) -> Callable[[Sequence[int]], list[int]]:
     if ck is None:
         raise ValueError("this proving key has no commitment")
 
-    def challenges(opening: Sequence[int]) -> list[int]:
-        values = [*opening, opening.hiding]  # type: ignore[attr-defined]
+    def challenges(opening: CommitOpening) -> list[int]:
+        values = [*opening, opening.hiding]
         if len(values) != len(ck.wires):
             raise ValueError(f"{len(values)} committed values, the key commits {len(ck.wires)} wires")
         d = kernel.g1_msm(ck.basis, b"".join(_scalar(v) for v in values))
-        return commitment_challenges(d, opening.publics, ck.n_challenges)  # type: ignore[attr-defined]
+        return commitment_challenges(d, opening.publics, ck.n_challenges)
 
     return challenges
 
@@ -82,7 +83,7 @@ def challenge_fn(pk: ProvingKey) -> Callable[[Sequence[int]], list[int]]:
 def commit(ck: CommitmentKey, w: bytes, n_pub: int, source: str = "witness") -> CommitmentProof:
     """``D`` and its proof of knowledge from the witness buffer, after checking the witness's
     challenge wires are the hash of this ``D`` and the other public inputs, and the hiding wire
-    is not 0 (docs/soundness.md "Commitment")."""
+    is not 0 (docs/soundness.md §7)."""
     if int.from_bytes(w[32 * ck.wires[-1]:32 * ck.wires[-1] + 32], "little") == 0:
         raise InputError(source, f"wire {ck.wires[-1]} (commitment hiding)",
                          "is 0: the commitment would not hide; solve with groth16.prove.challenge_fn")

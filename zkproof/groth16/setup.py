@@ -17,7 +17,7 @@ Symbol map (Groth 2016 §3.2 -> snarkjs ``zkey_new.js`` sections; QAP of ``zkpro
 * section 20 (a circuit with ``R1CS.commitment``, see ``groth16.keys``): for the committed wires
   j, ``basis[j] = K_j / gamma G1``, ``sigma_basis[j] = sigma K_j / gamma G1``, ``sigma G2``;
   their section-8 entries are the point at infinity (``K_j / delta`` must not exist, or a
-  prover could change a committed value after the challenge: docs/soundness.md "Commitment").
+  prover could change a committed value after the challenge: docs/soundness.md §7).
 """
 
 from __future__ import annotations

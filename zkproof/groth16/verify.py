@@ -19,7 +19,7 @@ and accepts G2 points outside the subgroup (B6):
 8. key sanity: ``gamma != delta`` and ``delta != G2 generator`` (C1: otherwise anyone forges
    ``A = alpha, B = beta, C = -vk_x``); 9. the pairing.
 
-With a commitment (``vk.commitment``; ``groth16.keys``, docs/formats.md "Commitment"): the
+With a commitment (``vk.commitment``; ``groth16.keys``, docs/formats.md §13): the
 public inputs are the ``vk.n_inputs`` given ones; the proof must carry ``D`` and ``pok``, each
 finite, reduced and on the curve (G1's cofactor is 1: the subgroup), checked with ``A`` and
 ``C``; the key's ``sigma_g2`` goes through step 7 and must be neither the G2 generator nor

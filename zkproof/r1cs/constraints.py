@@ -21,7 +21,7 @@ Row = dict[int, int]
 
 @dataclass(frozen=True)
 class CommitmentSpec:
-    """The wires one Pedersen commitment covers (BSB22, docs/formats.md "Commitment").
+    """The wires one Pedersen commitment covers (BSB22, docs/formats.md §13).
 
     ``wires``: circom indices of the committed private wires, in commit order, the hiding wire
     last (``hiding_wire``). ``n_challenges``: the challenge wires, which are the LAST

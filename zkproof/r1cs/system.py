@@ -7,7 +7,7 @@ Two verbs, as circom's ``<--`` / ``<==`` and gnark's hints (STYLE §6):
   that pin its outputs.
 * ``cs.enforce(a, b, c, name)`` adds the constraint ``a * b = c``.
 
-One more verb, for challenges (issue "Groth16 with a commitment"; docs/formats.md "Commitment"):
+One more verb, for challenges (docs/formats.md §13, docs/soundness.md §7):
 
 * ``cs.commit(wires, name, n_challenges)`` commits to private wires and returns public challenge
   wires. The Groth16 proof then carries a Pedersen commitment ``D`` to those wires' values (plus
