@@ -1,6 +1,6 @@
 """Log-derivative lookups (Haböck, ePrint 2022/1530) on the circuit's one commitment.
 
-Symbols (docs/soundness.md "Lookups"):
+Symbols (docs/soundness.md §8):
 
 * a table ``T`` has rows ``t_j = (t_j0, ..., t_jK)`` (constants or linear combinations of
   public inputs) and receives queries ``f_q = (f_q0, ..., f_qK)`` (any linear combinations);
@@ -20,7 +20,7 @@ Deferred emission (gnark's ``Compiler().Defer``): gadgets register tables and qu
 * ``{name}/beta_pow_{k}`` (once, ``k >= 2``) and ``{name}/{table}/{query_q,row_j}_col_{k}``
   (``beta^k x_k`` for each non-constant column ``k >= 1``) for multi-column tables.
 
-Soundness (docs/soundness.md "Lookups"): the committed values fix every ``f_q`` and ``m_j``
+Soundness (docs/soundness.md §8): the committed values fix every ``f_q`` and ``m_j``
 before ``alpha, beta`` exist. If some ``f_q`` is no row, the two sides differ as rational
 functions of ``alpha`` (``f_q``'s pole has residue ``#{q' : f_q' = f_q}``, a nonzero count
 since there are fewer queries than the field characteristic r), so a random ``alpha`` satisfies

@@ -11,7 +11,7 @@ Layout of one check (``k = ceil(w / b)`` limbs, top width ``w_top = w - b (k - 1
   ``shift``: ``top`` and ``top * 2^(b - w_top)`` both in the ``2^b`` table (1 more query);
   ``table``: ``top`` in its own ``2^w_top`` table (``2^w_top + 1`` constraints, shared).
 
-Soundness (docs/soundness.md "Lookups"): every queried value is a canonical integer below
+Soundness (docs/soundness.md §8): every queried value is a canonical integer below
 ``2^b``; with ``top < 2^w_top``, ``sum_i 2^(b i) l_i + 2^(b (k - 1)) top < 2^w <= 2^252 < r``,
 so the field identity defining ``top`` is an integer identity and ``x < 2^w``: limbs cannot
 wrap. The shifted query makes ``top < 2^w_top`` from ``top < 2^b``: ``2^(b - w_top) top <
