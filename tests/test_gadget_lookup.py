@@ -1,6 +1,6 @@
 """Log-derivative lookups: single- and multi-column tables, multiplicities, the challenge.
 
-Attacks (docs/soundness.md "Lookups"): a query outside the table, tampered multiplicities,
+Attacks (docs/soundness.md §8): a query outside the table, tampered multiplicities,
 every hint replaced by 0, 1, r-1 and random (A5), a row taken from another index, and a prover
 who picks the challenge after seeing the values (forges: why the challenge must be the hash of
 the commitment, which the proof system recomputes)."""
