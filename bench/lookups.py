@@ -9,7 +9,8 @@ constraints per check; one witness (seeded random values) solved and checked; a 
 key (INSECURE-DEV-SETUP, benchmark only; cached in ``.cache/bench/lookups/``); one real Groth16
 proof (the lookup circuit's with its commitment), verified. CPU seconds are process CPU (all
 kernel threads); the machine is shared, so read the ratio. ``--profile`` prints where the
-lookup circuit's solve and prove time goes (cProfile, top entries by own time).
+lookup circuit's time goes: each kernel call of its proof (CPU s, number of scalars) and the
+solve's top Python functions (cProfile, by own time).
 
 Last line, exactly:
 ``range64 constraints per check: X (bits: Y); prove CPU per check lookup/bits: R``.
@@ -24,7 +25,6 @@ import json
 import pstats
 import random
 import time
-from pathlib import Path
 
 from zkproof.devtools.npm import REPO
 
@@ -71,6 +71,34 @@ def dev_key(kind: str, n: int, r1cs):
     return pk, spent
 
 
+def timed_kernel(fn, calls: list, enabled: bool = True):
+    """``fn()`` with each kernel call made by ``groth16.prove`` timed: ``calls`` receives
+    ``(name, n_scalars, cpu_s)`` in call order (D, its PoK, h, A, B in G2, B in G1, C)."""
+    from zkproof.groth16 import prove as prove_mod
+
+    real = prove_mod.kernel
+    if not enabled:
+        return fn()
+
+    class Timed:
+        def __getattr__(self, name):
+            f = getattr(real, name)
+
+            def timed(*args):
+                t = time.process_time()
+                res = f(*args)
+                calls.append((name, len(args[1]) // 32, time.process_time() - t))
+                return res
+
+            return timed
+
+    prove_mod.kernel = Timed()
+    try:
+        return fn()
+    finally:
+        prove_mod.kernel = real
+
+
 def measure(kind: str, n: int, profile: bool) -> dict:
     from zkproof.groth16.prove import challenge_fn, prove
     from zkproof.groth16.verify import verify
@@ -90,14 +118,16 @@ def measure(kind: str, n: int, profile: bool) -> dict:
         prof.enable()
     a = cs.solve(inputs, challenges=challenge_fn(pk) if cs.commitment else None)
     cs.check(a)
-    out["solve_cpu"] = time.process_time() - t
-    w, t = time.perf_counter(), time.process_time()
-    proof, public = prove(pk, a.witness())
-    out["prove_cpu"], out["prove_wall"] = time.process_time() - t, time.perf_counter() - w
     if prof:
         prof.disable()
+    out["solve_cpu"] = time.process_time() - t
+    w, t = time.perf_counter(), time.process_time()
+    proof, public = timed_kernel(lambda: prove(pk, a.witness()), out.setdefault("kernel", []),
+                                 enabled=profile)
+    out["prove_cpu"], out["prove_wall"] = time.process_time() - t, time.perf_counter() - w
+    if prof:
         s = io.StringIO()
-        pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(10)
+        pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(8)
         out["profile"] = s.getvalue()
     out["verified"] = verify(pk.verifying_key(), public, proof)
     return out
@@ -122,7 +152,9 @@ def main(argv: list[str] | None = None) -> dict:
         if not r["verified"]:
             raise SystemExit(f"{kind}: the proof does not verify")
     if args.profile:
-        print("lookup solve + prove profile (top 10 by own time):\n" + res["lookup"]["profile"])
+        print("lookup prove, kernel calls (CPU s, scalars): " + "; ".join(
+            f"{name} {k:,} {cpu:.2f}" for name, k, cpu in res["lookup"]["kernel"]))
+        print("lookup solve + check (cProfile, top 8 by own time):\n" + res["lookup"]["profile"])
     x = res["lookup"]["constraints"] / n
     y = res["bits"]["constraints"] / n
     ratio = res["lookup"]["prove_cpu"] / res["bits"]["prove_cpu"]
