@@ -12,6 +12,9 @@ kernel threads); the machine is shared, so read the ratio. ``--profile`` prints 
 lookup circuit's time goes: each kernel call of its proof (CPU s, number of scalars) and the
 solve's top Python functions (cProfile, by own time).
 
+The first run at the default size spends ~15 CPU-minutes on the bits circuit's dev setup
+(2^21 domain); later runs read the cached keys and take about a minute.
+
 Last line, exactly:
 ``range64 constraints per check: X (bits: Y); prove CPU per check lookup/bits: R``.
 """
