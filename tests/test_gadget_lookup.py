@@ -276,3 +276,28 @@ def test_challenge_equal_to_a_query_value_is_unsat():
     alpha = cs.commitment.challenges[0]
     assert fails_at(cs, _q(5, 5, 11), {alpha: 11}) == "lookup/t/query_2"
     solve_ok(cs, _q(5, 5, 11), {alpha: 3})  # on an unqueried row: m = 0 there, still sound
+
+
+def test_also_commit_shares_the_one_commitment():
+    """Another gadget's wires join the lookups' commitment and get their own challenge: a
+    ``P(c) = Q(c)`` check on committed coefficients (sound only if c follows them)."""
+    cs = ConstraintSystem()
+    lk = Lookups(cs)
+    t = lk.table("t", TABLE)
+    assert_in_table(lk, t, cs.private("q0"))
+    a0, a1, b0, b1 = (cs.private(n) for n in ("a0", "a1", "b0", "b1"))
+    lk.also_commit([a0, a1 + b1, b0], n_challenges=2)
+    alpha, c = lk.finalize()
+    cs.enforce(a1 - b1, c, b0 - a0, "P(c) = Q(c)")
+    assert {v.key for v in cs.commitment.wires} >= {a0.key, a1.key, b0.key, b1.key}
+    solve_ok(cs, {"q0": 7, "a0": 3, "a1": 4, "b0": 3, "b1": 4})
+    assert fails_at(cs, {"q0": 7, "a0": 3, "a1": 4, "b0": 5, "b1": 6}) == "P(c) = Q(c)"
+    assert fails_at(cs, {"q0": 8, "a0": 3, "a1": 4, "b0": 3, "b1": 4}) == "lookup/t/sum"
+    lone = ConstraintSystem()
+    lk2 = Lookups(lone)
+    lk2.also_commit([lone.private("x")])
+    assert len(lk2.finalize()) == 1 and lone.num_constraints == 1  # the hiding row only
+    with pytest.raises(ValueError, match="nothing private"):
+        lk3 = Lookups(ConstraintSystem())
+        lk3.also_commit([5])
+        lk3.finalize()

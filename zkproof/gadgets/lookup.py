@@ -128,7 +128,9 @@ class Lookups:
         ``table``/``indexed_table`` declare tables, ``query`` (``assert_in_table``,
         ``lookup_row``) registers queries, ``defer`` registers a callback run at ``finalize``
         before the argument is built (it may add tables and queries). ``finalize`` must come
-        after every public input and every query, and owns the circuit's one ``cs.commit``.
+        after every public input and every query, and owns the circuit's one ``cs.commit``;
+        ``also_commit`` lets another gadget add wires to it and use the challenges ``finalize``
+        returns (in constraints emitted after it).
     Constraints:
         ``sum over used tables of (n_queries + n_rows + 1)`` for single-column tables, plus
         one ``beta^k x_k`` product per non-constant column ``k >= 1`` of each multi-column
@@ -140,6 +142,8 @@ class Lookups:
         self.name = name
         self.tables: list[Table] = []
         self._deferred: list[Callable[[], None]] = []
+        self._extra: list[LinearCombination] = []
+        self._min_challenges = 0
         self.finalized = False
         self.challenges: list[Variable] = []
 
@@ -176,6 +180,14 @@ class Lookups:
             raise ValueError(f"query into '{table.name}' has {len(cols)} columns, expected {table.width}")
         table.queries.append(cols)
 
+    def also_commit(self, values: Sequence[LCLike], n_challenges: int = 1) -> None:
+        """Commit these values' private wires too, and make at least ``n_challenges``
+        challenges: for a gadget that needs its own challenge (the circuit has only one
+        commitment). Its values are then fixed before every challenge ``finalize`` returns."""
+        self._open()
+        self._extra += [as_lc(x) for x in values]
+        self._min_challenges = max(self._min_challenges, n_challenges)
+
     def defer(self, fn: Callable[[], None]) -> None:
         """Run ``fn()`` at ``finalize``, before the argument is emitted."""
         self._open()
@@ -187,8 +199,9 @@ class Lookups:
 
     # -- emitting ------------------------------------------------------------------------
     def finalize(self) -> list[Variable]:
-        """Emit the argument for every table that received a query; returns the challenges
-        (``[]`` if nothing was queried: then no commitment is made)."""
+        """Emit the argument for every table that received a query; returns the challenges:
+        ``alpha`` first, then ``beta`` if a multi-column table is used, then up to the count
+        ``also_commit`` asked for (``[]`` if nothing was queried or added: no commitment)."""
         self._open()
         cs = self.cs
         with cs.namespace(self.name):
@@ -196,12 +209,15 @@ class Lookups:
                 fn()
             self.finalized = True
             used = [t for t in self.tables if t.queries]
-            if not used:
+            if not used and not self._extra:
                 return []
             mults = {t.name: self._multiplicity_wires(t) for t in used}
-            width = max(t.width for t in used)
+            width = max((t.width for t in used), default=1)
             committed = self._private_wires(used, mults)
-            self.challenges = cs.commit(committed, "commit", 2 if width > 1 else 1)
+            if not committed:
+                raise ValueError(f"lookups '{self.name}': nothing private to commit to")
+            n_challenges = max(2 if width > 1 else 1, self._min_challenges)
+            self.challenges = cs.commit(committed, "commit", n_challenges)
             alpha = self.challenges[0]
             beta_pows: list[LinearCombination] = [as_lc(1)]
             if width > 1:
@@ -225,13 +241,15 @@ class Lookups:
         return m if isinstance(m, list) else [m]
 
     def _private_wires(self, used: list[Table], mults: dict[str, list[Variable]]) -> list[Variable]:
-        """Every private wire a query reads, then the multiplicities, as this system's handles."""
+        """Every private wire a query (or ``also_commit``) reads, then the multiplicities, as
+        this system's handles."""
         by_key: dict[int, Variable] = {v.key: v for v in self.cs.inputs.values() if v.key > 0}
         for h in self.cs.hints:
             for v in h.outputs:
                 if v.key > 0:
                     by_key[v.key] = v
-        keys = sorted({k for t in used for q in t.queries for x in q for k in x.terms if k > 0})
+        lcs = [x for t in used for q in t.queries for x in q] + self._extra
+        keys = sorted({k for x in lcs for k in x.terms if k > 0})
         return [by_key[k] for k in keys] + [v for t in used for v in mults[t.name]]
 
     def _compressed(self, cols: Row, beta_pows: list[LinearCombination], name: str) -> LinearCombination:
