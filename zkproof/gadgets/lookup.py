@@ -306,6 +306,11 @@ def lookup_row(lookups: Lookups, table: Table, index: LCLike, name: str = "looku
         only if ``index`` is in ``[0, n_rows)``, and then its other columns are the values.
     Constraints (at ``finalize``):
         1 inverse + ``K + 1`` products ``beta^k v_k``.
+    Notes:
+        For a table of public rows the value hint reads every entry (the solver evaluates
+        ``n_rows (K + 1)`` inputs per call: ~15 ms for 1024 x 17). Where the witness builder
+        already knows the values, give them as private inputs and ``assert_in_table(table,
+        (index, *values))`` instead: the same query, no hint.
     """
     width = table.width - 1
     if width < 1:
