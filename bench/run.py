@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         ("bench.poseidon", ["--no-batch"] if ns.quick else []),
         ("bench.solvency", ["--capacity", "2", "--no-workers"] if ns.quick else []),
         ("bench.gas", []),
+        ("bench.lookups", ["--log-checks", "10"] if ns.quick else []),
     ]
     failed = []
     for module, args in sections:
