@@ -108,7 +108,7 @@ def _load_vk(b: bundle_fmt.Bundle, name: str, header: EpochHeader, n_public: int
                       f"differs from header verification_keys.{name}"):
         return None
     # The header is written by the prover, so it cannot vouch for the keys by itself: a prover
-    # could ship a key whose toxic waste it holds, marker removed (review of session 2, B10/C6).
+    # could ship a key whose toxic waste it holds, marker removed (ATTACKS B10, C6).
     # The anchor is the digest the ceremony published, given by the auditor.
     if trusted is not None:
         if not report.add(f"{name} key is the ceremony's", digest == trusted.lower(),
