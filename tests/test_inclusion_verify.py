@@ -274,12 +274,19 @@ def test_aggregate_key_anchor(bundle):
 
 # --- A20: the oracle snapshot's age ------------------------------------------------------------
 
-def test_stale_snapshot_epoch_proves_but_fails_verify(keys, tmp_path):
-    """A20 reproduction: an epoch stamped a year after its oracle snapshot. Every proof is
-    valid (the prover API does not refuse it; `zkproof prove` does, tests/test_cli_epoch.py),
-    and the verifier names the failed age check; inclusion verify too. Twin: a bound of a
-    year accepts it."""
+def test_stale_snapshot_epoch_is_refused_by_prove_and_fails_verify(keys, tmp_path, monkeypatch):
+    """A20 reproduction: an epoch stamped a year after its oracle snapshot. The honest prover's
+    self-check refuses to publish it (nothing written). A prover that skips that check gets a
+    bundle whose every proof is valid, and the verifier names the failed age check; inclusion
+    verify too. Twin: a bound of a year accepts it."""
+    from zkproof.errors import InputError
+    from zkproof.prover import epoch as epoch_mod
+
     year = 365 * 86400
+    with pytest.raises(InputError, match="oracle snapshot age"):
+        prove_epoch(_job(T0 + year), keys, tmp_path / "refused", work_dir=tmp_path / "w", progress=False)
+    assert not (tmp_path / "refused").exists()
+    monkeypatch.setattr(epoch_mod, "_check_own_bundle", lambda *a, **k: None)
     out = prove_epoch(_job(T0 + year), keys, tmp_path / "stale", work_dir=tmp_path / "w", progress=False)
     rep = verify_bundle(str(out), allow_dev=True)
     assert failed(rep) == {"oracle snapshot age": f"the oracle snapshot is {year} s older than the "

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from zkproof.errors import InputError
+
 
 @click.command("setup")
 @click.option("--inputs", "inputs_dir", default=".", type=click.Path(file_okay=False),
@@ -149,8 +151,6 @@ def _max_snapshot_age_option(f):
 
 def _vk_digests(items: tuple[str, ...]) -> dict[str, str]:
     """``NAME=HEX`` options as ``{NAME: HEX}`` (validated by ``bundle_check.trusted_digests``)."""
-    from zkproof.errors import InputError
-
     trusted = {}
     for item in items:
         name, sep, digest = item.partition("=")
