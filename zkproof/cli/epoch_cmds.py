@@ -1,8 +1,9 @@
 """The solvency commands: ``setup``, ``prove``, ``verify``, ``inclusion verify``, ``demo``.
 
 Protocol: ``zkproof setup`` (circuits and keys), ``zkproof check`` (pre-flight),
-``zkproof prove``. Auditor / regulator: ``zkproof verify BUNDLE [--json]``. User:
-``zkproof inclusion verify BUNDLE --id ID --nonce HEX``.
+``zkproof prove``, ``zkproof page`` (export the holders' page). Auditor / regulator:
+``zkproof verify BUNDLE [--json] [--html FILE]``. User: ``zkproof inclusion verify BUNDLE --id ID
+--nonce HEX``, or ``BUNDLE/verify.html`` in a browser.
 """
 
 from __future__ import annotations
@@ -89,8 +90,11 @@ def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, equit
 @click.option("--reveal-totals", is_flag=True,
               help="Publish the total liabilities per asset in the header (bound by the proof). "
                    "Default: hidden, only a salted commitment is published.")
+@click.option("--no-page", is_flag=True,
+              help="Leave out the account holders' verification page (verify.html and page/; its "
+                   "assets are built by `make page`).")
 def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force: bool,
-              workers: int | None, scheduler: str | None, reveal_totals: bool) -> None:
+              workers: int | None, scheduler: str | None, reveal_totals: bool, no_page: bool) -> None:
     """Prove an epoch: pre-flight, every batch, the aggregate; publish the bundle atomically.
 
     Batches are independent and proved in parallel (all cores, or a Dask cluster). An
@@ -101,6 +105,9 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
     lists them and the proof shows they are exactly the proved liabilities, each <= reserves
     (docs/formats.md §11). The same --work directory can publish either.
 
+    The bundle carries the account holders' verification page, OUT/verify.html (open it from
+    disk or any static host: no server, no network; `zkproof page` exports it alone).
+
     \b
     Example: zkproof prove --inputs snapshot/ --keys keys/ --out bundle-42/
              zkproof prove --inputs snapshot/ --keys keys/ --out bundle-42-open/ --reveal-totals
@@ -110,8 +117,8 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
     loaded = pipeline.load_inputs(inputs_dir)
     path = pipeline.prove(loaded, Path(keys_dir), Path(out), Path(work) if work else None,
                           progress=True, overwrite=force, workers=workers, scheduler=scheduler,
-                          reveal_totals=reveal_totals)
-    click.echo(f"wrote {path}")
+                          reveal_totals=reveal_totals, page=not no_page)
+    click.echo(f"wrote {path}" + ("" if no_page else f"; account holders' page: {path / 'verify.html'}"))
 
 
 @click.command("verify")
@@ -122,7 +129,14 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
               help="The ceremony's published SHA-256 of keys/NAME.vk.json (NAME: batch or "
                    "aggregate); repeatable. Without it the report notes that the keys are pinned "
                    "only by the bundle's own header.")
-def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple[str, ...]) -> None:
+@click.option("--html", "html_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write a self-contained HTML report (checks, header with each field bound or "
+                   "unverified, reserves, risk-table heatmaps, scenario grid, keys) to this file.")
+@click.option("--zkey", "zkeys", multiple=True, metavar="NAME=FILE",
+              help="With --html: the ceremony's final .zkey of NAME (batch or aggregate), to summarise "
+                   "its phase-2 transcript in the report; repeatable.")
+def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple[str, ...],
+               html_out: str | None, zkeys: tuple[str, ...]) -> None:
     """Verify an epoch bundle offline: exit 0 only if every proof and check holds.
 
     Exit 1: a proof or consistency check fails (the report names it); 2: a malformed or
@@ -135,8 +149,13 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     The batch proofs are paired together (random weights; one by one only to name a bad one),
     with a progress bar on stderr when it is a terminal.
 
+    --html writes the same report as one HTML file (pictures inline, no script, printable);
+    its exit status is that of the verification.
+
+    \b
     Example: zkproof verify bundle-42/ --json
              zkproof verify bundle-42/ --vk-sha256 batch=9f86...08 --vk-sha256 aggregate=2c26...ae
+             zkproof verify bundle-42/ --html report.html --zkey batch=keys/batch_final.zkey
     """
     from zkproof.errors import InputError
     from zkproof.verifier.bundle_check import verify_bundle
@@ -147,9 +166,23 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
         if not sep:
             raise InputError("<options>", "vk-sha256", f"expected NAME=HEX, got {item!r}")
         trusted[name] = digest
+    zkey_files = {}
+    for item in zkeys:
+        name, sep, path = item.partition("=")
+        if not sep or name not in ("batch", "aggregate") or not path:
+            raise InputError("<options>", "zkey", f"expected batch=FILE or aggregate=FILE, got {item!r}")
+        if html_out is None:
+            raise InputError("<options>", "zkey", "only used with --html")
+        zkey_files[name] = path
     with _ProgressBar() as bar:
         report = verify_bundle(bundle_dir, allow_dev=allow_dev, trusted_vk_sha256=trusted,
                                progress=bar.update)
+    if html_out is not None:
+        from zkproof import html_report
+
+        summaries = [html_report.zkey_summary(n, p) for n, p in zkey_files.items()]
+        html_report.write_report(html_out, report, summaries)
+        click.echo(f"wrote {html_out}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=1))
     else:
@@ -238,6 +271,29 @@ def inclusion_verify_cmd(bundle_dir: str, user_id: str, nonce: str, as_json: boo
     sys.exit(0 if r.ok else 1)
 
 
+@click.command("page")
+@click.argument("bundle_dir", metavar="BUNDLE", type=click.Path())
+@click.argument("out", metavar="OUT", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing OUT directory.")
+def page_cmd(bundle_dir: str, out: str, force: bool) -> None:
+    """Export the account holders' verification page of BUNDLE to OUT, alone.
+
+    OUT gets verify.html and page/ (scripts and the bundle's public data and sealed records):
+    publish it on any static host or hand it out; it opens from disk too, needs no server and
+    makes no connection. Holders enter their id and nonce (or drop their inclusion record), or
+    open OUT/verify.html?id=ID&nonce=HEX. The bundle's manifest is checked first; the page itself
+    checks the proofs, in the browser.
+
+    \b
+    Example: zkproof page bundle-42/ site/
+             chromium 'site/verify.html?id=user-00017&nonce=5071...9452'
+    """
+    from zkproof.page import export_page
+
+    path = export_page(bundle_dir, out, overwrite=force)
+    click.echo(f"wrote {path / 'verify.html'}")
+
+
 @click.command("demo")
 @click.option("--out", default="demo-out", show_default=True, type=click.Path(file_okay=False))
 @click.option("--users", default=126, show_default=True, help="Synthetic users (plus fund and vault).")
@@ -260,5 +316,5 @@ def demo_cmd(out: str, users: int, capacity: int) -> None:
 
 
 def register(cli: click.Group) -> None:
-    for cmd in (setup_cmd, prove_cmd, verify_cmd, inclusion, demo_cmd):
+    for cmd in (setup_cmd, prove_cmd, verify_cmd, inclusion, page_cmd, demo_cmd):
         cli.add_command(cmd)

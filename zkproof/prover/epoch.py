@@ -25,6 +25,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from zkproof import page as holder_page
 from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.field.fr import R
@@ -141,7 +142,8 @@ def _slots(job: EpochJob, plan: dict) -> list[list[wbatch.Slot]]:
 def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
                 work_dir: str | os.PathLike | None = None, progress: bool = True,
                 overwrite: bool = False, *, workers: int | None = None, scheduler: str | None = None,
-                threads: int | None = None, on_batch_done: BatchHook | None = None) -> Path:
+                threads: int | None = None, on_batch_done: BatchHook | None = None,
+                page: bool = False) -> Path:
     """Run steps 1-5; returns the bundle directory. Safe to re-run after an interruption.
 
     Scale-out (step 2, ``zkproof.prover.parallel``; numbers in docs/scale.md): ``workers`` batch
@@ -150,7 +152,12 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     process (default: cores / workers locally, all cores of a remote Dask worker).
     ``on_batch_done(index)`` runs in this process after each finished batch (progress
     reporting; tests use it to simulate an interruption).
+    ``page``: also publish the account holders' verification page (``zkproof.page``:
+    ``verify.html`` and ``page/``, in the manifest like every other file); its built assets
+    are checked before any proving starts.
     """
+    if page:
+        holder_page.assets()  # a missing asset stops the run here, not after the proofs
     out = Path(out_dir)
     work = Path(work_dir) if work_dir else out.with_name(f".{out.name}.work")
     shape = job.shape
@@ -192,6 +199,9 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
         dev_setup=keys.batch.dev_setup or keys.aggregate.dev_setup)
     files["header.json"] = header.to_json()
     files.update({f"keys/{k}.vk.json": v for k, v in vks.items()})
+    if page:
+        files.update(holder_page.page_files({rel: c if isinstance(c, bytes) else strict_json.dumps(c)
+                                             for rel, c in files.items()}))
     result = bundle.write_bundle(out, files, overwrite=overwrite)
     return result
 
