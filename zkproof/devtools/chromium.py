@@ -120,7 +120,20 @@ class Browser:
         for domain in ("Network", "Page", "Runtime"):
             t.send(f"{domain}.enable")
         t.send("Page.navigate", {"url": url})
+        self.wait_event(session, "Page.loadEventFired")
         return t
+
+    def wait_event(self, session: str, method: str, timeout: float = 60) -> dict:
+        """The next unseen event ``method`` of ``session`` (events are kept in ``self.events``)."""
+        deadline = time.monotonic() + timeout
+        start = 0
+        while True:
+            for e in self.events[start:]:
+                if e.get("sessionId") == session and e.get("method") == method and not e.get("_seen"):
+                    e["_seen"] = True
+                    return e
+            start = len(self.events)
+            self.events.append(self._read(deadline))
 
     def close(self) -> None:
         try:

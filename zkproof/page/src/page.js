@@ -108,7 +108,12 @@ async function readRecord(data, header, userId, nonce, dropped) {
     text = await F.openSealed(blob, header.epoch, userId, nonce);
     if (text === null) return { error: `inclusion/${loc}.bin cannot be opened with this id and nonce for epoch ${header.epoch} (another epoch's or account's record, or tampered)` };
   }
-  return { record: F.parseRecord(json(text, `inclusion/${loc}.bin`), header, `inclusion/${loc}.bin`) };
+  try {
+    return { record: F.parseRecord(json(text, `inclusion/${loc}.bin`), header, `inclusion/${loc}.bin`) };
+  } catch (e) {
+    if (e instanceof F.FormatError) return { error: e.message };
+    throw e;
+  }
 }
 
 /** Run every check; returns {ok, verdict, checks, header, record}. Never throws. */
