@@ -107,7 +107,7 @@ def heatmap_svg(rows: list[str], cols: list[str], values: list[list[int]], title
     top = 16 + int(5.2 * min(26, max((len(c) for c in cols), default=1)))  # rotated column labels
     w, h = max(left + cw * len(cols) + 20, left + 520), top + ch * len(rows) + 40
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+        f'<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
         f'role="img" aria-label="{_e(title)}" font-family="sans-serif" font-size="10">'
     ]
     for j, c in enumerate(cols):
@@ -139,7 +139,7 @@ def coverage_svg(assets: list[tuple[str, int, int]]) -> str:
     bw, left, bh = 360, 90, 22
     w, h = left + bw + 120, 20 + bh * len(assets) + 10
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+        f'<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
         'role="img" aria-label="liabilities over reserves" font-family="sans-serif" font-size="11">'
     ]
     for k, (sym, liab, res) in enumerate(assets):
