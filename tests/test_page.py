@@ -198,6 +198,19 @@ def test_tampered_aggregate_proof(browser, page_bundles, tmp_path, point):
     assert v == "not verified: proofs/aggregate.json proof: pairing check failed"
 
 
+def test_aggregate_proof_b_outside_g2(browser, page_bundles, tmp_path):
+    """ATTACKS B6: a pi_b on the twist but outside G2 (snarkjs checks only the curve)."""
+    from tests.test_verify_support import twist_point_outside_g2
+    from zkproof.formats import snarkjs_json as sj
+    from zkproof.groth16.keys import Proof
+
+    pi_b = sj.dump_proof(Proof((1, 2), twist_point_outside_g2(), (1, 2)))["pi_b"]
+    b = rewrite(page_bundles[7], tmp_path / "b",
+                lambda f: edit_json(f, "proofs/aggregate.json", lambda p: p["proof"].update(pi_b=pi_b)))
+    v = agree(browser, b, USER.id, USER.nonce)
+    assert v == "not verified: proofs/aggregate.json proof: pi_b is not in G2's prime-order subgroup"
+
+
 def test_tampered_page_data_is_caught_by_zkproof_verify(page_bundles, tmp_path):
     """A page whose data file is not the bundle's own (here: another epoch's) fails the
     auditor's check, even with a consistent manifest."""

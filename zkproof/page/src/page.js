@@ -85,7 +85,8 @@ async function checkBundle(data, allowDev, checks) {
   if (!checks.add("proofs/aggregate.json statement", detail === "", detail)) return header;
   let ok = false;
   try {
-    ok = inG2Subgroup(agg.proof.pi_b) && await snarkjs.groth16.verify(vk, expected, agg.proof);
+    if (!inG2Subgroup(agg.proof.pi_b)) detail = "pi_b is not in G2's prime-order subgroup";
+    else ok = await snarkjs.groth16.verify(vk, expected, agg.proof);
   } catch (e) {
     detail = `malformed proof: ${e.message}`;
   }
