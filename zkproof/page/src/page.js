@@ -125,6 +125,9 @@ export async function verify(data, { userId, nonceHex, allowDev = false, dropped
     if (!data || data.format !== "zkproof-page-data/1") {
       throw new F.FormatError("page/bundle-data.js", "format", "missing or not zkproof-page-data/1");
     }
+    if (!globalThis.crypto?.subtle) {
+      throw new F.FormatError("verify.html", "<context>", "this browser gives the page no Web Crypto: open it from disk or over https");
+    }
     const nonce = F.parseNonce(nonceHex);
     if (!userId) checks.add("your id and nonce", false, "enter your account id");
     else if (!nonce) checks.add("your id and nonce", false, "the nonce must be 64 lowercase hex digits");
@@ -185,6 +188,7 @@ function show(result) {
   }
   if (h) {
     out.append(el("h2", `Epoch ${h.epoch}`));
+    if (!result.ok) out.append(el("p", "Not verified: the values below are what the header claims, not proven.", "bad-note"));
     out.append(el("p", `Snapshot ${new Date(h.timestamp * 1000).toISOString()} (timestamp ${h.timestamp}); root ${h.root}`));
     out.append(table(h.assets.map((a, k) => [a.symbol, decimal(a.reserves, a.decimals),
       h.totals ? decimal(h.totals[k], a.decimals) : "hidden"]), ["asset", "reserves", "liabilities"]));
