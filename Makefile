@@ -42,11 +42,12 @@ tools: $(NPM_DIR)/node_modules/.installed $(PAGE_ASSETS)
 page: $(PAGE_ASSETS)
 browser: /usr/bin/chromium
 
-## make demo: create .venv, install, run the end-to-end demo
+## make demo: create .venv, install, build the holders' page assets, run the end-to-end demo
 demo: install page
 	$(VENV)/bin/zkproof demo --out demo-out
 
-## make test: install test tools (pip + npm) and run the whole suite (slow tests excluded),
+## make test: install test tools (pip + npm + the page's assets + Debian's chromium for the
+## `browser` tests) and run the whole suite (slow tests excluded),
 ## one pytest worker per core (pytest-xdist); shared caches under .cache/ are file-locked.
 test: install-test tools browser
 	$(VENV)/bin/ruff check zkproof circuits tests bench scripts setup.py

@@ -247,9 +247,13 @@ def test_record_from_another_epoch_copied(browser, page_bundles, tmp_path):
                         "id and nonce for epoch 7")
 
 
-def test_dropped_record(browser, page_bundles):
-    """The holder drops their own sealed file: verified; epoch 8's file on epoch 7's page: not."""
-    for src, expect in ((page_bundles[7] / locator_rel(7), "verified"),
+def test_dropped_record(browser, page_bundles, tmp_path):
+    """The holder drops their own sealed file, or its plaintext JSON: verified; epoch 8's file on
+    epoch 7's page: not (it does not open under epoch 7's key)."""
+    rec = inclusion_file.open_sealed((page_bundles[7] / locator_rel(7)).read_bytes(), 7, USER.id, USER.nonce,
+                                     locator_rel(7))
+    (tmp_path / "mine.json").write_text(json.dumps(rec))
+    for src, expect in ((page_bundles[7] / locator_rel(7), "verified"), (tmp_path / "mine.json", "verified"),
                         (page_bundles[8] / locator_rel(8), "not verified: your inclusion record: ")):
         tab = open_page(browser, page_bundles[7], "", b"", query=False)
         try:
