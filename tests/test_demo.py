@@ -70,5 +70,5 @@ def test_demo_bundle_has_the_holders_page_and_report(demo, tmp_path):
     text = (tmp_path / "r.html").read_text()
     assert "verification page data matches the bundle" in text
     assert text.count("<span class=ok>matches</span>") == 2
-    for who in ("alice", "bob", "beacon"):
-        assert text.count(f"<td>{who}</td>") == 2
+    for kind, who in (("contribution", "alice"), ("contribution", "bob"), ("beacon", "beacon")):
+        assert text.count(f"<td>{kind}</td><td>{who}</td>") == 2  # once per circuit
