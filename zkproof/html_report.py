@@ -115,7 +115,8 @@ def heatmap_svg(rows: list[str], cols: list[str], values: list[list[int]], title
         out.append(f'<text transform="translate({x:.0f},{top - 4}) rotate(-60)">{_e(c[:26])}</text>')
     for i, (name, row) in enumerate(zip(rows, values)):
         y = top + i * ch
-        out.append(f'<text x="{left - 4}" y="{y + 13}" text-anchor="end">{_e(name.split('|')[0][:30])}</text>')
+        label = name.split("|")[0][:30]
+        out.append(f'<text x="{left - 4}" y="{y + 13}" text-anchor="end">{_e(label)}</text>')
         base = row[0]
         scale = max((abs(v - base) for v in row), default=0) or 1
         for j, v in enumerate(row):

@@ -199,9 +199,9 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
         dev_setup=keys.batch.dev_setup or keys.aggregate.dev_setup)
     files["header.json"] = header.to_json()
     files.update({f"keys/{k}.vk.json": v for k, v in vks.items()})
-    if page:
-        files.update(holder_page.page_files({rel: c if isinstance(c, bytes) else strict_json.dumps(c)
-                                             for rel, c in files.items()}))
+    if page:  # the page embeds the files' bytes exactly as the bundle stores them
+        encoded = {rel: c if isinstance(c, bytes) else strict_json.dumps(c) for rel, c in files.items()}
+        files = {**encoded, **holder_page.page_files(encoded)}
     result = bundle.write_bundle(out, files, overwrite=overwrite)
     return result
 
