@@ -186,6 +186,8 @@ export function parseHeader(obj, H, file = "header.json") {
   const fps = p.obj(h.circuit_fingerprints, "circuit_fingerprints", ["batch", "aggregate"]);
   if (typeof h.dev_setup !== "boolean") throw p.err("dev_setup", "expected true or false");
   const header = {
+    // JSON numbers: the page reads epochs up to 2^53 - 1 exactly (Python: 2^63 - 1); a larger
+    // epoch is refused here, never rounded.
     epoch: p.small(h.epoch, "epoch", 0, Number.MAX_SAFE_INTEGER),
     timestamp: p.small(h.timestamp, "timestamp", 0, 2 ** 40 - 1),
     shape: info, assets,
