@@ -2,8 +2,14 @@
 §1.3-1.5; soundness argument in docs/soundness.md).
 
 Public inputs (``zkproof.statement.batch_public_names(shape)``): ``epoch``,
-``batch_commitment``, then the risk table ``c, v, m`` entry by entry (``table/c[a][s]``,
-``table/v[i][s]``, ``table/m[i]``, field-encoded, in ``statement.table_values`` order).
+``batch_commitment``, ``shape_digest``, then the risk table ``c, v, m`` entry by entry
+(``table/c[a][s]``, ``table/v[i][s]``, ``table/m[i]``, field-encoded, in
+``statement.table_values`` order).
+
+``shape_digest`` is constrained to the constant ``shape.digest()`` (constraint
+``shape_digest``): the key made from this circuit verifies only a statement whose verifier
+supplies this shape's digest, so a header that relabels the shape (same table size, other
+instruments and scenarios) fails the pairing even with the key digest pinned.
 
 The table is public, not hashed: the margin products multiply by the very public wires, and
 the verifier builds those inputs from the header's range-checked table, so a proof made with
@@ -24,9 +30,13 @@ Proved, per account ``u`` (namespace ``account_{u}``):
 * the leaf of the Merkle sum tree hashes the same wires.
 
 And for the batch: the Merkle sum root over all leaves (sums are exact: leaves < 2^64, at most
-2^depth of them), open interest ``oi[i] = sum_u q[u][i]`` (exact: ``|oi| < 2^(63 + depth)``),
-and ``batch_commitment`` = ``statement.batch_commitment``: one chained Poseidon sponge over
-``epoch, root, root sums, blinder, oi`` (constraint ``batch_commitment``). Equity widths:
+2^depth of them), per instrument the longs ``long[i] = sum_u max(q[u][i], 0) = sum_u (q[u][i] +
+neg[u][i])`` and shorts ``short[i] = sum_u neg[u][i]`` (linear in wires the range check has
+already: free; both in ``[0, 2^(63 + depth))``), packed as ``w[i] = long[i] + 2^K short[i]``
+(``statement.interest``, ``K = Shape.interest_bits``), and ``batch_commitment`` =
+``statement.batch_commitment``: one chained Poseidon sponge over ``epoch, root, root sums,
+blinder, w`` (constraint ``batch_commitment``). The aggregate reads the zero-sum check and the
+public open interest off the ``w`` (circuits/aggregate.py). Equity widths:
 soundness bound ``Shape.equity_bits`` (every ``|E - req| < 2^equity_bits <= 2^252``, ATTACKS
 A4), check width ``Shape.equity_check_bits`` (88 at the default shape: completeness for
 ``E - req < 2^88`` value units, enforced by pre-flight). The leaf packs the range-checked
@@ -51,14 +61,17 @@ def build(shape: stm.Shape) -> ConstraintSystem:
     A, I, S = shape.n_assets, shape.n_instruments, shape.n_scenarios
     cs = ConstraintSystem()
     pub = [cs.public(name) for name in stm.batch_public_names(shape)]
-    epoch, commitment, table = pub[0], pub[1], iter(pub[len(stm.BATCH_PUBLIC_HEAD):])
+    epoch, commitment, shape_digest = pub[:len(stm.BATCH_PUBLIC_HEAD)]
+    table = iter(pub[len(stm.BATCH_PUBLIC_HEAD):])
+    cs.enforce_equal(shape_digest, shape.digest(), "shape_digest")
     # The risk table, public and in table_values order (c rows, v rows, m): A15.
     c = [[next(table) for _ in range(S)] for _ in range(A)]
     v = [[next(table) for _ in range(S)] for _ in range(I)]
     m = [next(table) for _ in range(I)]
     assert next(table, None) is None
 
-    leaves, oi = [], [LinearCombination() for _ in range(I)]
+    leaves = []
+    longs, shorts = [LinearCombination() for _ in range(I)], [LinearCombination() for _ in range(I)]
     for u in range(shape.capacity):
         with cs.namespace(f"account_{u}"):
             idh = cs.private("id_hash")
@@ -69,11 +82,13 @@ def build(shape: stm.Shape) -> ConstraintSystem:
             neg = [signed_position(cs, q[i], f"position_range[{i}]") for i in range(I)]
             _margin(cs, shape, b, q, neg, c, v, m)
             leaves.append(merkle_sum.leaf(cs, idh, b, q))
-            oi = [oi[i] + q[i] for i in range(I)]
+            longs = [longs[i] + q[i] + neg[i] for i in range(I)]  # max(q, 0): q = -neg or neg = 0
+            shorts = [shorts[i] + neg[i] for i in range(I)]
 
     root = merkle_sum.tree_root(cs, leaves, sum_bits=None, leaf_bits=stm.BALANCE_BITS)
     blinder = cs.private("blinder")
-    com = stm.batch_commitment(hasher(cs, "commitment"), epoch, root.hash, root.sums, oi, blinder)
+    interests = [stm.interest(longs[i], shorts[i], shape.interest_bits) for i in range(I)]
+    com = stm.batch_commitment(hasher(cs, "commitment"), epoch, root.hash, root.sums, interests, blinder)
     cs.enforce_equal(com, commitment, "batch_commitment")
     return cs
 

@@ -3,10 +3,11 @@ pragma solidity >=0.8.20 <0.9.0;
 
 // Number of public inputs of the epoch proof, all of which form the public header:
 // [epoch, timestamp, root, risk_table_hash, reserves_commitment, totals_revealed,
-//  totals_commitment, batches_hash] (zkproof.statement.AGGREGATE_PUBLIC). The first seven are
-// named and recorded; the statement hash covers all of them. Grow it here (and only here) when
-// the statement grows; the verifier must be generated for the same count.
-uint256 constant HEADER_FIELDS = 8;
+//  totals_commitment, open_interest_hash, shape_digest, header_digest, batches_hash]
+// (zkproof.statement.AGGREGATE_PUBLIC). The first ten are named and recorded; the statement
+// hash covers all of them. Grow it here (and only here) when the statement grows; the verifier
+// must be generated for the same count.
+uint256 constant HEADER_FIELDS = 11;
 
 // BN254 scalar field modulus r: every public input of a Groth16 proof is an element of F_r.
 uint256 constant SNARK_SCALAR_FIELD =
@@ -26,8 +27,8 @@ interface IGroth16Verifier {
 /// @title SolvencyRegistry: the on-chain record of verified proof-of-solvency epochs.
 /// @notice The publisher submits one epoch at a time: a Groth16 proof and its public header
 ///   `[epoch, timestamp, root, risk_table_hash, reserves_commitment, totals_revealed,
-///   totals_commitment, batches_hash]` (the aggregate proof's public inputs,
-///   zkproof.statement.AGGREGATE_PUBLIC). It checks, in this order (cheap checks first, the
+///   totals_commitment, open_interest_hash, shape_digest, header_digest, batches_hash]` (the
+///   aggregate proof's public inputs, zkproof.statement.AGGREGATE_PUBLIC). It checks, in this order (cheap checks first, the
 ///   pairing last):
 ///   1. the caller is the publisher (unauthorised publishers: `NotPublisher`);
 ///   2. every header field is < r (`HeaderFieldNotInField`; ATTACKS D1: an input x + r would
@@ -41,7 +42,11 @@ interface IGroth16Verifier {
 ///      a verifier that returns `false` because its pairing ran out of gas (snarkjs') also
 ///      reverts here, and nothing is written (ATTACKS D3b).
 ///   Then it records epoch -> (statement hash, root, risk-table hash, reserves commitment,
-///   totals commitment, timestamp, block time, totals-revealed flag) and emits `EpochPublished`.
+///   totals commitment, timestamp, block time, totals-revealed flag, open-interest hash, shape
+///   digest, header digest) and emits `EpochPublished`. The header digest is the SHA-256 of the
+///   epoch's header.json (top 253 bits, docs/formats.md §11): anyone holding a header file
+///   compares its digest with the recorded one, so every field of it (assets, instruments,
+///   scenario labels, open interest, protocol accounts) is anchored on chain through the proof.
 ///   Totals (SPEC §1.4): the proof shows the liabilities L_a are <= the reserves either way.
 ///   `totals_revealed` = 1 means the epoch's header.json publishes L_a and `totals_commitment`
 ///   is H(tag, epoch, 0, L_1..L_A) (Poseidon: recompute it off chain to check a claimed total);
@@ -63,6 +68,9 @@ contract SolvencyRegistry {
         uint64 timestamp;           // the header's UTC timestamp (public input 1)
         uint64 publishedAt;         // block.timestamp of the publishing transaction
         bool totalsRevealed;        // public input 5: L_a published in the header (else hidden)
+        uint256 openInterestHash;   // hash of the open interest per instrument (public input 7)
+        uint256 shapeDigest;        // digest of the circuit shape (public input 8)
+        uint256 headerDigest;       // SHA-256 of header.json, top 253 bits (public input 9)
     }
 
     error NotPublisher(address caller);
@@ -82,7 +90,8 @@ contract SolvencyRegistry {
         uint256 reservesCommitment,
         bool totalsRevealed,
         uint256 totalsCommitment,
-        uint256 timestamp
+        uint256 timestamp,
+        uint256 headerDigest
     );
     event PublisherTransferred(address indexed previousPublisher, address indexed newPublisher);
 
@@ -144,11 +153,14 @@ contract SolvencyRegistry {
             totalsCommitment: header[6],
             timestamp: uint64(timestamp), // <= block.timestamp, so it fits
             publishedAt: uint64(block.timestamp),
-            totalsRevealed: header[5] == 1
+            totalsRevealed: header[5] == 1,
+            openInterestHash: header[7],
+            shapeDigest: header[8],
+            headerDigest: header[9]
         });
         latestEpoch = epoch;
         emit EpochPublished(epoch, statementHash, header[2], header[3], header[4], header[5] == 1,
-                            header[6], timestamp);
+                            header[6], timestamp, header[9]);
     }
 
     /// @notice The recorded epoch (all zero if it was never published).

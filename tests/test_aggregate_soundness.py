@@ -18,9 +18,12 @@ EPOCH, TS, TABLE_HASH = 7, 1_700_000_000, 99
 SALT = 123456789  # the hidden-totals salt (random in the prover; fixed here)
 
 # Pinned: 2,310 with the one-sponge batch commitments (2,784 with the former H(.., H(oi), ..));
-# + totals_revealed (1) + salt_used (1) + one Poseidon of 1 + 2 + A = 5 inputs (319) = 2,631.
-# A change here changes the circuit (and needs a new setup).
-AGGREGATE_CONSTRAINTS = 2631
+# + totals_revealed (1) + salt_used (1) + one Poseidon of 1 + 2 + A = 5 inputs (319) = 2,631;
+# + open interest and shape binding (260): the open-interest hash over I = 2 sums (258) and
+# its equality (1), shape_digest (1); zero_sum[i] stays one linear constraint per instrument
+# (now over the packed longs and shorts) = 2,891. A change here changes the circuit (and needs
+# a new setup).
+AGGREGATE_CONSTRAINTS = 2891
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +82,7 @@ def test_liabilities_taken_from_other_sums(cs):
     assert unsat(cs, w, **{"batch_0/sum[0]": 50}) == "batches_hash"
 
 
-@pytest.mark.parametrize("field", ["root_hash", "oi[1]", "blinder"])
+@pytest.mark.parametrize("field", ["root_hash", "w[1]", "blinder"])
 def test_batch_link_substitution(cs, field):
     """A14: any batch value other than the one its proof committed to breaks batches_hash."""
     w = build_aggregate(batches(), [160, 10])
@@ -186,3 +189,61 @@ def test_hidden_flag_on_revealed_commitment_with_salt_is_unsat(cs):
     w = build_aggregate(batches(), [160, 10], reveal=True)
     assert unsat(cs, w, totals_revealed=0, salt=SALT) == "totals_commitment"
     assert unsat(cs, w, totals_revealed=0) is None  # salt 0 and flag 0: same commitment, valid
+
+
+# --- open interest and shape (ATTACKS A9, A17; SPEC §1.3) -------------------------------------
+
+
+def test_unbalanced_epoch_has_no_open_interest_the_header_can_carry(cs):
+    """A9, the packed check: with a counterparty dropped (longs 3 != shorts 1 on instrument 0),
+    the honest witness is unsat at zero_sum[0]; a prover that solves oi[0] = sum_b w_b[0] /
+    (1 + 2^K) in the field satisfies it only with an oi[0] far above 2^K, which the verifier
+    refuses in the header (so its hash cannot match any header that parses)."""
+    bs = batches()
+    bs[1] = wb.build_batch(SHAPE, EPOCH, [wb.Slot(14, (0, 0), (0, 0)), wb.Slot(15, (10, 5), (0, 0))],
+                           blinder=2)
+    w = build_aggregate(bs, [160, 10])
+    assert unsat(cs, w) == "zero_sum[0]"
+    K = SHAPE.interest_bits
+    total = sum(b.interests[0] for b in bs)
+    forced = total * pow(1 + (1 << K), -1, R) % R
+    assert forced >= SHAPE.open_interest_bound  # not an integer OI below 2^K
+    inp = wa.circuit_inputs(w)
+    inp["oi[0]"] = forced
+    inp["open_interest_hash"] = stm.open_interest_hash(poseidon, [forced, w.open_interest[1]])
+    assert cs.which_is_unsatisfied(cs.solve(inp)) is None
+
+
+def test_netting_set_omitted_changes_open_interest(cs):
+    """A9 (issue reproduction): an account under margin short 10 and the vault long 10 on the
+    same instrument are dropped together. Every aggregate constraint still holds (the rest nets
+    to zero), but the public open interest is 10 lower than the venue's, and with the venue's
+    open interest as the public input the aggregate is unsat."""
+    users = wb.build_batch(SHAPE, EPOCH, [wb.Slot(11, (100, 5), (3, -2)), wb.Slot(12, (50, 0), (-3, 2))],
+                           blinder=1)
+    bad, vault = wb.Slot(21, (0, 0), (-10, 0)), wb.Slot(22, (5, 0), (10, 0))
+    full = [users, wb.build_batch(SHAPE, EPOCH, [bad, vault], blinder=2)]
+    dropped = [users, wb.build_batch(SHAPE, EPOCH, [wb.Slot(23, (0, 0), (0, 0)),
+                                                    wb.Slot(24, (0, 0), (0, 0))], blinder=2)]
+    venue = build_aggregate(full, [160, 10])
+    w = build_aggregate(dropped, [160, 10])
+    assert unsat(cs, w) is None  # the omission alone breaks no constraint ...
+    assert venue.open_interest == [13, 2] and w.open_interest == [3, 2]  # ... but OI shows it
+    assert w.public()["open_interest_hash"] != venue.public()["open_interest_hash"]
+    assert unsat(cs, w, open_interest_hash=venue.public()["open_interest_hash"]) == "open_interest_hash"
+
+
+def test_open_interest_hash_is_bound(cs):
+    """A17: the public open interest hash is recomputed from the batches' committed longs."""
+    w = build_aggregate(batches(), [160, 10])
+    assert w.open_interest == [3, 2]
+    other = stm.open_interest_hash(poseidon, [3, 3])
+    assert unsat(cs, w, open_interest_hash=other) == "open_interest_hash"
+
+
+def test_relabelled_shape_digest_is_unsat(cs):
+    """A17 (shape): the aggregate pins shape_digest to its shape's digest."""
+    w = build_aggregate(batches(), [160, 10])
+    other = stm.Shape(n_assets=2, n_instruments=1, n_scenarios=5, capacity=2, table_bits=40)
+    assert other.table_size != SHAPE.table_size or other.digest() != SHAPE.digest()
+    assert unsat(cs, w, shape_digest=other.digest()) == "shape_digest"

@@ -87,10 +87,11 @@ def test_verify_refuses_dev_keys_by_default(proved):
 
 
 def test_inclusion_verify(proved):
-    r = zk("inclusion", "verify", proved / "bundle", "--id", "alice", "--nonce", ALICE_NONCE)
+    r = zk("inclusion", "verify", proved / "bundle", "--id", "alice", "--nonce", ALICE_NONCE, "--allow-dev")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "INCLUDED" in r.stdout and "balance USDC: 50000000000" in r.stdout
-    r = zk("inclusion", "verify", proved / "bundle", "--id", "mallory", "--nonce", ALICE_NONCE)
+    assert "INCLUDED" in r.stdout and "balance USDC: 50000000000 (50000.000000 USDC)" in r.stdout
+    r = zk("inclusion", "verify", proved / "bundle", "--id", "mallory", "--nonce", ALICE_NONCE,
+           "--allow-dev")
     assert r.returncode == 1 and "not in epoch 3" in r.stdout
 
 
@@ -173,3 +174,106 @@ def test_verify_vk_sha256_anchor(proved):
     assert r.returncode == 1 and "[FAIL] batch key is the ceremony's" in r.stdout
     r = zk("verify", proved / "bundle", "--allow-dev", "--vk-sha256", "batch")
     assert r.returncode == 2 and "vk-sha256" in r.stderr
+
+
+def _inputs_with(tmp_path, name, old, new):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(TINY, inputs)
+    text = (inputs / name).read_text()
+    assert old in text
+    (inputs / name).write_text(text.replace(old, new))
+    return inputs
+
+
+def test_stale_snapshot_prove_refused(proved, tmp_path):
+    """ATTACKS A20: epoch.json stamped a year after the oracle snapshot (or before it): prove
+    stops with one line naming the file, the field and the parameter; nothing is written.
+    Twin: within oracle.max_snapshot_age_seconds (an hour later, the default bound) it proves
+    and the header carries both times."""
+    for stamp, reason in (("2027-11-20T16:00:00Z", "31536000 s older than the epoch timestamp"),
+                          ("2026-11-20T15:59:59Z", "1 s after the epoch timestamp")):
+        inputs = _inputs_with(tmp_path / stamp[:4], "epoch.json", "2026-11-20T16:00:00Z", stamp)
+        r = zk("prove", "--inputs", inputs, "--keys", proved / "keys", "--out", tmp_path / "bundle")
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+        assert "epoch.json: timestamp:" in r.stderr and reason in r.stderr
+        assert "oracle.max_snapshot_age_seconds" in r.stderr
+        assert not (tmp_path / "bundle").exists()
+    inputs = _inputs_with(tmp_path / "ok", "epoch.json", "2026-11-20T16:00:00Z", "2026-11-20T17:00:00Z")
+    r = zk("prove", "--inputs", inputs, "--keys", proved / "keys", "--out", tmp_path / "bundle")
+    assert r.returncode == 0, r.stderr
+    h = json.loads((tmp_path / "bundle" / "header.json").read_text())
+    assert h["timestamp"] - h["risk_table"]["snapshot_time"] == 3600
+    r = zk("verify", tmp_path / "bundle", "--allow-dev")
+    assert r.returncode == 0 and "[ok] oracle snapshot age: 3600 s before the epoch (max 3600 s)" in r.stdout
+    r = zk("verify", tmp_path / "bundle", "--allow-dev", "--max-snapshot-age", 3599)
+    assert r.returncode == 1 and "[FAIL] oracle snapshot age" in r.stdout
+
+
+def test_absurd_spot_prove_refused(proved, tmp_path):
+    """ATTACKS A21: every oracle source quotes ETH at 1e-21 USD (they agree, so the deviation
+    check passes): prove stops on the plausibility band, naming the asset and the source;
+    nothing is written."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(TINY, inputs)
+    doc = json.loads((inputs / "oracle.json").read_text())
+    for q in doc["prices"]["ETH"]:
+        q["spot"] = "0.000000000000000000001"
+    (inputs / "oracle.json").write_text(json.dumps(doc))
+    r = zk("prove", "--inputs", inputs, "--keys", proved / "keys", "--out", tmp_path / "bundle")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "prices.ETH[0].spot: implausible price: coinbase quotes ETH at" in r.stderr
+    assert not (tmp_path / "bundle").exists()
+
+
+def test_fake_root_inclusion_verify_cli(proved, tmp_path):
+    """ATTACKS B14 through the CLI: alice's record re-sealed with a path through a tree that
+    holds only her, and the header's root replaced by that tree's root. `inclusion verify`
+    exits 1 naming the aggregate statement check (it used to print INCLUDED); --json says
+    the same. The honest bundle, from four loose files: exit 0, and the output lists the root,
+    the balances by symbol and what was NOT checked."""
+    import hashlib
+
+    from tests.test_inclusion_verify import empty_path, one_holder_root, seal_json
+    from zkproof.formats import inclusion_file
+    from zkproof.formats.epoch_header import parse_header
+
+    src = proved / "bundle"
+    header = parse_header(json.loads((src / "header.json").read_text()), "header.json")
+    shape, nonce = header.shape, bytes.fromhex(ALICE_NONCE)
+    rel = f"inclusion/{inclusion_file.locator(header.epoch, 'alice', nonce)}.bin"
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    for name in ("header.json", "proofs/aggregate.json", "keys/aggregate.vk.json", rel):
+        shutil.copy(src / name, loose / Path(name).name)
+    args = ["--header", loose / "header.json", "--aggregate-proof", loose / "aggregate.json",
+            "--aggregate-vk", loose / "aggregate.vk.json", "--record", loose / Path(rel).name]
+    r = zk("inclusion", "verify", "--id", "alice", "--nonce", ALICE_NONCE, "--allow-dev", *args)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"root {header.root}" in r.stdout and "[ok] path to the proven root" in r.stdout
+    assert "[NOT CHECKED] the batch proofs" in r.stdout and "zkproof verify BUNDLE" in r.stdout
+    assert "balance USDC: 50000000000 (50000.000000 USDC)" in r.stdout
+
+    rec = empty_path(inclusion_file.open_sealed((loose / Path(rel).name).read_bytes(), header.epoch,
+                                                "alice", nonce, rel), shape.n_assets)
+    root = one_holder_root(shape, "alice", nonce, rec)
+    dst = tmp_path / "fake"
+    shutil.copytree(src, dst)
+    _, blob = seal_json(rec, "alice", nonce, (src / rel).stat().st_size - 16)  # 16: the GCM tag
+    (dst / rel).write_bytes(blob)
+    h = json.loads((dst / "header.json").read_text())
+    h["root"] = str(root)
+    (dst / "header.json").write_text(json.dumps(h))
+    m = json.loads((dst / "manifest.json").read_text())
+    for name in (rel, "header.json"):
+        m["files"][name] = hashlib.sha256((dst / name).read_bytes()).hexdigest()
+    (dst / "manifest.json").write_text(json.dumps(m))
+    r = zk("inclusion", "verify", dst, "--id", "alice", "--nonce", ALICE_NONCE, "--allow-dev")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "[FAIL] proofs/aggregate.json statement: public[2] (root) differs from the header" in r.stdout
+    assert "[ok] path to the proven root" in r.stdout and "INCLUDED" not in r.stdout
+    assert "NOT VERIFIED: proofs/aggregate.json statement" in r.stdout
+    r = zk("inclusion", "verify", dst, "--id", "alice", "--nonce", ALICE_NONCE, "--allow-dev", "--json")
+    rep = json.loads(r.stdout)
+    assert r.returncode == 1 and rep["included"] is False and rep["root"] == str(root)
+    assert [c["name"] for c in rep["checks"] if not c["ok"]] == ["proofs/aggregate.json statement"]
+    assert zk("verify", dst, "--allow-dev").returncode == 1

@@ -41,7 +41,20 @@ def test_risk_table_prints_hash_and_writes_bytes(capsys, inputs):
     assert code == 0
     table = RiskTable.from_bytes(out_file.read_bytes())
     assert f"sha256     {table.sha256().hex()}" in out and str(table.field_hash()) in out
-    assert "ETH-20261225-3000-C" in out and "delta 0.5" in out
+    assert "delta coin" in out and "vega USD/pt" in out and "theta USD/day" in out  # trader units
+    row = next(line.split() for line in out.splitlines() if "ETH-20261225-3000-C" in line)
+    price, delta, gamma, vega, theta = (float(x) for x in row[1:])
+    assert 0.5 < delta < 0.6 and 0 < gamma and 1 < vega < 10 and -10 < theta < 0  # per coin, per day
+
+
+def test_risk_table_greeks_json_units(capsys, inputs):
+    """--json --greeks carries the units; theta per day is 1/365 of the per-year figure."""
+    code, out, _ = run(capsys, "risk-table", "--inputs", str(inputs), "--json", "--greeks")
+    doc = json.loads(out)
+    assert doc["greeks_units"]["theta_per_day"] == "USD per day per coin"
+    assert doc["greeks_units"]["vega_per_vol_point"] == "USD per vol point per coin"
+    g = doc["greeks"]["ETH-20261225-3000-C"]
+    assert set(g) == {"price", "delta_coin", "gamma_coin_per_quote", "vega_per_vol_point", "theta_per_day"}
 
 
 def test_risk_table_json(capsys, inputs):
@@ -61,10 +74,13 @@ def test_check_names_failing_accounts(capsys, tmp_path):
     assert code == 1
     fails = [line for line in out.splitlines() if line.startswith("FAIL ")]
     assert len(fails) == 2 and all("scenario" in f and "shortfall" in f for f in fails)
+    moves = [line for line in out.splitlines() if "worst scenario moves:" in line]
+    assert len(moves) == 2 and all("ETH" in m and "%" in m and "pts" in m for m in moves)
     code, out, _ = run(capsys, "check", "--inputs", str(tmp_path), "--json")
     doc = json.loads(out)
     assert code == 1 and not doc["ok"] and len(doc["failures"]) == 2
     assert all(int(f["shortfall"]) > 0 for f in doc["failures"])
+    assert all("%" in f["moves"] for f in doc["failures"])
 
 
 def test_check_reports_imbalance(capsys, inputs):

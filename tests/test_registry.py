@@ -24,7 +24,7 @@ GAS = 2_000_000
 # latestEpoch and emits the event; with 150k short (the value for the 6-field header) the
 # pairing still finished and publish ran out of gas in that bookkeeping (measured: OutOfGas).
 STARVE = 220_000
-EVENT = keccak(text="EpochPublished(uint256,bytes32,uint256,uint256,uint256,bool,uint256,uint256)")
+EVENT = keccak(text="EpochPublished(uint256,bytes32,uint256,uint256,uint256,bool,uint256,uint256,uint256)")
 
 
 @pytest.fixture(scope="module")
@@ -80,15 +80,16 @@ def test_publish_records_statement_and_emits_event(world, history):
         rec = record(reg, epoch)
         sh = registry.statement_hash(h)
         # (statementHash, root, riskTableHash, reservesCommitment, totalsCommitment, timestamp,
-        #  publishedAt, totalsRevealed)
+        #  publishedAt, totalsRevealed, openInterestHash, shapeDigest, headerDigest)
         assert rec[:6] == (sh, h[2], h[3], h[4], h[6], h[1]) and rec[7] is revealed
+        assert rec[8:] == (h[7], h[8], h[9])
         assert h[5] == int(revealed) and rec[6] >= h[1]
         assert reg.call("statementHashOf", h).value == sh
         topics, data = history[epoch - 1].logs[-1]
         assert topics[0] == int.from_bytes(EVENT, "big") and topics[1] == epoch
         assert topics[2] == int.from_bytes(sh, "big")
-        assert decode(["uint256", "uint256", "uint256", "bool", "uint256", "uint256"], data) == \
-            (h[2], h[3], h[4], revealed, h[6], h[1])
+        assert decode(["uint256", "uint256", "uint256", "bool", "uint256", "uint256", "uint256"], data) == \
+            (h[2], h[3], h[4], revealed, h[6], h[1], h[9])
     assert reg.call("latestEpoch").value == 2
     assert record(reg, 3)[0] == b"\0" * 32  # never published
 
@@ -96,7 +97,7 @@ def test_publish_records_statement_and_emits_event(world, history):
 def test_D1_header_field_not_below_r_is_refused(world, history):
     reg = world["stack"].registry
     (a, b, c, h) = world["args"]["h3"][1]
-    for i in (0, 2, 4, 5, 6, 7):
+    for i in (0, 2, 4, 5, 6, 7, 9, 10):
         bad = list(h)
         bad[i] += R  # the verifier would see the same residue
         r = publish(reg, a, b, c, bad)
@@ -245,8 +246,9 @@ def test_publisher_transfer_is_evented_and_exclusive(world):
 
 
 def test_header_layout_is_one_constant():
-    assert fx.header_fields() == registry.HEADER_FIELDS == len(registry.HEADER_NAMES) == 8
+    assert fx.header_fields() == registry.HEADER_FIELDS == len(registry.HEADER_NAMES) == 11
     assert registry.HEADER_NAMES == ("epoch", "timestamp", "root", "risk_table_hash",
                                      "reserves_commitment", "totals_revealed", "totals_commitment",
+                                     "open_interest_hash", "shape_digest", "header_digest",
                                      "batches_hash")
-    assert fx.header(1, 2, 3, 4, 5, 1, 7, 8) == [1, 2, 3, 4, 5, 1, 7, 8]
+    assert fx.header(1, 2, 3, 4, 5, 1, 7, 8, 9, 10, 11) == [1, 2, 3, 4, 5, 1, 7, 8, 9, 10, 11]

@@ -101,6 +101,9 @@ def test_aggregate_proof_published_on_chain(epoch):
     assert bytes(rec[0]) == registry.statement_hash(inputs)
     assert rec[1] == header.root and rec[2] == header.risk_table_hash
     assert rec[4] == header.totals_commitment and rec[7] is False
+    # ... and the open-interest hash, the shape digest and the header file's SHA-256 digest
+    assert rec[8:] == (header.open_interest_hash, SHAPE.digest(),
+                       stm.header_digest(load(out / "header.json")))
     # replaying the same statement is refused (ATTACKS D4)
     again = stack.registry.transact("publish", a, b, c, inputs, sender=0, gas=2_000_000)
     assert not again.success

@@ -196,39 +196,41 @@ def test_dev_keys_are_refused_twin(proved):
 
 @pytest.mark.prove
 def test_keys_pinned_only_by_the_bundle_are_not_trusted(proved, tmp_path):
-    """B10/C6: the header is the prover's, so it cannot vouch for the keys. A forger strips the
-    dev marker from single-party keys (whose toxic waste it holds) and re-pins their SHA-256 in
-    the header: every check passes, but the report NOTES that the keys are pinned only by the
-    bundle, and with the ceremony's published digests (``--vk-sha256``) it fails, naming the key.
-    Twin: the honest bundle verified against its own keys' digests passes both key checks."""
-    import shutil
+    """B10/C6: the header is the prover's, so it cannot vouch for the keys. A forger makes
+    single-party keys (whose toxic waste it holds), drops their dev marker and proves the epoch
+    with them, so the header pins their SHA-256 and says dev_setup false: every check passes
+    (the header digest binds the header to the proof, but the forger made both), yet the report
+    NOTES that the keys are pinned only by the bundle, and with the ceremony's published digests
+    (``--vk-sha256``) it fails, naming the key. Twin: the honest bundle verified against its own
+    keys' digests passes both key checks."""
+    import dataclasses
 
-    from zkproof.formats.snarkjs_json import DEV_MARKER_KEY
+    from tests import test_epoch_e2e as e2e
+    from zkproof.groth16.setup import dev_setup
+    from zkproof.prover.circuits import circuits_for
+    from zkproof.prover.epoch import EpochKeys, prove_epoch
     from zkproof.verifier.bundle_check import verify_bundle
 
-    _, out = proved
+    def key_notes(report):
+        return [n for n in report.notes if " key is pinned only" in n]
+
+    job, out = proved
     honest = {name: hashlib.sha256((out / "keys" / f"{name}.vk.json").read_bytes()).hexdigest()
               for name in ("batch", "aggregate")}
     ok = verify_bundle(str(out), allow_dev=True, trusted_vk_sha256=honest)
-    assert ok.ok and not ok.notes
+    assert ok.ok and not key_notes(ok)
     assert {c.name for c in ok.checks} >= {"batch key is the ceremony's", "aggregate key is the ceremony's"}
 
-    dst = tmp_path / "b"
-    shutil.copytree(out, dst)
-    digests = {}
-    for name in ("batch", "aggregate"):
-        data = _rewrite(dst, f"keys/{name}.vk.json", lambda vk: vk.pop(DEV_MARKER_KEY))
-        digests[name] = hashlib.sha256(data).hexdigest()
-
-    def unmark(h):
-        h["verification_keys"] = digests
-        h["dev_setup"] = False
-
-    _rewrite(dst, "header.json", unmark)
+    c = circuits_for(e2e.SHAPE)
+    unmarked = EpochKeys(*(dataclasses.replace(dev_setup(r1cs, quiet=True), dev_setup=False)
+                           for r1cs in (c.batch.to_r1cs(), c.aggregate.to_r1cs())))
+    dst = prove_epoch(job, unmarked, tmp_path / "b", work_dir=tmp_path / "work", progress=False)
+    digests = {name: hashlib.sha256((dst / "keys" / f"{name}.vk.json").read_bytes()).hexdigest()
+               for name in ("batch", "aggregate")}
     report = verify_bundle(str(dst))
     assert report.ok  # nothing inside the bundle can tell
-    assert [n.split(" key is pinned only")[0] for n in report.notes] == ["batch", "aggregate"]
-    assert digests["batch"] in report.notes[0]
+    assert [n.split(" key is pinned only")[0] for n in key_notes(report)] == ["batch", "aggregate"]
+    assert digests["batch"] in key_notes(report)[0]
     anchored = verify_bundle(str(dst), trusted_vk_sha256={"batch": honest["batch"]})
     failed = {c.name: c.detail for c in anchored.checks if not c.ok}
     assert not anchored.ok and list(failed) == ["batch key is the ceremony's"]
@@ -244,7 +246,7 @@ def test_keys_pinned_only_by_the_bundle_are_not_trusted(proved, tmp_path):
 @pytest.mark.parametrize("spelling", ["2", "10"])
 def test_inclusion_sibling_ascii_decimal_is_read(spelling):
     """Twin of the test below: an ASCII decimal sibling hash and sums are read as written."""
-    from zkproof.verifier.inclusion import _nodes
+    from zkproof.formats.inclusion_file import parse_nodes as _nodes
 
     [n] = _nodes([{"hash": spelling, "sums": ["1", spelling]}], "rec", "path", 2, 1, 64)
     assert n.hash == int(spelling) and n.sums == (1, int(spelling))
@@ -255,7 +257,7 @@ def test_inclusion_sibling_non_ascii_digits_are_input_errors(spelling):
     """B11/SPEC §6: a record's sibling value spelled with non-ASCII digits ('²' crashed int(),
     Arabic-Indic '٣' was read as 3) is refused with an InputError naming ``path[0]``, like every
     other malformed record field."""
-    from zkproof.verifier.inclusion import _nodes
+    from zkproof.formats.inclusion_file import parse_nodes as _nodes
 
     with pytest.raises(InputError) as e:
         _nodes([{"hash": spelling, "sums": ["1", "2"]}], "rec", "path", 2, 1, 64)

@@ -19,14 +19,17 @@ from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.margin.risk_table import EPS, TABLE_BITS, RiskTable, build_risk_table, unrounded_table
 from zkproof.margin.scenarios import market_states
-from zkproof.margin.valuation import float_instrument_per_coin
+from zkproof.margin.valuation import build_smiles, float_instrument_per_coin
 from zkproof.snapshot.instruments import Instrument, loads_instruments
+from zkproof.snapshot.marks import market_from_v1
 from zkproof.snapshot.oracle import loads_oracle
 from zkproof.snapshot.params import loads_params
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-# Pinned: the canonical bytes of the example table (changes only with a documented format change).
-EXAMPLE_SHA256 = "2faa295b4a015e8b85747d87f3c5affd51dcf27801f507327f77f3880fcdbc07"
+# Format-1 inputs (one flat vol per underlying, sigma-scaled grid): the engine's v1 path.
+# tests/test_margin_venue.py covers format 2 (marks, smile, rulebook) on examples/.
+EXAMPLES = Path(__file__).resolve().parent / "data" / "format1"
+# Pinned: the canonical bytes of the format-1 table (changes only with a documented format change).
+EXAMPLE_SHA256 = "99487478f52c2716597675c4f9b50c21e3d130311aeda39a03a8d1a05ba8b525"
 
 
 def _inputs(params_text=None, oracle_edit=None):
@@ -98,10 +101,11 @@ def test_float_path_agrees_with_integer_table(example):
     """Independent float64 revaluation (numpy/scipy) matches v to 1e-9 relative + 1 unit."""
     params, insts, oracle, t = example
     states = market_states(oracle, params)
+    market = market_from_v1(oracle)
     for inst, row in zip(insts, t.v):
         for s, state in enumerate(states):
             scale = 10.0 ** (12 - inst.position_decimals)
-            f = float_instrument_per_coin(inst, state, states[0], oracle) * scale
+            f = float_instrument_per_coin(inst, state, market, params, build_smiles(insts, market)) * scale
             assert abs(f - row[s]) <= 1 + 1e-9 * abs(f), (inst.id, s)
 
 
@@ -123,7 +127,7 @@ def test_bytes_round_trip(example):
     (lambda b: b[:-1], "entries: truncated"),
     (lambda b: b + b"\x00", "entries: 1 trailing bytes"),
     (lambda b: b"ZKPRISK2" + b[8:], "magic"),
-    (lambda b: b[:8] + b"\x02" + b[9:], "header: expected version 1"),
+    (lambda b: b[:8] + b"\x01" + b[9:], "header: expected version 2"),
     (lambda b: b[:-8] + (2**40).to_bytes(8, "little"), r"entry \d+: value 1099511627776 out of range"),
     (lambda b: b[:-8] + (-1).to_bytes(8, "little", signed=True), r"entry \d+: value -1 out of range"),
     (lambda b: b[:12], "header: truncated"),
@@ -234,3 +238,16 @@ def test_worthless_option_is_zero_not_a_liability():
     assert set(table.v[-1]) == {0}
     x = unrounded_table(params, insts + (far,), oracle)
     assert all(val >= 0 and not exact for val, exact in x.v[-1])
+
+
+def test_descriptor_spells_the_strike_as_the_input():
+    """A strike below 1e-6 is hashed as written ("0.0000001"), not in Python's exponent form
+    ("1E-7"), so an auditor who copies the input reproduces the descriptor and the hash."""
+    from zkproof.margin.risk_table import descriptor
+
+    tiny = Instrument(id="X-C", kind="option", underlying="ETH", position_decimals=6, right="call",
+                      strike=Decimal("0.0000001"), expiry=1800000000)
+    assert descriptor(tiny) == "X-C|option|ETH|call|0.0000001|1800000000|6"
+    assert str(Decimal("0.0000001")) == "1E-7"  # what the descriptor must not use
+    perp = Instrument(id="P", kind="perpetual", underlying="ETH", position_decimals=6)
+    assert descriptor(perp) == "P|perpetual|ETH||||6"

@@ -1,10 +1,12 @@
 """Loaders of the four snapshot files: good inputs load, each malformed one is a one-line error
-naming file, line and field (SPEC §6; ATTACKS A1, A8c, A9), and the oracle circuit breaker."""
+naming file, line and field (SPEC §6; ATTACKS A1, A8c, A9), and the oracle circuit breaker
+(plausibility bands: A21)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,9 +16,11 @@ from zkproof.snapshot.inputs import load_snapshot, resolve_paths
 from zkproof.snapshot.instruments import check_not_expired, loads_instruments
 from zkproof.snapshot.ledger import loads_accounts
 from zkproof.snapshot.oracle import OracleHalt, loads_oracle, median
-from zkproof.snapshot.params import loads_params
+from zkproof.snapshot.params import DEFAULT_SPOT_MAX, DEFAULT_SPOT_MIN, loads_params
+from zkproof.statement import MAX_SNAPSHOT_AGE_SECONDS
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# Format-1 snapshot files (oracle format 2 and params format 2: tests/test_oracle_marks.py).
+EXAMPLES = Path(__file__).resolve().parent / "data" / "format1"
 PARAMS_TEXT = (EXAMPLES / "params.toml").read_text()
 PARAMS = loads_params(PARAMS_TEXT)
 INSTRUMENTS = loads_instruments((EXAMPLES / "instruments.json").read_text(), params=PARAMS)
@@ -188,6 +192,39 @@ def test_oracle_within_tolerance_passes_and_medians():
     assert median([1, 2, 3, 10]) == 2.5
 
 
+def _all_sources(sym: str, spot: str):
+    return lambda d: [q.update(spot=spot) for q in d["prices"][sym]]
+
+
+@pytest.mark.parametrize("sym,spot,band", [("ETH", "0.000000000000000000001", r"\[0\.000001, 1000000000\]"),
+                                           ("BTC", "999999999999", r"\[0\.000001, 1000000000\]")])
+def test_absurd_spot_all_sources_agree_is_refused(sym, spot, band):
+    """ATTACKS A21: every source agrees on an absurd spot (1e-21 USD for ETH), so the
+    deviation check passes; the asset's plausibility band (here the default) stops the run,
+    naming the asset, the field and the source."""
+    with pytest.raises(OracleHalt, match=rf"^oracle\.json: prices\.{sym}\[0\]\.spot: implausible price: "
+                       rf"coinbase quotes {sym} at .* outside {band}") as e:
+        _oracle(_all_sources(sym, spot))
+    _one_line(e)
+
+
+def test_absurd_spot_per_asset_band():
+    """ATTACKS A21 with a tight band set in params.toml: ETH at 50 USD (every source) is refused
+    under [100, 100000] and accepted under the default band; the band's edges themselves pass."""
+    tight = loads_params(PARAMS_TEXT.replace('haircut = "0.1"', 'haircut = "0.1"\nspot_min = "100"\n'
+                                             'spot_max = "100000"', 1), "params.toml")
+    assert (tight.asset("ETH").spot_min, tight.asset("ETH").spot_max) == (Decimal(100), Decimal(100000))
+    assert tight.asset("BTC").spot_min == DEFAULT_SPOT_MIN and tight.asset("BTC").spot_max == DEFAULT_SPOT_MAX
+    doc = json.loads(json.dumps(ORACLE_DOC))
+    _all_sources("ETH", "50")(doc)
+    with pytest.raises(OracleHalt, match=r"prices\.ETH\[0\]\.spot: implausible price: coinbase .* ETH at 50"):
+        loads_oracle(json.dumps(doc), tight, "oracle.json")
+    assert loads_oracle(json.dumps(doc), PARAMS, "oracle.json").spot["ETH"] == 50
+    for edge in ("100", "100000"):
+        _all_sources("ETH", edge)(doc)
+        assert loads_oracle(json.dumps(doc), tight, "oracle.json").spot["ETH"] == Decimal(edge)
+
+
 # ----------------------------------------------------------------------------- params, instruments
 
 
@@ -201,6 +238,14 @@ PARAMS_CASES = {
     "missing section": (("[short_floor]", "[short_floorx]"), r"short_floor: missing field"),
     "invalid toml": (("quote = \"USD\"", "quote = USD"), r"document: invalid TOML"),
     "decimals bool": (("decimals = 6", "decimals = true"), r"assets\.USDC\.decimals: expected an integer"),
+    "band reversed": (('haircut = "0.1"', 'haircut = "0.1"\nspot_min = "5000"\nspot_max = "100"'),
+                      r"assets\.ETH\.spot_min: expected 0 < spot_min < spot_max"),
+    "band zero": (('haircut = "0.1"', 'haircut = "0.1"\nspot_min = "0"'),
+                  r"assets\.ETH\.spot_min: expected 0 < spot_min < spot_max"),
+    "band float": (('haircut = "0.1"', 'haircut = "0.1"\nspot_max = 1e5'),
+                   r"assets\.ETH\.spot_max: expected a decimal string"),
+    "snapshot age": (("[oracle]\n", "[oracle]\nmax_snapshot_age_seconds = 86401\n"),
+                     r"oracle\.max_snapshot_age_seconds: expected 0 <= value <= 86400"),
 }
 
 
@@ -215,6 +260,9 @@ def test_bad_params_rejected(case):
 def test_params_good():
     assert PARAMS.n_scenarios == 16 and [a.symbol for a in PARAMS.assets] == ["USDC", "ETH", "BTC"]
     assert PARAMS.value_unit_exponent == 12
+    assert PARAMS.oracle.max_snapshot_age_seconds == MAX_SNAPSHOT_AGE_SECONDS  # the default
+    p = loads_params(PARAMS_TEXT.replace("[oracle]\n", "[oracle]\nmax_snapshot_age_seconds = 600\n"))
+    assert p.oracle.max_snapshot_age_seconds == 600
 
 
 def _instruments(edit):

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "zkproof" / "schemas"
-EXAMPLES = ROOT / "examples"
+EXAMPLES = ROOT / "tests" / "data" / "format1"  # the schemas describe format 1
 TYPES = {"object": dict, "array": list, "string": str}
 
 
@@ -130,3 +130,36 @@ def test_schema_accepts_sign_patterns_and_rejects_bad_signs():
     assert validate(doc, "params.schema.json") == []
     doc["scenarios"]["spot_shock_signs"] = [{"BTC": 2}]
     assert validate(doc, "params.schema.json") != []
+
+
+FORMAT2 = ROOT / "examples"
+BAD_V2 = {
+    "oracle.v2.schema.json": [
+        lambda d: d["marks"]["ETH-20261225-3000-C"][0].update(price=246.6),
+        lambda d: d["marks"]["ETH-20261225-3000-C"][0].pop("implied_vol"),
+        lambda d: d["forwards"]["ETH"].update({"2026-12-25": []}),
+        lambda d: d.pop("forwards"), lambda d: d.update(format="zkproof-oracle/1"),
+    ],
+    "params.v2.schema.json": [
+        lambda d: d.update(preset="cme"), lambda d: d["scenarios"].update(levels=["1/3", "1/3"]),
+        lambda d: d["scenarios"].update(levels=["0.50"]), lambda d: d.pop("marks"),
+        lambda d: d["maintenance"].update(perpetual_max_leverage={"ETH": "25"}),
+    ],
+}
+
+
+def _docs_v2():
+    return {"oracle.v2.schema.json": json.loads((FORMAT2 / "oracle.json").read_text()),
+            "params.v2.schema.json": tomllib.loads((FORMAT2 / "params.toml").read_text())}
+
+
+def test_format2_examples_validate():
+    for name, doc in _docs_v2().items():
+        assert validate(doc, name) == [], name
+
+
+@pytest.mark.parametrize("name,k", [(n, k) for n, fs in BAD_V2.items() for k in range(len(fs))])
+def test_format2_schema_rejects_what_the_loader_rejects(name, k):
+    doc = _docs_v2()[name]
+    BAD_V2[name][k](doc)
+    assert validate(doc, name) != []

@@ -145,14 +145,14 @@ def test_comparator_alias_hint(cs):
 
 def test_risk_table_is_the_public_input(cs):
     """A15 (circuit side): the table the margin checks use IS the public input vector, in
-    ``statement.table_values`` order after ``epoch, batch_commitment``; there is no private copy
+    ``statement.table_values`` order after ``epoch, batch_commitment, shape_digest``; there is no private copy
     of it. So a proof made with another table carries that table in its public inputs, which the
     verifier builds from the header instead (bundle side: test_epoch_e2e.py::test_risk_table_swap)."""
     assert [v.name for v in cs._publics] == list(stm.batch_public_names(SHAPE))
-    assert len(stm.batch_public_names(SHAPE)) == 2 + SHAPE.table_size
+    assert len(stm.batch_public_names(SHAPE)) == len(stm.BATCH_PUBLIC_HEAD) + SHAPE.table_size
     assert not [n for n in cs.inputs if n.startswith("table/") and cs.inputs[n].key > 0]
     w, inp = witness(honest())
-    assert cs.solve(inp).public_values() == [EPOCH, w.commitment, *stm.table_values(C, V, M)]
+    assert cs.solve(inp).public_values() == [EPOCH, w.commitment, SHAPE.digest(), *stm.table_values(C, V, M)]
 
 
 def test_risk_table_swap(cs):
@@ -170,7 +170,7 @@ def test_risk_table_swap(cs):
     assignment = cs.solve(inp)
     assert cs.which_is_unsatisfied(assignment) is None
     names = stm.batch_public_names(SHAPE)
-    published = [EPOCH, inp["batch_commitment"], *stm.table_values(C, V, M)]
+    published = [EPOCH, inp["batch_commitment"], SHAPE.digest(), *stm.table_values(C, V, M)]
     diff = [names[k] for k, (x, y) in enumerate(zip(assignment.public_values(), published)) if x != y]
     assert diff == ["table/c[0][2]"]
 
@@ -179,7 +179,7 @@ def test_sum_tree_binding_understated_leaf(cs):
     """A6b: the committed batch sums cannot differ from the balances that were range-checked."""
     w, inp = witness(honest())
     understated = stm.batch_commitment(poseidon, EPOCH, w.root.hash, [w.root.sums[0] - 50, w.root.sums[1]],
-                                       [stm.fe(x) for x in w.open_interest], w.blinder)
+                                       w.interests, w.blinder)
     inp["batch_commitment"] = understated
     assert broken(cs, inp) == "batch_commitment"
 
@@ -295,3 +295,30 @@ def test_limb_packing_carry(cs):
     assert checked == 2
     # nothing else is packed: node values are one per element
     assert lay.node_values("h", ["s0", "s1"], "g", ["t0", "t1"]) == ["h", "s0", "s1", "g", "t0", "t1"]
+
+
+def test_open_interest_is_the_sum_of_longs(cs):
+    """A9 (batch side): the committed w_i packs the longs sum_u max(q, 0) and the shorts
+    sum_u max(-q, 0) of the range-checked positions; a commitment that understates either (a
+    position left out of the count) is unsat."""
+    w, inp = witness(honest())
+    assert w.longs == [3, 2] and w.shorts == [3, 2]
+    assert broken(cs, inp) is None
+    K = SHAPE.interest_bits
+    for i in range(SHAPE.n_instruments):
+        for dl, ds in ((-1, 0), (0, -1)):
+            bad = list(w.interests)
+            bad[i] = stm.interest(w.longs[i] + dl, w.shorts[i] + ds, K)
+            inp["batch_commitment"] = stm.batch_commitment(poseidon, EPOCH, w.root.hash,
+                                                           list(w.root.sums), bad, w.blinder)
+            assert broken(cs, inp) == "batch_commitment"
+
+
+def test_relabelled_shape_digest_is_unsat(cs):
+    """A17 (shape): the batch circuit pins its public shape_digest to its own shape's digest: a
+    verifier that supplies the digest of a relabelled shape has no satisfying witness."""
+    _, inp = witness(honest())
+    other = stm.Shape(n_assets=2, n_instruments=3, n_scenarios=2, capacity=2, table_bits=40)
+    assert other.digest() != SHAPE.digest()
+    inp["shape_digest"] = other.digest()
+    assert broken(cs, inp) == "shape_digest"

@@ -5,6 +5,10 @@ Before task H3 (risk table hashed in-circuit, commitment = H(.., H(oi), ..)): ba
 15,074 (table hash 13,987, commitment 1,500 + 1), aggregate 1,920 per batch (1,500 of it the
 commitment). After: the table is 339 public inputs (no constraint; one QAP row each) and the
 commitment one chained sponge of 22 values, 987 constraints (docs/scale.md, docs/soundness.md).
+With the open interest and the shape binding: the commitment still holds 22 values (each
+``w_i`` packs the batch's longs and shorts of instrument ``i``, linear in existing wires), plus
+one ``shape_digest`` equality per circuit; the aggregate adds the open-interest sponge (831)
+and its equality once per epoch; the account loop is unchanged.
 """
 
 from __future__ import annotations
@@ -33,16 +37,17 @@ def batch2():
 
 
 def test_batch_fixed_part_is_pinned(batch2):
-    """Fixed per batch: the commitment sponge (987 + the equality) and the tree nodes; the table
-    costs no constraint. Fixed = 2 n(2) - n(4) removes the per-account part exactly."""
+    """Fixed per batch: the commitment sponge (987 + the equality), the shape digest equality
+    and the tree nodes; the table costs no constraint. Fixed = 2 n(2) - n(4) removes the
+    per-account part exactly (574 before the shape binding: +1)."""
     parts = top_level(batch2)
-    assert parts["commitment"] == 987 and parts["batch_commitment"] == 1
+    assert parts["commitment"] == 987 and parts["batch_commitment"] == 1 and parts["shape_digest"] == 1
     assert "table" not in parts and not any(n.startswith("table/") for n in batch2.constraint_names)
-    assert 2 * batch2.num_constraints - solvency_batch.build(shape(4)).num_constraints == 574
+    assert 2 * batch2.num_constraints - solvency_batch.build(shape(4)).num_constraints == 575
 
 
-def test_batch_public_inputs_are_epoch_commitment_and_table(batch2):
-    assert batch2.num_public == 2 + shape(2).table_size == 341
+def test_batch_public_inputs_are_epoch_commitment_shape_and_table(batch2):
+    assert batch2.num_public == 3 + shape(2).table_size == 342
 
 
 def test_aggregate_per_batch_cost_is_pinned():
@@ -52,3 +57,11 @@ def test_aggregate_per_batch_cost_is_pinned():
     parts = Counter(n.split("/")[1] for n in a2.constraint_names if n.startswith("batch_0/"))
     assert parts == {"commitment": 987}
     assert a4.num_constraints - a2.num_constraints == 2 * 1407
+
+
+def test_aggregate_open_interest_and_shape_cost_is_pinned():
+    """Once per epoch: the open-interest sponge over I = 16 sums (831) and its equality, and the
+    shape digest equality."""
+    parts = top_level(aggregate.build(shape(2, 2)))
+    assert parts["open_interest"] == 831 and parts["open_interest_hash"] == 1
+    assert parts["shape_digest"] == 1

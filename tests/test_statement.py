@@ -68,8 +68,10 @@ def test_negative_table_values_are_field_encoded():
 def test_domain_kinds_are_distinct_from_the_tree_layout():
     from zkproof.hash import merkle_sum_layout as lay
 
-    ours = {stm.ID, stm.TABLE, stm.RESERVES, stm.BATCH, stm.BATCHES, stm.OI, stm.TOTALS}
-    assert len(ours) == 7 and not ours & {lay.LEAF, lay.NODE, lay.HEADER, lay.CHUNK}
+    ours = {stm.ID, stm.TABLE, stm.RESERVES, stm.BATCH, stm.BATCHES, stm.OI, stm.TOTALS,
+            stm.OPEN_INTEREST, stm.SHAPE}
+    assert len(ours) == 9 and not ours & {lay.LEAF, lay.NODE, lay.HEADER, lay.CHUNK}
+    assert stm.OPEN_INTEREST != stm.OI == 10  # the retired kind stays reserved
 
 
 def test_chain_hash_layout_and_split():
@@ -101,11 +103,11 @@ def test_chain_hash_binds_length_kind_and_order():
 def test_batch_commitment_binds_epoch_blinder_and_every_value():
     """A14: the epoch (no replay into another epoch) and the secret blinder (a guessed total
     cannot be confirmed by hashing without it) are inside, as are root, sums and open interest."""
-    args = dict(epoch=7, root_hash=11, root_sums=[1, 2, 3], open_interest=[4] * 16, blinder=99)
+    args = dict(epoch=7, root_hash=11, root_sums=[1, 2, 3], interests=[4] * 16, blinder=99)
     base = stm.batch_commitment(poseidon, **args)
     assert base == stm.chain_hash(poseidon, stm.BATCH, [7, 11, 1, 2, 3, 99, *[4] * 16])
     for key, other in [("epoch", 8), ("root_hash", 12), ("root_sums", [1, 2, 4]),
-                       ("open_interest", [4] * 15 + [5]), ("blinder", 100)]:
+                       ("interests", [4] * 15 + [5]), ("blinder", 100)]:
         assert stm.batch_commitment(poseidon, **{**args, key: other}) != base, key
 
 
@@ -113,9 +115,9 @@ def test_batch_public_names_follow_the_table_order():
     """The batch proof's inputs: epoch, commitment, then every table entry in table_values order."""
     s = stm.Shape(n_assets=2, n_instruments=1, n_scenarios=2, capacity=2, table_bits=8)
     names = stm.batch_public_names(s)
-    assert names == ("epoch", "batch_commitment", "table/c[0][0]", "table/c[0][1]", "table/c[1][0]",
-                     "table/c[1][1]", "table/v[0][0]", "table/v[0][1]", "table/m[0]")
-    assert len(names) == 2 + s.table_size
+    assert names == ("epoch", "batch_commitment", "shape_digest", "table/c[0][0]", "table/c[0][1]",
+                     "table/c[1][0]", "table/c[1][1]", "table/v[0][0]", "table/v[0][1]", "table/m[0]")
+    assert len(names) == 3 + s.table_size
     assert len(stm.table_values([[1, 2], [3, 4]], [[5, 6]], [7])) == s.table_size
 
 
@@ -129,4 +131,73 @@ def test_totals_commitment_layout_and_salt():
                 stm.totals_commitment(poseidon, 8, 5, [160, 10]),
                 stm.totals_commitment(poseidon, 7, 5, [161, 10])}
     assert len(variants) == 4
-    assert stm.AGGREGATE_PUBLIC[5:] == ("totals_revealed", "totals_commitment", "batches_hash")
+    assert stm.AGGREGATE_PUBLIC[5:7] == ("totals_revealed", "totals_commitment")
+    assert stm.AGGREGATE_PUBLIC[-1] == "batches_hash"
+
+
+def test_shape_digest_binds_every_field():
+    """ATTACKS A17 (shape): the digest both circuits pin covers every Shape field, so two shapes with the
+    same table size (another split of instruments and scenarios) have different digests."""
+    import dataclasses
+
+    base = stm.Shape(n_assets=1, n_instruments=2, n_scenarios=3, capacity=2, table_bits=8)
+    relabel = stm.Shape(n_assets=1, n_instruments=1, n_scenarios=5, capacity=2, table_bits=8)
+    assert relabel.table_size == base.table_size and relabel.digest() != base.digest()
+    seen = {base.digest()}
+    for f in dataclasses.fields(base):
+        v = getattr(base, f.name)
+        changed = dataclasses.replace(base, **{f.name: v * 2 if f.name in ("capacity", "n_batches")
+                                               else v + 1})
+        seen.add(changed.digest())
+    assert len(seen) == 1 + len(dataclasses.fields(base))
+    assert base.digest() == poseidon([(stm.SHAPE << 32) + 7, 1, 2, 3, 2, 8, 2, stm.EQUITY_CHECK_BITS])
+
+
+def test_shape_refuses_zero_scenarios():
+    """A batch circuit without scenario 0 would have no margin check at all."""
+    with pytest.raises(ValueError, match="n_scenarios must be >= 1"):
+        stm.Shape(n_assets=1, n_instruments=1, n_scenarios=0, capacity=2, table_bits=8)
+
+
+def test_header_digest_is_canonical_and_skips_only_itself():
+    """The SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8), top 253 bits; the
+    published digest itself is left out, every other key (known or not) is in."""
+    import hashlib
+
+    obj = {"b": ["é", 1], "a": {"y": True, "x": "2"}}
+    want = int.from_bytes(hashlib.sha256('{"a":{"x":"2","y":true},"b":["é",1]}'.encode()).digest(),
+                          "big") >> 3
+    assert stm.header_digest(obj) == want < 1 << 253
+    assert stm.header_digest({**obj, "header_digest": "5"}) == want
+    assert stm.header_digest({**obj, "snapshot": 1}) != want
+
+
+def test_interest_packing_is_injective_within_its_bits():
+    """Longs and shorts below 2^K pack into one value without carry, and the epoch's sum of
+    packed values stays below 2^(2K + 1) <= 2^252 (no wrap) at every shape."""
+    s = stm.Shape(n_assets=3, n_instruments=16, n_scenarios=17, capacity=1 << 20, table_bits=40,
+                  n_batches=1 << 10)
+    K = s.interest_bits
+    assert K == 63 + 20 + 10 and 2 * K + 1 <= 252 and s.open_interest_bound == 1 << K
+    top = (1 << K) - 1
+    assert stm.interest(top, top, K) < 1 << 2 * K
+    assert stm.interest(top, 0, K) != stm.interest(0, 1, K)
+    assert (stm.interest(5, 7, K) >> K, stm.interest(5, 7, K) % (1 << K)) == (7, 5)
+
+
+def test_shape_json_with_zero_scenarios_is_refused(tmp_path):
+    """The keys' shape.json is read through Shape: zero scenarios is a one-line InputError
+    naming the file (a batch circuit without the mark check would have no margin check)."""
+    import json
+
+    from zkproof import pipeline
+    from zkproof.errors import InputError
+
+    good = stm.Shape(n_assets=1, n_instruments=1, n_scenarios=1, capacity=2, table_bits=8)
+    pipeline.save_shape(tmp_path, good)
+    assert pipeline.load_shape(tmp_path) == good
+    raw = json.loads((tmp_path / pipeline.SHAPE_FILE).read_text())
+    (tmp_path / pipeline.SHAPE_FILE).write_text(json.dumps({**raw, "n_scenarios": 0}))
+    with pytest.raises(InputError, match="shape.json: shape: n_scenarios must be >= 1") as e:
+        pipeline.load_shape(tmp_path)
+    assert "\n" not in str(e.value)

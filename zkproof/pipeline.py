@@ -30,10 +30,17 @@ class Loaded:
 
 
 def load_inputs(inputs_dir: str | Path, epoch_file: str | Path | None = None) -> Loaded:
-    """① snapshot in, validated (circuit breaker on the oracle), ② the risk table."""
+    """① snapshot in, validated (circuit breaker on the oracle; the epoch no later than
+    ``max_snapshot_age_seconds`` after the oracle snapshot), ② the risk table."""
     snap = load_snapshot(resolve_paths(inputs_dir))
     table = build_risk_table(snap.params, snap.instruments, snap.oracle)
-    ep = load_epoch_input(epoch_file or Path(inputs_dir) / "epoch.json", snap.params)
+    epoch_path = epoch_file or Path(inputs_dir) / "epoch.json"
+    ep = load_epoch_input(epoch_path, snap.params)
+    problem = stm.snapshot_age_problem(ep.timestamp, snap.oracle.snapshot_time,
+                                       snap.params.oracle.max_snapshot_age_seconds)
+    if problem:
+        raise InputError(str(epoch_path), "timestamp",
+                         f"{problem}; see oracle.max_snapshot_age_seconds in params.toml")
     return Loaded(snap, table, ep)
 
 

@@ -17,11 +17,28 @@ Layouts (``H`` = Poseidon with circomlib's parameters; ``tag(kind, n) = kind * 2
   public input) and the list of batch commitments.
 * ``reserves_commitment = H(tag(RESERVES, 1 + A), epoch, R_1..R_A)``
 * ``batch_commitment``: one chained sponge (``chain_hash``) over the ``n = 3 + A + I`` values
-  ``epoch, root_hash, S_1..S_A, blinder, oi_1..oi_I`` (``oi_i = sum over the batch of
-  q[u][i]``): ``h = H(tag(BATCH, n), x_1..x_k)``, then ``h = H(h, x_(k+1)..x_n)``, no padding;
-  ``k = chain_split(n)`` (14 for A = 3, I = 16: 987 constraints instead of 1,500 for the former
-  ``H(.., H(oi), ..)``). The epoch stops replaying a batch in another epoch and the secret
-  blinder stops anyone confirming guessed totals by hashing (ATTACKS A14).
+  ``epoch, root_hash, S_1..S_A, blinder, w_1..w_I``: ``h = H(tag(BATCH, n), x_1..x_k)``, then
+  ``h = H(h, x_(k+1)..x_n)``, no padding; ``k = chain_split(n)`` (14 for A = 3, I = 16: 987
+  constraints). ``w_i = interest(long_i, short_i) = long_i + 2^K short_i`` packs the batch's
+  longs ``long_i = sum_u max(q[u][i], 0)`` and shorts ``short_i = sum_u max(-q[u][i], 0)``
+  of instrument ``i``, ``K = Shape.interest_bits`` (both are below ``2^K`` by construction, so
+  the packing is injective: docs/soundness.md §2). One layout, used by both circuits and both
+  witness builders (``batch_commitment_values``). The epoch stops replaying a batch in another
+  epoch and the secret blinder stops anyone confirming guessed totals by hashing (ATTACKS A14).
+* ``open_interest_hash = chain_hash(OPEN_INTEREST, [OI_1..OI_I])``: the epoch's open interest
+  per instrument (SPEC §1.3), which the header lists and the verifier hashes. The aggregate
+  proves ``sum_b w_b[i] = OI_i (1 + 2^K)``: with ``OI_i < 2^K`` (checked by the verifier on the
+  header) that is ``sum longs = sum shorts = OI_i`` as integers, the zero-sum check and the open
+  interest in one linear constraint. Dropping any set of accounts that holds positions lowers
+  some ``OI_i``.
+* ``shape_digest = H(tag(SHAPE, 7), n_assets, n_instruments, n_scenarios, capacity,
+  table_bits, n_batches, equity_check_cap)`` (every ``Shape`` field, declaration order): a
+  constant of both circuits, so a key made for one shape cannot verify a header that states
+  another (``Shape.digest``).
+* ``header_digest = SHA-256(canonical header JSON without its "header_digest" key) >> 3``:
+  the top 253 bits (< 2^253 < r, no reduction needed); canonical = keys sorted, separators
+  ``,`` and ``:``, no whitespace, non-ASCII as UTF-8 (``header_digest``). A public input of
+  the aggregate proof, so every header field (metadata included) is bound to it.
 * ``totals_commitment = H(tag(TOTALS, 2 + A), epoch, salt_used, L_1..L_A)`` with
   ``salt_used = salt * (1 - totals_revealed)``: the liabilities ``L_a`` (the epoch root's sums)
   under a secret salt when hidden (the default), under 0 when the header reveals them, so the
@@ -29,20 +46,24 @@ Layouts (``H`` = Poseidon with circomlib's parameters; ``tag(kind, n) = kind * 2
 
 Public inputs:
 
-* batch proof:     ``[epoch, batch_commitment, table_1..table_T]`` (``batch_public_names``):
+* batch proof:     ``[epoch, batch_commitment, shape_digest, table_1..table_T]``
+  (``batch_public_names``):
   the ``T = Shape.table_size`` risk-table entries in ``table_values`` order, field-encoded. The
   circuit multiplies by these very wires, so it needs no table hash; the verifier builds them
   from the header's range-checked table (ATTACKS A15, A17) and folds them into the key once per
   bundle (``zkproof.verifier.fold``).
 * aggregate proof: ``[epoch, timestamp, root, risk_table_hash, reserves_commitment,
-  totals_revealed, totals_commitment, batches_hash]`` (all of them form the on-chain registry's
-  header; ``batches_hash`` stays last: it is the only one the registry does not store by name).
+  totals_revealed, totals_commitment, open_interest_hash, shape_digest, header_digest,
+  batches_hash]`` (all of them form the on-chain registry's header; ``batches_hash`` stays
+  last: it is the only one the registry does not store by name).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -57,6 +78,7 @@ HashFn = Callable[[list], T]
 # Domain kinds 1..4 are merkle_sum_layout's (LEAF, NODE, HEADER, CHUNK). OI (10) is retired
 # (it tagged the former separate open-interest hash) and stays reserved: never reuse it.
 ID, TABLE, RESERVES, BATCH, BATCHES, OI, TOTALS = 5, 6, 7, 8, 9, 10, 11
+OPEN_INTEREST, SHAPE = 12, 13  # the public open interest per instrument; the shape digest
 
 BALANCE_BITS = 64     # 0 <= b < 2^64                       (SPEC §1.1)
 POSITION_BITS = 63    # |q| < 2^63, as sign and 63-bit magnitude (SPEC §1.1)
@@ -68,9 +90,14 @@ EQUITY_CHECK_BITS = 88  # width of the in-circuit check E - req >= 0 (completene
 SHORT_BUFFER = 1      # value units per short position unit added to every requirement
                       # (one rounded v cannot be conservative for both signs: formats.md §8.1)
 
-BATCH_PUBLIC_HEAD = ("epoch", "batch_commitment")  # then the table: batch_public_names(shape)
+ACCOUNT_ROLES = ("user", "insurance_fund", "protocol_vault")  # accounts.jsonl "role"
+PROTOCOL_ROLES = ACCOUNT_ROLES[1:]  # the protocol's own accounts, named in the header (SPEC §1)
+
+BATCH_PUBLIC_HEAD = ("epoch", "batch_commitment", "shape_digest")  # then the table
 AGGREGATE_PUBLIC = ("epoch", "timestamp", "root", "risk_table_hash", "reserves_commitment",
-                    "totals_revealed", "totals_commitment", "batches_hash")
+                    "totals_revealed", "totals_commitment", "open_interest_hash", "shape_digest",
+                    "header_digest", "batches_hash")
+HEADER_DIGEST_KEY = "header_digest"  # the one header.json key header_digest leaves out
 
 
 def fe(x: int) -> int:
@@ -99,12 +126,17 @@ class Shape:
                 raise ValueError(f"{name} must be a power of two >= 2, got {n}")
         if not 1 <= self.n_instruments <= 16 or not 1 <= self.n_assets <= 5:
             raise ValueError("1..16 instruments and 1..5 assets (Poseidon arity)")
+        if self.n_scenarios < 1:
+            raise ValueError(f"n_scenarios must be >= 1 (scenario 0 is the mark), got {self.n_scenarios}")
         if not 1 <= self.table_bits <= 64:
             raise ValueError("table_bits must be in 1..64")
         if not 1 <= self.equity_check_cap <= MAX_FIELD_BITS:
             raise ValueError(f"equity_check_cap must be in 1..{MAX_FIELD_BITS}")
         assert self.equity_check_bits <= self.equity_bits <= MAX_FIELD_BITS
         assert self.reserve_bits < MAX_FIELD_BITS
+        if 2 * self.interest_bits + 1 > MAX_FIELD_BITS:
+            raise ValueError("capacity x n_batches too large: the packed open interest would "
+                             f"need {2 * self.interest_bits + 1} > {MAX_FIELD_BITS} bits")
 
     @property
     def depth(self) -> int:
@@ -139,6 +171,24 @@ class Shape:
     def table_size(self) -> int:
         return (self.n_assets + self.n_instruments) * self.n_scenarios + self.n_instruments
 
+    @property
+    def interest_bits(self) -> int:
+        """K with every batch's and the epoch's longs and shorts per instrument below ``2^K``:
+        at most ``n_batches * capacity`` positions of magnitude below 2^63. The packed
+        ``long + 2^K short`` summed over the batches stays below ``2^(2K + 1)`` (asserted
+        ``< 2^252`` in ``__post_init__``)."""
+        return POSITION_BITS + self.depth + self.n_batches.bit_length() - 1
+
+    @property
+    def open_interest_bound(self) -> int:
+        """Every ``OI_i`` is below this (``2^interest_bits``); the verifier checks the header's."""
+        return 1 << self.interest_bits
+
+    def digest(self) -> int:
+        """``H(tag(SHAPE, n), every field in declaration order)``: the ``shape_digest`` public
+        input both circuits pin to a constant, so the keys are bound to this exact shape."""
+        return hash_tagged(poseidon, SHAPE, [getattr(self, f.name) for f in dataclasses.fields(self)])
+
 
 def id_field(user_id: str) -> int:
     """A user id as one field element: SHA-256 of its UTF-8 bytes, reduced once (ATTACKS A8b)."""
@@ -155,6 +205,22 @@ def nonce_field(nonce: bytes) -> int:
 def id_hash(user_id: str, nonce: bytes) -> int:
     """``H(tag(ID, 2), id, nonce)``: what the leaf commits to instead of the id (SPEC §1)."""
     return hash_tagged(poseidon, ID, [id_field(user_id), nonce_field(nonce)])
+
+
+MAX_SNAPSHOT_AGE_SECONDS = 3600  # default bound on epoch timestamp - oracle snapshot time
+
+
+def snapshot_age_problem(timestamp: int, snapshot_time: int, max_age: int) -> str | None:
+    """Why an epoch stamped ``timestamp`` may not use prices snapshotted at ``snapshot_time``
+    (None when it may): the snapshot must not be after the epoch, nor older than ``max_age``
+    seconds, so old prices cannot be replayed in a later epoch (ATTACKS A20). The prover
+    (``zkproof.pipeline``) and the verifier (``zkproof.verifier.bundle_check``) both ask this."""
+    age = timestamp - snapshot_time
+    if age < 0:
+        return f"the oracle snapshot ({snapshot_time}) is {-age} s after the epoch timestamp ({timestamp})"
+    if age > max_age:
+        return f"the oracle snapshot is {age} s older than the epoch timestamp (max {max_age} s)"
+    return None
 
 
 def long_hash(hash_fn: HashFn, kind: int, values: Sequence[T]) -> T:
@@ -181,7 +247,7 @@ def table_names(shape: Shape) -> list[str]:
 
 
 def batch_public_names(shape: Shape) -> tuple[str, ...]:
-    """The batch proof's public inputs in order: ``epoch, batch_commitment``, then the
+    """The batch proof's public inputs in order: ``epoch, batch_commitment, shape_digest``, then the
     ``shape.table_size`` table entries (``table_names``)."""
     return (*BATCH_PUBLIC_HEAD, *table_names(shape))
 
@@ -235,19 +301,47 @@ def chain_hash(hash_fn: HashFn, kind: int, values: Sequence[T]) -> T:
     return hash_fn([h, *values[k:]]) if k < len(values) else h
 
 
-def batch_commitment_values(epoch: T, root_hash: T, root_sums: Sequence[T], open_interest: Sequence[T],
+def interest(long: T, short: T, bits: int) -> T:
+    """``long + 2^bits * short``: one instrument's longs and shorts in one committed value
+    (``bits = Shape.interest_bits``; both below ``2^bits``, so the packing is injective)."""
+    return long + short * (1 << bits)
+
+
+def batch_commitment_values(epoch: T, root_hash: T, root_sums: Sequence[T], interests: Sequence[T],
                             blinder: T) -> list[T]:
-    """The committed values in order: ``epoch, root_hash, S_1..S_A, blinder, oi_1..oi_I``."""
-    return [epoch, root_hash, *root_sums, blinder, *open_interest]
+    """The committed values in order: ``epoch, root_hash, S_1..S_A, blinder, w_1..w_I`` with
+    ``w_i = interest(long_i, short_i)``."""
+    return [epoch, root_hash, *root_sums, blinder, *interests]
 
 
 def batch_commitment(hash_fn: HashFn, epoch: T, root_hash: T, root_sums: Sequence[T],
-                     open_interest: Sequence[T], blinder: T) -> T:
-    """``chain_hash(BATCH, [epoch, root_hash, S_1..S_A, blinder, oi_1..oi_I])``: what both
-    circuits and both witness builders compute; the header publishes it, the batch proof
-    exposes it and the aggregate recomputes it (ATTACKS A14, A11b)."""
+                     interests: Sequence[T], blinder: T) -> T:
+    """``chain_hash(BATCH, batch_commitment_values(...))``: what both circuits and both witness
+    builders compute; the header publishes it, the batch proof exposes it and the aggregate
+    recomputes it (ATTACKS A14, A11b, A9)."""
     return chain_hash(hash_fn, BATCH, batch_commitment_values(epoch, root_hash, root_sums,
-                                                              open_interest, blinder))
+                                                              interests, blinder))
+
+
+def open_interest_hash(hash_fn: HashFn, open_interest: Sequence[T]) -> T:
+    """``chain_hash(OPEN_INTEREST, [OI_1..OI_I])``: the aggregate's public ``open_interest_hash``
+    over the epoch's open interest per instrument (SPEC §1.3)."""
+    return chain_hash(hash_fn, OPEN_INTEREST, list(open_interest))
+
+
+def canonical_header_bytes(header_json: Mapping) -> bytes:
+    """The header as hashed by ``header_digest``: every key but ``header_digest``, sorted keys,
+    separators ``,``/``:``, no whitespace, strings in UTF-8 (not ``\\u`` escaped)."""
+    body = {k: v for k, v in header_json.items() if k != HEADER_DIGEST_KEY}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def header_digest(header_json: Mapping) -> int:
+    """``SHA-256(canonical_header_bytes) >> 3``: the top 253 bits, an element of F_r without
+    reduction (2^253 < r). The aggregate's public ``header_digest``: binds every field of
+    header.json, including fields this function does not know by name."""
+    return int.from_bytes(hashlib.sha256(canonical_header_bytes(header_json)).digest(), "big") >> 3
 
 
 def batches_hash(commitments: Sequence[int]) -> int:

@@ -11,6 +11,11 @@
    has the same ratio; the circuit hash equals the one the R1CS + ptau give (C5);
 3. sections IC, coefficients, A, B1, B2 are byte-identical to the initial key's; L and H are the
    initial ones divided by the final delta (random linear combination + one pairing each).
+4. with a commitment (zkey sections 20, 21; ``ceremony.phase2``): one sigma record per
+   contribution, each with a consistent transcript, a same-ratio proof of its secret ``y``
+   and ``sigmaAfter`` following the previous one by ``y`` (a beacon's ``y`` re-derived from its
+   hash); section 20's wires, challenge count and basis byte-identical to the initial key's;
+   sigma_2 the last sigmaAfter's G2 counterpart; the sigma basis the basis times sigma.
 All pairing equations are batched into one multi-pairing (``ptau_verify.PairingBatch``); when
 the batch fails, each check is re-run alone to name the culprit.
 """
@@ -22,7 +27,15 @@ from dataclasses import dataclass, field
 
 from zkproof import kernel
 from zkproof.ceremony import transcript as tr
-from zkproof.ceremony.phase2 import MpcParams, contribution_hash, mpc_params_of, transcript_prefix
+from zkproof.ceremony.phase2 import (
+    MpcParams,
+    SigmaContribution,
+    contribution_hash,
+    mpc_params_of,
+    sigma_contributions_of,
+    sigma_transcript,
+    transcript_prefix,
+)
 from zkproof.ceremony.ptau_verify import PairingBatch
 from zkproof.curve import bn254
 from zkproof.formats.ptau_file import Ptau
@@ -44,7 +57,7 @@ class Phase2Report:
         return self.ok
 
 
-def _beacon_mismatch(c) -> str | None:
+def _beacon_mismatch(c, sigma: SigmaContribution | None = None) -> str | None:
     rng = tr.rng_from_beacon(c.beacon_hash, c.num_iterations_exp)
     x = tr.fr_from_rng(rng)
     g1_s = tr.g1_from_rng(rng)
@@ -52,7 +65,37 @@ def _beacon_mismatch(c) -> str | None:
         return "key of the beacon does not match (g1_s): not derived from the declared beacon"
     if bn254.g1_mul(g1_s, x) != c.g1_sx:
         return "key of the beacon does not match (g1_sx): not derived from the declared beacon"
+    if sigma is not None:
+        y = tr.fr_from_rng(rng)
+        g1_t = tr.g1_from_rng(rng)
+        if g1_t != sigma.g1_t or bn254.g1_mul(g1_t, y) != sigma.g1_ty:
+            return "sigma key of the beacon does not match: not derived from the declared beacon"
     return None
+
+
+def _check_sigma_chain(mp: MpcParams, sigmas: list[SigmaContribution],
+                       batch_for) -> tuple[str | None, bn254.G1Affine]:
+    """Each contribution's sigma record (``ceremony.phase2``): transcript, same-ratio proof of
+    its ``y``, ``sigmaAfter = y * previous`` (pairing checks go to ``batch_for(i)``)."""
+    cur = bn254.G1_GENERATOR
+    if len(sigmas) != len(mp.contributions):
+        return (f"INVALID: {len(sigmas)} sigma records for {len(mp.contributions)} contributions: "
+                "every contribution must re-randomise the commitment's sigma"), cur
+    for i, (c, sc) in enumerate(zip(mp.contributions, sigmas), start=1):
+        if sigma_transcript(c.transcript, sigmas[:i - 1], sc.g1_t, sc.g1_ty) != sc.transcript:
+            return f"INVALID({i}): inconsistent sigma transcript hash", cur
+        if c.type == 1:
+            why = _beacon_mismatch(c, sc)
+            if why:
+                return f"INVALID({i}): {why}", cur
+        tp = tr.hash_to_g2(sc.transcript)
+        batch = batch_for(i)
+        if not batch.same_ratio(sc.g1_t, sc.g1_ty, tp, sc.g2_tpy):
+            return f"INVALID({i}): sigma public key has a point at infinity", cur
+        if not batch.same_ratio(cur, sc.sigma_after, tp, sc.g2_tpy):
+            return f"INVALID({i}): sigmaAfter is infinity (degenerate contribution)", cur
+        cur = sc.sigma_after
+    return None, cur
 
 
 def _check_chain(mp: MpcParams, batch_for) -> tuple[str | None, bn254.G1Affine, list[dict]]:
@@ -90,6 +133,26 @@ def _rand_combo(buf: bytes, r: bytes):
     return kernel.g1_msm(buf, r)
 
 
+def _commitment_sections(init: ProvingKey, pk: ProvingKey, cur_sigma, batch: PairingBatch) -> str | None:
+    """Section 20 against the initial key; sigma_2 and the sigma basis against ``cur_sigma``."""
+    a, b = init.commitment, pk.commitment
+    if (a is None) != (b is None):
+        return "commitment key (section 20) present in only one of the key and the initial key"
+    if a is None:
+        return None
+    if (a.wires, a.n_challenges, bytes(a.basis)) != (b.wires, b.n_challenges, bytes(b.basis)):
+        return "commitment key (wires, challenges or basis) is not identical"
+    if len(b.sigma_basis) != len(a.basis):
+        return "commitment sigma basis has the wrong size"
+    if not batch.same_ratio(bn254.G1_GENERATOR, cur_sigma, bn254.G2_GENERATOR, b.sigma_g2):
+        return "invalid commitment sigma_2 (infinity)"
+    r = b"".join(secrets.randbits(64).to_bytes(32, "little") for _ in range(len(a.basis) // G1_SIZE))
+    if not batch.same_ratio(_rand_combo(a.basis, r), _rand_combo(b.sigma_basis, r),
+                            bn254.G2_GENERATOR, b.sigma_g2):
+        return "commitment sigma basis does not match (a point at infinity)"
+    return None
+
+
 def _sections(init: ProvingKey, pk: ProvingKey, cur_delta, batch: PairingBatch) -> str | None:
     if (init.n_vars, init.n_public, init.domain_size) != (pk.n_vars, pk.n_public, pk.domain_size):
         return "different circuit parameters (nVars, nPublic or domainSize)"
@@ -110,7 +173,9 @@ def _sections(init: ProvingKey, pk: ProvingKey, cur_delta, batch: PairingBatch) 
         a, b = bytes(getattr(init, name)), bytes(getattr(pk, name))
         if len(a) != len(b):
             return f"{label} section has the wrong size"
-        if not a:
+        if not any(a):  # empty, or all infinity (every private wire committed): nothing to scale
+            if any(b):
+                return f"{label} section does not match (the initial one is all infinity)"
             continue
         r = b"".join(secrets.randbits(64).to_bytes(32, "little") for _ in range(len(a) // G1_SIZE))
         if not batch.same_ratio(_rand_combo(a, r), _rand_combo(b, r), pk.delta_g2, init.delta_g2):
@@ -129,6 +194,14 @@ def verify_from_init(init: ProvingKey, pk: ProvingKey, *, init_path: str = "<ini
     batch = PairingBatch()
     why, cur_delta, rep.contributions = _check_chain(mp, lambda i: batch)
     why = why or _sections(init, pk, cur_delta, batch)
+    if not why and (pk.commitment is not None or init.commitment is not None):
+        why = _commitment_sections(init, pk, bn254.G1_GENERATOR, PairingBatch())  # shape only
+        if not why:
+            sigmas = sigma_contributions_of(pk, zkey_path)
+            why, cur_sigma = _check_sigma_chain(mp, sigmas, lambda i: batch)
+            why = why or _commitment_sections(init, pk, cur_sigma, batch)
+            for entry, c, sc in zip(rep.contributions, mp.contributions, sigmas):
+                entry["contribution_hash"] = contribution_hash(c, sc).hex()  # the receipt
     if why and why.startswith("INVALID(") and not batch.check():
         why = _locate(init, pk, mp)  # an earlier contribution already fails its pairing check
     if why:
@@ -160,12 +233,35 @@ def _locate(init: ProvingKey, pk: ProvingKey, mp: MpcParams) -> str:
     for name, label in (("l_query", "L"), ("h_query", "H")):
         b = PairingBatch()
         a, c = bytes(getattr(init, name)), bytes(getattr(pk, name))
-        if not a:
+        if not any(a):
             continue
         r = b"".join(secrets.randbits(64).to_bytes(32, "little") for _ in range(len(a) // G1_SIZE))
         b.same_ratio(_rand_combo(a, r), _rand_combo(c, r), pk.delta_g2, init.delta_g2)
         if not b.check():
             return f"INVALID: {label} section does not match"
+    if pk.commitment is not None:
+        return _locate_sigma(init, pk, mp)
+    return "INVALID: a pairing check fails"
+
+
+def _locate_sigma(init: ProvingKey, pk: ProvingKey, mp: MpcParams) -> str:
+    batches: dict[int, PairingBatch] = {}
+    why, cur_sigma = _check_sigma_chain(mp, sigma_contributions_of(pk),
+                                        lambda i: batches.setdefault(i, PairingBatch()))
+    for i in sorted(batches):
+        if not batches[i].check():
+            return (f"INVALID({i}): the sigma public key's same-ratio proof fails or sigmaAfter "
+                    "does not follow it")
+    if why:
+        return why
+    b = PairingBatch()
+    b.same_ratio(bn254.G1_GENERATOR, cur_sigma, bn254.G2_GENERATOR, pk.commitment.sigma_g2)
+    if not b.check():
+        return "INVALID: invalid commitment sigma_2: not the last sigmaAfter's G2 counterpart"
+    b = PairingBatch()
+    _commitment_sections(init, pk, cur_sigma, b)
+    if not b.check():
+        return "INVALID: commitment sigma basis does not match sigma_2"
     return "INVALID: a pairing check fails"
 
 

@@ -13,6 +13,10 @@ Symbol map (snarkjs ``zkey_new.js``; Groth 2016 §3.2 with gamma = delta = 1 bef
 * ``csHash`` = blake2b over alpha1, beta1, beta2, gamma2, delta1, delta2 (uncompressed), then
   per section (IC, H, C, A, B1, B2) a big-endian u32 count and the points, where "H" is hashed
   as ``tau^{i+n} G1 - tau^i G1`` for i < n - 1 (the Z(tau)-multiples it is built from).
+* with ``R1CS.commitment`` (``groth16.keys``): the committed wires' K-sums go to the commitment
+  basis (section 20) instead of ``l_query``, whose entries for them are infinity; sigma = 1
+  (``sigma_basis = basis``, ``sigma_2 = G2``) until phase 2; section 21 holds 0 sigma records;
+  csHash then also hashes ``COMMITMENT_HASH_TAG``, nChallenges, the wires and the basis.
 """
 
 from __future__ import annotations
@@ -29,10 +33,11 @@ from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.formats.ptau_file import Ptau, read_ptau
 from zkproof.formats.zkey_file import coeff_stored, write_zkey
-from zkproof.groth16.keys import ProvingKey
+from zkproof.groth16.keys import CommitmentKey, ProvingKey
 from zkproof.r1cs.constraints import R1CS
 
 G1_SIZE, G2_SIZE = 64, 128
+COMMITMENT_HASH_TAG = b"zkproof/zkey/commitment-key/v1"
 
 
 def circuit_power(r1cs: R1CS) -> int:
@@ -97,7 +102,11 @@ def check_ptau_fits(r1cs: R1CS, pt: Ptau, ptau_path: str = "<ptau>") -> int:
 
 def new_zkey(r1cs: R1CS, pt: Ptau, *, r1cs_path: str = "<r1cs>", ptau_path: str = "<ptau>") -> ProvingKey:
     """The phase-2 initial key: gamma = delta = generator, 0 contributions, csHash (see module)."""
-    from zkproof.ceremony.phase2 import MpcParams, mpc_params_bytes  # circular at import time
+    from zkproof.ceremony.phase2 import (  # circular at import time
+        MpcParams,
+        mpc_params_bytes,
+        sigma_contributions_bytes,
+    )
 
     if r1cs.prime != R:
         raise InputError(r1cs_path, "prime", "r1cs curve does not match the ptau curve (bn128)")
@@ -110,11 +119,15 @@ def new_zkey(r1cs: R1CS, pt: Ptau, *, r1cs_path: str = "<r1cs>", ptau_path: str 
     tau, alpha, beta = 0, n, 2 * n
     a_t, b1_t, b2_t = _Terms(n_vars), _Terms(n_vars), _Terms(n_vars)
     ic_t, c_t = _Terms(l_pub + 1), _Terms(n_vars - l_pub - 1)
+    wires = r1cs.commitment.wires if r1cs.commitment is not None else ()
+    ck_t, ck_index = _Terms(len(wires)), {w: i for i, w in enumerate(wires)}
     coeffs = []
 
     def lc_add(s: int, base: int, v: int) -> None:
         if s <= l_pub:
             ic_t.add(s, base, v)
+        elif s in ck_index:  # its L entry stays infinity: a committed value enters only via D
+            ck_t.add(ck_index[s], base, v)
         else:
             c_t.add(s - l_pub - 1, base, v)
 
@@ -162,6 +175,14 @@ def new_zkey(r1cs: R1CS, pt: Ptau, *, r1cs_path: str = "<r1cs>", ptau_path: str 
     _hash_section(h, pk.a_query, G1_SIZE)
     _hash_section(h, pk.b_g1_query, G1_SIZE)
     _hash_section(h, pk.b_g2_query, G2_SIZE)
+    if r1cs.commitment is not None:
+        basis = ck_t.compute(g1_bases, G1_SIZE)
+        pk.commitment = CommitmentKey(tuple(wires), r1cs.commitment.n_challenges, basis, basis,
+                                      bn254.G2_GENERATOR)
+        h.update(COMMITMENT_HASH_TAG + struct.pack(f">II{len(wires)}I", r1cs.commitment.n_challenges,
+                                                   len(wires), *wires))
+        _hash_section(h, basis, G1_SIZE)
+        pk.extra["sigma_contributions"] = sigma_contributions_bytes([])
     pk.extra["contributions"] = mpc_params_bytes(MpcParams(h.digest(), []))
     return pk
 

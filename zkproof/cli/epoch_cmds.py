@@ -2,8 +2,9 @@
 
 Protocol: ``zkproof setup`` (circuits and keys), ``zkproof check`` (pre-flight),
 ``zkproof prove``, ``zkproof page`` (export the holders' page). Auditor / regulator:
-``zkproof verify BUNDLE [--json] [--html FILE]``. User: ``zkproof inclusion verify BUNDLE --id ID
---nonce HEX``, or ``BUNDLE/verify.html`` in a browser.
+``zkproof verify BUNDLE [--json] [--html FILE]``. Account holder: ``zkproof inclusion verify
+BUNDLE --id ID --nonce HEX`` (or the header, aggregate proof and key and the sealed record given
+one by one), or ``BUNDLE/verify.html`` in a browser.
 """
 
 from __future__ import annotations
@@ -121,14 +122,53 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
     click.echo(f"wrote {path}" + ("" if no_page else f"; account holders' page: {path / 'verify.html'}"))
 
 
+def _vk_sha256_option(f):
+    return click.option(
+        "--vk-sha256", "vk_sha256", multiple=True, metavar="NAME=HEX",
+        help="The ceremony's published SHA-256 of keys/NAME.vk.json (NAME: batch or aggregate); "
+             "repeatable. Without it the report notes that the keys are pinned only by the "
+             "bundle's own header.")(f)
+
+
+def _max_snapshot_age_option(f):
+    from zkproof.statement import MAX_SNAPSHOT_AGE_SECONDS
+
+    return click.option(
+        "--max-snapshot-age", type=click.IntRange(min=0), default=MAX_SNAPSHOT_AGE_SECONDS,
+        show_default=True, metavar="SECONDS",
+        help="Largest accepted gap between the oracle snapshot and the epoch timestamp (the "
+             "header's snapshot_time and timestamp); a snapshot after the epoch always fails.")(f)
+
+
+def _vk_digests(items: tuple[str, ...]) -> dict[str, str]:
+    """``NAME=HEX`` options as ``{NAME: HEX}`` (validated by ``bundle_check.trusted_digests``)."""
+    from zkproof.errors import InputError
+
+    trusted = {}
+    for item in items:
+        name, sep, digest = item.partition("=")
+        if not sep:
+            raise InputError("<options>", "vk-sha256", f"expected NAME=HEX, got {item!r}")
+        trusted[name] = digest
+    return trusted
+
+
+def _utc(seconds: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @click.command("verify")
 @click.argument("bundle_dir", metavar="BUNDLE", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
 @click.option("--allow-dev", is_flag=True, help="Accept INSECURE single-party dev keys.")
-@click.option("--vk-sha256", "vk_sha256", multiple=True, metavar="NAME=HEX",
-              help="The ceremony's published SHA-256 of keys/NAME.vk.json (NAME: batch or "
-                   "aggregate); repeatable. Without it the report notes that the keys are pinned "
-                   "only by the bundle's own header.")
+@_vk_sha256_option
+@_max_snapshot_age_option
+@click.option("--protocol-account", "protocol_accounts", multiple=True, metavar="ID",
+              help="An id from the venue's published list of its own accounts (vault, insurance "
+                   "fund); repeatable. Each must be named in the header with a path to the proven "
+                   "root. Without it the report lists the ids the header names.")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False), default=None,
               help="Also write a self-contained HTML report (checks, header with each field bound or "
                    "unverified, reserves, risk-table heatmaps, scenario grid, keys) to this file.")
@@ -136,7 +176,8 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
               help="With --html: the ceremony's final .zkey of NAME (batch or aggregate), to summarise "
                    "its phase-2 transcript in the report; repeatable.")
 def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple[str, ...],
-               html_out: str | None, zkeys: tuple[str, ...]) -> None:
+               max_snapshot_age: int, protocol_accounts: tuple[str, ...], html_out: str | None,
+               zkeys: tuple[str, ...]) -> None:
     """Verify an epoch bundle offline: exit 0 only if every proof and check holds.
 
     Exit 1: a proof or consistency check fails (the report names it); 2: a malformed or
@@ -147,7 +188,13 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     the keys to the digests the ceremony published with --vk-sha256 (the report lists the
     digests to compare otherwise; on chain the registry anchors the aggregate key itself).
     The batch proofs are paired together (random weights; one by one only to name a bad one),
-    with a progress bar on stderr when it is a terminal.
+    with a progress bar on stderr when it is a terminal. The oracle snapshot must be at most
+    --max-snapshot-age seconds older than the epoch (stale prices cannot be replayed).
+
+    Omission (SPEC §1.3): the report prints the proven open interest per instrument, to compare
+    with the venue's market data; --protocol-account names the venue's own accounts, which
+    must be proven included. An account with balances only and no positions can still be left
+    out: its holder's `zkproof inclusion verify` notices.
 
     --html writes the same report as one HTML file (pictures inline, no script, printable);
     its exit status is that of the verification.
@@ -155,17 +202,12 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     \b
     Example: zkproof verify bundle-42/ --json
              zkproof verify bundle-42/ --vk-sha256 batch=9f86...08 --vk-sha256 aggregate=2c26...ae
+             zkproof verify bundle-42/ --protocol-account protocol-vault --protocol-account insurance-fund
              zkproof verify bundle-42/ --html report.html --zkey batch=keys/batch_final.zkey
     """
     from zkproof.errors import InputError
     from zkproof.verifier.bundle_check import verify_bundle
 
-    trusted = {}
-    for item in vk_sha256:
-        name, sep, digest = item.partition("=")
-        if not sep:
-            raise InputError("<options>", "vk-sha256", f"expected NAME=HEX, got {item!r}")
-        trusted[name] = digest
     zkey_files = {}
     for item in zkeys:
         name, sep, path = item.partition("=")
@@ -175,8 +217,9 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
             raise InputError("<options>", "zkey", "only used with --html")
         zkey_files[name] = path
     with _ProgressBar() as bar:
-        report = verify_bundle(bundle_dir, allow_dev=allow_dev, trusted_vk_sha256=trusted,
-                               progress=bar.update)
+        report = verify_bundle(bundle_dir, allow_dev=allow_dev, trusted_vk_sha256=_vk_digests(vk_sha256),
+                               protocol_accounts=protocol_accounts, progress=bar.update,
+                               max_snapshot_age=max_snapshot_age)
     if html_out is not None:
         from zkproof import html_report
 
@@ -188,12 +231,16 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     else:
         h = report.header
         if h is not None:
-            click.echo(f"epoch {h.epoch} at {h.timestamp}: root {h.root}")
+            click.echo(f"epoch {h.epoch} at {h.timestamp} ({_utc(h.timestamp)}), oracle snapshot "
+                       f"{h.snapshot_time} ({_utc(h.snapshot_time)}): root {h.root}")
             if h.totals is None:
                 click.echo(f"totals: hidden (salted commitment {h.totals_commitment})")
             else:
                 click.echo("totals (revealed): " + ", ".join(
                     f"{a.symbol} {t} of reserves {a.reserves}" for a, t in zip(h.assets, h.totals)))
+            click.echo("open interest (compare with the venue's market data): " + ", ".join(
+                f"{i.split('|')[0]} {x}" for i, x in zip(h.instruments, h.open_interest)))
+            click.echo(f"header digest {h.header_digest}")
         for c in report.checks:
             click.echo(f"[{'ok' if c.ok else 'FAIL'}] {c.name}" + (f": {c.detail}" if c.detail else ""))
         for note in report.notes:
@@ -239,16 +286,45 @@ def inclusion() -> None:
 
 
 @inclusion.command("verify")
-@click.argument("bundle_dir", metavar="BUNDLE", type=click.Path())
+@click.argument("bundle_dir", metavar="[BUNDLE]", required=False, type=click.Path())
 @click.option("--id", "user_id", required=True, help="Your account id, as the protocol knows it.")
 @click.option("--nonce", required=True, help="Your secret nonce: 64 hex digits.")
-@click.option("--json", "as_json", is_flag=True)
-def inclusion_verify_cmd(bundle_dir: str, user_id: str, nonce: str, as_json: bool) -> None:
-    """Check that your account (balances and positions) is in the proven epoch root.
+@click.option("--header", type=click.Path(dir_okay=False), default=None,
+              help="The epoch's header.json (default: BUNDLE/header.json).")
+@click.option("--aggregate-proof", type=click.Path(dir_okay=False), default=None,
+              help="The aggregate proof (default: BUNDLE/proofs/aggregate.json).")
+@click.option("--aggregate-vk", type=click.Path(dir_okay=False), default=None,
+              help="Its verification key (default: BUNDLE/keys/aggregate.vk.json).")
+@click.option("--record", type=click.Path(dir_okay=False), default=None,
+              help="Your sealed record (default: found in BUNDLE/inclusion/ by id and nonce).")
+@_vk_sha256_option
+@click.option("--allow-dev", is_flag=True, help="Accept INSECURE single-party dev keys.")
+@_max_snapshot_age_option
+@click.option("--full", is_flag=True, help="Also verify the whole BUNDLE first (every batch "
+              "proof: `zkproof verify`), so only the comparison with the chain is left to you.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
+def inclusion_verify_cmd(bundle_dir: str | None, user_id: str, nonce: str, header: str | None,
+                         aggregate_proof: str | None, aggregate_vk: str | None, record: str | None,
+                         vk_sha256: tuple[str, ...], allow_dev: bool, max_snapshot_age: int,
+                         full: bool, as_json: bool) -> None:
+    """Check that your account (balances and positions) is in the epoch root the aggregate
+    proof proves, and print that root and epoch to compare with the chain.
 
+    Checked: the aggregate key (pinned by the header; anchor it to the ceremony's digest with
+    --vk-sha256 aggregate=HEX), the aggregate proof against the header (its root is covered by
+    the reserves), the oracle snapshot's age, your record (opened with your id and nonce) and
+    your path up to that root. NOT checked unless --full: the batch proofs (that every account
+    meets margin); the report says so. Exit 0 only if every check holds; 1 if one fails; 2 for
+    a malformed file.
+
+    \b
     Example: zkproof inclusion verify bundle-42/ --id user-00017 --nonce 5071...9452
+             zkproof inclusion verify --id user-00017 --nonce 5071...9452 --header header.json \\
+               --aggregate-proof aggregate.json --aggregate-vk aggregate.vk.json --record 3f0c....bin
     """
-    from zkproof.verifier.inclusion import verify_inclusion
+    from decimal import Decimal
+
+    from zkproof.verifier.inclusion import HolderFiles, verify_inclusion
 
     try:
         nonce_bytes = bytes.fromhex(nonce)
@@ -256,18 +332,40 @@ def inclusion_verify_cmd(bundle_dir: str, user_id: str, nonce: str, as_json: boo
             raise ValueError
     except ValueError:
         raise click.BadParameter("expected 64 lowercase hex digits", param_hint="--nonce") from None
-    r = verify_inclusion(bundle_dir, user_id, nonce_bytes)
+    if bundle_dir is None and header is None:
+        raise click.UsageError("give BUNDLE, or --header, --aggregate-proof, --aggregate-vk and --record")
+
+    def path(p: str | None) -> Path | None:
+        return Path(p) if p is not None else None
+
+    files = HolderFiles(None, path(header), path(aggregate_proof), path(aggregate_vk), path(record))
+    r = verify_inclusion(bundle_dir, user_id, nonce_bytes, files=files, allow_dev=allow_dev,
+                         trusted_vk_sha256=_vk_digests(vk_sha256), max_snapshot_age=max_snapshot_age,
+                         full=full)
     if as_json:
-        click.echo(json.dumps({"ok": r.ok, "detail": r.detail, "epoch": r.epoch,
-                               "balances": dict(zip(r.assets, map(str, r.balances))),
-                               "positions": dict(zip(r.instruments, map(str, r.positions)))}, indent=1))
+        click.echo(json.dumps(r.to_json(), indent=1))
+        sys.exit(0 if r.ok else 1)
+    h = r.header
+    click.echo(f"epoch {h.epoch} at {h.timestamp} ({_utc(h.timestamp)}), oracle snapshot "
+               f"{h.snapshot_time} ({_utc(h.snapshot_time)})")
+    click.echo(f"root {h.root}")
+    for c in r.checks:
+        click.echo(f"[{'ok' if c.ok else 'FAIL'}] {c.name}" + (f": {c.detail}" if c.detail else ""))
+    for note in r.notes:
+        click.echo(f"[note] {note}")
+    for item in r.unchecked:
+        click.echo(f"[NOT CHECKED] {item}")
+    decimals = {a.symbol: a.decimals for a in h.assets}
+    for sym, b in r.balances.items():
+        click.echo(f"  balance {sym}: {b} ({Decimal(b).scaleb(-decimals[sym]):f} {sym})")
+    for inst, q in r.positions.items():  # the id's name part (--json: the whole id)
+        click.echo(f"  position {inst.split('|')[0]}: {q}")
+    if r.ok:
+        click.echo(f"INCLUDED: your account is in root {h.root} of epoch {h.epoch}, which the "
+                   "aggregate proof shows covered by the reserves" +
+                   ("" if not r.unchecked else " (see NOT CHECKED above)"))
     else:
-        click.echo(f"epoch {r.epoch}: {'INCLUDED' if r.ok else 'NOT VERIFIED'}: {r.detail}")
-        for sym, b in zip(r.assets, r.balances):
-            click.echo(f"  balance {sym}: {b}")
-        for inst, q in zip(r.instruments, r.positions):
-            if q:
-                click.echo(f"  position {inst.split('|')[0]}: {q}")
+        click.echo("NOT VERIFIED: " + "; ".join(c.name for c in r.checks if not c.ok))
     sys.exit(0 if r.ok else 1)
 
 

@@ -53,10 +53,14 @@ def _usd(units: int, exponent: int) -> str:
 @_input_options(("params", "instruments", "oracle"))
 @click.option("--out", type=click.Path(dir_okay=False), help="write the canonical table bytes here")
 @click.option("--json", "as_json", is_flag=True, help="print the whole table as JSON")
-@click.option("--greeks", is_flag=True, help="also print mark price and Greeks of every option")
+@click.option("--greeks", is_flag=True, help="also print mark price and Greeks of every option, per coin of "
+              "underlying: delta in coin, gamma in coin per quote unit, vega per vol point, theta per day")
 def risk_table_cmd(inputs_dir, path_params, path_instruments, path_oracle, out, as_json, greeks):
-    """Build the integer risk table c, v, m from the oracle snapshot and risk parameters; print its hash."""
-    from zkproof.margin.scenarios import market_states
+    """Build the integer risk table c, v, m (and ml, ms) from the oracle snapshot and risk
+    parameters; print its hash.
+
+    Example: ``zkproof risk-table --inputs examples --greeks``
+    """
     from zkproof.margin.valuation import greeks as option_greeks
 
     paths = {"params": path_params, "instruments": path_instruments, "oracle": path_oracle}
@@ -64,25 +68,35 @@ def risk_table_cmd(inputs_dir, path_params, path_instruments, path_oracle, out, 
     if out:
         atomic_write(out, table.to_bytes())
     doc = table.to_json()
+    q = snap.params.quote
     if greeks:
-        mark = market_states(snap.oracle, snap.params)[0]
         options = [i for i in snap.instruments if i.kind == "option"]
-        doc["greeks"] = {i.id: option_greeks(i, mark, snap.oracle) for i in options}
+        doc["greeks"] = {i.id: option_greeks(i, snap.oracle) for i in options}
+        doc["greeks_units"] = {"price": f"{q} per coin", "delta_coin": "coin per coin",
+                               "gamma_coin_per_quote": f"coin per {q} per coin",
+                               "vega_per_vol_point": f"{q} per vol point per coin",
+                               "theta_per_day": f"{q} per day per coin"}
     if as_json:
         click.echo(json.dumps(doc, indent=1))
         return
     click.echo(f"assets {len(table.assets)}, instruments {len(table.instruments)}, "
                f"scenarios {len(table.scenarios) - 1} + mark, value unit 10^-{table.value_unit_exponent} "
                f"{snap.params.quote}")
+    if greeks:
+        click.echo(f"  {'option (per coin)':24s} {'price ' + q:>14s} {'delta coin':>11s} "
+                   f"{'gamma coin/' + q:>15s} {'vega ' + q + '/pt':>13s} {'theta ' + q + '/day':>15s}")
     for name, g in doc.get("greeks", {}).items():
-        click.echo(f"  {name:24s} " + "  ".join(f"{k} {x:.6g}" for k, x in g.items()))
+        click.echo(f"  {name:24s} {g['price']:14.4f} {g['delta_coin']:11.4f} "
+                   f"{g['gamma_coin_per_quote']:15.3e} {g['vega_per_vol_point']:13.4f} "
+                   f"{g['theta_per_day']:15.4f}")
     click.echo(f"sha256     {doc['sha256']}")
     click.echo(f"field_hash {doc['field_hash']}")
 
 
-def _failure_json(f, rep) -> dict:
+def _failure_json(f, rep, moves: str) -> dict:
     return {"account": f.account, "line": f.line, "scenario": f.scenario, "label": f.scenario_label,
-            "equity": str(f.equity), "required": str(f.required), "shortfall": str(f.shortfall),
+            "moves": moves, "equity": str(f.equity), "required": str(f.required),
+            "shortfall": str(f.shortfall),
             "failing_scenarios": rep.failing_scenarios[f.account]}
 
 
@@ -92,8 +106,13 @@ def _failure_json(f, rep) -> dict:
               help="epoch.json with the reserves R_a: also check L_a <= R_a")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable report")
 def check_cmd(inputs_dir, path_params, path_instruments, path_oracle, path_accounts, epoch_path, as_json):
-    """Pre-flight: which accounts fail margin, by how much, under which scenario; exit 1 if any."""
+    """Pre-flight: which accounts fail margin, by how much, under which scenario (with its moves:
+    spot in %, vol in points); exit 1 if any.
+
+    Example: ``zkproof check --inputs examples``
+    """
     from zkproof.margin.preflight import preflight
+    from zkproof.margin.scenarios import describe, market_states
 
     paths = {"params": path_params, "instruments": path_instruments, "oracle": path_oracle,
              "accounts": path_accounts}
@@ -107,10 +126,12 @@ def check_cmd(inputs_dir, path_params, path_instruments, path_oracle, path_accou
     rep = preflight(snap.accounts, table, [i.id for i in snap.instruments], reserves,
                     file=str(snap.paths["accounts"]))
     e = table.value_unit_exponent
+    states = market_states(snap.oracle, snap.params) if rep.failures else []
+    moves = {f.account: describe(states[f.scenario], snap.oracle, snap.params) for f in rep.failures}
     if as_json:
         click.echo(json.dumps({
             "ok": rep.ok, "accounts": rep.n_accounts, "table_sha256": table.sha256().hex(),
-            "failures": [_failure_json(f, rep) for f in rep.failures],
+            "failures": [_failure_json(f, rep, moves[f.account]) for f in rep.failures],
             "imbalances": {k: str(x) for k, x in rep.imbalances.items()},
             "reserve_shortfalls": {k: str(x) for k, x in rep.reserve_shortfalls.items()},
         }, indent=1))
@@ -119,7 +140,8 @@ def check_cmd(inputs_dir, path_params, path_instruments, path_oracle, path_accou
             click.echo(f"FAIL {f.account} (line {f.line}): scenario {f.scenario} {f.scenario_label}: "
                        f"equity {_usd(f.equity, e)} < required {_usd(f.required, e)}, shortfall "
                        f"{_usd(f.shortfall, e)} {snap.params.quote} ({f.shortfall} value units); "
-                       f"fails {len(rep.failing_scenarios[f.account])} of {len(table.scenarios)} scenarios")
+                       f"fails {len(rep.failing_scenarios[f.account])} of {len(table.scenarios)} scenarios"
+                       f"\n     worst scenario moves: {moves[f.account]}")
         for inst, total in rep.imbalances.items():
             click.echo(f"IMBALANCE {inst}: positions sum to {total}, expected 0")
         for sym, short in rep.reserve_shortfalls.items():

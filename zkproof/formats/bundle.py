@@ -81,11 +81,27 @@ class Bundle:
 
     def json(self, rel: str) -> Any:
         if rel not in self.digests:
-            raise InputError(str(self.root / rel), "<file>", "not listed in the bundle manifest")
-        return strict_json.loads((self.root / rel).read_bytes(), str(self.root / rel))
+            raise InputError(str(self.path(rel)), "<file>", "not listed in the bundle manifest")
+        return strict_json.loads(self.path(rel).read_bytes(), str(self.path(rel)))
 
     def names(self, prefix: str) -> list[str]:
         return sorted(r for r in self.digests if r.startswith(prefix))
+
+
+class FileSet(Bundle):
+    """Some of a bundle's files given one by one (``{relpath: path}``, e.g. the few a holder
+    downloads for ``zkproof inclusion verify``), read like a ``Bundle``. There is no manifest:
+    every check that matters is made on the contents (key digests, proofs), never on the
+    manifest, which the prover writes too."""
+
+    def __init__(self, files: dict[str, Path]):
+        super().__init__(Path("."), {rel: "" for rel in files})
+        self.files = files
+
+    def path(self, rel: str) -> Path:
+        if rel not in self.files:
+            raise InputError(rel, "<file>", "not given")
+        return self.files[rel]
 
 
 def read_bundle(bundle_dir: str | os.PathLike) -> Bundle:

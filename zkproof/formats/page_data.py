@@ -2,7 +2,7 @@
 
 A page opened from disk (``file://``) may not fetch files, and the account holder's page is
 forbidden every connection anyway (its Content-Security-Policy), so the files it checks are
-embedded in one classic script next to it (docs/formats.md §13)::
+embedded in one classic script next to it (docs/formats.md §15)::
 
     window.ZKPROOF_BUNDLE = {"format": "zkproof-page-data/1",
       "files": {"header.json": TEXT, "keys/aggregate.vk.json": TEXT, "proofs/aggregate.json": TEXT},

@@ -7,6 +7,13 @@ Section map (iden3 container, magic ``r1cs``, version 1; layout as ``r1csfile`` 
     2 constraints  mConstraints times: A, B, C, each  nTerms u32 | nTerms x (wire u32 | coeff n8 LE)
     3 wire2label   nWires x label u64  (optional on read: snarkjs only needs it to export JSON)
     4, 5, ...      custom gates (PLONK only) and anything else: kept verbatim in ``R1CS.custom``
+    20 commitment  (ours, file version 2) u32 version (1) | u32 nChallenges | u32 n | n x wire u32
+                   -> ``R1CS.commitment`` (``ConstraintSystem.commit``; the hiding wire last)
+
+A circuit with a commitment is written as version 2, which snarkjs and circom's tools refuse
+("Invalid Version"): set up as plain Groth16 its challenges would be the prover's to pick.
+Version 2 requires section 20; in version 1 a section 20 is kept in ``R1CS.custom`` like any
+unknown section.
 
 circom2 writes the sections in the order 2, 1, 3; ``write_r1cs`` uses the same order, so reading
 and rewriting a circom file gives the same bytes. The reader is strict (ATTACKS B9): a prime other
@@ -31,16 +38,17 @@ from typing import TYPE_CHECKING
 from zkproof.errors import InputError
 from zkproof.field.fr import N8, R
 from zkproof.formats.binfile import BinFile, atomic_write, build_binfile, read_binfile
-from zkproof.r1cs.constraints import R1CS, Row
+from zkproof.r1cs.constraints import R1CS, CommitmentSpec, Row
 
 if TYPE_CHECKING:  # the builder is only duck-typed here (``to_r1cs``)
     from zkproof.r1cs.system import ConstraintSystem
 
 MAGIC = b"r1cs"
 VERSION = 1
-HEADER, CONSTRAINTS, WIRE2LABEL = 1, 2, 3
+COMMITMENT_VERSION = 2  # the file version of a circuit with a commitment (section 20)
+HEADER, CONSTRAINTS, WIRE2LABEL, COMMITMENT = 1, 2, 3, 20
 NAMES = {HEADER: "header", CONSTRAINTS: "constraints", WIRE2LABEL: "wire2label",
-         4: "custom gates list", 5: "custom gates uses"}
+         4: "custom gates list", 5: "custom gates uses", COMMITMENT: "commitment"}
 CIRCOM_ORDER = (CONSTRAINTS, HEADER, WIRE2LABEL)  # circom2's section order
 _HEADER_SIZE = 4 + N8 + 4 * 4 + 8 + 4
 _U32 = struct.Struct("<I")
@@ -58,7 +66,7 @@ def read_r1cs(path: str | os.PathLike, data: bytes | None = None) -> R1CS:
     """Parse a ``.r1cs`` file (or ``data`` if given, ``path`` then only names it in errors)."""
     path = str(path)
     try:
-        bf = read_binfile(path, MAGIC, VERSION, data)
+        bf = read_binfile(path, MAGIC, COMMITMENT_VERSION, data)
     except InputError as e:  # the container names sections by number only: add the name
         hit = re.fullmatch(r"section (\d+)", e.field)
         raise (InputError(e.file, _label(int(hit.group(1))), e.reason) if hit else e) from None
@@ -67,8 +75,32 @@ def read_r1cs(path: str | os.PathLike, data: bytes | None = None) -> R1CS:
                                          m, r1cs.n_wires)
     if WIRE2LABEL in bf.sections:
         r1cs.wire_to_label = _read_map(path, bf.sections[WIRE2LABEL], r1cs.n_wires, r1cs.n_labels)
-    r1cs.custom = {k: bytes(v) for k, v in bf.sections.items() if k not in NAMES or k > WIRE2LABEL}
+    ours = bf.version == COMMITMENT_VERSION  # section 20 is ours only in version 2
+    r1cs.custom = {k: bytes(v) for k, v in bf.sections.items()
+                   if (k not in NAMES or k > WIRE2LABEL) and not (ours and k == COMMITMENT)}
+    if ours:
+        if COMMITMENT not in bf.sections:
+            raise InputError(path, "version", f"version {COMMITMENT_VERSION} is for circuits with a "
+                                              f"commitment (section {COMMITMENT}), which this file lacks")
+        r1cs.commitment = _read_commitment(path, bf, r1cs)
     return r1cs
+
+
+def _read_commitment(path: str, bf: BinFile, r1cs: R1CS) -> CommitmentSpec:
+    """Section 20: distinct private wires (at least the hiding one), challenges among the
+    public wires."""
+    rd = bf.reader(COMMITMENT, NAMES[COMMITMENT])
+    version, n_ch, n = rd.u32(), rd.u32(), rd.u32()
+    if version != 1:
+        raise InputError(path, rd.label, f"commitment version {version} unsupported (this reads 1)")
+    if not 1 <= n_ch <= r1cs.n_public:
+        raise InputError(path, rd.label, f"nChallenges {n_ch} not in [1, {r1cs.n_public}]")
+    if n < 1 or rd.remaining() != 4 * n:
+        raise InputError(path, rd.label, f"{n} wires need {4 * n} bytes, got {rd.remaining()}")
+    wires = tuple(rd.u32() for _ in range(n))
+    if len(set(wires)) != n or any(not r1cs.n_public < w < r1cs.n_wires for w in wires):
+        raise InputError(path, rd.label, "committed wires must be distinct private wires")
+    return CommitmentSpec(wires, n_ch)
 
 
 def _read_header(path: str, bf: BinFile) -> tuple[R1CS, int]:
@@ -153,7 +185,11 @@ def r1cs_bytes(r1cs: R1CS) -> bytes:
         bodies[WIRE2LABEL] = struct.pack(f"<{r1cs.n_wires}Q", *r1cs.wire_to_label)
     sections = [(k, bodies[k]) for k in CIRCOM_ORDER if k in bodies]
     sections += [(k, bytes(v)) for k, v in r1cs.custom.items()]
-    return build_binfile(MAGIC, VERSION, sections)
+    cm = r1cs.commitment
+    if cm is None:
+        return build_binfile(MAGIC, VERSION, sections)
+    body = struct.pack(f"<III{len(cm.wires)}I", 1, cm.n_challenges, len(cm.wires), *cm.wires)
+    return build_binfile(MAGIC, COMMITMENT_VERSION, [*sections, (COMMITMENT, body)])
 
 
 def write_r1cs(path: str | os.PathLike, r1cs: R1CS | ConstraintSystem, *, names: bool = True) -> None:
@@ -198,6 +234,8 @@ def _check_writable(r1cs: R1CS) -> None:
         raise ValueError("wire_to_label must have n_wires entries, each < n_labels")
     if any(k in (HEADER, CONSTRAINTS, WIRE2LABEL) for k in r1cs.custom):
         raise ValueError("R1CS.custom may not hold sections 1, 2 or 3")
+    if r1cs.commitment is not None and COMMITMENT in r1cs.custom:
+        raise ValueError("R1CS.custom may not hold section 20 when the circuit has a commitment")
 
 
 # ── names: our sidecar and circom's .sym ─────────────────────────────────────────────────

@@ -12,6 +12,14 @@ Layout (snarkjs ``zkey_export_verificationkey.js``, ``groth16_prove.js``; ffjava
   ignores unknown keys).
 * proof: ``pi_a``, ``pi_b``, ``pi_c``, ``protocol``, ``curve``; public: a list of strings.
 
+Commitment extension (``COMMITMENT_KEY``, version ``keys.COMMITMENT_VERSION``; docs/formats.md
+§14): a key with a commitment holds ``"zkproof_commitment": {"version": 1,
+"nChallenges": c, "vk_sigma_2": G2, "IC": [...]}`` and NO top-level ``IC`` -- its public-input
+basis lives inside the extension, so a reader that does not know it (snarkjs) fails on the
+missing ``IC`` instead of checking the proof as plain Groth16, which would let a prover pick
+the challenges. ``nPublic`` counts the challenges; ``public.json`` does not hold them. A proof
+adds ``"zkproof_commitment": {"version": 1, "D": G1, "pok": G1}``.
+
 This is the only module that knows snarkjs' names (``pi_a``, ``vk_alpha_1``, ``IC``): inside
 zkproof they are arkworks' (``a``, ``alpha_g1``, ``ic``); ``JSON_NAME`` maps one to the other.
 
@@ -35,21 +43,31 @@ from zkproof.curve.bn254 import G1Affine, G2Affine, P, is_on_curve_g1, is_on_cur
 from zkproof.errors import MalformedProof
 from zkproof.field.fr import R
 from zkproof.formats import strict_json
-from zkproof.groth16.keys import INSECURE_DEV_MARKER, Proof, VerifyingKey
+from zkproof.groth16.keys import (
+    COMMITMENT_VERSION,
+    INSECURE_DEV_MARKER,
+    CommitmentProof,
+    CommitmentVk,
+    Proof,
+    VerifyingKey,
+)
 
 MAX_DIGITS = 78  # 2^256 - 1 has 78 decimal digits; nothing longer is ever a field element
 MAX_JSON_BYTES = 64 << 20
 DEV_MARKER_KEY = "zkproof_setup"
+COMMITMENT_KEY = "zkproof_commitment"
 PROTOCOL, CURVE = "groth16", "bn128"
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")  # [0-9] is ASCII only, unlike \d or int()
 
 # arkworks name -> snarkjs name, for error messages raised outside this module.
 JSON_NAME = {"a": "pi_a", "b": "pi_b", "c": "pi_c", "alpha_g1": "vk_alpha_1",
              "beta_g2": "vk_beta_2", "gamma_g2": "vk_gamma_2", "delta_g2": "vk_delta_2",
-             "ic": "IC", "public": "public"}
+             "ic": "IC", "public": "public", "commitment": COMMITMENT_KEY}
 _VK_KEYS = {"protocol", "curve", "nPublic", "vk_alpha_1", "vk_beta_2", "vk_gamma_2",
-            "vk_delta_2", "vk_alphabeta_12", "IC", DEV_MARKER_KEY}
-_PROOF_KEYS = {"pi_a", "pi_b", "pi_c", "protocol", "curve"}
+            "vk_delta_2", "vk_alphabeta_12", "IC", DEV_MARKER_KEY, COMMITMENT_KEY}
+_PROOF_KEYS = {"pi_a", "pi_b", "pi_c", "protocol", "curve", COMMITMENT_KEY}
+_VK_COMMITMENT_KEYS = {"version", "nChallenges", "vk_sigma_2", "IC"}
+_PROOF_COMMITMENT_KEYS = {"version", "D", "pok"}
 _G1_INF = ("0", "1", "0")
 _G2_INF = (("0", "0"), ("1", "0"), ("0", "0"))
 _BN_Z = 4965661367192848881  # BN254 curve parameter (x in the BN family p(x), r(x))
@@ -154,7 +172,22 @@ def parse_proof(obj: Any, file: str) -> Proof:
     a = _finite(parse_g1(obj["pi_a"], file, "pi_a"), file, "pi_a")
     b = _finite(parse_g2(obj["pi_b"], file, "pi_b"), file, "pi_b")
     c = _finite(parse_g1(obj["pi_c"], file, "pi_c"), file, "pi_c")
-    return Proof(a, b, c)
+    cm = None
+    if COMMITMENT_KEY in obj:
+        ext = _extension(obj[COMMITMENT_KEY], _PROOF_COMMITMENT_KEYS, file, "proof")
+        d, pok = (_finite(parse_g1(ext[k], file, f"{COMMITMENT_KEY}.{k}"), file, f"{COMMITMENT_KEY}.{k}")
+                  for k in ("D", "pok"))
+        cm = CommitmentProof(d, pok)
+    return Proof(a, b, c, cm)
+
+
+def _extension(ext: Any, keys: set[str], file: str, what: str) -> dict:
+    """The ``zkproof_commitment`` object: exactly ``keys``, ``version`` == ours."""
+    ext = _check_keys(ext, keys, keys, file, f"{what} {COMMITMENT_KEY}")
+    if ext["version"] != COMMITMENT_VERSION or type(ext["version"]) is not int:
+        raise MalformedProof(file, f"{COMMITMENT_KEY}.version",
+                             f"expected {COMMITMENT_VERSION}, got {_describe(ext['version'])}")
+    return ext
 
 
 def parse_public(obj: Any, file: str) -> list[int]:
@@ -166,14 +199,27 @@ def parse_public(obj: Any, file: str) -> list[int]:
 
 def parse_vk(obj: Any, file: str) -> VerifyingKey:
     """A ``verification_key.json`` object -> ``VerifyingKey`` (``nPublic == len(IC) - 1``)."""
-    required = _VK_KEYS - {"vk_alphabeta_12", DEV_MARKER_KEY}
-    obj = _check_keys(obj, _VK_KEYS, required, file, "verification key")
+    has_cm = isinstance(obj, dict) and COMMITMENT_KEY in obj
+    required = _VK_KEYS - {"vk_alphabeta_12", DEV_MARKER_KEY, COMMITMENT_KEY, *(["IC"] if has_cm else [])}
+    obj = _check_keys(obj, _VK_KEYS - ({"IC"} if has_cm else set()), required, file, "verification key")
     _check_const(obj, "protocol", PROTOCOL, file)
     _check_const(obj, "curve", CURVE, file)
     _check_const(obj, DEV_MARKER_KEY, INSECURE_DEV_MARKER, file)
-    ic_json = obj["IC"]
+    ext, ic_field, cm = None, "IC", None
+    if has_cm:
+        ext = _extension(obj[COMMITMENT_KEY], _VK_COMMITMENT_KEYS, file, "verification key")
+        ic_field = f"{COMMITMENT_KEY}.IC"
+    ic_json = (ext or obj)["IC"]
     if not isinstance(ic_json, list) or not ic_json:
-        raise MalformedProof(file, "IC", f"expected a non-empty array of G1 points, got {_describe(ic_json)}")
+        raise MalformedProof(file, ic_field,
+                             f"expected a non-empty array of G1 points, got {_describe(ic_json)}")
+    if ext is not None:
+        n_ch = ext["nChallenges"]
+        if type(n_ch) is not int or not 1 <= n_ch <= len(ic_json) - 1:
+            raise MalformedProof(file, f"{COMMITMENT_KEY}.nChallenges",
+                                 f"expected an integer in [1, {len(ic_json) - 1}], got {_describe(n_ch)}")
+        field = f"{COMMITMENT_KEY}.vk_sigma_2"
+        cm = CommitmentVk(_finite(parse_g2(ext["vk_sigma_2"], file, field), file, field), n_ch)
     n_public = obj["nPublic"]
     if type(n_public) is not int or n_public != len(ic_json) - 1:
         raise MalformedProof(file, "nPublic", f"expected the integer len(IC) - 1 = {len(ic_json) - 1}, "
@@ -185,8 +231,9 @@ def parse_vk(obj: Any, file: str) -> VerifyingKey:
     return VerifyingKey(
         alpha_g1=_finite(parse_g1(obj["vk_alpha_1"], file, "vk_alpha_1"), file, "vk_alpha_1"),
         beta_g2=g2["vk_beta_2"], gamma_g2=g2["vk_gamma_2"], delta_g2=g2["vk_delta_2"],
-        ic=[_finite(parse_g1(p, file, f"IC[{i}]"), file, f"IC[{i}]") for i, p in enumerate(ic_json)],
-        dev_setup=DEV_MARKER_KEY in obj)
+        ic=[_finite(parse_g1(p, file, f"{ic_field}[{i}]"), file, f"{ic_field}[{i}]")
+            for i, p in enumerate(ic_json)],
+        dev_setup=DEV_MARKER_KEY in obj, commitment=cm)
 
 
 def _parse_fq12(v: Any, file: str, field: str) -> list[int]:
@@ -246,13 +293,19 @@ def alphabeta_12(vk: VerifyingKey) -> list:
 
 
 def dump_vk(vk: VerifyingKey, *, with_alphabeta: bool = True) -> dict:
-    """``verification_key.json`` in snarkjs' key order; the dev marker is appended last."""
+    """``verification_key.json`` in snarkjs' key order; the dev marker is appended last. With
+    a commitment, ``IC`` moves into the ``zkproof_commitment`` object (see the module)."""
     out: dict[str, Any] = {"protocol": PROTOCOL, "curve": CURVE, "nPublic": vk.n_public,
                            "vk_alpha_1": _g1(vk.alpha_g1), "vk_beta_2": _g2(vk.beta_g2),
                            "vk_gamma_2": _g2(vk.gamma_g2), "vk_delta_2": _g2(vk.delta_g2)}
     if with_alphabeta:
         out["vk_alphabeta_12"] = alphabeta_12(vk)
-    out["IC"] = [_g1(p) for p in vk.ic]
+    if vk.commitment is None:
+        out["IC"] = [_g1(p) for p in vk.ic]
+    else:
+        out[COMMITMENT_KEY] = {"version": COMMITMENT_VERSION, "nChallenges": vk.commitment.n_challenges,
+                               "vk_sigma_2": _g2(vk.commitment.sigma_g2),
+                               "IC": [_g1(p) for p in vk.ic]}
     if vk.dev_setup:
         out[DEV_MARKER_KEY] = INSECURE_DEV_MARKER
     return out
@@ -269,8 +322,12 @@ def vk_sha256(vk: VerifyingKey | dict) -> str:
 
 
 def dump_proof(proof: Proof) -> dict:
-    return {"pi_a": _g1(proof.a), "pi_b": _g2(proof.b), "pi_c": _g1(proof.c),
-            "protocol": PROTOCOL, "curve": CURVE}
+    out = {"pi_a": _g1(proof.a), "pi_b": _g2(proof.b), "pi_c": _g1(proof.c),
+           "protocol": PROTOCOL, "curve": CURVE}
+    if proof.commitment is not None:
+        out[COMMITMENT_KEY] = {"version": COMMITMENT_VERSION, "D": _g1(proof.commitment.d),
+                               "pok": _g1(proof.commitment.pok)}
+    return out
 
 
 def dump_public(values: list[int]) -> list[str]:

@@ -15,6 +15,16 @@ Section map (snarkjs ``src/zkey_utils.js``, ``zkey_new.js``; iden3 container, ma
     9  H             domainSize G1                             -> h_query
     10 contributions csHash (64 bytes) | u32 n | contributions -> extra["contributions"] (raw)
     99 zkproof dev marker (ours; snarkjs ignores unknown sections) -> dev_setup=True
+    20 commitment key (ours, file version 3) u32 version (1) | u32 nChallenges | u32 nWires |
+                     nWires * u32 wire | nWires G1 basis | nWires G1 sigma basis | sigma_2 G2
+                     -> ProvingKey.commitment (``groth16.keys.CommitmentKey``)
+    21 sigma contributions (ours, ceremony keys with section 20) -> extra["sigma_contributions"]
+                     (raw; ``ceremony.phase2`` parses it)
+
+A key with a commitment is written as file version 3, which snarkjs refuses ("Invalid
+Version"): its prover would leave out ``D``, and its ``zkey contribute`` / ``verify`` would not
+re-randomise or check sigma. Version 3 requires section 20; in versions 1 and 2, sections 20 and
+21 are unknown sections like any other (kept verbatim, no commitment).
 
 Encodings, checked against snarkjs' writers: every point is LEM (little-endian Montgomery,
 ``curve.G1.toRprLEM``), infinity all-zero; coefficient values are stored as ``c * R^2 mod r``
@@ -39,13 +49,16 @@ from zkproof.curve import bn254
 from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.formats.binfile import SectionReader, atomic_write, build_binfile, read_binfile
-from zkproof.groth16.keys import INSECURE_DEV_MARKER, ProvingKey
+from zkproof.groth16.keys import COMMITMENT_VERSION, INSECURE_DEV_MARKER, CommitmentKey, ProvingKey
 
 MAGIC = b"zkey"
-MAX_VERSION = 2  # snarkjs writes 1 and its prover accepts up to 2
+MAX_VERSION = 3  # snarkjs writes 1 and its prover accepts up to 2; 3: with a commitment (ours)
+COMMITMENT_FILE_VERSION = 3
+COMMITMENT_SECTION, SIGMA_CONTRIBUTIONS_SECTION = 20, 21
 GROTH16_PROTOCOL_ID = 1
 SECTION_NAMES = {1: "header", 2: "groth16 header", 3: "IC", 4: "coefficients", 5: "A",
-                 6: "B1", 7: "B2", 8: "C", 9: "H", 10: "contributions", 99: "dev marker"}
+                 6: "B1", 7: "B2", 8: "C", 9: "H", 10: "contributions", 20: "commitment key",
+                 21: "sigma contributions", 99: "dev marker"}
 DEV_MARKER_SECTION = 99
 # Order snarkjs' ``zkey new`` writes; ``write_zkey`` uses it for keys that were not read from disk.
 SNARKJS_ORDER = [1, 2, 4, 3, 9, 8, 5, 6, 7, 10]
@@ -158,11 +171,20 @@ def read_zkey(path: str | os.PathLike, data: bytes | None = None) -> ProvingKey:
              8: (n_vars - n_pub - 1, G1_SIZE), 9: (n, G1_SIZE)}
     vec = {k: _sized(path, k, bf.section(k, SECTION_NAMES[k]), cnt, sz) for k, (cnt, sz) in sizes.items()}
     extra: dict = {"version": bf.version, "section_order": list(bf.order), "unknown_sections": {}}
+    ours = bf.version == COMMITMENT_FILE_VERSION  # sections 20, 21 are ours only in version 3
     for kind in bf.order:
         if kind == 10:
             extra["contributions"] = bytes(bf.sections[kind])
-        elif kind > 9 and kind != DEV_MARKER_SECTION:
+        elif ours and kind == SIGMA_CONTRIBUTIONS_SECTION:
+            extra["sigma_contributions"] = bytes(bf.sections[kind])
+        elif kind > 9 and kind != DEV_MARKER_SECTION and not (ours and kind == COMMITMENT_SECTION):
             extra["unknown_sections"][kind] = bytes(bf.sections[kind])
+    commitment = None
+    if ours:
+        if COMMITMENT_SECTION not in bf.sections:
+            raise InputError(path, "version", f"version {bf.version} is for keys with a commitment "
+                                              "(section 20), which this file lacks")
+        commitment = _read_commitment(path, bf.reader(COMMITMENT_SECTION, SECTION_NAMES[20]), n_vars, n_pub)
     dev = DEV_MARKER_SECTION in bf.sections
     # Exactly our text: a marker whose explanation was altered would read back as the canonical
     # one, so the file would not round-trip (found by test_zkey_file_properties' mutations).
@@ -171,9 +193,41 @@ def read_zkey(path: str | os.PathLike, data: bytes | None = None) -> ProvingKey:
                          f"is not zkproof's {INSECURE_DEV_MARKER} marker text")
     return ProvingKey(n_vars=n_vars, n_public=n_pub, domain_size=n, ic=ic, coeffs=coeffs,
                       a_query=vec[5], b_g1_query=vec[6], b_g2_query=vec[7], l_query=vec[8],
-                      h_query=vec[9], dev_setup=dev, extra=extra,
+                      h_query=vec[9], dev_setup=dev, extra=extra, commitment=commitment,
                       **{k: h[k] for k in ("alpha_g1", "beta_g1", "beta_g2", "gamma_g2",
                                            "delta_g1", "delta_g2")})
+
+
+def _read_commitment(path: str, rd: SectionReader, n_vars: int, n_pub: int) -> CommitmentKey:
+    """Section 20 (see the module docstring): committed wires are distinct private wires, the
+    challenges fit among the public ones, the sigma point is in G2."""
+    label = rd.label
+    version, n_ch, n = rd.u32(), rd.u32(), rd.u32()
+    if version != COMMITMENT_VERSION:
+        raise InputError(path, label, f"commitment key version {version} unsupported "
+                                      f"(this zkproof reads {COMMITMENT_VERSION})")
+    if not 1 <= n_ch <= n_pub:
+        raise InputError(path, label, f"nChallenges {n_ch} not in [1, nPublic = {n_pub}]")
+    if not 1 <= n <= n_vars - n_pub - 1:
+        raise InputError(path, label, f"{n} committed wires: expected 1..{n_vars - n_pub - 1}")
+    wires = tuple(rd.u32() for _ in range(n))
+    if len(set(wires)) != n or any(not n_pub < w < n_vars for w in wires):
+        raise InputError(path, label, "committed wires must be distinct private wires "
+                                      f"({n_pub + 1}..{n_vars - 1})")
+    basis = bytes(rd.take(n * G1_SIZE))
+    sigma_basis = bytes(rd.take(n * G1_SIZE))
+    sigma_g2 = _g2(path, f"{label}.sigma_2", rd)
+    rd.expect_end()
+    return CommitmentKey(wires, n_ch, basis, sigma_basis, sigma_g2)
+
+
+def commitment_section(ck: CommitmentKey) -> bytes:
+    """Section 20's body (the inverse of ``_read_commitment``)."""
+    n = len(ck.wires)
+    if len(ck.basis) != n * G1_SIZE or len(ck.sigma_basis) != n * G1_SIZE:
+        raise ValueError(f"CommitmentKey bases must hold {n} G1 points each")
+    return (struct.pack(f"<III{n}I", COMMITMENT_VERSION, ck.n_challenges, n, *ck.wires)
+            + ck.basis + ck.sigma_basis + bn254.g2_to_lem(ck.sigma_g2))
 
 
 def dev_marker_body() -> bytes:
@@ -198,6 +252,10 @@ def zkey_sections(pk: ProvingKey) -> dict[int, bytes]:
     if "contributions" in pk.extra:
         out[10] = bytes(pk.extra["contributions"])
     out.update({int(k): bytes(v) for k, v in pk.extra.get("unknown_sections", {}).items()})
+    if pk.commitment is not None:
+        out[COMMITMENT_SECTION] = commitment_section(pk.commitment)
+        if "sigma_contributions" in pk.extra:
+            out[SIGMA_CONTRIBUTIONS_SECTION] = bytes(pk.extra["sigma_contributions"])
     if pk.dev_setup:
         out[DEV_MARKER_SECTION] = dev_marker_body()
     return out
@@ -215,11 +273,15 @@ def _check_lengths(pk: ProvingKey) -> None:
 
 
 def zkey_bytes(pk: ProvingKey) -> bytes:
-    """The file image: sections in the order read (if any), else snarkjs' order, extras last."""
+    """The file image: sections in the order read (if any), else snarkjs' order, extras last;
+    version 3 with a commitment key (else the version read, or 1)."""
     sections = zkey_sections(pk)
     order = [k for k in pk.extra.get("section_order", SNARKJS_ORDER) if k in sections]
     order += sorted(k for k in sections if k not in order)
-    return build_binfile(MAGIC, int(pk.extra.get("version", 1)), [(k, sections[k]) for k in order])
+    version = COMMITMENT_FILE_VERSION if pk.commitment is not None else int(pk.extra.get("version", 1))
+    if version == COMMITMENT_FILE_VERSION and pk.commitment is None:
+        raise ValueError("zkey version 3 is for keys with a commitment")
+    return build_binfile(MAGIC, version, [(k, sections[k]) for k in order])
 
 
 def write_zkey(path: str | os.PathLike, pk: ProvingKey) -> None:

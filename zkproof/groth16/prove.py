@@ -11,6 +11,13 @@ Symbol map (Groth 2016 §3.2 -> ``ProvingKey`` fields -> snarkjs ``groth16_prove
   where ``L_i = (beta u_i + alpha v_i + w_i)(tau)/delta G1`` and ``p = h_evaluations(...)`` with
   ``sum_j p_j H_j = h(tau) Z(tau)/delta G1`` (see ``groth16.witness_map``).
 
+With a commitment (``pk.commitment``, ``groth16.keys``): ``D = sum_{j in J} w_j basis[j]`` and
+``pok = sum_{j in J} w_j sigma_basis[j]``, two more G1 MSMs; ``C`` needs no change because the
+committed wires' ``L_j`` are infinity in the key. The witness must already hold the challenges
+hashed from this ``D`` (``challenge_fn(pk)`` is the callback ``ConstraintSystem.solve`` takes),
+so the prover only checks them: a witness solved with the stand-in challenges, a zero hiding
+wire or challenges picked by hand are refused before any other MSM.
+
 Every MSM, NTT and the witness map (``kernel.h_evaluations``, the port of
 ``groth16.witness_map``) go through ``zkproof.kernel``; the key's big vectors stay byte buffers.
 """
@@ -19,15 +26,16 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from zkproof import kernel
 from zkproof.curve import bn254
 from zkproof.errors import ConstraintUnsatisfied, InputError
 from zkproof.field.fr import R
-from zkproof.groth16.keys import Proof, ProvingKey
+from zkproof.groth16.keys import CommitmentKey, CommitmentProof, Proof, ProvingKey, commitment_challenges
 from zkproof.groth16.prove_check import check_quotient, check_witness
 from zkproof.r1cs.constraints import R1CS
+from zkproof.r1cs.system import CommitOpening
 
 
 def witness_bytes(pk: ProvingKey, witness: bytes | Sequence[int], source: str = "witness") -> bytes:
@@ -54,16 +62,54 @@ def _scalar(x: int) -> bytes:
     return (x % R).to_bytes(32, "little")
 
 
+def challenge_fn(pk: ProvingKey) -> Callable[[CommitOpening], list[int]]:
+    """The ``challenges`` callback for ``ConstraintSystem.solve`` under this key: from a
+    ``CommitOpening`` (committed values, then ``.hiding``, ``.publics``) it computes ``D`` as
+    ``prove`` will and returns ``commitment_challenges(D, publics)``."""
+    ck = pk.commitment
+    if ck is None:
+        raise ValueError("this proving key has no commitment")
+
+    def challenges(opening: CommitOpening) -> list[int]:
+        values = [*opening, opening.hiding]
+        if len(values) != len(ck.wires):
+            raise ValueError(f"{len(values)} committed values, the key commits {len(ck.wires)} wires")
+        d = kernel.g1_msm(ck.basis, b"".join(_scalar(v) for v in values))
+        return commitment_challenges(d, opening.publics, ck.n_challenges)
+
+    return challenges
+
+
+def commit(ck: CommitmentKey, w: bytes, n_pub: int, source: str = "witness") -> CommitmentProof:
+    """``D`` and its proof of knowledge from the witness buffer, after checking the witness's
+    challenge wires are the hash of this ``D`` and the other public inputs, and the hiding wire
+    is not 0 (docs/soundness.md §7)."""
+    if int.from_bytes(w[32 * ck.wires[-1]:32 * ck.wires[-1] + 32], "little") == 0:
+        raise InputError(source, f"wire {ck.wires[-1]} (commitment hiding)",
+                         "is 0: the commitment would not hide; solve with groth16.prove.challenge_fn")
+    scalars = b"".join(w[32 * j:32 * j + 32] for j in ck.wires)
+    d, pok = kernel.g1_msm(ck.basis, scalars), kernel.g1_msm(ck.sigma_basis, scalars)
+    first = n_pub - ck.n_challenges + 1
+    want = commitment_challenges(d, _ints(w[32:32 * first]), ck.n_challenges)
+    if _ints(w[32 * first:32 * (n_pub + 1)]) != want:
+        raise InputError(source, f"wires {first}..{n_pub} (commitment challenges)",
+                         "are not the hash of the commitment and the public inputs; solve "
+                         "with groth16.prove.challenge_fn(pk)")
+    return CommitmentProof(d, pok)
+
+
 def prove(pk: ProvingKey, witness: bytes | Sequence[int], *, r: int | None = None,
           s: int | None = None, check: bool = False,
           r1cs: R1CS | None = None) -> tuple[Proof, list[int]]:
-    """A Groth16 proof of ``witness`` under ``pk`` and the public values ``w_1..w_l``.
+    """A Groth16 proof of ``witness`` under ``pk`` and the public values ``w_1..w_l`` (without
+    the challenge wires when ``pk`` has a commitment: the verifier recomputes those).
 
     ``check=True`` runs the sanity checks of ``groth16.prove_check`` before any MSM (naming the
     violated constraint when ``r1cs`` is given) and verifies the finished proof with a pairing.
     """
     w = witness_bytes(pk, witness)
     n_pub = pk.n_public
+    cm = commit(pk.commitment, w, n_pub) if pk.commitment is not None else None
     c_evals = None
     if check and r1cs is not None:                                    # step 0: R1CS holds
         c_evals = check_witness(pk, _ints(w), r1cs)
@@ -80,13 +126,13 @@ def prove(pk: ProvingKey, witness: bytes | Sequence[int], *, r: int | None = Non
     # step 4: C = sum_{i>l} w_i L_i + sum_j p_j H_j + s A + r B1 - r s delta
     c = kernel.g1_msm(pk.l_query + pk.h_query + g1(a) + g1(b1) + g1(pk.delta_g1),
                       w[(n_pub + 1) * 32:] + p + _scalar(s) + _scalar(r) + _scalar(-r * s))
-    proof = Proof(a, b, c)
+    proof = Proof(a, b, c, cm)
     public = _ints(w[32:(n_pub + 1) * 32])
     if check and not self_verify(pk, proof, public):                  # step 5: self-check
         raise ConstraintUnsatisfied("groth16 self-verification", -1,
                                     "the proof does not verify: the witness does not satisfy the "
                                     "circuit (give the .r1cs to name the constraint)")
-    return proof, public
+    return proof, public[:n_pub - (pk.commitment.n_challenges if pk.commitment else 0)]
 
 
 def _ints(buf: bytes) -> list[int]:
@@ -94,13 +140,20 @@ def _ints(buf: bytes) -> list[int]:
 
 
 def self_verify(pk: ProvingKey, proof: Proof, public: list[int]) -> bool:
-    """``e(A,B) = e(alpha,beta) e(vk_x,gamma) e(C,delta)`` as one multi-pairing (--check)."""
+    """``e(A,B) = e(alpha,beta) e(vk_x,gamma) e(C,delta)`` as one multi-pairing (--check);
+    ``public``: every public wire (with the challenges); with a commitment ``vk_x`` includes
+    ``D`` and ``e(pok, G2) = e(D, sigma)`` is checked too."""
     from zkproof.curve.pairing import pairing_product_is_one
 
     vk_x = kernel.g1_msm(b"".join(bn254.g1_to_lem(pt) for pt in pk.ic),
                          b"".join(_scalar(x) for x in [1, *public]))
-    return pairing_product_is_one([(bn254.g1_neg(proof.a), proof.b), (pk.alpha_g1, pk.beta_g2),
-                                   (vk_x, pk.gamma_g2), (proof.c, pk.delta_g2)])
+    pairs = [(bn254.g1_neg(proof.a), proof.b), (pk.alpha_g1, pk.beta_g2), (proof.c, pk.delta_g2)]
+    if proof.commitment is None:
+        return pairing_product_is_one([*pairs, (vk_x, pk.gamma_g2)])
+    d, pok = proof.commitment.d, proof.commitment.pok
+    return (pairing_product_is_one([*pairs, (bn254.g1_add(vk_x, d), pk.gamma_g2)])
+            and pairing_product_is_one([(pok, bn254.G2_GENERATOR),
+                                        (bn254.g1_neg(d), pk.commitment.sigma_g2)]))
 
 
 def prove_files(zkey_path: str | os.PathLike, wtns_path: str | os.PathLike,

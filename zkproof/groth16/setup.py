@@ -14,6 +14,10 @@ Symbol map (Groth 2016 §3.2 -> snarkjs ``zkey_new.js`` sections; QAP of ``zkpro
 * section 9 H   ``h_query[i] = L^{2n}_{2i+1}(tau) / delta G1``: the Lagrange basis of the 2n-domain
   at its odd points (snarkjs takes the odd entries of the prepared ptau's 2n block), matching
   the prover's evaluations of ``a b - c`` on the odd coset (``groth16.witness_map``).
+* section 20 (a circuit with ``R1CS.commitment``, see ``groth16.keys``): for the committed wires
+  j, ``basis[j] = K_j / gamma G1``, ``sigma_basis[j] = sigma K_j / gamma G1``, ``sigma G2``;
+  their section-8 entries are the point at infinity (``K_j / delta`` must not exist, or a
+  prover could change a committed value after the challenge: docs/soundness.md §7).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 from zkproof import kernel
 from zkproof.curve import bn254
 from zkproof.field.fr import TWO_ADICITY, R
-from zkproof.groth16.keys import INSECURE_DEV_MARKER, ProvingKey
+from zkproof.groth16.keys import INSECURE_DEV_MARKER, CommitmentKey, ProvingKey
 from zkproof.r1cs.constraints import R1CS
 from zkproof.r1cs.qap import coefficient_section, lagrange_at, qap_at
 
@@ -41,6 +45,7 @@ class ToxicWaste:
     beta: int = field(repr=False)
     gamma: int = field(repr=False)
     delta: int = field(repr=False)
+    sigma: int = field(default=0, repr=False)  # the commitment's; 0: drawn by dev_setup if needed
 
     def __post_init__(self) -> None:
         for name in ("tau", "alpha", "beta", "gamma", "delta"):
@@ -49,7 +54,7 @@ class ToxicWaste:
 
     @staticmethod
     def random() -> ToxicWaste:
-        return ToxicWaste(*(secrets.randbelow(R - 1) + 1 for _ in range(5)))
+        return ToxicWaste(*(secrets.randbelow(R - 1) + 1 for _ in range(6)))
 
 
 def _scalars(values: list[int]) -> bytes:
@@ -81,6 +86,7 @@ def dev_setup(r1cs: R1CS, toxic: ToxicWaste | None = None, *, quiet: bool = Fals
     l_pub = r1cs.n_public
     inv_gamma, inv_delta = pow(t.gamma, -1, R), pow(t.delta, -1, R)
     k = [(t.beta * ui + t.alpha * vi + wi) % R for ui, vi, wi in zip(u, v, w)]
+    committed = set(r1cs.commitment.wires) if r1cs.commitment is not None else set()
     lag2 = lagrange_at(t.tau, 2 * n)
     g1 = _fixed_base_g1(
         [t.alpha, t.beta, t.delta]
@@ -96,22 +102,32 @@ def dev_setup(r1cs: R1CS, toxic: ToxicWaste | None = None, *, quiet: bool = Fals
         a_query=_fixed_base_g1(u),
         b_g1_query=_fixed_base_g1(v),
         b_g2_query=_fixed_base_g2(v),
-        l_query=_fixed_base_g1([ki * inv_delta for ki in k[l_pub + 1:]]),
+        l_query=_fixed_base_g1([0 if j in committed else k[j] * inv_delta
+                                 for j in range(l_pub + 1, r1cs.n_wires)]),
         h_query=_fixed_base_g1([lag2[2 * i + 1] * inv_delta for i in range(n)]),
         dev_setup=True,
     )
+    if r1cs.commitment is not None:
+        sigma = t.sigma % R or secrets.randbelow(R - 1) + 1
+        wires = r1cs.commitment.wires
+        basis = [k[j] * inv_gamma for j in wires]
+        pk.commitment = CommitmentKey(
+            wires=tuple(wires), n_challenges=r1cs.commitment.n_challenges,
+            basis=_fixed_base_g1(basis), sigma_basis=_fixed_base_g1([b * sigma for b in basis]),
+            sigma_g2=bn254.g2_from_lem(_fixed_base_g2([sigma])))
     pk.extra["contributions"] = _empty_contributions(pk)
     return pk
 
 
 def _empty_contributions(pk: ProvingKey) -> bytes:
     """Section 10 with no contribution. Its 64-byte hash is blake2b-512 over our sections 2-9
+    (and 20, with a commitment)
     (NOT snarkjs' circuit hash, which is defined relative to a ptau: a dev key has none)."""
-    from zkproof.formats.zkey_file import zkey_sections
+    from zkproof.formats.zkey_file import COMMITMENT_SECTION, zkey_sections
 
     h = hashlib.blake2b(digest_size=64)
     sections = zkey_sections(pk)
-    for kind in range(2, 10):
+    for kind in [*range(2, 10), *([COMMITMENT_SECTION] if pk.commitment else [])]:
         h.update(sections[kind])
     return h.digest() + struct.pack("<I", 0)
 

@@ -19,6 +19,16 @@ and accepts G2 points outside the subgroup (B6):
 8. key sanity: ``gamma != delta`` and ``delta != G2 generator`` (C1: otherwise anyone forges
    ``A = alpha, B = beta, C = -vk_x``); 9. the pairing.
 
+With a commitment (``vk.commitment``; ``groth16.keys``, docs/formats.md §14): the
+public inputs are the ``vk.n_inputs`` given ones; the proof must carry ``D`` and ``pok``, each
+finite, reduced and on the curve (G1's cofactor is 1: the subgroup), checked with ``A`` and
+``C``; the key's ``sigma_g2`` goes through step 7 and must be neither the G2 generator nor
+delta (step 8: with ``sigma = 1`` anyone forges the proof of knowledge). Then
+``vk_x = ic[0] + sum_i x_i ic[i+1] + sum_k c_k ic[n_inputs+k+1] + D`` with
+``c = commitment_challenges(D, x)``, and ``e(pok, G2) = e(D, sigma_g2)`` joins the multi-pairing
+with its own random 128-bit weight (``pok_pairs``). A proof with a commitment under a key without
+one, or the reverse, is malformed.
+
 Malformed input raises ``MalformedProof(file, field, reason)``; an insecure key raises
 ``InsecureSetup``; a well-formed proof that does not verify returns ``False``.
 
@@ -55,7 +65,13 @@ from zkproof.curve.pairing import pairing_product_is_one
 from zkproof.errors import InsecureSetup, MalformedProof
 from zkproof.field.fr import R
 from zkproof.formats.snarkjs_json import JSON_NAME, load_json, parse_proof, parse_public, parse_vk
-from zkproof.groth16.keys import INSECURE_DEV_MARKER, Proof, VerifyingKey
+from zkproof.groth16.keys import (
+    INSECURE_DEV_MARKER,
+    CommitmentProof,
+    Proof,
+    VerifyingKey,
+    commitment_challenges,
+)
 
 
 @dataclass(frozen=True)
@@ -70,9 +86,10 @@ class Sources:
 # --- 2, 3: public inputs ----------------------------------------------------------------------
 
 def check_public_inputs(vk: VerifyingKey, values: Sequence[int], file: str) -> None:
-    """Exactly ``vk.n_public`` values, each an ``int`` in ``[0, r)`` (never reduced here)."""
-    if len(values) != vk.n_public:
-        raise MalformedProof(file, "public", f"expected {vk.n_public} public inputs, got {len(values)}")
+    """Exactly ``vk.n_inputs`` values (``n_public`` less a commitment's challenges), each an
+    ``int`` in ``[0, r)`` (never reduced here)."""
+    if len(values) != vk.n_inputs:
+        raise MalformedProof(file, "public", f"expected {vk.n_inputs} public inputs, got {len(values)}")
     for i, v in enumerate(values):
         if type(v) is not int:
             raise MalformedProof(file, f"public[{i}]", f"expected an integer, got {type(v).__name__}")
@@ -123,11 +140,19 @@ def _check_point(pt: object, n: int, file: str, field: str) -> None:
         raise MalformedProof(file, field, "all-zero coordinates encode infinity: never valid here")
 
 
-def check_proof(proof: Proof, file: str) -> None:
-    """Steps 4-7 for ``A``, ``B``, ``C`` (field names as in ``proof.json``)."""
+def check_proof(proof: Proof, file: str, vk: VerifyingKey | None = None) -> None:
+    """Steps 4-7 for ``A``, ``B``, ``C`` (field names as in ``proof.json``), and for ``D`` and
+    ``pok`` when the proof carries a commitment; with ``vk``, the proof has one iff the key has."""
     check_g1(proof.a, file, JSON_NAME["a"])
     check_g2(proof.b, file, JSON_NAME["b"])
     check_g1(proof.c, file, JSON_NAME["c"])
+    if vk is not None and (vk.commitment is None) != (proof.commitment is None):
+        raise MalformedProof(file, JSON_NAME["commitment"],
+                             "missing: the key has a commitment" if proof.commitment is None
+                             else "present, but the key has no commitment")
+    if proof.commitment is not None:
+        check_g1(proof.commitment.d, file, f"{JSON_NAME['commitment']}.D")
+        check_g1(proof.commitment.pok, file, f"{JSON_NAME['commitment']}.pok")
 
 
 # --- 8: the key ---------------------------------------------------------------------------------
@@ -146,16 +171,25 @@ def check_vk(vk: VerifyingKey, file: str) -> None:
         raise MalformedProof(file, JSON_NAME["ic"], "expected at least one point (IC[0])")
     for i, pt in enumerate(vk.ic):
         check_g1(pt, file, f"{JSON_NAME['ic']}[{i}]")
+    if vk.commitment is not None:
+        check_g2(vk.commitment.sigma_g2, file, f"{JSON_NAME['commitment']}.vk_sigma_2")
+        if not 1 <= vk.commitment.n_challenges <= vk.n_public:
+            raise MalformedProof(file, f"{JSON_NAME['commitment']}.nChallenges",
+                                 f"not in [1, nPublic = {vk.n_public}]")
     check_key_is_secure(vk, file)
 
 
 def check_key_is_secure(vk: VerifyingKey, file: str) -> None:
-    """Refuse keys whose delta carries no secret: ``delta == gamma`` or ``delta == G2``."""
+    """Refuse keys whose delta (or a commitment's sigma) carries no secret: ``delta == gamma``,
+    ``delta == G2``, ``sigma == G2`` or ``sigma == delta``."""
     if vk.gamma_g2 == vk.delta_g2:
         raise InsecureSetup(f"{file}: {JSON_NAME['delta_g2']}: gamma == delta: insecure setup")
     if vk.delta_g2 == G2_GENERATOR:
         raise InsecureSetup(f"{file}: {JSON_NAME['delta_g2']}: delta == G2 generator "
                             "(no phase-2 contribution): insecure setup")
+    if vk.commitment is not None and vk.commitment.sigma_g2 in (G2_GENERATOR, vk.delta_g2):
+        raise InsecureSetup(f"{file}: {JSON_NAME['commitment']}.vk_sigma_2: sigma is 1 or delta: "
+                            "anyone can forge the commitment's proof of knowledge")
 
 
 def check_not_dev(vk: VerifyingKey, file: str, allow_dev: bool) -> None:
@@ -167,23 +201,61 @@ def check_not_dev(vk: VerifyingKey, file: str, allow_dev: bool) -> None:
 
 # --- 9: the pairing -------------------------------------------------------------------------------
 
-def prepare_inputs(vk: VerifyingKey, values: Sequence[int]) -> G1Affine:
-    """``vk_x = ic[0] + sum_i values[i] * ic[i+1]`` (values already checked in ``[0, r)``)."""
-    acc = vk.ic[0]
+def prepare_inputs(vk: VerifyingKey, values: Sequence[int],
+                   commitment: CommitmentProof | None = None) -> G1Affine:
+    """``vk_x = ic[0] + sum_i values[i] * ic[i+1]`` (values already checked in ``[0, r)``);
+    with a commitment, the challenges hashed from ``D`` and ``values`` are appended to
+    ``values`` and ``D`` is added (``D`` already checked finite and on the curve)."""
+    if (vk.commitment is None) != (commitment is None):
+        raise ValueError("a commitment proof needs a commitment key and the reverse")
+    if commitment is not None:
+        values = [*values, *commitment_challenges(commitment.d, values, vk.commitment.n_challenges)]
+    acc = vk.ic[0] if commitment is None else g1_add(vk.ic[0], commitment.d)
     for x, base in zip(values, vk.ic[1:], strict=True):
         if x:
             acc = g1_add(acc, g1_mul(base, x))
     return acc
 
 
-def pairing_check(vk: VerifyingKey, vk_x: G1Affine, proof: Proof) -> bool:
-    """``e(-A, B) e(alpha, beta) e(vk_x, gamma) e(C, delta) == 1``: four Miller loops, one
-    final exponentiation. Trusts its inputs: call only after the checks above."""
-    return pairing_product_is_one([(g1_neg(proof.a), proof.b), (vk.alpha_g1, vk.beta_g2),
-                                   (vk_x, vk.gamma_g2), (proof.c, vk.delta_g2)])
-
-
 BATCH_SECURITY_BITS = 128  # r_i uniform in [1, 2^128): a bad batch passes with prob. <= 2^-128
+
+
+def _draw_weight() -> int:
+    return 1 + secrets.randbelow((1 << BATCH_SECURITY_BITS) - 1)
+
+
+def pok_pairs(vk: VerifyingKey, weighted: Sequence[tuple[int, CommitmentProof]]) -> list:
+    """``e(sum rho_k pok_k, G2) e(-sum rho_k D_k, sigma)``: each proof of knowledge
+    ``e(pok, G2) = e(D, sigma)`` raised to its own random weight ``rho_k``, so it can share one
+    final exponentiation with the Groth16 equations (two Miller loops for any number of proofs).
+    A weight shared with the Groth16 equation would let a prover trade a wrong ``D`` in one
+    against the other; independent ones leave a forged factor through with prob. <= 2^-128."""
+    acc_pok, acc_d = None, None
+    for rho, cm in weighted:
+        acc_pok = g1_add(acc_pok, g1_mul(cm.pok, rho))
+        acc_d = g1_add(acc_d, g1_mul(cm.d, rho))
+    return [(acc_pok, G2_GENERATOR), (g1_neg(acc_d), vk.commitment.sigma_g2)]
+
+
+def pairing_check(vk: VerifyingKey, vk_x: G1Affine, proof: Proof,
+                  randomness: Callable[[], int] | None = None) -> bool:
+    """``e(-A, B) e(alpha, beta) e(vk_x, gamma) e(C, delta) == 1``: four Miller loops, one
+    final exponentiation; with a commitment, times ``pok_pairs`` (two more Miller loops, a
+    random weight from ``randomness``, default ``secrets``). Trusts its inputs: call only after
+    the checks above, with ``vk_x`` from ``prepare_inputs`` (which adds ``D``)."""
+    pairs = [(g1_neg(proof.a), proof.b), (vk.alpha_g1, vk.beta_g2),
+             (vk_x, vk.gamma_g2), (proof.c, vk.delta_g2)]
+    if proof.commitment is not None:
+        pairs += pok_pairs(vk, [(_weight(randomness), proof.commitment)])
+    return pairing_product_is_one(pairs)
+
+
+def _weight(randomness: Callable[[], int] | None) -> int:
+    r_i = (randomness or _draw_weight)()
+    if not (type(r_i) is int and 0 < r_i < R):
+        # a weight of 0 (or r) drops its equation: never accept one, even from a hook
+        raise ValueError("batch weights must be integers in [1, r)")
+    return r_i
 
 
 Progress = Callable[[str, int, int], None]  # (step, done, total): a hook for long batches
@@ -209,16 +281,17 @@ def batch_pairing_check(vk: VerifyingKey, items: Sequence[tuple[G1Affine, Proof]
     (e.g. their C swapped): ``tests/test_verify_batch.py`` shows it. A False says only that
     some proof is wrong: callers re-check one by one to name it.
 
-    ``randomness``: for tests only; default ``secrets``. ``progress("pairing", k, n + 3)``
+    Proofs with a commitment (their ``vk_x`` already holds ``D``) add ``pok_pairs`` with fresh
+    weights ``rho_i`` drawn after the ``r_i``: two more Miller loops for the whole batch.
+
+    ``randomness``: for tests only; default ``secrets``. ``progress("pairing", k, total)``
     is called as the Miller loops run.
     """
     if not items:
         return True
-    draw = randomness or (lambda: 1 + secrets.randbelow((1 << BATCH_SECURITY_BITS) - 1))
-    rs = [draw() for _ in items]
-    if not all(type(r_i) is int and 0 < r_i < R for r_i in rs):
-        # a weight of 0 (or r) drops its proof's equation: never accept one, even from a hook
-        raise ValueError("batch weights must be integers in [1, r)")
+    rs = [_weight(randomness) for _ in items]
+    rhos = [(_weight(randomness), proof.commitment) for _, proof in items
+            if proof.commitment is not None]
     total = sum(rs) % R
     pairs, acc_x, acc_c = [], None, None  # None = infinity, which g1_add takes
     for r_i, (vk_x, proof) in zip(rs, items, strict=True):
@@ -226,6 +299,8 @@ def batch_pairing_check(vk: VerifyingKey, items: Sequence[tuple[G1Affine, Proof]
         acc_x = g1_add(acc_x, g1_mul(vk_x, r_i))
         acc_c = g1_add(acc_c, g1_mul(proof.c, r_i))
     pairs += [(g1_mul(vk.alpha_g1, total), vk.beta_g2), (acc_x, vk.gamma_g2), (acc_c, vk.delta_g2)]
+    if rhos:
+        pairs += pok_pairs(vk, rhos)
     if progress is None:
         return pairing_product_is_one(pairs)
     done = iter(range(1, len(pairs) + 1))
@@ -246,8 +321,8 @@ def verify_many(vk: VerifyingKey, items: Sequence[tuple[Sequence[int], Proof, So
     prepared = []
     for k, (values, proof, src) in enumerate(items, 1):
         check_public_inputs(vk, values, src.public)
-        check_proof(proof, src.proof)
-        prepared.append((prepare_inputs(vk, values), proof))
+        check_proof(proof, src.proof, vk)
+        prepared.append((prepare_inputs(vk, values, proof.commitment), proof))
         if progress is not None:
             progress("checking points", k, len(items))
     if batch_pairing_check(vk, prepared, randomness, progress):
@@ -279,10 +354,10 @@ def verify(vk: VerifyingKey, public_values: Sequence[int], proof: Proof, *,
         InsecureSetup: ``gamma == delta`` (or ``delta`` the G2 generator).
     """
     check_public_inputs(vk, public_values, sources.public)
-    check_proof(proof, sources.proof)
+    check_proof(proof, sources.proof, vk)
     if check_key:
         check_vk(vk, sources.vk)
-    return pairing_check(vk, prepare_inputs(vk, public_values), proof)
+    return pairing_check(vk, prepare_inputs(vk, public_values, proof.commitment), proof)
 
 
 def verify_files(vk_path: str | os.PathLike, public_path: str | os.PathLike,

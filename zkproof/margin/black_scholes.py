@@ -1,4 +1,9 @@
-"""Black-Scholes prices and Greeks, in two implementations that are tested against each other.
+"""Black-Scholes prices and Greeks on spot, and the exact normal CDF shared with ``black76``.
+
+The risk table values options with ``black76`` on the marked forward (format 1 included, with
+``F = S e^{rT}``); the spot form here is its tested reference (``tests/test_black76.py``: the two
+agree to 1e-45 at ``F = S e^{rT}``) and the home of ``norm_cdf_exact``, in two implementations
+that are tested against each other:
 
 * ``price``, ``delta``, ``gamma``, ``vega``, ``theta``: numpy float64, vectorised, normal CDF from
   ``scipy.special.ndtr``. For reports, Greeks and the float cross-check of the table.
@@ -23,7 +28,7 @@ theta_put = -S phi(d1) sigma/(2 sqrt T) + r K e^{-rT} N(-d2).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 import numpy as np
 from scipy.special import ndtr
@@ -96,14 +101,13 @@ def _erf_positive(x: Decimal) -> Decimal:
         n += 1
         term = term * x2 / (2 * n + 1)
         total += term
-    return 2 / _sqrt_pi() * (-(x * x)).exp() * total
+    return 2 / _SQRT_PI * (-(x * x)).exp() * total
 
 
 _PI = Decimal("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899")
-
-
-def _sqrt_pi() -> Decimal:
-    return _PI.sqrt()
+with localcontext(Context(prec=PRECISION)):  # correctly rounded at 60 digits, half-even
+    _SQRT_PI = _PI.sqrt()
+    _SQRT_2 = Decimal(2).sqrt()
 
 
 def norm_cdf_exact(x: Decimal) -> Decimal:
@@ -113,7 +117,7 @@ def norm_cdf_exact(x: Decimal) -> Decimal:
     if x < -NORM_CLAMP:
         return Decimal(0)
     with precise():
-        e = _erf_positive(abs(x) / Decimal(2).sqrt())
+        e = _erf_positive(abs(x) / _SQRT_2)
         return +((1 + e) / 2 if x >= 0 else (1 - e) / 2)
 
 

@@ -106,21 +106,56 @@ def _limb_parts(b: np.ndarray, q: np.ndarray, table: RiskTable) -> tuple[list[np
     """Per-limb int64 parts of ``E`` and ``req`` (n x S): ``E = sum_l E_l * 2^(16 l)``.
 
     Each product ``limb * entry`` is below ``2^56``; with ``A + 2I <= 64`` every part (and
-    ``E_l - req_l``) stays below ``2^62`` in absolute value, so int64 never overflows.
+    ``E_l - req_l``) stays below ``2^62`` in absolute value, so int64 never overflows. A wider
+    universe is summed in blocks of instruments that each satisfy that bound; each block's parts
+    are carry-normalised to ``WIDE_LIMBS`` limbs (all but the top in ``[0, 2^16)``) before the
+    blocks are added, so the sums stay far below ``2^62`` too.
     """
-    S = len(table.scenarios)
-    if len(table.c) + 2 * len(table.v) > 64:
-        raise ValueError("preflight limb arithmetic supports A + 2I <= 64")
-    c = np.array(table.c, dtype=np.int64).reshape(len(table.c), S)
-    v = np.array(table.v, dtype=np.int64).reshape(len(table.v), S)
-    m = np.array(table.m, dtype=np.int64).reshape(len(table.v), 1)
-    e_parts = [bl @ c + ql @ v for bl, ql in zip(_limbs(b), _limbs(q))]
+    S, A, n_inst = len(table.scenarios), len(table.c), len(table.v)
+    c = np.array(table.c, dtype=np.int64).reshape(A, S)
+    v = np.array(table.v, dtype=np.int64).reshape(n_inst, S)
+    m = np.array(table.m, dtype=np.int64).reshape(n_inst, 1)
+    b_limbs, q_limbs = _limbs(b), _limbs(q)
+    n_limbs = _limbs(np.where(q < 0, -q, 0))  # n = max(-q, 0) < 2^63
+    if A + 2 * n_inst <= 64:
+        return _block_parts(b_limbs, c, q_limbs, n_limbs, v, m, S)
+    if A > 62:
+        raise ValueError("preflight limb arithmetic supports A <= 62 collateral assets")
+    size = (64 - A) // 2
+    e_tot = req_tot = None
+    for lo in range(0, n_inst, size):
+        cols = slice(lo, lo + size)
+        e, r = _block_parts(b_limbs if lo == 0 else None, c, [x[:, cols] for x in q_limbs],
+                            [x[:, cols] for x in n_limbs], v[cols], m[cols], S)
+        e, r = _normalize(e, WIDE_LIMBS), _normalize(r, WIDE_LIMBS)
+        e_tot = e if e_tot is None else [x + y for x, y in zip(e_tot, e)]
+        req_tot = r if req_tot is None else [x + y for x, y in zip(req_tot, r)]
+    return e_tot, req_tot
+
+
+WIDE_LIMBS = 9  # 9 x 16 bits: |E| < 2^143 covers A * 2^104 + 4096 * 2^103
+
+
+def _block_parts(b_limbs, c, q_limbs, n_limbs, v, m, S):
+    e_parts = [(bl @ c if b_limbs is not None else 0) + ql @ v
+               for bl, ql in zip(b_limbs or [None] * len(q_limbs), q_limbs)]
     req_parts = []
-    for n in _limbs(np.where(q < 0, -q, 0)):  # n = max(-q, 0) < 2^63
+    for n in n_limbs:
         part = np.repeat(n.sum(axis=1, keepdims=True) * SHORT_BUFFER, S, axis=1)
         part[:, 0:1] += n @ m
         req_parts.append(part)
     return e_parts, req_parts
+
+
+def _normalize(parts: list[np.ndarray], width: int) -> list[np.ndarray]:
+    """The same value as ``width`` limbs, all but the top in ``[0, 2^16)`` (carry propagation)."""
+    out, carry = [], np.zeros_like(parts[0])
+    for k in range(width - 1):
+        x = (parts[k] if k < len(parts) else 0) + carry
+        carry = x >> LIMB_BITS
+        out.append(x & ((1 << LIMB_BITS) - 1))
+    out.append(carry)
+    return out
 
 
 def _negative(parts: list[np.ndarray]) -> np.ndarray:

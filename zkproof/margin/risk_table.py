@@ -16,7 +16,9 @@ Units and rounding (docs/formats.md §8 has the soundness argument):
   ``E[u][s] >= N[u]`` (s >= 1) and ``E[u][0] >= sum_i max(-q[u][i], 0) * m[i] + N[u]``.
   ``N[u]`` is linear in the ``max(-q, 0)`` wires the floor term needs already: no extra product.
 * ``c`` and option ``v`` are clamped at 0 (they are >= 0 analytically, so 0 is still <= X).
-* ``m[i] = ceil(floor_fraction[kind] * S_0 * 10^(e - position_decimals) + EPS) >= 0``.
+* ``ml[i], ms[i] = ceil(X + EPS) >= 0``: maintenance at mark per long / short position unit
+  (``valuation.requirement_per_coin``: perpetual and future maintenance fraction x mark
+  notional, option floors). The v1 circuit consumes ``m = ms`` (short positions only).
 * ``EPS = 10^-30`` value units covers the ``Decimal`` computation error (60 digits), so rounding
   stays in the protocol's disfavour even when the exact value is within the error of an
   integer. It is applied only to values whose computation rounded (``exact.evaluate``).
@@ -25,10 +27,10 @@ Units and rounding (docs/formats.md §8 has the soundness argument):
 
 Canonical bytes (``to_bytes``), all integers little-endian, strings ``u16 length + UTF-8``::
 
-    magic "ZKPRISK1" | u32 version=1 | u32 TABLE_BITS | u32 value_unit_exponent
+    magic "ZKPRISK1" | u32 version=2 | u32 TABLE_BITS | u32 value_unit_exponent
     | i64 snapshot_time | u32 A | u32 I | u32 S (= K + 1)
     | A x (str symbol, u32 decimals) | I x (str descriptor) | S x (str scenario label)
-    | c: A*S x i64 (a-major) | v: I*S x i64 (i-major) | m: I x i64
+    | c: A*S x i64 (a-major) | v: I*S x i64 (i-major) | m: I x i64 | ml: I x i64 | ms: I x i64
 
 ``sha256 = SHA-256(bytes)``; the circuit's public input is ``field_hash = int(sha256, big-endian)
 >> 3`` (the top 253 bits, < 2^253 < r).
@@ -37,21 +39,36 @@ Canonical bytes (``to_bytes``), all integers little-endian, strings ``u16 length
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
 
 from zkproof.errors import InputError
-from zkproof.margin.exact import evaluate, precise
-from zkproof.margin.scenarios import MarketState, market_states, scenario_grid
-from zkproof.margin.tablefile import decode_table, encode_table
-from zkproof.margin.valuation import collateral_per_coin, instrument_per_coin
+from zkproof.formats import risk_table_bytes
+from zkproof.formats.risk_table_bytes import decode_table, encode_table
+from zkproof.margin import black76
+from zkproof.margin.exact import PRECISION, evaluate, precise
+from zkproof.margin.scenarios import MarketState, market_states, scenario_grid, vol_factor
+from zkproof.margin.valuation import (
+    build_smiles,
+    collateral_per_coin,
+    forward_of,
+    instrument_per_coin,
+    option_inputs,
+    option_per_coin,
+    requirement_per_coin,
+    years_to,
+)
 from zkproof.snapshot.instruments import Instrument, check_not_expired
-from zkproof.snapshot.oracle import Oracle
+from zkproof.snapshot.marks import Market, market_from_v1
+from zkproof.snapshot.oracle import Oracle, OracleHalt
 from zkproof.snapshot.params import AssetParams, RiskParams
 
 TABLE_BITS = 40
 EPS = Decimal("1e-30")
-VERSION = 1
+VERSION = risk_table_bytes.VERSION
 
 
 def equity_range_bits(n_assets: int, n_instruments: int, table_bits: int = TABLE_BITS) -> int:
@@ -77,7 +94,15 @@ class RiskTable:
     scenarios: tuple[str, ...]
     c: tuple[tuple[int, ...], ...]
     v: tuple[tuple[int, ...], ...]
-    m: tuple[int, ...]
+    m: tuple[int, ...]  # the circuit's short floor (= ms)
+    ml: tuple[int, ...] = ()  # maintenance at mark per long position unit (empty: zeros)
+    ms: tuple[int, ...] = ()  # maintenance at mark per short position unit (empty: = m)
+
+    def __post_init__(self) -> None:
+        if not self.ml:
+            object.__setattr__(self, "ml", (0,) * len(self.m))
+        if not self.ms:
+            object.__setattr__(self, "ms", tuple(self.m))
 
     def to_bytes(self) -> bytes:
         return encode_table(self, VERSION, TABLE_BITS)
@@ -100,14 +125,15 @@ class RiskTable:
             "assets": [{"symbol": s, "decimals": d} for s, d in self.assets],
             "instruments": list(self.instruments), "scenarios": list(self.scenarios),
             "c": [[str(x) for x in row] for row in self.c], "v": [[str(x) for x in row] for row in self.v],
-            "m": [str(x) for x in self.m],
+            "m": [str(x) for x in self.m], "ml": [str(x) for x in self.ml], "ms": [str(x) for x in self.ms],
             "sha256": self.sha256().hex(), "field_hash": str(self.field_hash()),
         }
 
 
 def descriptor(inst: Instrument) -> str:
     """The canonical one-line description of an instrument hashed into the table header."""
-    parts = [inst.id, inst.kind, inst.underlying, inst.right or "", str(inst.strike or ""),
+    strike = format(inst.strike, "f") if inst.strike is not None else ""  # the input spelling
+    parts = [inst.id, inst.kind, inst.underlying, inst.right or "", strike,
              str(inst.expiry or ""), str(inst.position_decimals)]
     return "|".join(parts)
 
@@ -139,11 +165,33 @@ def _nonneg(inst: Instrument, n: int) -> int:
     return max(0, n) if inst.kind == "option" else n
 
 
-def _check_option_vols(instruments: tuple[Instrument, ...], oracle: Oracle) -> None:
+def _check_option_vols(instruments: tuple[Instrument, ...], oracle: Market) -> None:
     for k, inst in enumerate(instruments):
-        if inst.kind == "option" and oracle.vol[inst.underlying] <= 0:
+        if inst.kind == "option" and oracle.version < 2 and oracle.vol[inst.underlying] <= 0:
             raise InputError("<oracle>", f"prices.{inst.underlying}.implied_vol",
                              f"zero implied vol but option instruments[{k}] {inst.id} is listed on it")
+
+
+def check_marks_consistent(instruments: tuple[Instrument, ...], market: Market, params: RiskParams,
+                           file: str = "<oracle>") -> None:
+    """Circuit breaker: each option's median mark price is Black-76 at its median mark vol, to
+    ``marks.max_model_deviation`` times the forward (a source pair quoting inconsistent price and
+    vol stops the run, ``OracleHalt`` naming the option)."""
+    if market.version < 2:
+        return
+    tol = params.rulebook.marks.max_model_deviation
+    for inst in instruments:
+        if inst.kind != "option":
+            continue
+        mark = market.marks[inst.id]
+        with localcontext(Context(prec=PRECISION)):  # exact path: the same verdict everywhere
+            F0 = forward_of(inst, market)
+            model = black76.price_exact(F0, inst.strike, years_to(inst.expiry, market.snapshot_time),
+                                        market.risk_free_rate, mark.vol, inst.right == "call")
+            off = abs(model - mark.price) > tol * F0
+        if off:
+            raise OracleHalt(file, f"marks.{inst.id}", f"mark price {mark.price} and mark vol {mark.vol} "
+                             f"disagree: Black-76 gives {model:.6f} (max {tol} x forward {F0})")
 
 
 @dataclass(frozen=True)
@@ -152,43 +200,105 @@ class UnroundedTable:
 
     c: tuple[tuple[tuple[Decimal, bool], ...], ...]
     v: tuple[tuple[tuple[Decimal, bool], ...], ...]
-    m: tuple[tuple[Decimal, bool], ...]
+    ml: tuple[tuple[Decimal, bool], ...]
+    ms: tuple[tuple[Decimal, bool], ...]
+
+    @property
+    def m(self) -> tuple[tuple[Decimal, bool], ...]:
+        """The circuit's short floor ``m`` is the short requirement ``ms``."""
+        return self.ms
+
+
+PARALLEL_MIN_ENTRIES = 4000  # below this many option entries one process is faster than a pool
+_ROW_JOB: list = []  # the row function handed to forked workers (set only while a pool runs)
+
+
+def _run_rows(items: list) -> list:
+    return [_ROW_JOB[0](item) for item in items]
+
+
+def _map_rows(fn, items: tuple, n_cols: int, workers: int | None) -> tuple:
+    """``tuple(fn(x) for x in items)``, on ``workers`` forked processes for a large universe.
+
+    Each entry is computed on its own in a fixed decimal context, so the result does not depend
+    on how the rows are split; only the wall time does."""
+    n_opt = sum(1 for i in items if i.kind == "option") * n_cols
+    workers = min(os.cpu_count() or 1, 8) if workers is None else workers
+    if workers <= 1 or n_opt < PARALLEL_MIN_ENTRIES or "fork" not in mp.get_all_start_methods():
+        return tuple(fn(x) for x in items)
+    chunks = [list(items[k::workers * 4]) for k in range(workers * 4)]
+    _ROW_JOB[:] = [fn]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            done = list(pool.map(_run_rows, chunks))
+    finally:
+        _ROW_JOB.clear()
+    out = [None] * len(items)
+    for k, rows in enumerate(done):
+        out[k::workers * 4] = rows
+    return tuple(out)
 
 
 def unrounded_table(params: RiskParams, instruments: tuple[Instrument, ...], oracle: Oracle,
-                    instruments_file: str = "<instruments>") -> UnroundedTable:
-    """Revalue every asset and instrument under every scenario, in value units, unrounded."""
-    check_not_expired(instruments, oracle.snapshot_time, instruments_file)
-    _check_option_vols(instruments, oracle)
+                    instruments_file: str = "<instruments>", workers: int | None = None) -> UnroundedTable:
+    """Revalue every asset and instrument under every scenario, in value units, unrounded
+    (``workers`` processes for a large universe: default all cores, at most 8)."""
+    market = market_from_v1(oracle)
+    check_not_expired(instruments, market.snapshot_time, instruments_file)
+    _check_option_vols(instruments, market)
+    check_marks_consistent(instruments, market, params)
     e = params.value_unit_exponent
-    states = market_states(oracle, params)
-    mark = states[0]
+    states = market_states(market, params)
+    smiles = build_smiles(instruments, market)
 
     def c_entry(a: AssetParams, st: MarketState) -> tuple[Decimal, bool]:
-        x, exact = evaluate(lambda: _scale(collateral_per_coin(a.symbol, st, params), a.decimals, e))
+        x, exact = evaluate(lambda: _scale(collateral_per_coin(a.symbol, st, params, market), a.decimals, e))
         return x, exact and st.exact[a.symbol]
 
+    factors: dict[int, tuple[Decimal, ...]] = {}  # vol factor per scenario, by expiry
+
+    def v_row(i: Instrument) -> tuple[tuple[Decimal, bool], ...]:
+        if i.kind != "option":
+            return tuple(v_entry(i, st) for st in states)
+        oi = option_inputs(i, market, smiles)
+        if i.expiry not in factors:
+            factors[i.expiry] = tuple(evaluate(lambda st=st: vol_factor(st.scenario, oi.days, params))[0]
+                                      for st in states)
+        fs = factors[i.expiry]
+        v0 = evaluate(lambda: option_per_coin(oi, states[0], i.underlying, params))[0]
+        # option values are transcendental: always treated as inexact (EPS, against the protocol)
+        return tuple((evaluate(lambda s=s, st=st: _scale(v0 if s == 0 else option_per_coin(
+            oi, st, i.underlying, params, v0, fs[s]), i.position_decimals, e))[0], False)
+            for s, st in enumerate(states))
+
     def v_entry(i: Instrument, st: MarketState) -> tuple[Decimal, bool]:
-        x, exact = evaluate(lambda: _scale(instrument_per_coin(i, st, mark, oracle), i.position_decimals, e))
-        return x, exact and st.exact[i.underlying] and mark.exact[i.underlying]
-
-    def m_entry(i: Instrument) -> tuple[Decimal, bool]:
-        x, exact = evaluate(lambda: _scale(params.short_floor[i.kind] * mark.spot[i.underlying],
+        x, exact = evaluate(lambda: _scale(instrument_per_coin(i, st, market, params, smiles),
                                            i.position_decimals, e))
-        return x, exact and mark.exact[i.underlying]
+        return x, exact and st.exact[i.underlying]
 
+    def req_entries(k: int, i: Instrument) -> tuple[tuple[Decimal, bool], tuple[Decimal, bool]]:
+        try:
+            requirement_per_coin(i, market, params)
+        except KeyError:
+            raise InputError("<params>", f"maintenance.{i.kind}.{i.underlying}",
+                             f"missing, but instruments[{k}] {i.id} is listed") from None
+        return tuple(evaluate(lambda j=j: _scale(requirement_per_coin(i, market, params)[j],
+                                                 i.position_decimals, e)) for j in (0, 1))
+
+    reqs = [req_entries(k, i) for k, i in enumerate(instruments)]
     return UnroundedTable(
         c=tuple(tuple(c_entry(a, st) for st in states) for a in params.assets),
-        v=tuple(tuple(v_entry(i, st) for st in states) for i in instruments),
-        m=tuple(m_entry(i) for i in instruments),
+        v=_map_rows(v_row, instruments, len(states), workers),
+        ml=tuple(r[0] for r in reqs), ms=tuple(r[1] for r in reqs),
     )
 
 
 def build_risk_table(params: RiskParams, instruments: tuple[Instrument, ...], oracle: Oracle,
-                     instruments_file: str = "<instruments>") -> RiskTable:
+                     instruments_file: str = "<instruments>", workers: int | None = None) -> RiskTable:
     """The integer table: ``unrounded_table`` rounded in the protocol's disfavour and bounded."""
-    x = unrounded_table(params, instruments, oracle, instruments_file)
+    x = unrounded_table(params, instruments, oracle, instruments_file, workers)
     S = params.n_scenarios + 1
+    ms = tuple(_ceil(*x.ms[i], f"ms[{inst.id}]") for i, inst in enumerate(instruments))
     return RiskTable(
         value_unit_exponent=params.value_unit_exponent, snapshot_time=oracle.snapshot_time,
         assets=tuple((a.symbol, a.decimals) for a in params.assets),
@@ -200,5 +310,7 @@ def build_risk_table(params: RiskParams, instruments: tuple[Instrument, ...], or
                 for a, asset in enumerate(params.assets)),
         v=tuple(tuple(_nonneg(inst, _floor(*x.v[i][s], f"v[{inst.id}][{s}]")) for s in range(S))
                 for i, inst in enumerate(instruments)),
-        m=tuple(_ceil(*x.m[i], f"m[{inst.id}]") for i, inst in enumerate(instruments)),
+        m=ms,
+        ml=tuple(_ceil(*x.ml[i], f"ml[{inst.id}]") for i, inst in enumerate(instruments)),
+        ms=ms,
     )

@@ -9,9 +9,12 @@ Steps (each named, in order; see ``prove_epoch``):
              constraint (naming the first broken one), prove; each finished proof is saved to
              ``WORK/batch_NNNN.json`` atomically and skipped on resume; batches run in
              parallel (processes or Dask, ``zkproof.prover.parallel``);
-3. aggregate -- top tree over batch roots, solve, check, prove; the totals ``L_a`` are committed
-             under the plan's salt (hidden, the default) or under 0 and published in the header
-             (``reveal_totals``; SPEC §1.4). The salt never leaves the work directory;
+3. aggregate -- top tree over batch roots; the inclusion records; the header (open interest,
+             the protocol's own accounts with their records, ``header_digest`` over all of it),
+             then solve, check, prove the aggregate with that digest as a public input; the
+             totals ``L_a`` are committed under the plan's salt (hidden, the default) or under
+             0 and published in the header (``reveal_totals``; SPEC §1.4). The salt never
+             leaves the work directory;
 4. inclusion -- one sealed, equal-length file per slot (``zkproof.formats.inclusion_file``);
 5. bundle -- header, keys, proofs, inclusion files, manifest; published atomically.
 """
@@ -31,7 +34,7 @@ from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.formats import bundle, inclusion_file, strict_json
 from zkproof.formats.binfile import atomic_write
-from zkproof.formats.epoch_header import Asset, EpochHeader
+from zkproof.formats.epoch_header import Asset, EpochHeader, ProtocolAccount
 from zkproof.formats.snarkjs_json import dump_vk, vk_sha256
 from zkproof.groth16.keys import ProvingKey
 from zkproof.prover.circuits import circuits_for
@@ -112,7 +115,8 @@ def _plan(job: EpochJob, work: Path, batch_key: str) -> dict:
                          f"{n_slots} slots of this shape (capacity x batches)")
     order = list(range(len(job.accounts)))
     secrets.SystemRandom().shuffle(order)
-    plan = {"inputs": digest, "batch_key": batch_key, "order": order + [-1] * (n_slots - len(order)),
+    order = _pair_protocol_accounts(order + [-1] * (n_slots - len(order)), job.accounts)
+    plan = {"inputs": digest, "batch_key": batch_key, "order": order,
             "padding": [str(secrets.randbelow(R)) for _ in range(n_slots)],
             "blinders": [str(secrets.randbelow(R)) for _ in range(job.shape.n_batches)],
             "totals_salt": str(totals_salt())}
@@ -120,6 +124,24 @@ def _plan(job: EpochJob, work: Path, batch_key: str) -> dict:
     os.chmod(work, 0o700)
     atomic_write(path, json.dumps(plan))
     return plan
+
+
+def _pair_protocol_accounts(order: list[int], accounts: list) -> list[int]:
+    """``order`` (a shuffled slot assignment, -1 = padding) with the protocol's own accounts
+    moved into sibling pairs at random pair positions, an odd one out next to a padding slot
+    if there is one: their inclusion paths are published in the header, and a path shows its
+    level-0 sibling's balances (docs/soundness.md §5). Users keep their shuffled order."""
+    protocol = [j for j in order if j >= 0 and accounts[j].role in stm.PROTOCOL_ROLES]
+    rest = [j for j in order if j < 0 or accounts[j].role not in stm.PROTOCOL_ROLES]
+    units = [protocol[i:i + 2] for i in range(0, len(protocol), 2)]
+    if units and len(units[-1]) == 1 and -1 in rest:
+        rest.remove(-1)
+        units[-1].append(-1)
+    new: list[int | None] = [None] * len(order)
+    for unit, pair in zip(units, secrets.SystemRandom().sample(range(len(order) // 2), len(units))):
+        new[2 * pair:2 * pair + len(unit)] = unit
+    fill = iter(rest)
+    return [next(fill) if j is None else j for j in new]
 
 
 def _slots(job: EpochJob, plan: dict) -> list[list[wbatch.Slot]]:
@@ -178,26 +200,33 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     agg = wagg.build_aggregate(shape, job.epoch, job.timestamp, witnesses, list(job.reserves),
                                table_hash, reveal_totals=job.reveal_totals,      # 3. aggregate
                                salt=int(plan["totals_salt"]))
-    files["proofs/aggregate.json"] = prove_checked(
-        circuits.aggregate, wagg.circuit_inputs(agg), keys.aggregate,
-        [agg.public()[k] for k in stm.AGGREGATE_PUBLIC], "aggregate")
-    files.update(_inclusion_files(job, plan, witnesses, agg))                   # 4. inclusion
+    records = _records(job, plan, witnesses, agg)
     vks = {name: dump_vk(pk.verifying_key()) for name, pk in (("batch", keys.batch),
                                                               ("aggregate", keys.aggregate))}
-    header = EpochHeader(                                                        # 5. bundle
+    header = EpochHeader(
         epoch=job.epoch, timestamp=job.timestamp, shape=shape,
         assets=[Asset(s, d, r) for (s, d), r in zip(job.assets, job.reserves)],
         instruments=list(table.instruments), scenarios=list(table.scenarios),
         value_unit_exponent=table.value_unit_exponent,
         c=[list(r) for r in table.c], v=[list(r) for r in table.v], m=list(table.m),
+        ml=list(table.ml), ms=list(table.ms),
         risk_table_sha256=table.sha256().hex(), root=agg.top.root.hash,
         batch_commitments=[w.commitment for w in witnesses],
         totals_commitment=agg.totals_commitment,
-        totals=list(agg.liabilities) if job.reveal_totals else None,
         vk_sha256={k: vk_sha256(v) for k, v in vks.items()},
         circuit_fingerprints=circuits.fingerprints(),
-        dev_setup=keys.batch.dev_setup or keys.aggregate.dev_setup)
-    files["header.json"] = header.to_json()
+        snapshot_time=table.snapshot_time, open_interest=agg.open_interest,
+        protocol_accounts=[ProtocolAccount(a.id, a.role, a.nonce, records[j])
+                           for j, a in enumerate(job.accounts) if a.role in stm.PROTOCOL_ROLES],
+        dev_setup=keys.batch.dev_setup or keys.aggregate.dev_setup,
+        totals=list(agg.liabilities) if job.reveal_totals else None)
+    header_json = header.to_json()
+    agg.header_digest = stm.header_digest(header_json)
+    files["proofs/aggregate.json"] = prove_checked(
+        circuits.aggregate, wagg.circuit_inputs(agg), keys.aggregate,
+        [agg.public()[k] for k in stm.AGGREGATE_PUBLIC], "aggregate")
+    files.update(_inclusion_files(job, plan, records))                          # 4. inclusion
+    files["header.json"] = header_json                                           # 5. bundle
     files.update({f"keys/{k}.vk.json": v for k, v in vks.items()})
     if page:  # the page embeds the files' bytes exactly as the bundle stores them
         encoded = {rel: c if isinstance(c, bytes) else strict_json.dumps(c) for rel, c in files.items()}
@@ -206,24 +235,34 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     return result
 
 
-def _inclusion_files(job: EpochJob, plan: dict, witnesses, agg) -> dict[str, bytes]:
-    shape = job.shape
-    size = inclusion_file.record_bytes(shape.n_assets, shape.n_instruments,
-                                       shape.depth + shape.n_batches.bit_length() - 1)
-    out = {}
+def _records(job: EpochJob, plan: dict, witnesses, agg) -> dict[int, inclusion_file.InclusionRecord]:
+    """Every account's inclusion record, by account index (the sealed files hold them; the
+    header holds the protocol accounts' in the clear)."""
+    shape, out = job.shape, {}
     for b, w in enumerate(witnesses):
         top = agg.top.inclusion_proof(b)
         for u in range(shape.capacity):
             j = plan["order"][b * shape.capacity + u]
-            if j < 0:
-                name, blob = inclusion_file.seal_padding(job.epoch, size)
-            else:
+            if j >= 0:
                 a = job.accounts[j]
                 proof = w.tree.inclusion_proof(u)
-                rec = inclusion_file.InclusionRecord(
+                out[j] = inclusion_file.InclusionRecord(
                     job.epoch, b, u, list(a.balances), list(a.positions),
                     [(s.hash, list(s.sums)) for s in proof.siblings],
                     [(s.hash, list(s.sums)) for s in top.siblings])
-                name, blob = inclusion_file.seal(rec, a.id, a.nonce, size)
-            out[name] = blob
+    return out
+
+
+def _inclusion_files(job: EpochJob, plan: dict, records: dict) -> dict[str, bytes]:
+    shape = job.shape
+    size = inclusion_file.record_bytes(shape.n_assets, shape.n_instruments,
+                                       shape.depth + shape.n_batches.bit_length() - 1)
+    out = {}
+    for j in plan["order"]:
+        if j < 0:
+            name, blob = inclusion_file.seal_padding(job.epoch, size)
+        else:
+            a = job.accounts[j]
+            name, blob = inclusion_file.seal(records[j], a.id, a.nonce, size)
+        out[name] = blob
     return out

@@ -19,6 +19,27 @@ from zkproof.field.fr import R
 Row = dict[int, int]
 
 
+@dataclass(frozen=True)
+class CommitmentSpec:
+    """The wires one Pedersen commitment covers (BSB22, docs/formats.md §14).
+
+    ``wires``: circom indices of the committed private wires, in commit order, the hiding wire
+    last (``hiding_wire``). ``n_challenges``: the challenge wires, which are the LAST
+    ``n_challenges`` public inputs (``challenge_wires``); the verifier recomputes their values
+    from the proof's commitment point and appends them to the other public inputs.
+    """
+
+    wires: tuple[int, ...]
+    n_challenges: int
+
+    @property
+    def hiding_wire(self) -> int:
+        return self.wires[-1]
+
+    def challenge_wires(self, n_public: int) -> list[int]:
+        return list(range(n_public - self.n_challenges + 1, n_public + 1))
+
+
 @dataclass
 class R1CS:
     n_wires: int
@@ -32,6 +53,7 @@ class R1CS:
     wire_names: list[str] | None = None
     prime: int = R
     custom: dict = field(default_factory=dict)  # unknown sections kept verbatim (type -> bytes)
+    commitment: CommitmentSpec | None = None  # ``ConstraintSystem.commit``; None: plain Groth16
 
     @property
     def n_public(self) -> int:
@@ -69,4 +91,6 @@ class R1CS:
             for row in (a, b, c):
                 h.update(";".join(f"{w}:{v}" for w, v in sorted(row.items())).encode() + b"|")
             h.update(b"\n")
+        if self.commitment is not None:  # plain circuits keep their fingerprint
+            h.update(f"commit {self.commitment.n_challenges} {list(self.commitment.wires)}".encode())
         return h.hexdigest()

@@ -1,8 +1,9 @@
 """Load a whole snapshot directory (or explicit paths) in dependency order.
 
 ``params.toml`` first (it names the assets and tolerances), then ``instruments.json`` (its
-underlyings must be assets), ``oracle.json`` (every asset needs a validated price) and, when
-asked, ``accounts.jsonl`` (balances keyed by asset, positions keyed by instrument).
+underlyings must be assets), ``oracle.json`` (every asset needs a validated price; format 2
+also every listed option a mark and every expiry a forward) and, when asked, ``accounts.jsonl``
+(balances keyed by asset, positions keyed by instrument).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zkproof.snapshot.instruments import Instrument, load_instruments
+from zkproof.snapshot.jsonio import load_json
 from zkproof.snapshot.ledger import Account, load_accounts
-from zkproof.snapshot.oracle import Oracle, load_oracle
+from zkproof.snapshot.marks import Market, parse_market
 from zkproof.snapshot.params import RiskParams, load_params
 
 DEFAULT_NAMES = {"params": "params.toml", "instruments": "instruments.json", "oracle": "oracle.json",
@@ -23,7 +25,7 @@ DEFAULT_NAMES = {"params": "params.toml", "instruments": "instruments.json", "or
 class Snapshot:
     params: RiskParams
     instruments: tuple[Instrument, ...]
-    oracle: Oracle
+    oracle: Market  # format 1 or 2 (docs/formats.md §4)
     accounts: list[Account] | None
     paths: dict[str, Path]
 
@@ -37,6 +39,6 @@ def resolve_paths(directory: str | Path = ".", **overrides: str | Path | None) -
 def load_snapshot(paths: dict[str, Path], with_accounts: bool = True) -> Snapshot:
     params = load_params(paths["params"])
     instruments = load_instruments(paths["instruments"], params)
-    oracle = load_oracle(paths["oracle"], params)
+    oracle = parse_market(load_json(paths["oracle"]), str(paths["oracle"]), params, instruments)
     accounts = load_accounts(paths["accounts"], params, instruments) if with_accounts else None
     return Snapshot(params, instruments, oracle, accounts, paths)

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.snapshot.instruments import Instrument
 from zkproof.snapshot.jsonio import expect_object, loads_strict, read_text
 from zkproof.snapshot.numbers import parse_balance, parse_position
 from zkproof.snapshot.params import RiskParams
 
-ROLES = ("user", "insurance_fund", "protocol_vault")
+ROLES = stm.ACCOUNT_ROLES
 MAX_ACCOUNTS = 1 << 24
 _ACCOUNT_ID_RE = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, no spaces
 _NONCE_RE = re.compile(r"[0-9a-f]{64}")  # 32 bytes, lowercase hex: one spelling per nonce

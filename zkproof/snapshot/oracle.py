@@ -7,6 +7,8 @@ run STOPS (``OracleHalt``, a one-line ``InputError`` naming the asset and source
 * an asset has fewer than ``min_sources`` sources (missing prices), or an unknown asset appears;
 * a source's time stamp is older than ``max_staleness_seconds`` before the snapshot time, or
   later than ``max_future_seconds`` after it (stale, or from the future);
+* a source's spot lies outside the asset's plausibility band ``[spot_min, spot_max]`` (risk
+  parameters; sources that all agree on an absurd price still stop the run: ATTACKS A21);
 * a source's spot differs from the median by more than ``max_spot_deviation`` (relative), or its
   vol from the median vol by more than ``max_vol_deviation`` (absolute).
 
@@ -24,10 +26,9 @@ from typing import Any
 from zkproof.errors import InputError
 from zkproof.snapshot.jsonio import expect_object, load_json, loads_strict, parse_identifier, parse_timestamp
 from zkproof.snapshot.numbers import parse_fraction
-from zkproof.snapshot.params import RiskParams
+from zkproof.snapshot.params import MAX_SPOT, RiskParams
 
 FORMAT = "zkproof-oracle/1"
-MAX_SPOT = Decimal(10) ** 12
 MAX_VOL = Decimal(10)
 
 
@@ -83,8 +84,12 @@ def _check_sources(sym: str, quotes: list[Quote], t0: int, params: RiskParams, f
         raise OracleHalt(file, f"prices.{sym}", "duplicate source name")
     mid_spot = median([q.spot for q in quotes])
     mid_vol = median([q.implied_vol for q in quotes])
+    band = params.asset(sym)
     for k, q in enumerate(quotes):
         f = f"prices.{sym}[{k}]"
+        if not band.spot_min <= q.spot <= band.spot_max:
+            raise OracleHalt(file, f + ".spot", f"implausible price: {q.source} quotes {sym} at {q.spot}, "
+                             f"outside [{band.spot_min}, {band.spot_max}] (assets.{sym}.spot_min/spot_max)")
         age = t0 - q.timestamp
         if age > tol.max_staleness_seconds:
             raise OracleHalt(file, f + ".timestamp", f"stale: {q.source} is {age} s old "

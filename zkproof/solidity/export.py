@@ -61,6 +61,9 @@ def check_exportable(vk: VerifyingKey, file: str = "<verifying key>") -> None:
         generator, which is also ``gamma``, so a key exported before any contribution has both
         marks; we refuse either.
     """
+    if vk.commitment is not None:
+        raise InputError(file, "zkproof_commitment", "a key with a commitment (BSB22): the "
+                         "Solidity verifier cannot check it; verify with `zkproof groth16 verify`")
     if vk.dev_setup:
         raise InsecureSetup(f"{file}: INSECURE-DEV-SETUP key: the Solidity exporter refuses "
                             "single-party dev keys")
@@ -145,7 +148,11 @@ def export_solidity_verifier(vk: VerifyingKey, contract_name: str = "Groth16Veri
 
 
 def proof_calldata_args(proof: Proof, public: Sequence[int]) -> tuple[list, list, list, list]:
-    """``(a, b, c, input)`` as ``verifyProof`` takes them (``b`` limbs swapped to EIP-197)."""
+    """``(a, b, c, input)`` as ``verifyProof`` takes them (``b`` limbs swapped to EIP-197).
+    A proof with a commitment raises ``InputError``: the contract cannot check it."""
+    if proof.commitment is not None:
+        raise InputError("<proof>", "zkproof_commitment", "a proof with a commitment (BSB22): "
+                         "the Solidity verifier cannot check it")
     (bx0, bx1), (by0, by1) = proof.b
     return ([*proof.a], [[bx1, bx0], [by1, by0]], [*proof.c], [int(v) for v in public])
 

@@ -32,11 +32,12 @@ def header_fields() -> int:
 
 
 def header(epoch: int, timestamp: int, root: int, risk_table_hash: int, reserves_commitment: int,
-           totals_revealed: int = 0, totals_commitment: int = 606, batches_hash: int = 707) -> list[int]:
+           totals_revealed: int = 0, totals_commitment: int = 606, open_interest_hash: int = 808,
+           shape_digest: int = 909, header_digest: int = 1010, batches_hash: int = 707) -> list[int]:
     """A test header in ``statement.AGGREGATE_PUBLIC`` order (hidden totals unless
     ``totals_revealed=1``), padded to ``HEADER_FIELDS`` if it grows."""
     named = [epoch, timestamp, root, risk_table_hash, reserves_commitment, totals_revealed,
-             totals_commitment, batches_hash]
+             totals_commitment, open_interest_hash, shape_digest, header_digest, batches_hash]
     return (named + [1000 + i for i in range(len(named), header_fields())])[:header_fields()]
 
 

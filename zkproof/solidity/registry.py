@@ -3,8 +3,8 @@ registry keys epochs by, and a deploy helper that refuses insecure keys (ATTACKS
 
 The header is the epoch proof's public input vector, in circuit order:
 ``[epoch, timestamp, root, risk_table_hash, reserves_commitment, totals_revealed,
-totals_commitment, batches_hash]`` (the registry stores the first seven by name; the statement
-hash covers all eight).
+totals_commitment, open_interest_hash, shape_digest, header_digest, batches_hash]`` (the
+registry stores the first ten by name; the statement hash covers all eleven).
 """
 
 from __future__ import annotations

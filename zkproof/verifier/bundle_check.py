@@ -1,18 +1,29 @@
 """``zkproof verify BUNDLE``: every check an auditor needs, each reported by name.
 
-Order: manifest and digests -> header (bounds, recomputed hashes) -> revealed totals (they open
-the header's totals commitment, and are <= reserves) -> verification keys (pinned SHA-256, secure
+Order: manifest and digests -> header (bounds, recomputed hashes) -> header digest and risk
+table SHA-256 (recomputed from the header) -> protocol accounts (each record climbs to the
+proven root; the ids the auditor names must be there) -> the oracle snapshot's age at the
+epoch timestamp -> revealed totals (they open the
+header's totals commitment, and are <= reserves) -> verification keys (pinned SHA-256, secure
 setup, dev marker) -> every batch proof (public inputs recomputed from the header) -> the
-aggregate proof -> the inclusion files (count and size). The bundle is valid
-only if every check passes; a malformed file stops the run with the file and field named.
+aggregate proof -> the inclusion files (count and size). The bundle is valid only if every
+check passes; a malformed file stops the run with the file and field named.
 
-Batch proofs: their public inputs are ``epoch, batch_commitment`` and the whole risk table
+What binds the header to the proofs: every field through ``header_digest`` (a public input of
+the aggregate proof, recomputed here from header.json as read); the shape through
+``shape_digest`` (a constant of both circuits, supplied here from the header's shape, so a
+relabelled shape fails both statements); the open interest through ``open_interest_hash``. The
+``circuit_fingerprints`` are bound like any field but not recomputed (that needs the circuits,
+outside the verifier's import closure): the report says so; the keys themselves are anchored by
+their SHA-256 (``--vk-sha256``) and by ``shape_digest``.
+
+Batch proofs: their public inputs are ``epoch, batch_commitment, shape_digest`` and the whole risk table
 (``statement.batch_public_names``). The verifier builds all of them from the header (the
 table entries range-checked by ``parse_header``), compares them with the proof's
 ``public.json`` (a difference is the failed check ``<file> statement`` naming the input, e.g.
 ``table/c[0][1]``) and never takes a value from that file. The table part of ``vk_x`` is the
 same for every batch, so it is folded into the batch key once per bundle
-(``zkproof.verifier.fold``) and each pairing sees only ``epoch, batch_commitment``. All batch
+(``zkproof.verifier.fold``) and each pairing sees only ``epoch, batch_commitment, shape_digest``. All batch
 proofs are then paired at once (``groth16.verify.verify_many``: n + 3 Miller loops and one final
 exponentiation for n proofs, random 128-bit weights); only if that fails is each proof paired
 on its own, to name the bad ones.
@@ -22,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from zkproof import statement as stm
@@ -30,6 +41,7 @@ from zkproof.errors import InputError, InsecureSetup
 from zkproof.formats import bundle as bundle_fmt
 from zkproof.formats import inclusion_file, page_data
 from zkproof.formats.epoch_header import EpochHeader, parse_header
+from zkproof.formats.inclusion_file import record_root
 from zkproof.formats.snarkjs_json import parse_proof, parse_public, parse_vk
 from zkproof.groth16.keys import Proof, VerifyingKey
 from zkproof.groth16.verify import Progress, Sources, check_key_is_secure, check_vk, verify_many
@@ -67,12 +79,21 @@ class Report:
             return "hidden"
         return {a.symbol: str(t) for a, t in zip(h.assets, h.totals)}
 
+    def open_interest(self) -> dict[str, str] | None:
+        """``{instrument: OI_i}``: the proven open interest, to compare with the venue's data."""
+        h = self.header
+        return None if h is None else {i: str(x) for i, x in zip(h.instruments, h.open_interest)}
+
     def to_json(self) -> dict:
         h = self.header
         return {"bundle": self.bundle, "valid": self.ok,
                 "epoch": h.epoch if h else None, "root": str(h.root) if h else None,
+                "header_digest": str(h.header_digest) if h else None,
                 "totals": self.totals(),
                 "totals_commitment": str(h.totals_commitment) if h else None,
+                "open_interest": self.open_interest(),
+                "protocol_accounts": ([{"id": a.id, "role": a.role} for a in h.protocol_accounts]
+                                      if h else None),
                 "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
                 "notes": list(self.notes)}
 
@@ -173,9 +194,93 @@ def _check_totals(header: EpochHeader, report: Report) -> None:
                ", ".join(f"{a.symbol} {t} <= {a.reserves}" for a, t in zip(header.assets, header.totals)))
 
 
+def check_snapshot_age(header: EpochHeader, report: Report, max_age: int) -> None:
+    """The epoch's prices are recent: ``timestamp - snapshot_time`` in ``[0, max_age]``
+    (``statement.snapshot_age_problem``; ATTACKS A20). ``max_age`` is the verifier's own bound,
+    never read from the header the prover wrote."""
+    problem = stm.snapshot_age_problem(header.timestamp, header.snapshot_time, max_age)
+    report.add("oracle snapshot age", problem is None,
+               problem or f"{header.timestamp - header.snapshot_time} s before the epoch (max {max_age} s)")
+
+
+def trusted_digests(given: Mapping[str, str] | None) -> dict[str, str]:
+    """The ceremony's published key digests given by the auditor (``{"batch": hex,
+    "aggregate": hex}``, either or both), validated; a bad name or digest is an ``InputError``."""
+    trusted = dict(given or {})
+    unknown = set(trusted) - {"batch", "aggregate"}
+    if unknown:
+        raise InputError("<options>", "vk-sha256", f"unknown key name(s) {sorted(unknown)}: "
+                         "use batch=HEX or aggregate=HEX")
+    for k, v in trusted.items():
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", v):
+            raise InputError("<options>", f"vk-sha256 {k}", "expected 64 hex digits")
+    return trusted
+
+
+def aggregate_key(b: bundle_fmt.Bundle, header: EpochHeader, allow_dev: bool, report: Report,
+                  trusted: str | None = None) -> VerifyingKey | None:
+    """``keys/aggregate.vk.json``, checked as every key is (``_load_vk``) for the aggregate's
+    public inputs; None after a failed check."""
+    return _load_vk(b, "aggregate", header, len(stm.AGGREGATE_PUBLIC), allow_dev, report, trusted)
+
+
+def check_aggregate_proof(b: bundle_fmt.Bundle, header: EpochHeader, vk: VerifyingKey,
+                          report: Report) -> None:
+    """``proofs/aggregate.json`` against the public inputs recomputed from the header
+    (``EpochHeader.aggregate_public``): the one aggregate check of ``zkproof verify`` and
+    ``zkproof inclusion verify``."""
+    _check_proofs(b, ["proofs/aggregate.json"], vk, [header.aggregate_public()],
+                  stm.AGGREGATE_PUBLIC, report)
+
+
+def _check_header_bindings(header: EpochHeader, report: Report) -> None:
+    """The header's own digests: ``header_digest`` as published equals the one recomputed from
+    the file (the aggregate proof is checked against the recomputed one, so a stale published
+    value only misleads readers: still a failed check), and ``risk_table.sha256`` equals the
+    SHA-256 of the canonical table bytes rebuilt from the header (docs/formats.md §8.2)."""
+    ok = header.published_digest == header.header_digest
+    report.add("header digest", ok, f"{header.header_digest}" if ok else
+               f"header_digest {header.published_digest} differs from the SHA-256 of the header "
+               f"({header.header_digest})")
+    recomputed = header.risk_table_sha256_recomputed()
+    ok = recomputed == header.risk_table_sha256
+    report.add("risk table SHA-256", ok, "" if ok else f"risk_table.sha256 differs from the SHA-256 "
+               f"of the table and its metadata as published ({recomputed[:16]}...)")
+    report.notes.append("header circuit_fingerprints are bound by the header digest but not "
+                        "recomputed here: compare them with `zkproof setup` output; the keys are "
+                        "anchored by their SHA-256 and the shape digest")
+
+
+def _check_protocol_accounts(header: EpochHeader, expected: list[str], report: Report) -> None:
+    """Each protocol account in the header: its record (balances, positions, path) climbs from
+    its leaf to the proven root (``inclusion_file.record_root``, the path code every holder's
+    check uses). Each id in ``expected`` (the venue's published list, given by the auditor)
+    must be named: a protocol account left out of the epoch cannot be named with a path that
+    reaches the root. Without ``expected`` the report lists the named ids to compare by hand."""
+    for acc in header.protocol_accounts:
+        try:
+            root = record_root(acc.record, stm.id_hash(acc.id, acc.nonce), header.shape)
+            ok, detail = root.hash == header.root, ""
+        except ValueError as e:
+            ok, detail = False, str(e)
+        report.add(f"protocol account {acc.id} included", ok,
+                   f"{acc.role}: " + (detail or ("leaf reaches the proven root" if ok else
+                                                "path does not reach the proven root")))
+    named = {a.id for a in header.protocol_accounts}
+    for pid in expected:
+        report.add(f"protocol account {pid} named", pid in named,
+                   "" if pid in named else "missing from the header's protocol_accounts")
+    if not expected:
+        report.notes.append("protocol accounts named by the header: " +
+                            (", ".join(f"{a.id} ({a.role})" for a in header.protocol_accounts) or "none") +
+                            ": compare with the venue's published list, or pass --protocol-account ID")
+
+
 def verify_bundle(path: str, *, allow_dev: bool = False,
                   trusted_vk_sha256: Mapping[str, str] | None = None,
-                  progress: Progress | None = None) -> Report:
+                  protocol_accounts: Sequence[str] = (),
+                  progress: Progress | None = None,
+                  max_snapshot_age: int = stm.MAX_SNAPSHOT_AGE_SECONDS) -> Report:
     """All checks of one bundle. Raises ``InputError`` for malformed files (exit 2).
 
     ``progress(step, done, total)``: called as the batch proofs are checked and paired (the CLI
@@ -184,15 +289,12 @@ def verify_bundle(path: str, *, allow_dev: bool = False,
     ``trusted_vk_sha256`` (``{"batch": hex, "aggregate": hex}``, either or both): the digests of
     ``keys/*.vk.json`` that the ceremony published; each given one becomes a check. Keys left
     unanchored are listed in ``Report.notes``.
+
+    ``max_snapshot_age``: the largest accepted ``timestamp - snapshot_time`` in seconds.
+    ``protocol_accounts``: ids of the protocol's own accounts (the venue's published list);
+    each must be named in the header with a record that reaches the proven root.
     """
-    trusted = dict(trusted_vk_sha256 or {})
-    unknown = set(trusted) - {"batch", "aggregate"}
-    if unknown:
-        raise InputError("<options>", "vk-sha256", f"unknown key name(s) {sorted(unknown)}: "
-                         "use batch=HEX or aggregate=HEX")
-    for k, v in trusted.items():
-        if not re.fullmatch(r"[0-9a-fA-F]{64}", v):
-            raise InputError("<options>", f"vk-sha256 {k}", "expected 64 hex digits")
+    trusted = trusted_digests(trusted_vk_sha256)
     report = Report(str(path))
     b = bundle_fmt.read_bundle(path)
     report.add("manifest digests", True, f"{len(b.digests)} files")
@@ -200,12 +302,14 @@ def verify_bundle(path: str, *, allow_dev: bool = False,
     report.header = header
     report.add("header bounds and hashes", True,
                f"epoch {header.epoch}, {header.shape.n_batches} batches x {header.shape.capacity}")
+    check_snapshot_age(header, report, max_snapshot_age)
+    _check_header_bindings(header, report)
+    _check_protocol_accounts(header, list(protocol_accounts), report)
     _check_totals(header, report)
     shape = header.shape
     batch_names = stm.batch_public_names(shape)
     vk_batch = _load_vk(b, "batch", header, len(batch_names), allow_dev, report, trusted.get("batch"))
-    vk_agg = _load_vk(b, "aggregate", header, len(stm.AGGREGATE_PUBLIC), allow_dev, report,
-                      trusted.get("aggregate"))
+    vk_agg = aggregate_key(b, header, allow_dev, report, trusted.get("aggregate"))
     if vk_batch is None or vk_agg is None:
         return report
     expected_batches = [f"proofs/batch_{i:04d}.json" for i in range(shape.n_batches)]
@@ -219,8 +323,7 @@ def verify_bundle(path: str, *, allow_dev: bool = False,
                                    str(b.path("keys/batch.vk.json")))
     _check_proofs(b, expected_batches, vk_folded, [header.batch_public(i) for i in range(shape.n_batches)],
                   batch_names, report, len(table), progress)
-    _check_proofs(b, ["proofs/aggregate.json"], vk_agg, [header.aggregate_public()],
-                  stm.AGGREGATE_PUBLIC, report)
+    check_aggregate_proof(b, header, vk_agg, report)
     sealed = b.names("inclusion/")
     size = inclusion_file.record_bytes(shape.n_assets, shape.n_instruments,
                                        shape.depth + shape.n_batches.bit_length() - 1) + 16

@@ -3,7 +3,7 @@
 The Groth16 check uses the public inputs only through ``vk_x = IC_0 + sum_k x_k IC_(k+1)``
 (``zkproof.groth16.verify.prepare_inputs``). When some inputs are the same for every proof a
 verifier checks -- the risk table of every batch proof of one bundle (``zkproof.statement``:
-batch public inputs ``epoch, batch_commitment, table...``) -- their part of that sum can be
+batch public inputs ``epoch, batch_commitment, shape_digest, table...``) -- their part of that sum can be
 computed once:
 
     IC'_0 = IC_0 + sum_{k in fixed} x_k IC_(k+1),   IC' = [IC'_0] + [IC_(j+1) for j not in fixed]
@@ -49,9 +49,11 @@ def fold_public_inputs(vk: VerifyingKey, fixed: Mapping[int, int],
         infinity, which ``check_vk`` (meant for published keys) refuses.
 
     Raises:
-        MalformedProof: an index out of range, or a value that is not an int in ``[0, r)``
-            (a negative scalar must never reach py_ecc: ATTACKS B2).
+        MalformedProof: a key with a commitment, an index out of range, or a value that is
+            not an int in ``[0, r)`` (a negative scalar must never reach py_ecc: ATTACKS B2).
     """
+    if vk.commitment is not None:  # its challenges hash every input, folded ones included
+        raise MalformedProof(file, "zkproof_commitment", "cannot fold inputs of a key with a commitment")
     n = vk.n_public
     acc = vk.ic[0]
     for k, x in sorted(fixed.items()):

@@ -1,114 +1,187 @@
-"""``zkproof inclusion verify``: a user checks their own account in an epoch bundle.
+"""``zkproof inclusion verify``: a holder checks their own account against a proven epoch root.
 
-With their id and nonce the user finds and opens their sealed record, recomputes their leaf
-(their id hash, balances, positions), climbs the batch tree and the top tree with the sibling
-hashes and sums, and compares the result with the proven epoch root in the header. A wrong
-nonce, a record for someone else, altered sibling sums (max attack) or a path of the wrong
-length all fail (ATTACKS A7, A8, A10, B11); a balance or position outside its range (which
-the packed leaf could not tell from a carried unit) is refused naming the field (A13).
+Inputs: the holder's id and nonce, the epoch header, the aggregate proof and its verification
+key, and the holder's sealed record; read from a bundle folder (only those four files: a holder
+need not download the batch proofs nor the other holders' records) or given one by one. Each
+check is a named line of the report, and the holder's account is INCLUDED only if all hold:
+
+* the aggregate key: its SHA-256 is the header's (and the ceremony's, when the holder passes
+  it), it comes from a real ceremony and has the aggregate's number of public inputs
+  (``bundle_check.aggregate_key``);
+* the aggregate proof, against public inputs recomputed from the header
+  (``bundle_check.check_aggregate_proof``, the same check as ``zkproof verify``): the header's
+  epoch, timestamp and root are the proven ones, and the root's sums are covered by the
+  reserves. A header whose root is that of a fake tree holding only this holder fails here
+  (ATTACKS B14);
+* the oracle snapshot's age at the epoch timestamp (``bundle_check.check_snapshot_age``, A20);
+* the record opens with this id and nonce for this epoch, and says it is for this epoch;
+* the leaf recomputed from the id hash, balances and positions climbs the batch tree and the
+  top tree to exactly the header's root. A wrong nonce, a record for someone else, altered
+  sibling sums (max attack) or a path of the wrong length all fail (ATTACKS A7, A8, A10, B11); a
+  balance or position outside its range (which the packed leaf could not tell from a carried
+  unit) is refused naming the field (A13).
+
+Not checked, and listed in every report (``InclusionReport.unchecked``) unless ``full``: the
+batch proofs, i.e. that every account under the root meets margin in every scenario, holds
+in-range balances and that positions net to zero, and that the header's batch commitments are
+those of proven batches (``zkproof verify BUNDLE``; ``full`` runs it first). Always left to the
+holder: that the root and epoch printed are the ones the protocol published on chain.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.formats import bundle as bundle_fmt
-from zkproof.formats import inclusion_file
-from zkproof.formats.epoch_header import parse_header
-from zkproof.hash.merkle_sum_proof import InclusionProof, SumNode, leaf_node, root_from_proof
+from zkproof.formats import inclusion_file, strict_json
+from zkproof.formats.epoch_header import EpochHeader, parse_header
+from zkproof.verifier.bundle_check import (
+    Report,
+    aggregate_key,
+    check_aggregate_proof,
+    check_snapshot_age,
+    trusted_digests,
+    verify_bundle,
+)
+
+BATCH_PROOFS_UNCHECKED = (
+    "the batch proofs: that every account under this root meets margin in every scenario, "
+    "holds in-range balances, that positions net to zero and that the header's batch "
+    "commitments are those of proven batches; run `zkproof verify BUNDLE` (or add --full)")
+CHAIN_NOTE = ("compare this root and epoch with the ones the protocol published on chain "
+              "(the registry): this check binds your account to the header's root, not the header "
+              "to the chain")
+
+
+@dataclass(frozen=True)
+class HolderFiles:
+    """The files one holder's check reads (``None``: take it from the bundle folder)."""
+
+    bundle: Path | None = None
+    header: Path | None = None
+    aggregate_proof: Path | None = None
+    aggregate_vk: Path | None = None
+    record: Path | None = None
+
+    def resolve(self, rel: str, given: Path | None) -> Path:
+        if given is not None:
+            return given
+        if self.bundle is None:
+            option = {"header.json": "--header", "proofs/aggregate.json": "--aggregate-proof",
+                      "keys/aggregate.vk.json": "--aggregate-vk"}[rel]
+            raise InputError("<options>", rel, f"no bundle folder: give the file with {option}")
+        return self.bundle / rel
 
 
 @dataclass
-class InclusionResult:
-    ok: bool
-    detail: str
-    epoch: int
-    balances: list[int]
-    positions: list[int]
-    assets: list[str]
-    instruments: list[str]
+class InclusionReport(Report):
+    """A ``Report`` of named checks, plus what the record says (shown even when a check fails,
+    so the holder sees what the protocol claims) and what was not checked."""
+
+    balances: dict[str, int] = field(default_factory=dict)   # asset symbol -> base units
+    positions: dict[str, int] = field(default_factory=dict)  # instrument id -> contracts
+    unchecked: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        h = self.header
+        return {"source": self.bundle, "included": self.ok,
+                "epoch": h.epoch if h else None, "timestamp": h.timestamp if h else None,
+                "snapshot_time": h.snapshot_time if h else None, "root": str(h.root) if h else None,
+                "balances": {k: str(v) for k, v in self.balances.items()},
+                "positions": {k: str(v) for k, v in self.positions.items()},
+                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+                "notes": list(self.notes), "not_checked": list(self.unchecked)}
 
 
-def _int(v, file: str, fld: str, lo: int, hi: int) -> int:
-    if type(v) is not int or not lo <= v < hi:
-        raise InputError(file, fld, f"expected an integer in [{lo}, {hi}), got {v!r:.40}")
-    return v
-
-
-def _list(v, file: str, fld: str, n: int) -> list:
-    if not isinstance(v, list) or len(v) != n:
-        raise InputError(file, fld, f"expected a list of {n} values")
-    return v
-
-
-def _dec(v, file: str, fld: str, lo: int, hi: int) -> int:
-    if not isinstance(v, str) or not re.fullmatch(r"-?(0|[1-9][0-9]{0,39})", v) or v == "-0":
-        raise InputError(file, fld, f"expected a decimal string, got {v!r:.40}")
-    if not lo <= int(v) < hi:
-        raise InputError(file, fld, f"{v} is outside [{lo}, {hi})")
-    return int(v)
-
-
-def _nodes(raw, file: str, fld: str, n_assets: int, depth: int, bits: int) -> list[SumNode]:
-    if not isinstance(raw, list) or len(raw) != depth:
-        got = len(raw) if isinstance(raw, list) else "?"
-        raise InputError(file, fld, f"path length {got}, expected {depth}")
-    out = []
-    for j, node in enumerate(raw):
-        if not isinstance(node, dict) or set(node) != {"hash", "sums"} or \
-                not isinstance(node["sums"], list) or len(node["sums"]) != n_assets:
-            raise InputError(file, f"{fld}[{j}]", "expected {hash, sums[n_assets]}")
-        vals = [node["hash"], *node["sums"]]
-        if not all(isinstance(x, str) and re.fullmatch(r"0|[1-9][0-9]{0,79}", x) for x in vals):
-            raise InputError(file, f"{fld}[{j}]", "expected non-negative decimal strings")
-        sums = tuple(int(x) for x in node["sums"])
-        if any(s >= 1 << bits for s in sums):
-            raise InputError(file, f"{fld}[{j}].sums", f"sum outside [0, 2^{bits})")
-        out.append(SumNode(int(node["hash"]), sums))
-    return out
-
-
-def verify_inclusion(bundle_dir: str, user_id: str, nonce: bytes) -> InclusionResult:
-    b = bundle_fmt.read_bundle(bundle_dir)
-    header = parse_header(b.json("header.json"), str(b.path("header.json")))
+def _check_record(header: EpochHeader, record: Path | None, user_id: str, nonce: bytes,
+                  report: InclusionReport) -> None:
+    """Open the holder's record and climb its path to the header's root (named checks)."""
     shape = header.shape
     rel = f"inclusion/{inclusion_file.locator(header.epoch, user_id, nonce)}.bin"
-    assets = [a.symbol for a in header.assets]
-    if rel not in b.digests:
-        return InclusionResult(False, f"id not in epoch {header.epoch} (no record for this id and "
-                               "nonce)", header.epoch, [], [], assets, header.instruments)
-    file = str(b.path(rel))
-    rec = inclusion_file.open_sealed(b.path(rel).read_bytes(), header.epoch, user_id, nonce, file)
-    # The record comes from the protocol, the party being checked: validate every field.
-    if not isinstance(rec, dict) or set(rec) != {"format", "epoch", "batch", "index", "balances",
-                                                 "positions", "path", "top_path"}:
-        raise InputError(file, "<record>", "unexpected record layout")
-    if rec["format"] != inclusion_file.FORMAT or rec["epoch"] != header.epoch:
-        raise InputError(file, "epoch", f"record is not for epoch {header.epoch}")
-    batch = _int(rec["batch"], file, "batch", 0, shape.n_batches)
-    index = _int(rec["index"], file, "index", 0, shape.capacity)
-    # Refused before packing: the leaf packs 64-bit limbs three to a field element, injective
-    # only on in-range limbs, so (b0 + 2^64, b1 - 1) would hash like (b0, b1) (ATTACKS A13).
-    balances = [_dec(x, file, f"balances[{k}]", 0, 1 << stm.BALANCE_BITS)
-                for k, x in enumerate(_list(rec["balances"], file, "balances", shape.n_assets))]
-    positions = [_dec(x, file, f"positions[{k}]", -(1 << stm.POSITION_BITS) + 1, 1 << stm.POSITION_BITS)
-                 for k, x in enumerate(_list(rec["positions"], file, "positions", shape.n_instruments))]
-    top_depth = shape.n_batches.bit_length() - 1
-    path = _nodes(rec["path"], file, "path", shape.n_assets, shape.depth, stm.BALANCE_BITS + shape.depth)
-    top = _nodes(rec["top_path"], file, "top_path", shape.n_assets, top_depth, shape.reserve_bits)
-    leaf = leaf_node(stm.id_hash(user_id, nonce), balances, positions)
+    if record is None or not record.is_file():
+        report.add("record for this id and nonce", False, "no record given (--record FILE)"
+                   if record is None else f"id not in epoch {header.epoch} (no {rel} for this id "
+                   "and nonce)")
+        return
+    file = str(record)
+    text = inclusion_file.unseal(record.read_bytes(), header.epoch, user_id, nonce)
+    if not report.add("record for this id and nonce", text is not None, file if text is not None else
+                      f"{file} cannot be opened for epoch {header.epoch} with this id and nonce "
+                      "(a record of another epoch, another id or nonce, or a tampered file)"):
+        return
+    rec = inclusion_file.load_record_json(text, file)
+    epoch = rec.get("epoch") if isinstance(rec, dict) else None
+    if not report.add("record is for this epoch", epoch == header.epoch,
+                      f"epoch {epoch!r:.20}" + ("" if epoch == header.epoch else
+                                                f", the header's is {header.epoch}")):
+        return
+    # The record comes from the protocol, the party being checked: every field is validated
+    # (out-of-range limbs refused before packing, ATTACKS A13).
+    parsed = inclusion_file.parse_record(rec, shape, header.epoch, file)
+    report.balances = {a.symbol: b for a, b in zip(header.assets, parsed.balances)}
+    report.positions = dict(zip(header.instruments, parsed.positions))
     try:
-        bits = tuple((index >> j) & 1 for j in range(shape.depth))
-        batch_root = root_from_proof(InclusionProof(index, leaf, bits, tuple(path)),
-                                     stm.BALANCE_BITS + shape.depth)
-        tbits = tuple((batch >> j) & 1 for j in range(top_depth))
-        root = root_from_proof(InclusionProof(batch, batch_root, tbits, tuple(top)), shape.reserve_bits)
+        root = inclusion_file.record_root(parsed, stm.id_hash(user_id, nonce), shape)
     except ValueError as e:
-        return InclusionResult(False, str(e), header.epoch, balances, positions, assets, header.instruments)
-    ok = root.hash == header.root
-    return InclusionResult(ok, "leaf is in the proven epoch root" if ok else
-                           "recomputed root differs from the header's proven root",
-                           header.epoch, balances, positions, assets, header.instruments)
+        report.add("path to the proven root", False, str(e))
+        return
+    report.add("path to the proven root", root.hash == header.root,
+               f"batch {parsed.batch}, slot {parsed.index}" if root.hash == header.root else
+               f"the recomputed root {root.hash} differs from the header's root")
+
+
+def verify_inclusion(bundle_dir: str | Path | None, user_id: str, nonce: bytes, *,
+                     files: HolderFiles | None = None, allow_dev: bool = False,
+                     trusted_vk_sha256: Mapping[str, str] | None = None,
+                     max_snapshot_age: int = stm.MAX_SNAPSHOT_AGE_SECONDS,
+                     full: bool = False) -> InclusionReport:
+    """One holder's check (module docstring). Raises ``InputError`` for a malformed file.
+
+    ``bundle_dir``: the folder to take files from; ``files`` names any of them explicitly
+    instead (then ``bundle_dir`` may be None). ``trusted_vk_sha256``: the ceremony's published
+    digest(s), as for ``verify_bundle``. ``full``: run ``verify_bundle`` on the folder first
+    (every batch proof too), so nothing is left unchecked but the chain comparison.
+    """
+    trusted = trusted_digests(trusted_vk_sha256)
+    bundle = Path(bundle_dir) if bundle_dir is not None else None
+    if bundle is not None and not bundle.is_dir():
+        raise InputError(str(bundle), "<dir>", "not a bundle directory")
+    given = files or HolderFiles()
+    for f in (given.header, given.aggregate_proof, given.aggregate_vk, given.record):
+        if f is not None and not f.is_file():
+            raise InputError(str(f), "<file>", "not found")
+    src = HolderFiles(bundle, given.header, given.aggregate_proof, given.aggregate_vk, given.record)
+    if full and (bundle is None or any((given.header, given.aggregate_proof, given.aggregate_vk))):
+        raise InputError("<options>", "full", "--full verifies a whole bundle folder: give BUNDLE "
+                         "and no separate header, proof or key")
+    header_file = src.resolve("header.json", src.header)
+    report = InclusionReport(str(bundle if bundle is not None else header_file))
+    if full:
+        whole = verify_bundle(str(bundle), allow_dev=allow_dev, trusted_vk_sha256=trusted,
+                              max_snapshot_age=max_snapshot_age)
+        report.checks += whole.checks
+        report.notes += whole.notes
+        header = whole.header
+        if header is None:
+            return report
+    else:
+        header = parse_header(strict_json.load(header_file), str(header_file))
+        check_snapshot_age(header, report, max_snapshot_age)
+        agg = bundle_fmt.FileSet({"keys/aggregate.vk.json": src.resolve("keys/aggregate.vk.json",
+                                                                        src.aggregate_vk),
+                                  "proofs/aggregate.json": src.resolve("proofs/aggregate.json",
+                                                                       src.aggregate_proof)})
+        vk = aggregate_key(agg, header, allow_dev, report, trusted.get("aggregate"))
+        if vk is not None:
+            check_aggregate_proof(agg, header, vk, report)
+        report.unchecked.append(BATCH_PROOFS_UNCHECKED)
+    report.header = header
+    rel = f"inclusion/{inclusion_file.locator(header.epoch, user_id, nonce)}.bin"
+    record = src.record if src.record is not None else bundle / rel if bundle is not None else None
+    _check_record(header, record, user_id, nonce, report)
+    report.notes.append(CHAIN_NOTE)
+    return report

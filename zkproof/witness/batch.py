@@ -1,4 +1,5 @@
-"""Native side of one batch: slots -> Merkle sum tree, open interest, commitment, circuit inputs.
+"""Native side of one batch: slots -> Merkle sum tree, longs and shorts per instrument,
+commitment, circuit inputs.
 
 The model the batch circuit (``circuits/solvency_batch.py``) must agree with; the prover feeds
 ``BatchWitness.inputs`` to ``ConstraintSystem.solve``.
@@ -36,8 +37,14 @@ class BatchWitness:
     slots: list[Slot]
     blinder: int
     tree: MerkleSumTree
-    open_interest: list[int]
+    longs: list[int]   # sum_u max(q[u][i], 0): the batch's share of the public open interest
+    shorts: list[int]  # sum_u max(-q[u][i], 0): equal to the longs over the epoch (ATTACKS A9)
     commitment: int
+
+    @property
+    def interests(self) -> list[int]:
+        """The committed ``long + 2^K short`` per instrument (``statement.interest``)."""
+        return [stm.interest(x, y, self.shape.interest_bits) for x, y in zip(self.longs, self.shorts)]
 
     @property
     def root(self):
@@ -45,22 +52,25 @@ class BatchWitness:
 
 
 def build_batch(shape: stm.Shape, epoch: int, slots: list[Slot], blinder: int | None = None) -> BatchWitness:
-    """Tree, open interest and commitment of a full batch (``len(slots) == capacity``)."""
+    """Tree, longs and shorts per instrument, and commitment of a full batch
+    (``len(slots) == capacity``)."""
     if len(slots) != shape.capacity:
         raise ValueError(f"a batch holds exactly {shape.capacity} slots, got {len(slots)}")
     blinder = secrets.randbelow(R) if blinder is None else blinder
     leaves = [leaf_node(s.id_hash, s.balances, s.positions) for s in slots]
     tree = MerkleSumTree(leaves, depth=shape.depth, sum_bits=stm.BALANCE_BITS + shape.depth)
-    oi = [sum(s.positions[i] for s in slots) for i in range(shape.n_instruments)]
+    longs = [sum(max(s.positions[i], 0) for s in slots) for i in range(shape.n_instruments)]
+    shorts = [sum(max(-s.positions[i], 0) for s in slots) for i in range(shape.n_instruments)]
     com = stm.batch_commitment(poseidon, epoch, tree.root.hash, list(tree.root.sums),
-                               [stm.fe(x) for x in oi], blinder)
-    return BatchWitness(shape, epoch, list(slots), blinder, tree, oi, com)
+                               [stm.interest(x, y, shape.interest_bits) for x, y in zip(longs, shorts)],
+                               blinder)
+    return BatchWitness(shape, epoch, list(slots), blinder, tree, longs, shorts, com)
 
 
 def public_values(w: BatchWitness, c, v, m) -> list[int]:
     """The batch proof's public inputs (``statement.batch_public_names`` order): epoch,
-    commitment, then the table entries field-encoded (``statement.table_values``)."""
-    return [w.epoch, w.commitment, *stm.table_values(c, v, m)]
+    commitment, shape digest, then the table entries field-encoded (``statement.table_values``)."""
+    return [w.epoch, w.commitment, w.shape.digest(), *stm.table_values(c, v, m)]
 
 
 def margin_slack(slot: Slot, c, v, m) -> list[int]:
@@ -110,7 +120,8 @@ def circuit_inputs(w: BatchWitness, c, v, m) -> dict[str, int]:
     names = stm.batch_public_names(w.shape)
     values = public_values(w, c, v, m)
     if len(values) != len(names):
-        raise ValueError(f"the table has {len(values) - 2} entries, the shape {w.shape.table_size}")
+        raise ValueError(f"the table has {len(values) - len(stm.BATCH_PUBLIC_HEAD)} entries, "
+                         f"the shape {w.shape.table_size}")
     out = dict(zip(names, values))
     out["blinder"] = w.blinder
     for u, slot in enumerate(w.slots):
