@@ -101,7 +101,7 @@ def page_bundles(tmp_path_factory):
     d = tmp_path_factory.mktemp("page")
     job = EpochJob(SHAPE, 7, 1_700_000_000, ACCOUNTS, TABLE, RESERVES, [("USDC", 6), ("ETH", 9)])
     out = {7: prove_epoch(job, keys, d / "e7", work_dir=d / "w7", progress=False, page=True),
-           8: prove_epoch(dataclasses.replace(job, epoch=8, timestamp=1_700_086_400), keys, d / "e8",
+           8: prove_epoch(dataclasses.replace(job, epoch=8, timestamp=1_700_000_600), keys, d / "e8",
                           work_dir=d / "w8", progress=False, page=True),
            "revealed": prove_epoch(dataclasses.replace(job, reveal_totals=True), keys, d / "e7r",
                                    work_dir=d / "w7", progress=False, page=True)}

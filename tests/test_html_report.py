@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from zkproof import statement as stm
 from zkproof.cli.main import cli, main
 from zkproof.formats import bundle as bundle_fmt
 from zkproof.formats.epoch_header import REVEALED_KEYS
@@ -111,7 +112,8 @@ def test_report_of_a_tampered_bundle(browser, page_bundles, tmp_path):
     b = bundle_fmt.read_bundle(page_bundles[7])
     files = {rel: b.path(rel).read_bytes() for rel in b.digests}
     h = json.loads(files["header.json"])
-    h["timestamp"] = 1
+    h["timestamp"] += 60  # within the snapshot age; the header's own digest rewritten to match
+    h[stm.HEADER_DIGEST_KEY] = str(stm.header_digest(h))
     files["header.json"] = json.dumps(h).encode()
     bad = bundle_fmt.write_bundle(tmp_path / "b", files)
     code, text = report_of(bad, tmp_path / "r.html")
@@ -131,15 +133,24 @@ def test_report_with_revealed_totals_draws_coverage(page_bundles, tmp_path):
 
 
 def test_every_header_field_is_bound_or_labelled_unverified(page_bundles, tmp_path):
-    """SPEC §1: a header key the report does not classify fails here (e.g. a new v2 field)."""
+    """SPEC §1: a header key the report does not classify fails here (e.g. a new v2 field), and
+    every field the header digest alone binds says so."""
     assert REVEALED_KEYS <= binding_keys() | {"assets", "risk_table"}
     assert {k.split(".")[0] for k in FIELD_BINDING if "." in k} <= {"assets", "risk_table"}
+    header = json.loads((page_bundles["revealed"] / "header.json").read_text())
+    for parent in ("assets", "risk_table"):  # every key inside them, e.g. risk_table.ml
+        inner = header[parent][0] if parent == "assets" else header[parent]
+        covered = {k for e in FIELD_BINDING if e.startswith(parent + ".")
+                   for k in e.split(".", 1)[1].split("/")}
+        assert set(inner) == covered, parent
     _, text = report_of(page_bundles["revealed"], tmp_path / "r.html")
     shown = set(re.findall(r"<tr><td><code>([^<]+)</code></td>", text))
     assert shown == set(FIELD_BINDING)
     for key, binding in FIELD_BINDING.items():
         row = re.search(rf"<tr><td><code>{re.escape(key)}</code></td>.*?</tr>", text).group(0)
         assert ("unverified" in row) == (binding is None), key
+    for label in ("format", "assets.symbol", "instruments", "scenarios", "circuit_fingerprints"):
+        assert "header_digest" in FIELD_BINDING[label], label
 
 
 def test_zkey_option_needs_html_and_a_name(page_bundles, capsys):

@@ -4,12 +4,13 @@ A small proved bundle (dev keys, the tiny shape of tests/test_epoch_e2e.py) is p
 its page once per module, with a second epoch for replayed records. Each case opens
 ``verify.html?id=..&nonce=..`` from disk and reads the verdict the page writes into
 ``#verdict``; the same case goes to the Python verifier, and the two must agree (differential).
-Attacks: a wrong nonce, a tampered header (root; timestamp; root with the proof's public input
-to match), a tampered aggregate proof, a record from another epoch (re-sealed, or dropped), a
-dev key without consent. The page must make no network request, and its CSP must stop one
-that a script tries. Under node, ``src/format.js`` must compute what the Python side computes
-(aggregate public inputs, id hash, leaf, root) on the same files: a format change on either
-side fails here instead of drifting.
+Attacks: a wrong nonce, a tampered header (root; timestamp; a relabelled field only the header
+digest binds; root with the proof's public inputs to match), a stale oracle snapshot, a tampered
+aggregate proof, a record from another epoch (re-sealed, or dropped), a dev key without consent.
+The page must make no network request, and its CSP must stop one that a script tries. Under
+node, ``src/format.js`` must compute what the Python side computes (aggregate public inputs with
+the header digest, canonical header JSON, id hash, leaf, root) on the same files: a format
+change on either side fails here instead of drifting.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from zkproof import statement as stm
 from zkproof.devtools import npm
 from zkproof.errors import InputError
 from zkproof.formats import bundle as bundle_fmt
-from zkproof.formats import inclusion_file
+from zkproof.formats import inclusion_file, strict_json
 from zkproof.formats.epoch_header import parse_header
 from zkproof.formats.page_data import DATA_PATH
 from zkproof.hash.merkle_sum_proof import leaf_node
@@ -72,14 +73,14 @@ def edit_json(files, rel, fn):
     files[rel] = json.dumps(obj).encode()
 
 
-def open_page(browser, bundle: Path, user_id: str, nonce: bytes, allow_dev=True, query=True):
-    q = f"?id={user_id}&nonce={nonce.hex()}" + ("&allow_dev=1" if allow_dev else "") if query else ""
+def open_page(browser, bundle: Path, user_id: str, nonce: bytes, allow_dev=True, query=True, extra=""):
+    q = f"?id={user_id}&nonce={nonce.hex()}" + ("&allow_dev=1" if allow_dev else "") + extra if query else ""
     tab = browser.tab((bundle / "verify.html").as_uri() + q)
     return tab
 
 
-def page_verdict(browser, bundle: Path, user_id: str, nonce: bytes, allow_dev=True) -> str:
-    tab = open_page(browser, bundle, user_id, nonce, allow_dev)
+def page_verdict(browser, bundle: Path, user_id: str, nonce: bytes, allow_dev=True, extra="") -> str:
+    tab = open_page(browser, bundle, user_id, nonce, allow_dev, extra=extra)
     try:
         verdict = tab.wait_for(VERDICT, timeout=120)
         bad = [u for u in tab.requests() if not u.startswith(("file:", "blob:", "data:"))]
@@ -90,25 +91,25 @@ def page_verdict(browser, bundle: Path, user_id: str, nonce: bytes, allow_dev=Tr
         tab.close()
 
 
-def python_verdict(bundle: Path, user_id: str, nonce: bytes, allow_dev=True) -> tuple[bool, str]:
-    """What the Python verifiers say about the checks the page makes: the header, the aggregate
-    key and proof (``verify_bundle``'s checks of them), and the holder's inclusion."""
+def python_verdict(bundle: Path, user_id: str, nonce: bytes, allow_dev=True,
+                   max_snapshot_age=stm.MAX_SNAPSHOT_AGE_SECONDS) -> tuple[bool, str]:
+    """``zkproof inclusion verify``'s verdict, which makes the page's checks: the header, the
+    snapshot age, the aggregate key and proof, the holder's record and path."""
     try:
-        rep = verify_bundle(str(bundle), allow_dev=allow_dev)
-        mirrored = [c for c in rep.checks if c.name.startswith(("header", "aggregate", "proofs/aggregate"))]
-        failed = next((c for c in mirrored if not c.ok), None)
-        if failed:
-            return False, f"{failed.name}: {failed.detail}"
-        inc = verify_inclusion(str(bundle), user_id, nonce)
-        return inc.ok, inc.detail
+        inc = verify_inclusion(str(bundle), user_id, nonce, allow_dev=allow_dev,
+                               max_snapshot_age=max_snapshot_age)
     except InputError as e:
         return False, str(e)
+    failed = next((c for c in inc.checks if not c.ok), None)
+    return inc.ok, f"{failed.name}: {failed.detail}" if failed else "included"
 
 
-def agree(browser, bundle, user_id, nonce, allow_dev=True) -> str:
+def agree(browser, bundle, user_id, nonce, allow_dev=True, max_snapshot_age=None) -> str:
     """The page's verdict, asserted equal (verified or not) to the Python verifier's."""
-    verdict = page_verdict(browser, bundle, user_id, nonce, allow_dev)
-    ok, why = python_verdict(bundle, user_id, nonce, allow_dev)
+    extra = "" if max_snapshot_age is None else f"&max_snapshot_age={max_snapshot_age}"
+    verdict = page_verdict(browser, bundle, user_id, nonce, allow_dev, extra)
+    ok, why = python_verdict(bundle, user_id, nonce, allow_dev,
+                             stm.MAX_SNAPSHOT_AGE_SECONDS if max_snapshot_age is None else max_snapshot_age)
     assert verdict.startswith("verified") == ok, f"page: {verdict!r}; python: {ok} ({why})"
     return verdict
 
@@ -119,6 +120,39 @@ def agree(browser, bundle, user_id, nonce, allow_dev=True) -> str:
 def test_right_id_and_nonce_verify(browser, page_bundles):
     v = agree(browser, page_bundles[7], USER.id, USER.nonce)
     assert v.startswith("verified: your account is in epoch 7's proven root")
+    assert v.endswith("not checked here: the batch proofs and the chain (see below)")
+
+
+def test_page_shows_what_it_did_not_check_and_the_snapshot(browser, page_bundles):
+    """Like `zkproof inclusion verify`: the batch proofs and the chain comparison are named as
+    not checked, and the snapshot age is a check of its own."""
+    tab = open_page(browser, page_bundles[7], USER.id, USER.nonce)
+    try:
+        assert tab.wait_for(VERDICT).startswith("verified")
+        text = tab.eval("document.getElementById('details').innerText")
+    finally:
+        tab.close()
+    assert "NOT CHECKED\tthe batch proofs\t" in text and "Not checked by this page" in text
+    assert "oracle snapshot age\t0 s before the epoch (max 3600 s)" in text
+    assert "oracle snapshot 2023-11-14T22:13:20Z (snapshot_time 1700000000)" in text
+
+
+def test_stale_snapshot(browser, page_bundles):
+    """ATTACKS A20: epoch 8 (600 s after its snapshot) under a holder's bound of 599 s fails the
+    age check in the page and in Python alike; the page's default bound is the CLI's."""
+    v = agree(browser, page_bundles[8], USER.id, USER.nonce, max_snapshot_age=599)
+    assert v == ("not verified: oracle snapshot age: the oracle snapshot is 600 s older than the "
+                 "epoch timestamp (max 599 s)")
+    assert agree(browser, page_bundles[8], USER.id, USER.nonce, max_snapshot_age=600).startswith("verified")
+
+
+def test_snapshot_after_the_epoch(browser, page_bundles, tmp_path):
+    """A header whose timestamp precedes its oracle snapshot: refused before any proof."""
+    b = rewrite(page_bundles[7], tmp_path / "b",
+                lambda f: edit_json(f, "header.json", lambda h: h.update(timestamp=1_699_999_999)))
+    v = agree(browser, b, USER.id, USER.nonce)
+    assert v == ("not verified: oracle snapshot age: the oracle snapshot (1700000000) is 1 s after the "
+                 "epoch timestamp (1699999999)")
 
 
 def test_every_account_verifies_and_shows_its_balances(browser, page_bundles):
@@ -167,24 +201,52 @@ def test_tampered_header_root(browser, page_bundles, tmp_path):
 def test_tampered_header_timestamp(browser, page_bundles, tmp_path):
     """The holder's own path still reaches the root, but the header no longer matches the proof."""
     def edit(files):
-        edit_json(files, "header.json", lambda h: h.update(timestamp=1))
+        edit_json(files, "header.json", lambda h: h.update(timestamp=h["timestamp"] + 60))
     b = rewrite(page_bundles[7], tmp_path / "b", edit)
-    assert verify_inclusion(str(b), USER.id, USER.nonce).ok  # the path alone would pass
+    rep = verify_inclusion(str(b), USER.id, USER.nonce, allow_dev=True)
+    assert [c.name for c in rep.checks if not c.ok] == ["proofs/aggregate.json statement"]  # the path passes
     v = agree(browser, b, USER.id, USER.nonce)
     assert v == "not verified: proofs/aggregate.json statement: public[1] (timestamp) differs from the header"
 
 
+@pytest.mark.parametrize("edit_header", [
+    lambda h: h["assets"][1].update(symbol="BTC"),
+    lambda h: h["instruments"].__setitem__(0, "ETH-PERP-relabelled"),
+    lambda h: h["circuit_fingerprints"].update(batch="0" * 64),
+    lambda h: h.update(extra_field="x"),
+], ids=["asset-symbol", "instrument-name", "circuit-fingerprint", "unknown-key"])
+def test_relabelled_header(browser, page_bundles, tmp_path, edit_header):
+    """ATTACKS B13: a field no other input covers (a label), changed with the header's own
+    header_digest rewritten to match: the recomputed digest differs from the proven one (an
+    unknown key is refused by the strict parse first)."""
+    def edit(h):
+        edit_header(h)
+        h[stm.HEADER_DIGEST_KEY] = str(stm.header_digest(h))
+    b = rewrite(page_bundles[7], tmp_path / "b", lambda f: edit_json(f, "header.json", edit))
+    v = agree(browser, b, USER.id, USER.nonce)
+    if "extra_field" in (b / "header.json").read_text():
+        assert v == 'not verified: bundle files: header.json: <header>: unknown keys ["extra_field"]'
+    else:
+        assert v == ("not verified: proofs/aggregate.json statement: public[9] (header_digest) differs "
+                     "from the header")
+
+
 def test_tampered_header_and_public_input(browser, page_bundles, tmp_path):
-    """Root changed in the header and in the proof's public.json alike: the pairing catches it."""
+    """Root changed in the header and in the proof's public.json alike (the header digest too,
+    as the tamperer recomputes it): the pairing catches it."""
     def edit(files):
-        new = None
+        new = {}
 
         def bump(h):
-            nonlocal new
-            new = str((int(h["root"]) + 1) % stm.R)
-            h["root"] = new
+            h["root"] = str((int(h["root"]) + 1) % stm.R)
+            h[stm.HEADER_DIGEST_KEY] = str(stm.header_digest(h))
+            new.update(root=h["root"], digest=h[stm.HEADER_DIGEST_KEY])
         edit_json(files, "header.json", bump)
-        edit_json(files, "proofs/aggregate.json", lambda p: p["public"].__setitem__(2, new))
+
+        def public(p):
+            p["public"][stm.AGGREGATE_PUBLIC.index("root")] = new["root"]
+            p["public"][stm.AGGREGATE_PUBLIC.index("header_digest")] = new["digest"]
+        edit_json(files, "proofs/aggregate.json", public)
     b = rewrite(page_bundles[7], tmp_path / "b", edit)
     v = agree(browser, b, USER.id, USER.nonce)
     assert v == "not verified: proofs/aggregate.json proof: pairing check failed"
@@ -350,20 +412,31 @@ def test_page_requests_only_its_own_files(browser, page_bundles):
 # --- format.js against the Python side, under node -------------------------------------------
 
 NODE_PROBE = r"""
-const [formatJs, circomlibjs, headerPath, usersJson] = process.argv.slice(-4);
+const [formatJs, circomlibjs, headerPath, usersJson, canonJson] = process.argv.slice(-5);
 (async () => {
   const F = await import(formatJs);
   const { buildPoseidon } = await import(circomlibjs);
   const p = await buildPoseidon();
   const H = (xs) => p.F.toObject(p(xs));
   const fs = require("fs");
-  const header = F.parseHeader(JSON.parse(fs.readFileSync(headerPath, "utf8")), H);
-  const out = { aggregate: F.aggregatePublic(H, header).map(String), users: [] };
+  const header = await F.readHeader(fs.readFileSync(headerPath, "utf8"), H);
+  const out = { aggregate: F.aggregatePublic(H, header).map(String), users: [], canonical: [],
+    maxAge: F.MAX_SNAPSHOT_AGE_SECONDS, roles: F.PROTOCOL_ROLES, names: F.AGGREGATE_PUBLIC,
+    snapshotTime: header.snapshotTime, protocolIds: header.protocolAccounts.map((a) => a.id) };
+  for (const text of JSON.parse(canonJson)) {
+    try {
+      const canon = F.canonicalJson(text, "t.json", "drop");
+      out.canonical.push({ ok: Buffer.from(canon, "utf8").toString("hex") });
+    } catch (e) {
+      if (!(e instanceof F.FormatError)) throw e;
+      out.canonical.push({ error: e.message });
+    }
+  }
   for (const u of JSON.parse(usersJson)) {
     const nonce = F.parseNonce(u.nonce);
     const sealed = new Uint8Array(fs.readFileSync(u.sealed));
     const text = await F.openSealed(sealed, header.epoch, u.id, nonce);
-    const rec = F.parseRecord(JSON.parse(text), header);
+    const rec = F.parseRecord(JSON.parse(text), header.shape, header.epoch);
     const idh = await F.idHash(H, u.id, nonce);
     const leaf = F.leafNode(H, idh, rec.balances, rec.positions);
     const inc = await F.checkInclusion(H, header, rec, u.id, nonce);
@@ -373,6 +446,52 @@ const [formatJs, circomlibjs, headerPath, usersJson] = process.argv.slice(-4);
   console.log(JSON.stringify(out));
 })().catch((e) => { console.error(e); process.exit(1); });
 """
+
+
+# JSON texts whose canonical form (statement.canonical_header_bytes) format.js must reproduce
+# byte for byte, or refuse as Python's strict_json / json.dumps do.
+CANONICAL_CASES = [
+    '{"b": 1, "a": [true, false, null], "drop": "x", "c": {"z": "", "y": []}}',
+    r'{"s": "caf\u00e9 \u20ac \ud83d\ude00 \u00e9 plain \u20ac", "raw": "€ é 😀", "k\u00e9y": 0}',
+    r'{"ctl": "\u0000\u001f\u007f \b\f\n\r\t \\ \" \/", "u2028": "\u2028\u2029"}',
+    r'{"\ud83d\ude00": 1, "\uffff": 2, "\u00ff": 3, "A": 4}',
+    '{"big": 123456789012345678901234567890, "neg": -0, "m": -17, "z": 0}',
+    '{"f": [1.0, -0.0, 0.5, 1e16, 1e15, 123456789.125, 1e-5, 0.0001, 1.5e-7, 2.5E+3, 1e22, '
+    '9999999999999998.0, 0.1, 1e-400, 5e-324, 1.7976931348623157e308, 3.14159]}',
+    ' \n {"ws" :\t[ 1 , 2 ] }\r\n',
+    '{"a": 1, "a": 2}',
+    r'{"lone": "\ud800"}',
+    '{"inf": 1e400}',
+    '{"nan": NaN}',
+    '{"a": 1} x',
+    '[' * 65 + ']' * 65,
+    '[' * 64 + ']' * 64,
+    '{"ctl": "a\tb"}',  # a raw tab inside a string
+]
+
+
+def test_canonical_json_equals_python(page_bundles):
+    """format.js's canonical JSON is statement.canonical_header_bytes on every JSON text Python's
+    strict_json reads, and refuses every text for which Python has no digest (duplicate keys,
+    unpaired surrogates, infinities, NaN, trailing data, nesting beyond 64, raw control
+    characters)."""
+    bundle = page_bundles[7]
+    fmt = (holder_page.SRC / "format.js").as_uri()
+    circ = npm.module_path("circomlibjs", "main.js").as_uri()
+    out = json.loads(npm.run_node_script(NODE_PROBE, fmt, circ, str(bundle / "header.json"), "[]",
+                                         json.dumps(CANONICAL_CASES)))
+    for text, got in zip(CANONICAL_CASES, out["canonical"], strict=True):
+        try:
+            obj = strict_json.loads(text.encode("utf-8", "surrogatepass"), "t.json")
+            if isinstance(obj, dict):
+                obj.pop("drop", None)
+            want = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              allow_nan=False).encode("utf-8").hex()
+        except (InputError, ValueError) as e:  # no digest in Python either
+            assert "error" in got, (text, e, got)
+            continue
+        assert got == {"ok": want}, text
+    assert stm.canonical_header_bytes({"drop": 1, "header_digest": "2"}) == b'{"drop":1}'
 
 
 @pytest.mark.parametrize("which", [7, 8, "revealed"])
@@ -388,16 +507,26 @@ def test_format_js_equals_python(page_bundles, which):
     fmt = (holder_page.SRC / "format.js").as_uri()
     circ = npm.module_path("circomlibjs", "main.js").as_uri()
     out = json.loads(npm.run_node_script(NODE_PROBE, fmt, circ, str(bundle / "header.json"),
-                                         json.dumps(users)))
+                                         json.dumps(users), "[]"))
+    assert out["names"] == list(stm.AGGREGATE_PUBLIC)
     assert out["aggregate"] == [str(x) for x in header.aggregate_public()]
+    assert out["aggregate"][stm.AGGREGATE_PUBLIC.index("header_digest")] == header_json_digest(bundle)
+    assert (out["maxAge"], out["roles"]) == (stm.MAX_SNAPSHOT_AGE_SECONDS, list(stm.PROTOCOL_ROLES))
+    assert out["snapshotTime"] == header.snapshot_time
+    assert out["protocolIds"] == [p.id for p in header.protocol_accounts]
     for acc, rec, got in zip(ACCOUNTS, records, out["users"]):
-        r = verify_inclusion(str(bundle), acc.id, acc.nonce)
+        r = verify_inclusion(str(bundle), acc.id, acc.nonce, allow_dev=True)
         assert r.ok and got["ok"]
         assert got["idHash"] == str(stm.id_hash(acc.id, acc.nonce))
         assert got["leaf"] == str(leaf_node(stm.id_hash(acc.id, acc.nonce), acc.balances, acc.positions).hash)
         assert got["root"] == str(header.root)
         assert got["locator"] == inclusion_file.locator(header.epoch, acc.id, acc.nonce)
         assert json.loads(got["record"]) == rec  # the page opens the sealed file as Python does
+
+
+def header_json_digest(bundle: Path) -> str:
+    """The header file's own digest as Python recomputes it from the bytes (not from a parse)."""
+    return str(stm.header_digest(strict_json.loads((bundle / "header.json").read_bytes(), "header.json")))
 
 
 # --- export ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ bundle). No script, no external resource; ``@media print`` keeps tables whole on
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import re
@@ -22,31 +23,49 @@ from zkproof.formats.binfile import atomic_write
 from zkproof.formats.epoch_header import HEADER_KEYS, EpochHeader
 from zkproof.verifier.bundle_check import Report
 
-# What binds each header field (SPEC §1: every field shown is bound or marked unverified).
-# tests/test_html_report.py fails when the header gains a key that is not listed here.
+# What binds each header field (SPEC §1: every field shown is bound or marked unverified; None
+# would mark a field unverified). The aggregate proof's public input header_digest is the
+# SHA-256 of the whole header as read (statement.header_digest), so every field is bound by it;
+# the entries name the tighter binding where there is one, and say when a bound field is a
+# label whose meaning no proof checks. tests/test_html_report.py fails when the header gains a
+# key (or a key of assets, shape or risk_table) that is not listed here.
+_DIGEST = "aggregate public input header_digest"
+_LABEL = f"{_DIGEST} (a label: bound to the proof, its meaning checked by none)"
 FIELD_BINDING: dict[str, str | None] = {
-    "format": None,
+    "format": _DIGEST,
     "epoch": "aggregate public input epoch; every batch proof's public input epoch",
-    "timestamp": "aggregate public input timestamp",
-    "shape": "the circuits: key shape and batch count checked against the pinned keys",
-    "assets.symbol": None,
-    "assets.decimals": None,
+    "timestamp": "aggregate public input timestamp; the oracle snapshot's age checked against it",
+    "shape": "public input shape_digest of both proofs (every shape field, equity_check_cap "
+             "included; a constant of the circuits)",
+    "assets.symbol": f"{_LABEL}; inside risk_table.sha256",
+    "assets.decimals": f"{_DIGEST}; inside risk_table.sha256",
     "assets.reserves": "aggregate public input reserves_commitment (recomputed from the header)",
-    "instruments": None,
-    "scenarios": None,
-    "risk_table.value_unit_exponent": None,
+    "instruments": f"{_LABEL}; inside risk_table.sha256",
+    "scenarios": f"{_LABEL}; inside risk_table.sha256",
+    "risk_table.value_unit_exponent": f"{_DIGEST}; inside risk_table.sha256",
+    "risk_table.snapshot_time": f"{_DIGEST}; inside risk_table.sha256; its age at the timestamp checked",
     "risk_table.c/v/m": "every batch proof's public inputs; aggregate public input risk_table_hash",
-    "risk_table.sha256": None,
+    "risk_table.ml/ms": f"{_DIGEST}; inside risk_table.sha256 (published with the table; the "
+                        "circuits use m)",
+    "risk_table.sha256": "recomputed from the table and its metadata (check risk table SHA-256); "
+                         f"{_DIGEST}",
+    "open_interest": "aggregate public input open_interest_hash (recomputed from the header)",
+    "protocol_accounts": "each record climbed to the proven root (check protocol account ID "
+                         f"included); {_DIGEST}",
     "root": "aggregate public input root",
     "batch_commitments": "each batch proof's public input; aggregate public input batches_hash",
     "totals_revealed": "aggregate public input totals_revealed",
     "totals_commitment": "aggregate public input totals_commitment",
     "totals": "opens totals_commitment (salt 0), which the aggregate proof binds",
     "verification_keys": "SHA-256 of keys/*.vk.json checked (anchored to the ceremony only with --vk-sha256)",
-    "circuit_fingerprints": None,
+    "circuit_fingerprints": f"{_DIGEST}; not recomputed by the verifier (compare with `zkproof setup`)",
     "dev_setup": "checked against the keys' INSECURE-DEV-SETUP marker",
     "risk_table_hash": "recomputed from the table by the verifier",
     "reserves_commitment": "recomputed from the reserves by the verifier",
+    "open_interest_hash": "recomputed from open_interest by the verifier",
+    "shape_digest": "recomputed from the shape by the verifier",
+    "header_digest": "recomputed from the header as read (check header digest); aggregate public "
+                     "input header_digest",
 }
 
 
@@ -186,6 +205,10 @@ def _fmt(x: int, decimals: int) -> str:
     return ("-" if x < 0 else "") + out
 
 
+def _utc(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _header_rows(h: EpochHeader) -> list[list[str]]:
     def row(key: str, value: str) -> list[str]:
         b = FIELD_BINDING[key]
@@ -205,7 +228,8 @@ def _header_rows(h: EpochHeader) -> list[list[str]]:
             "shape",
             _e(
                 f"{s.n_assets} assets, {s.n_instruments} instruments, {s.n_scenarios} scenarios, "
-                f"{s.n_batches} batches x {s.capacity}, table_bits {s.table_bits}"
+                f"{s.n_batches} batches x {s.capacity}, table_bits {s.table_bits}, "
+                f"equity_check_cap {s.equity_check_cap}"
             ),
         ),
         row("assets.symbol", _e(", ".join(a.symbol for a in h.assets))),
@@ -221,8 +245,14 @@ def _header_rows(h: EpochHeader) -> list[list[str]]:
         ),
         row("scenarios", _e(f"{len(h.scenarios)} (grid below)")),
         row("risk_table.value_unit_exponent", _e(f"1 value unit = 10^-{h.value_unit_exponent}")),
+        row("risk_table.snapshot_time", _e(f"{h.snapshot_time} ({_utc(h.snapshot_time)}), "
+                                           f"{h.timestamp - h.snapshot_time} s before the epoch")),
         row("risk_table.c/v/m", _e(f"{s.table_size} entries (heatmaps below)")),
+        row("risk_table.ml/ms", _e(f"{len(h.ml)} + {len(h.ms)} maintenance values per unit at mark")),
         row("risk_table.sha256", f"<code>{_e(h.risk_table_sha256)}</code>"),
+        row("open_interest", _e(", ".join(f"{name.split('|')[0]} {oi}" for name, oi in
+                                          zip(h.instruments, h.open_interest)))),
+        row("protocol_accounts", _e(", ".join(f"{p.id} ({p.role})" for p in h.protocol_accounts) or "none")),
         row("root", f"<code>{_e(h.root)}</code>"),
         row("batch_commitments", _e(f"{len(h.batch_commitments)} commitments")),
         row("totals_revealed", _e(h.totals_revealed)),
@@ -239,6 +269,11 @@ def _header_rows(h: EpochHeader) -> list[list[str]]:
         row("dev_setup", _e(h.dev_setup)),
         row("risk_table_hash", f"<code>{_e(h.risk_table_hash)}</code>"),
         row("reserves_commitment", f"<code>{_e(h.reserves_commitment)}</code>"),
+        row("open_interest_hash", f"<code>{_e(h.open_interest_hash)}</code>"),
+        row("shape_digest", f"<code>{_e(s.digest())}</code>"),
+        row("header_digest", f"<code>{_e(h.published_digest)}</code>"
+            + ("" if h.published_digest == h.header_digest else
+               f" (recomputed: <code>{_e(h.header_digest)}</code>)")),
     ]
     return rows
 
@@ -251,7 +286,8 @@ text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f2f2f2}
 code{font-size:.9em}#verdict{font-size:1.25em;font-weight:700;padding:.6em 1em;border-radius:6px}
 #verdict.ok{background:#dff3e3;color:#14532d}#verdict.bad{background:#fde2e1;color:#7f1d1d}
 .ok{color:#14532d;font-weight:600}.fail{color:#b91c1c;font-weight:700}.bound{color:#14532d}
-.unv{color:#8a5a00;font-weight:600}.note{color:#555}svg{max-width:100%;height:auto}
+.unv{color:#8a5a00;font-weight:600}
+table.checks td:first-child{white-space:nowrap}.note{color:#555}svg{max-width:100%;height:auto}
 @media print{body{max-width:none;margin:0;font-size:11px}h2{break-after:avoid}
 table,svg,figure{break-inside:avoid}#verdict{border:2px solid #000}}
 """
@@ -284,6 +320,7 @@ def render(report: Report, zkeys: list[ZkeySummary] | None = None) -> str:
                 ]
                 for c in report.checks
             ],
+            "checks",
         ),
     ]
     if report.notes:
@@ -294,7 +331,9 @@ def render(report: Report, zkeys: list[ZkeySummary] | None = None) -> str:
             "<p class='note'>Every field is <span class='bound'>bound</span> to the "
             "proofs (or recomputed and compared by the verifier) or marked "
             "<span class='unv'>unverified</span>: "
-            "labels that no proof covers. Read the unverified ones as the venue's claims.</p>",
+            "labels that no proof covers. Read the unverified ones as the venue's claims. The "
+            "aggregate proof's public input header_digest covers the whole header: a label bound "
+            "only by it is the venue's committed claim, whose meaning no proof checks.</p>",
             _table(["field", "value", "status"], _header_rows(h)),
         ]
         parts.append("<h2>Reserves and liabilities</h2>")

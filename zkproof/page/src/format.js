@@ -3,7 +3,9 @@
 // Everything the page must compute exactly as the Python verifier does lives here and nowhere
 // else in JavaScript: the header's fields and bounds (zkproof/formats/epoch_header.py), the
 // aggregate proof's public inputs built from the header (zkproof/statement.py AGGREGATE_PUBLIC,
-// EpochHeader.aggregate_public), the user's id hash, leaf and node layouts
+// EpochHeader.aggregate_public), the header digest over the canonical header JSON
+// (statement.canonical_header_bytes), the oracle snapshot's age (statement.snapshot_age_problem),
+// the user's id hash, leaf and node layouts
 // (zkproof/hash/merkle_sum_layout.py, zkproof/hash/merkle_sum_proof.py), the sealed inclusion
 // record (zkproof/formats/inclusion_file.py) and its validation (zkproof/verifier/inclusion.py).
 // tests/test_page.py runs this module under node against the Python code on real bundles, so a
@@ -22,7 +24,16 @@ export const DEV_MARKER_KEY = "zkproof_setup";
 
 // Domain kinds (merkle_sum_layout: LEAF, NODE, HEADER, CHUNK; statement: ID .. TOTALS).
 const LEAF = 1, NODE = 2, CHUNK = 4, ID = 5, TABLE = 6, RESERVES = 7, BATCHES = 9;
+const OPEN_INTEREST = 12, SHAPE = 13;
 const MAX_DIRECT = 15;
+const MAX_FIELD_BITS = 252;
+// Poseidon partial rounds per width t = 2..17 (circomlib; zkproof/hash/grain.py R_P).
+const R_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+// The protocol's own accounts named in the header (statement.PROTOCOL_ROLES).
+export const PROTOCOL_ROLES = ["insurance_fund", "protocol_vault"];
+// Default bound on epoch timestamp - oracle snapshot time (statement.MAX_SNAPSHOT_AGE_SECONDS,
+// the CLI's --max-snapshot-age default).
+export const MAX_SNAPSHOT_AGE_SECONDS = 3600;
 export const BALANCE_BITS = 64;
 export const POSITION_BITS = 63;
 const LIMB_BITS = 64n, LIMBS_PER_ELEMENT = 3;
@@ -30,7 +41,9 @@ const POSITION_OFFSET = 1n << 63n;
 
 // The aggregate proof's public inputs, in order (statement.AGGREGATE_PUBLIC).
 export const AGGREGATE_PUBLIC = ["epoch", "timestamp", "root", "risk_table_hash",
-  "reserves_commitment", "totals_revealed", "totals_commitment", "batches_hash"];
+  "reserves_commitment", "totals_revealed", "totals_commitment", "open_interest_hash",
+  "shape_digest", "header_digest", "batches_hash"];
+export const HEADER_DIGEST_KEY = "header_digest";
 
 // The G2 generator (snarkjs order [c0, c1]); a key whose delta is it had no phase-2 secret.
 const G2_GENERATOR = [
@@ -79,6 +92,26 @@ export function longHash(H, kind, values) {
   return h;
 }
 
+/** chain_split: how many values the first call of chainHash takes (the fewest partial rounds
+ * over both calls, ties to the larger k). */
+export function chainSplit(n) {
+  if (!(n > 0 && n <= 2 * MAX_DIRECT - 1)) throw new Error(`chain_hash takes 1..${2 * MAX_DIRECT - 1} values, got ${n}`);
+  if (n <= MAX_DIRECT) return n;
+  let best = null;
+  for (let k = n - MAX_DIRECT; k <= MAX_DIRECT; k++) {
+    const cost = R_P[k] + R_P[n - k];
+    if (best === null || cost < best.cost || (cost === best.cost && k > best.k)) best = { k, cost };
+  }
+  return best.k;
+}
+
+/** h = H(tag(kind, n), x_1..x_k), then h = H(h, x_(k+1)..x_n), k = chainSplit(n), no padding. */
+export function chainHash(H, kind, values) {
+  const k = chainSplit(values.length);
+  const h = H([tag(kind, values.length), ...values.slice(0, k)]);
+  return k < values.length ? H([h, ...values.slice(k)]) : h;
+}
+
 /** The risk table flattened row by row (c[a][s], v[i][s], m[i]), field-encoded. */
 export function tableValues(header) {
   return [...header.c.flat(), ...header.v.flat(), ...header.m].map(mod);
@@ -88,27 +121,185 @@ export const riskTableHash = (H, header) => longHash(H, TABLE, tableValues(heade
 export const reservesCommitment = (H, header) =>
   hashTagged(H, RESERVES, [BigInt(header.epoch), ...header.assets.map((a) => a.reserves)]);
 export const batchesHash = (H, header) => longHash(H, BATCHES, header.batchCommitments);
+export const openInterestHash = (H, header) => chainHash(H, OPEN_INTEREST, header.openInterest);
+/** Shape.digest: every shape field in declaration order. */
+export const shapeDigest = (H, shape) => hashTagged(H, SHAPE, [shape.n_assets, shape.n_instruments,
+  shape.n_scenarios, shape.capacity, shape.table_bits, shape.n_batches, shape.equity_check_cap].map(BigInt));
 
-/** The aggregate proof's public inputs, every one recomputed or read from the parsed header. */
+/** The aggregate proof's public inputs (AGGREGATE_PUBLIC), every one recomputed or read from the
+ * parsed header; `header.headerDigest` is the digest of the file as read (readHeader). */
 export function aggregatePublic(H, header) {
   return [BigInt(header.epoch), BigInt(header.timestamp), header.root, riskTableHash(H, header),
     reservesCommitment(H, header), BigInt(header.totals === null ? 0 : 1),
-    header.totalsCommitment, batchesHash(H, header)];
+    header.totalsCommitment, openInterestHash(H, header), shapeDigest(H, header.shape),
+    header.headerDigest, batchesHash(H, header)];
+}
+
+/** statement.snapshot_age_problem: why an epoch stamped `timestamp` may not use prices
+ * snapshotted at `snapshotTime` (null when it may); `maxAge` is the verifier's own bound. */
+export function snapshotAgeProblem(timestamp, snapshotTime, maxAge) {
+  const age = timestamp - snapshotTime;
+  if (age < 0) return `the oracle snapshot (${snapshotTime}) is ${-age} s after the epoch timestamp (${timestamp})`;
+  if (age > maxAge) return `the oracle snapshot is ${age} s older than the epoch timestamp (max ${maxAge} s)`;
+  return null;
+}
+
+// ---- the header digest: canonical JSON ------------------------------------------------------
+//
+// statement.canonical_header_bytes is Python's json.dumps(obj, sort_keys=True,
+// separators=(",", ":"), ensure_ascii=False, allow_nan=False) of the header as strict_json
+// parsed it, in UTF-8. JSON.parse loses what that needs (integers beyond 2^53, the spelling of
+// a float, duplicate keys), so the text is parsed again here, token by token, and written out
+// as Python writes it:
+// - objects: keys sorted by code point; a duplicate key is refused (strict_json refuses it);
+// - strings: only '"', '\\' and the controls U+0000..U+001F escaped (\n, \r, \t, \b, \f, else
+//   \u00xx in lowercase hex); everything else as itself, UTF-8 encoded. A string with an
+//   unpaired surrogate is refused (Python cannot encode it: no digest exists);
+// - integers (no fraction, no exponent): the exact decimal value, "-0" as "0"; more than 4300
+//   digits refused (Python's int limit, which strict_json turns into an error);
+// - other numbers: Python's float repr (shortest round-trip digits; exponent form with a sign
+//   and two digits at least when the decimal exponent is < -4 or >= 16, else fixed with ".0");
+//   an infinite value (1e400) is refused (allow_nan=False);
+// - nesting deeper than 64 levels is refused (strict_json.MAX_JSON_DEPTH).
+
+const MAX_JSON_DEPTH = 64;
+
+function cmpCodePoints(a, b) {
+  const x = Array.from(a, (c) => c.codePointAt(0)), y = Array.from(b, (c) => c.codePointAt(0));
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+const SHORT_ESCAPES = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
+
+function pyString(s) {
+  return '"' + s.replace(/["\\\u0000-\u001f]/g, (c) => SHORT_ESCAPES[c] ??
+    "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")) + '"';
+}
+
+/** Python's repr of the double nearest to x (finite). */
+export function pyFloatRepr(x) {
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const [mant, expPart] = Math.abs(x).toExponential().split("e");
+  const digits = mant.replace(".", ""), exp10 = parseInt(expPart, 10), decpt = exp10 + 1;
+  let out;
+  if (decpt <= -4 || decpt > 16) {
+    out = digits[0] + (digits.length > 1 ? "." + digits.slice(1) : "") + "e" + (exp10 < 0 ? "-" : "+") +
+      String(Math.abs(exp10)).padStart(2, "0");
+  } else if (decpt <= 0) out = "0." + "0".repeat(-decpt) + digits;
+  else if (decpt >= digits.length) out = digits + "0".repeat(decpt - digits.length) + ".0";
+  else out = digits.slice(0, decpt) + "." + digits.slice(decpt);
+  return (x < 0 ? "-" : "") + out;
+}
+
+const NUMBER_RE = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The canonical text of one JSON document (the rules above), leaving out the top-level key
+ * `dropKey`. Throws FormatError(file, "<json>", reason) for text strict_json refuses and for
+ * values Python could not serialise. */
+export function canonicalJson(text, file = "header.json", dropKey = HEADER_DIGEST_KEY) {
+  let i = 0;
+  const fail = (reason) => { throw new FormatError(file, "<json>", `${reason} at offset ${i}`); };
+  const ws = () => { while (i < text.length && " \t\n\r".includes(text[i])) i++; };
+  const str = () => {
+    if (text[i] !== '"') fail("expected a string");
+    let out = "";
+    i++;
+    for (;;) {
+      if (i >= text.length) fail("unterminated string");
+      const c = text[i];
+      if (c === '"') { i++; break; }
+      if (c < " ") fail("control character in a string");
+      if (c !== "\\") { out += c; i++; continue; }
+      const e = text[i + 1];
+      const simple = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" }[e];
+      if (simple !== undefined) { out += simple; i += 2; continue; }
+      if (e !== "u" || !/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail("invalid escape");
+      out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
+      i += 6;
+    }
+    if (UNPAIRED_SURROGATE.test(out)) fail("a string with an unpaired surrogate (no UTF-8 form)");
+    return out;
+  };
+  const value = (depth) => {
+    ws();
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      if (depth >= MAX_JSON_DEPTH) fail(`nested deeper than ${MAX_JSON_DEPTH}`);
+      i++; ws();
+      const close = c === "{" ? "}" : "]";
+      const items = [];
+      if (text[i] === close) { i++; return c === "{" ? "{}" : "[]"; }
+      for (;;) {
+        if (c === "{") {
+          ws();
+          const key = str();
+          ws();
+          if (text[i] !== ":") fail("expected ':'");
+          i++;
+          if (items.some(([k]) => k === key)) throw new FormatError(file, key, "duplicate key");
+          items.push([key, value(depth + 1)]);
+        } else items.push(value(depth + 1));
+        ws();
+        if (text[i] === ",") { i++; continue; }
+        if (text[i] === close) { i++; break; }
+        fail(`expected ',' or '${close}'`);
+      }
+      if (c === "[") return "[" + items.join(",") + "]";
+      const kept = items.filter(([k]) => depth > 0 || k !== dropKey).sort((a, b) => cmpCodePoints(a[0], b[0]));
+      return "{" + kept.map(([k, v]) => pyString(k) + ":" + v).join(",") + "}";
+    }
+    if (c === '"') return pyString(str());
+    for (const lit of ["true", "false", "null"]) {
+      if (text.startsWith(lit, i)) { i += lit.length; return lit; }
+    }
+    NUMBER_RE.lastIndex = i;
+    const m = NUMBER_RE.exec(text);
+    if (!m) fail("invalid JSON value");
+    i += m[0].length;
+    if (m[2] === undefined && m[3] === undefined) {
+      if (m[1].length > 4300) fail("an integer of more than 4300 digits");
+      return BigInt(m[0]).toString();
+    }
+    const x = Number(m[0]);
+    if (!Number.isFinite(x)) fail(`${m[0].slice(0, 20)} is out of a double's range`);
+    return pyFloatRepr(x);
+  };
+  const out = value(0);
+  ws();
+  if (i !== text.length) fail("extra data after the JSON value");
+  return out;
+}
+
+/** statement.header_digest: SHA-256 of the canonical header (UTF-8), top 253 bits. */
+export async function headerDigest(text, file = "header.json") {
+  return beInt(await sha256(enc.encode(canonicalJson(text, file)))) >> 3n;
+}
+
+/** header.json's text: strictly parsed (parseHeader) with its digest as read. */
+export async function readHeader(text, H, file = "header.json") {
+  const digest = await headerDigest(text, file);
+  let obj;
+  try { obj = JSON.parse(text); } catch (e) { throw new FormatError(file, "<json>", e.message); }
+  return parseHeader(obj, H, file, digest);
 }
 
 // ---- the header --------------------------------------------------------------------------
 
 const INT_RE = /^-?(0|[1-9][0-9]{0,79})$/;
 const HEADER_KEYS = ["format", "epoch", "timestamp", "shape", "assets", "instruments", "scenarios",
-  "risk_table", "root", "batch_commitments", "totals_revealed", "totals_commitment",
-  "verification_keys", "circuit_fingerprints", "dev_setup", "risk_table_hash",
-  "reserves_commitment"];
-const SHAPE_KEYS = ["n_assets", "n_instruments", "n_scenarios", "capacity", "n_batches", "table_bits"];
+  "risk_table", "open_interest", "protocol_accounts", "root", "batch_commitments",
+  "totals_revealed", "totals_commitment", "verification_keys", "circuit_fingerprints",
+  "dev_setup", "risk_table_hash", "reserves_commitment", "open_interest_hash", "shape_digest",
+  HEADER_DIGEST_KEY];
+const SHAPE_KEYS = ["n_assets", "n_instruments", "n_scenarios", "capacity", "n_batches", "table_bits",
+  "equity_check_cap"];
 
 function reader(file) {
   const err = (fld, reason) => new FormatError(file, fld, reason);
   return {
-    err,
+    err, file,
     obj(v, fld, keys) {
       if (v === null || typeof v !== "object" || Array.isArray(v)) throw err(fld, "expected an object");
       const have = Object.keys(v).sort(), want = [...keys].sort();
@@ -140,17 +331,22 @@ function reader(file) {
 
 const log2 = (n) => Math.round(Math.log2(n));
 
-/** Derived sizes (statement.Shape): tree depths and the bit widths of sums and reserves. */
+/** Derived sizes (statement.Shape): tree depths, the bit widths of sums and reserves, and
+ * interest_bits (every open interest is below 2^interestBits). */
 export function shapeInfo(shape) {
   const depth = log2(shape.capacity), topDepth = log2(shape.n_batches);
   return { ...shape, depth, topDepth, reserveBits: BALANCE_BITS + depth + topDepth,
-    pathSumBits: BALANCE_BITS + depth };
+    pathSumBits: BALANCE_BITS + depth, interestBits: POSITION_BITS + depth + topDepth };
 }
 
-/** Strict parse of header.json (mirrors epoch_header.parse_header), with the two published
- * derived values (risk_table_hash, reserves_commitment) compared with their recomputation. */
-export function parseHeader(obj, H, file = "header.json") {
+/** Strict parse of header.json (mirrors epoch_header.parse_header), with the published derived
+ * values (risk_table_hash, reserves_commitment, open_interest_hash, shape_digest) compared with
+ * their recomputation. `digest`: headerDigest of the file's text (readHeader computes it); the
+ * header's own `header_digest` is only range-checked here, as in Python: the recomputed value
+ * is what goes to the aggregate proof. */
+export function parseHeader(obj, H, file, digest) {
   const p = reader(file);
+  if (typeof digest !== "bigint") throw new TypeError("parseHeader needs the header digest of the file as read");
   if (obj === null || typeof obj !== "object" || Array.isArray(obj)) throw p.err("<header>", "expected an object");
   let revealed = 0;
   if ("totals_revealed" in obj) {
@@ -168,7 +364,11 @@ export function parseHeader(obj, H, file = "header.json") {
   }
   if (shape.n_instruments > 16 || shape.n_assets > 5) throw p.err("shape", "1..16 instruments and 1..5 assets (Poseidon arity)");
   if (shape.table_bits > 64) throw p.err("shape", "table_bits must be in 1..64");
+  if (shape.equity_check_cap > MAX_FIELD_BITS) throw p.err("shape", `equity_check_cap must be in 1..${MAX_FIELD_BITS}`);
   const info = shapeInfo(shape);
+  if (2 * info.interestBits + 1 > MAX_FIELD_BITS) {
+    throw p.err("shape", `capacity x n_batches too large: the packed open interest would need ${2 * info.interestBits + 1} > ${MAX_FIELD_BITS} bits`);
+  }
   const A = shape.n_assets, I = shape.n_instruments, S = shape.n_scenarios;
   const bound = 1n << BigInt(shape.table_bits), reserveBound = 1n << BigInt(info.reserveBits);
   const assets = p.lst(h.assets, "assets", A).map((a, k) => {
@@ -176,11 +376,13 @@ export function parseHeader(obj, H, file = "header.json") {
     return { symbol: String(a.symbol), decimals: p.small(a.decimals, `assets[${k}].decimals`, 0, 36),
       reserves: p.num(a.reserves, `assets[${k}].reserves`, 0n, reserveBound) };
   });
-  const rt = p.obj(h.risk_table, "risk_table", ["value_unit_exponent", "c", "v", "m", "sha256"]);
+  const rt = p.obj(h.risk_table, "risk_table", ["value_unit_exponent", "snapshot_time", "c", "v", "m",
+    "ml", "ms", "sha256"]);
   const table = (rows, name, n) => p.lst(rows, `risk_table.${name}`, n).map((row, i) =>
     p.lst(row, `risk_table.${name}[${i}]`, S).map((x, s) => p.num(x, `risk_table.${name}[${i}][${s}]`, -bound + 1n, bound)));
   const c = table(rt.c, "c", A), v = table(rt.v, "v", I);
-  const m = p.lst(rt.m, "risk_table.m", I).map((x, i) => p.num(x, `risk_table.m[${i}]`, 0n, bound));
+  const [m, ml, ms] = ["m", "ml", "ms"].map((k) =>
+    p.lst(rt[k], `risk_table.${k}`, I).map((x, i) => p.num(x, `risk_table.${k}[${i}]`, 0n, bound)));
   c.forEach((row, a) => { if (row.some((x) => x < 0n)) throw p.err(`risk_table.c[${a}]`, "collateral values must be >= 0"); });
   const keys = p.obj(h.verification_keys, "verification_keys", ["batch", "aggregate"]);
   const fps = p.obj(h.circuit_fingerprints, "circuit_fingerprints", ["batch", "aggregate"]);
@@ -205,12 +407,36 @@ export function parseHeader(obj, H, file = "header.json") {
     circuitFingerprints: { batch: p.hex(fps.batch, "circuit_fingerprints.batch", 64),
       aggregate: p.hex(fps.aggregate, "circuit_fingerprints.aggregate", 64) },
     devSetup: h.dev_setup,
+    snapshotTime: p.small(rt.snapshot_time, "risk_table.snapshot_time", 0, 2 ** 40 - 1),
+    ml, ms,
+    openInterest: p.lst(h.open_interest, "open_interest", I)
+      .map((x, i) => p.num(x, `open_interest[${i}]`, 0n, 1n << BigInt(info.interestBits))),
+    protocolAccounts: protocolAccounts(p, h.protocol_accounts, info, h.epoch),
+    headerDigest: digest,
+    publishedDigest: p.num(h[HEADER_DIGEST_KEY], HEADER_DIGEST_KEY, 0n, R),
   };
   for (const [name, derived] of [["risk_table_hash", riskTableHash(H, header)],
-    ["reserves_commitment", reservesCommitment(H, header)]]) {
+    ["reserves_commitment", reservesCommitment(H, header)],
+    ["open_interest_hash", openInterestHash(H, header)], ["shape_digest", shapeDigest(H, info)]]) {
     if (p.num(h[name], name, 0n, R) !== derived) throw p.err(name, "does not match the value recomputed from the header");
   }
   return header;
+}
+
+/** [{id, role, nonce, record}]: ids unique non-empty strings, roles from PROTOCOL_ROLES, nonces
+ * 64 hex digits, records strictly parsed (epoch_header._protocol_accounts). */
+function protocolAccounts(p, raw, shape, epoch) {
+  const out = [];
+  p.lst(raw, "protocol_accounts").forEach((e, k) => {
+    const at = `protocol_accounts[${k}]`;
+    p.obj(e, at, ["id", "role", "nonce", "record"]);
+    if (typeof e.id !== "string" || !e.id) throw p.err(`${at}.id`, "expected a non-empty string");
+    if (out.some((a) => a.id === e.id)) throw p.err(`${at}.id`, `duplicate id ${JSON.stringify(e.id).slice(0, 40)}`);
+    if (!PROTOCOL_ROLES.includes(e.role)) throw p.err(`${at}.role`, `expected one of ${PROTOCOL_ROLES.join(", ")}`);
+    out.push({ id: e.id, role: e.role, nonce: p.hex(e.nonce, `${at}.nonce`, 64),
+      record: parseRecord(e.record, shape, epoch, p.file, `${at}.record.`) });
+  });
+  return out;
 }
 
 // ---- the verification key ------------------------------------------------------------------
@@ -220,6 +446,10 @@ export function parseHeader(obj, H, file = "header.json") {
 export function keyProblem(vk, header, allowDev) {
   const same = (p, q) => JSON.stringify(p.slice(0, 2)) === JSON.stringify(q.slice(0, 2));
   if (vk.protocol !== "groth16" || vk.curve !== "bn128") return "not a Groth16 BN254 key";
+  if ("zkproof_commitment" in vk) {
+    return "a key with a Groth16 commitment (docs/formats.md §14), which this page does not verify: use `zkproof inclusion verify`";
+  }
+  if (!Array.isArray(vk.IC)) return "no IC in the key";
   if (same(vk.vk_gamma_2, vk.vk_delta_2)) return "gamma == delta: insecure setup";
   if (same(vk.vk_delta_2, G2_GENERATOR)) return "delta == G2 generator (no phase-2 contribution): insecure setup";
   if ((DEV_MARKER_KEY in vk || header.devSetup) && !allowDev) return "INSECURE-DEV-SETUP key: refused (single-party test key)";
@@ -327,17 +557,17 @@ export async function openSealed(blob, epoch, userId, nonce) {
 const DEC_RE = /^-?(0|[1-9][0-9]{0,39})$/;
 const NODE_RE = /^(0|[1-9][0-9]{0,79})$/;
 
-/** Validate a record's fields against the header (mirrors verifier/inclusion.py). */
-export function parseRecord(rec, header, file = "inclusion record") {
-  const sh = header.shape;
-  const err = (fld, reason) => new FormatError(file, fld, reason);
+/** Validate a record's fields for `epoch` and the parsed `shape` (shapeInfo), mirroring
+ * inclusion_file.parse_record; `prefix` goes before every field name (a header entry). */
+export function parseRecord(rec, sh, epoch, file = "inclusion record", prefix = "") {
+  const err = (fld, reason) => new FormatError(file, prefix + fld, reason);
   const keys = ["format", "epoch", "batch", "index", "balances", "positions", "path", "top_path"];
   if (rec === null || typeof rec !== "object" || Array.isArray(rec) ||
       JSON.stringify(Object.keys(rec).sort()) !== JSON.stringify([...keys].sort())) {
     throw err("<record>", "unexpected record layout");
   }
-  if (rec.format !== RECORD_FORMAT || rec.epoch !== header.epoch) {
-    throw err("epoch", `record is not for epoch ${header.epoch}` +
+  if (rec.format !== RECORD_FORMAT || rec.epoch !== epoch) {
+    throw err("epoch", `record is not for epoch ${epoch}` +
       (Number.isSafeInteger(rec.epoch) ? ` (it is for epoch ${rec.epoch})` : ""));
   }
   const int = (v, fld, lo, hi) => {

@@ -6,7 +6,8 @@
 // opened from disk cannot fetch files, and this one is forbidden any connection by its CSP.
 //
 // Verdict: the element #verdict ends as "verified: ..." or "not verified: <check>: <reason>".
-// URL: ?id=..&nonce=..[&allow_dev=1] runs the check on load (for automation).
+// URL: ?id=..&nonce=..[&allow_dev=1][&max_snapshot_age=SECONDS] runs the check on load (for
+// automation). Like `zkproof inclusion verify`, the page names what it does not check.
 
 import { buildPoseidon } from "circomlibjs/src/poseidon_wasm.js";
 import { getCurveFromName } from "ffjavascript";
@@ -39,6 +40,16 @@ function inG2Subgroup(point) {
   return curve.G2.isValid(p) && curve.G2.isZero(curve.G2.timesScalar(p, curve.r));
 }
 
+// What the page does not check, shown with every result (verifier/inclusion.py
+// BATCH_PROOFS_UNCHECKED and CHAIN_NOTE, for a holder in a browser).
+export const NOT_CHECKED = [
+  { name: "the batch proofs", detail: "that every account under this root meets margin in every scenario, holds " +
+    "in-range balances, that positions net to zero and that the header's batch commitments are " +
+    "those of proven batches (auditors check them with `zkproof verify BUNDLE`)" },
+  { name: "the chain", detail: "that this root and epoch are the ones the venue published on chain (the " +
+    "registry): compare them yourself; this page binds your account to the header's root, not the " +
+    "header to the chain" }];
+
 class Checks {
   constructor() { this.list = []; }
   add(name, ok, detail = "") { this.list.push({ name, ok, detail }); return ok; }
@@ -56,11 +67,16 @@ function json(text, rel) {
   try { return JSON.parse(text); } catch (e) { throw new F.FormatError(rel, "<json>", e.message); }
 }
 
-/** The bundle-level checks: header, aggregate key and proof. */
-async function checkBundle(data, allowDev, checks) {
+const utc = (t) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
+
+/** The bundle-level checks: header, oracle snapshot age, aggregate key and proof. */
+async function checkBundle(data, allowDev, maxAge, checks) {
   const H = await tools();
-  const header = F.parseHeader(json(fileText(data, "header.json"), "header.json"), H);
+  const header = await F.readHeader(fileText(data, "header.json"), H);
   checks.add("header bounds and hashes", true, `epoch ${header.epoch}, ${header.shape.n_batches} batches x ${header.shape.capacity}`);
+  const age = F.snapshotAgeProblem(header.timestamp, header.snapshotTime, maxAge);
+  checks.add("oracle snapshot age", age === null, age ??
+    `${header.timestamp - header.snapshotTime} s before the epoch (max ${maxAge} s)`);
   const vkText = fileText(data, "keys/aggregate.vk.json");
   const digest = await sha256hex(vkText);
   if (!checks.add("aggregate key pinned by header", digest === header.vkSha256.aggregate,
@@ -82,7 +98,8 @@ async function checkBundle(data, allowDev, checks) {
     const k = expected.findIndex((x, i) => agg.public[i] !== x);
     if (k >= 0) detail = `public[${k}] (${F.AGGREGATE_PUBLIC[k]}) differs from the header`;
   }
-  if (!checks.add("proofs/aggregate.json statement", detail === "", detail)) return header;
+  if (!checks.add("proofs/aggregate.json statement", detail === "", detail ||
+    `${expected.length} public inputs rebuilt from the header (header digest ${String(header.headerDigest).slice(0, 12)}...)`)) return header;
   let ok = false;
   try {
     if (!inG2Subgroup(agg.proof.pi_b)) detail = "pi_b is not in G2's prime-order subgroup";
@@ -110,7 +127,7 @@ async function readRecord(data, header, userId, nonce, dropped) {
     if (text === null) return { error: `inclusion/${loc}.bin cannot be opened with this id and nonce for epoch ${header.epoch} (another epoch's or account's record, or tampered)` };
   }
   try {
-    return { record: F.parseRecord(json(text, `inclusion/${loc}.bin`), header, `inclusion/${loc}.bin`) };
+    return { record: F.parseRecord(json(text, `inclusion/${loc}.bin`), header.shape, header.epoch, `inclusion/${loc}.bin`) };
   } catch (e) {
     if (e instanceof F.FormatError) return { error: e.message };
     throw e;
@@ -118,7 +135,8 @@ async function readRecord(data, header, userId, nonce, dropped) {
 }
 
 /** Run every check; returns {ok, verdict, checks, header, record}. Never throws. */
-export async function verify(data, { userId, nonceHex, allowDev = false, dropped = null }) {
+export async function verify(data, { userId, nonceHex, allowDev = false, dropped = null,
+  maxSnapshotAge = F.MAX_SNAPSHOT_AGE_SECONDS }) {
   const checks = new Checks();
   let header = null, record = null;
   try {
@@ -131,7 +149,10 @@ export async function verify(data, { userId, nonceHex, allowDev = false, dropped
     const nonce = F.parseNonce(nonceHex);
     if (!userId) checks.add("your id and nonce", false, "enter your account id");
     else if (!nonce) checks.add("your id and nonce", false, "the nonce must be 64 lowercase hex digits");
-    header = await checkBundle(data, allowDev, checks);
+    if (!Number.isSafeInteger(maxSnapshotAge) || maxSnapshotAge < 0) {
+      checks.add("maximum snapshot age", false, "max_snapshot_age must be a whole number of seconds >= 0");
+    }
+    header = await checkBundle(data, allowDev, maxSnapshotAge, checks);
     if (header && userId && nonce) {
       const r = await readRecord(data, header, userId, nonce, dropped);
       if (checks.add("your inclusion record", !r.error, r.error ?? `batch ${r.record.batch}, slot ${r.record.index}`)) {
@@ -145,8 +166,9 @@ export async function verify(data, { userId, nonceHex, allowDev = false, dropped
   }
   const failed = checks.failed;
   const verdict = failed ? `not verified: ${failed.name}: ${failed.detail}` :
-    `verified: your account is in epoch ${header.epoch}'s proven root and the aggregate proof holds`;
-  return { ok: !failed, verdict, checks: checks.list, header, record };
+    `verified: your account is in epoch ${header.epoch}'s proven root and the aggregate proof holds; ` +
+    "not checked here: the batch proofs and the chain (see below)";
+  return { ok: !failed, verdict, checks: checks.list, notChecked: NOT_CHECKED, header, record };
 }
 
 // ---- display ---------------------------------------------------------------------------
@@ -177,7 +199,9 @@ function show(result) {
   const out = $("details");
   out.replaceChildren();
   out.append(el("h2", "Checks"));
-  out.append(table(result.checks.map((c) => [c.ok ? "ok" : "FAIL", c.name, c.detail]), ["", "check", "detail"]));
+  out.append(table([...result.checks.map((c) => [c.ok ? "ok" : "FAIL", c.name, c.detail]),
+    ...result.notChecked.map((u) => ["NOT CHECKED", u.name, u.detail])],
+  ["", "check", "detail"]));
   const h = result.header;
   if (result.record && h) {
     out.append(el("h2", "Your account as proven"));
@@ -189,15 +213,20 @@ function show(result) {
   if (h) {
     out.append(el("h2", `Epoch ${h.epoch}`));
     if (!result.ok) out.append(el("p", "Not verified: the values below are what the header claims, not proven.", "bad-note"));
-    out.append(el("p", `Snapshot ${new Date(h.timestamp * 1000).toISOString()} (timestamp ${h.timestamp}); root ${h.root}`));
+    out.append(el("p", `Epoch time ${utc(h.timestamp)} (timestamp ${h.timestamp}); oracle snapshot ${utc(h.snapshotTime)} ` +
+      `(snapshot_time ${h.snapshotTime}); root ${h.root}`));
     out.append(table(h.assets.map((a, k) => [a.symbol, decimal(a.reserves, a.decimals),
       h.totals ? decimal(h.totals[k], a.decimals) : "hidden"]), ["asset", "reserves", "liabilities"]));
     out.append(el("p", h.totals ? "Liabilities revealed by the venue; the aggregate proof shows they are the sum of all balances and within the reserves." :
       "Liabilities are hidden: the aggregate proof shows, for every asset, that the sum of all balances is within the reserves."));
     out.append(el("p", `Compare the aggregate key's SHA-256 ${h.vkSha256.aggregate} with the digest the ceremony published.`, "note"));
   }
-  out.append(el("p", "This page checks your own account and the aggregate proof (one root, liabilities within reserves). " +
-    "That every account meets its margin requirement is proven by the batch proofs, which auditors check with `zkproof verify`.", "note"));
+  out.append(el("h2", "Not checked by this page"));
+  const ul = el("ul");
+  result.notChecked.forEach((u) => ul.append(el("li", `${u.name}: ${u.detail}`)));
+  out.append(ul);
+  out.append(el("p", "This page checks your own account, the aggregate proof (one root, liabilities within reserves, " +
+    "the header as published) and the oracle snapshot's age.", "note"));
 }
 
 async function readDropped(file) {
@@ -211,12 +240,19 @@ async function run(dropped) {
   $("verdict").textContent = "checking...";
   $("verdict").className = "";
   const result = await verify(window.ZKPROOF_BUNDLE, {
-    userId: $("uid").value, nonceHex: $("nonce").value.trim(), allowDev: $("allowdev").checked, dropped });
+    userId: $("uid").value, nonceHex: $("nonce").value.trim(), allowDev: $("allowdev").checked, dropped,
+    maxSnapshotAge });
   show(result);
 }
 
+let maxSnapshotAge = F.MAX_SNAPSHOT_AGE_SECONDS;
+
 function main() {
   const q = new URLSearchParams(location.search);
+  if (q.has("max_snapshot_age")) {
+    const t = q.get("max_snapshot_age");
+    maxSnapshotAge = /^[0-9]{1,15}$/.test(t) ? Number(t) : -1;  // -1: refused by verify()
+  }
   $("uid").value = q.get("id") ?? "";
   $("nonce").value = q.get("nonce") ?? "";
   $("allowdev").checked = q.get("allow_dev") === "1";
