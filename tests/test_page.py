@@ -144,6 +144,29 @@ def test_stale_snapshot(browser, page_bundles):
     assert v == ("not verified: oracle snapshot age: the oracle snapshot is 600 s older than the "
                  "epoch timestamp (max 599 s)")
     assert agree(browser, page_bundles[8], USER.id, USER.nonce, max_snapshot_age=600).startswith("verified")
+    for bad in ("-5", "1.5", "x"):  # the holder's bound must be whole seconds
+        v = page_verdict(browser, page_bundles[8], USER.id, USER.nonce, extra=f"&max_snapshot_age={bad}")
+        assert v.startswith("not verified: maximum snapshot age: max_snapshot_age must be"), bad
+
+
+def test_key_with_commitment_extension_refused(browser, page_bundles, tmp_path):
+    """An aggregate key carrying the commitment extension (docs/formats.md §14), pinned by a
+    rewritten header: snarkjs cannot check it, so the page refuses it by name; the Python
+    verifier does not accept it either."""
+    def edit(files):
+        vk = json.loads(files["keys/aggregate.vk.json"])
+        vk["zkproof_commitment"] = {"version": 1, "nChallenges": 1, "vk_sigma_2": vk["vk_gamma_2"],
+                                    "IC": vk.pop("IC")}
+        files["keys/aggregate.vk.json"] = json.dumps(vk).encode()
+
+        def pin(h):
+            import hashlib
+            h["verification_keys"]["aggregate"] = hashlib.sha256(files["keys/aggregate.vk.json"]).hexdigest()
+            h[stm.HEADER_DIGEST_KEY] = str(stm.header_digest(h))
+        edit_json(files, "header.json", pin)
+    b = rewrite(page_bundles[7], tmp_path / "b", edit)
+    v = agree(browser, b, USER.id, USER.nonce)
+    assert v.startswith("not verified: aggregate key from a real ceremony: a key with a Groth16 commitment")
 
 
 def test_snapshot_after_the_epoch(browser, page_bundles, tmp_path):
