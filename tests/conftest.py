@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -74,3 +75,48 @@ def key(circom_circuit, snarkjs_ptau):
 
     n = fx.header_fields()
     return fx.snarkjs_key(circom_circuit(f"epoch{n}", fx.epoch_circuit(n)), snarkjs_ptau(fx.PTAU_POWER))
+
+
+# --- bundles with the holders' page, and a real browser (tests/test_page.py, test_html_report.py) --
+
+
+@pytest.fixture(scope="session")
+def page_bundles(tmp_path_factory):
+    """Bundles with the account holders' page (tests/test_page.py, tests/test_html_report.py):
+    epoch 7 (totals hidden) and 8, one set of dev keys, each bundle with its page; and
+    epoch 7 again with its totals revealed (same work directory: only the aggregate is new)."""
+    from tests.test_epoch_e2e import ACCOUNTS, RESERVES, SHAPE, TABLE
+    from zkproof import page as holder_page
+    from zkproof.errors import InputError
+    from zkproof.groth16.setup import dev_setup
+    from zkproof.prover.circuits import circuits_for
+    from zkproof.prover.epoch import EpochJob, EpochKeys, prove_epoch
+
+    try:
+        holder_page.assets()
+    except InputError as e:
+        pytest.fail(f"page assets missing ({e}): `make page` builds them")
+    c = circuits_for(SHAPE)
+    keys = EpochKeys(dev_setup(c.batch.to_r1cs(), quiet=True), dev_setup(c.aggregate.to_r1cs(), quiet=True))
+    d = tmp_path_factory.mktemp("page")
+    job = EpochJob(SHAPE, 7, 1_700_000_000, ACCOUNTS, TABLE, RESERVES, [("USDC", 6), ("ETH", 9)])
+    out = {7: prove_epoch(job, keys, d / "e7", work_dir=d / "w7", progress=False, page=True),
+           8: prove_epoch(dataclasses.replace(job, epoch=8, timestamp=1_700_000_600), keys, d / "e8",
+                          work_dir=d / "w8", progress=False, page=True),
+           "revealed": prove_epoch(dataclasses.replace(job, reveal_totals=True), keys, d / "e7r",
+                                   work_dir=d / "w7", progress=False, page=True)}
+    return out
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from zkproof.devtools import chromium, npm
+
+    try:
+        chromium.executable()
+    except npm.ToolMissing as e:
+        pytest.fail(f"{e}")  # `make test` installs it: its absence is a broken setup
+    with chromium.Browser() as b:
+        yield b
+
+

@@ -55,3 +55,20 @@ def test_demo_bundle_tampered_is_refused(demo, tmp_path):
     r = zk("verify", dst)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "FAIL" in r.stdout + r.stderr
+
+
+def test_demo_bundle_has_the_holders_page_and_report(demo, tmp_path):
+    """The bundle carries verify.html (its data checked by `zkproof verify` above), and the HTML
+    report summarises the demo's ceremony from its final zkeys: three contributions each
+    (alice, bob, the beacon) and keys that are the bundle's."""
+    assert (demo / "bundle" / "verify.html").is_file()
+    assert (demo / "bundle" / "page" / "bundle-data.js").is_file()
+    r = zk("verify", demo / "bundle", "--html", tmp_path / "r.html",
+           "--zkey", f"batch={demo / 'keys' / 'batch_final.zkey'}",
+           "--zkey", f"aggregate={demo / 'keys' / 'aggregate_final.zkey'}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    text = (tmp_path / "r.html").read_text()
+    assert "verification page data matches the bundle" in text
+    assert text.count("<span class=ok>matches</span>") == 2
+    for kind, who in (("contribution", "alice"), ("contribution", "bob"), ("beacon", "beacon")):
+        assert text.count(f"<td>{kind}</td><td>{who}</td>") == 2  # once per circuit

@@ -5,7 +5,8 @@ perpetuals, an insurance fund and a vault; 128 accounts by default) -> risk tabl
 circuits -> a small multi-party ceremony (two phase-1 contributions and a beacon; per circuit
 two phase-2 contributions and a beacon: no single party knows the toxic waste, so `zkproof
 verify` accepts the keys without --allow-dev) -> prove the epoch -> verify the bundle -> check a
-few users' inclusion proofs. Everything lands in OUT (inputs/, keys/, bundle/).
+few users' inclusion proofs. Everything lands in OUT (inputs/, keys/, bundle/); the bundle
+carries the account holders' page (bundle/verify.html) when its assets are built (`make page`).
 """
 
 from __future__ import annotations
@@ -96,8 +97,17 @@ def run_demo(out: Path, n_users: int, capacity: int, n_batches: int | None) -> b
     click.echo(f"    {n_acc} accounts, {shape.n_assets} assets, {shape.n_instruments} instruments, "
                f"{shape.n_scenarios} scenarios; {n_batches} batches x {capacity} slots", err=True)
     digests = ceremony(keys, shape)
+    from zkproof import page as holder_page
+    from zkproof.errors import InputError
+
+    try:
+        holder_page.assets()
+        with_page = True
+    except InputError as e:
+        click.echo(f"    no verification page in the bundle: {e}", err=True)
+        with_page = False
     t = _step("proving the epoch")
-    pipeline.prove(loaded, keys, bundle, overwrite=True)
+    pipeline.prove(loaded, keys, bundle, overwrite=True, page=with_page)
     click.echo(f"    {time.perf_counter() - t:.1f} s", err=True)
     _step("verifying the bundle (as an auditor would: zkproof verify --vk-sha256 ... "
           "--protocol-account ...)")
@@ -120,4 +130,8 @@ def run_demo(out: Path, n_users: int, capacity: int, n_batches: int | None) -> b
                                    if not c.ok or c.name == "path to the proven root") + ")", err=True)
     status = "OK" if report.ok and included else "FAILED"
     click.echo(f"demo {status} in {time.perf_counter() - t0:.0f} s; bundle: {bundle}")
+    if with_page:
+        acc = loaded.snapshot.accounts[0]
+        click.echo(f"account holders' page: {(bundle / 'verify.html').resolve().as_uri()}"
+                   f"?id={acc.id}&nonce={acc.nonce.hex()}")
     return report.ok and included

@@ -69,12 +69,13 @@ def load_shape(keys_dir: Path) -> stm.Shape:
 
 def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
           progress: bool = True, overwrite: bool = False, workers: int | None = None,
-          scheduler: str | None = None, reveal_totals: bool = False) -> Path:
+          scheduler: str | None = None, reveal_totals: bool = False, page: bool = True) -> Path:
     """③ witness and ④ proofs: the keys' shape against the inputs (slots, sizes) and the
     pre-flight first, before any key is read; then every batch, the aggregate and the bundle.
 
     ``reveal_totals``: publish the liabilities ``L_a`` in the header (SPEC §1.4); by default they
-    stay hidden behind a salted commitment."""
+    stay hidden behind a salted commitment. ``page``: publish the account holders' verification
+    page with the bundle (``zkproof.page``; its assets come from ``make page``)."""
     snap, table, ep = loaded.snapshot, loaded.table, loaded.epoch
     reserves = {a.symbol: r for a, r in zip(snap.params.assets, ep.reserves)}
     shape = load_shape(keys_dir)
@@ -95,7 +96,7 @@ def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
     job = EpochJob(shape, ep.epoch, ep.timestamp, list(snap.accounts), table, ep.reserves,
                    list(table.assets), reveal_totals=reveal_totals)
     return prove_epoch(job, keys, out, work, progress=progress, overwrite=overwrite,
-                       workers=workers, scheduler=scheduler)
+                       workers=workers, scheduler=scheduler, page=page)
 
 
 def verify(bundle_dir: str | Path, allow_dev: bool = False) -> Report:

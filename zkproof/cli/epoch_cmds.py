@@ -1,9 +1,10 @@
 """The solvency commands: ``setup``, ``prove``, ``verify``, ``inclusion verify``, ``demo``.
 
 Protocol: ``zkproof setup`` (circuits and keys), ``zkproof check`` (pre-flight),
-``zkproof prove``. Auditor / regulator: ``zkproof verify BUNDLE [--json]``. Account holder:
-``zkproof inclusion verify BUNDLE --id ID --nonce HEX`` (or the header, aggregate proof and key
-and the sealed record given one by one).
+``zkproof prove``, ``zkproof page`` (export the holders' page). Auditor / regulator:
+``zkproof verify BUNDLE [--json] [--html FILE]``. Account holder: ``zkproof inclusion verify
+BUNDLE --id ID --nonce HEX`` (or the header, aggregate proof and key and the sealed record given
+one by one), or ``BUNDLE/verify.html`` in a browser.
 """
 
 from __future__ import annotations
@@ -106,8 +107,11 @@ def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, equit
 @click.option("--reveal-totals", is_flag=True,
               help="Publish the total liabilities per asset in the header (bound by the proof). "
                    "Default: hidden, only a salted commitment is published.")
+@click.option("--no-page", is_flag=True,
+              help="Leave out the account holders' verification page (verify.html and page/; its "
+                   "assets are built by `make page`).")
 def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force: bool,
-              workers: int | None, scheduler: str | None, reveal_totals: bool) -> None:
+              workers: int | None, scheduler: str | None, reveal_totals: bool, no_page: bool) -> None:
     """Prove an epoch: pre-flight, every batch, the aggregate; publish the bundle atomically.
 
     Batches are independent and proved in parallel (all cores, or a Dask cluster). An
@@ -118,6 +122,9 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
     lists them and the proof shows they are exactly the proved liabilities, each <= reserves
     (docs/formats.md §11). The same --work directory can publish either.
 
+    The bundle carries the account holders' verification page, OUT/verify.html (open it from
+    disk or any static host: no server, no network; `zkproof page` exports it alone).
+
     \b
     Example: zkproof prove --inputs snapshot/ --keys keys/ --out bundle-42/
              zkproof prove --inputs snapshot/ --keys keys/ --out bundle-42-open/ --reveal-totals
@@ -127,8 +134,8 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
     loaded = pipeline.load_inputs(inputs_dir)
     path = pipeline.prove(loaded, Path(keys_dir), Path(out), Path(work) if work else None,
                           progress=True, overwrite=force, workers=workers, scheduler=scheduler,
-                          reveal_totals=reveal_totals)
-    click.echo(f"wrote {path}")
+                          reveal_totals=reveal_totals, page=not no_page)
+    click.echo(f"wrote {path}" + ("" if no_page else f"; account holders' page: {path / 'verify.html'}"))
 
 
 def _vk_sha256_option(f):
@@ -176,8 +183,15 @@ def _utc(seconds: int) -> str:
               help="An id from the venue's published list of its own accounts (vault, insurance "
                    "fund); repeatable. Each must be named in the header with a path to the proven "
                    "root. Without it the report lists the ids the header names.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write a self-contained HTML report (checks, header with each field bound or "
+                   "unverified, reserves, risk-table heatmaps, scenario grid, keys) to this file.")
+@click.option("--zkey", "zkeys", multiple=True, metavar="NAME=FILE",
+              help="With --html: the ceremony's final .zkey of NAME (batch or aggregate), to summarise "
+                   "its phase-2 transcript in the report; repeatable.")
 def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple[str, ...],
-               max_snapshot_age: int, protocol_accounts: tuple[str, ...]) -> None:
+               max_snapshot_age: int, protocol_accounts: tuple[str, ...], html_out: str | None,
+               zkeys: tuple[str, ...]) -> None:
     """Verify an epoch bundle offline: exit 0 only if every proof and check holds.
 
     Exit 1: a proof or consistency check fails (the report names it); 2: a malformed or
@@ -197,12 +211,26 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     must be proven included. An account with balances only and no positions can still be left
     out: its holder's `zkproof inclusion verify` notices.
 
+    --html writes the same report as one HTML file (pictures inline, no script, printable);
+    its exit status is that of the verification.
+
+    \b
     Example: zkproof verify bundle-42/ --json
              zkproof verify bundle-42/ --vk-sha256 batch=9f86...08 --vk-sha256 aggregate=2c26...ae
              zkproof verify bundle-42/ --protocol-account protocol-vault --protocol-account insurance-fund
+             zkproof verify bundle-42/ --html report.html --zkey batch=keys/batch_final.zkey
     """
+    from zkproof.errors import InputError
     from zkproof.verifier.bundle_check import verify_bundle
 
+    zkey_files = {}
+    for item in zkeys:
+        name, sep, path = item.partition("=")
+        if not sep or name not in ("batch", "aggregate") or not path:
+            raise InputError("<options>", "zkey", f"expected batch=FILE or aggregate=FILE, got {item!r}")
+        if html_out is None:
+            raise InputError("<options>", "zkey", "only used with --html")
+        zkey_files[name] = path
     try:
         with _ProgressBar() as bar:
             report = verify_bundle(bundle_dir, allow_dev=allow_dev,
@@ -218,6 +246,12 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
             "file": err.file, "field": err.field, "reason": err.reason}}, indent=1))
         click.echo(f"zkproof: {err}", err=True)
         sys.exit(2)
+    if html_out is not None:
+        from zkproof import html_report
+
+        summaries = [html_report.zkey_summary(n, p) for n, p in zkey_files.items()]
+        html_report.write_report(html_out, report, summaries)
+        click.echo(f"wrote {html_out}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=1))
     else:
@@ -361,6 +395,29 @@ def inclusion_verify_cmd(bundle_dir: str | None, user_id: str, nonce: str, heade
     sys.exit(0 if r.ok else 1)
 
 
+@click.command("page")
+@click.argument("bundle_dir", metavar="BUNDLE", type=click.Path())
+@click.argument("out", metavar="OUT", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing OUT directory.")
+def page_cmd(bundle_dir: str, out: str, force: bool) -> None:
+    """Export the account holders' verification page of BUNDLE to OUT, alone.
+
+    OUT gets verify.html and page/ (scripts and the bundle's public data and sealed records):
+    publish it on any static host or hand it out; it opens from disk too, needs no server and
+    makes no connection. Holders enter their id and nonce (or drop their inclusion record), or
+    open OUT/verify.html?id=ID&nonce=HEX. The bundle's manifest is checked first; the page itself
+    checks the proofs, in the browser.
+
+    \b
+    Example: zkproof page bundle-42/ site/
+             chromium 'site/verify.html?id=user-00017&nonce=5071...9452'
+    """
+    from zkproof.page import export_page
+
+    path = export_page(bundle_dir, out, overwrite=force)
+    click.echo(f"wrote {path / 'verify.html'}")
+
+
 @click.command("demo")
 @click.option("--out", default="demo-out", show_default=True, type=click.Path(file_okay=False))
 @click.option("--users", default=126, show_default=True, help="Synthetic users (plus fund and vault).")
@@ -383,5 +440,5 @@ def demo_cmd(out: str, users: int, capacity: int) -> None:
 
 
 def register(cli: click.Group) -> None:
-    for cmd in (setup_cmd, prove_cmd, verify_cmd, inclusion, demo_cmd):
+    for cmd in (setup_cmd, prove_cmd, verify_cmd, inclusion, page_cmd, demo_cmd):
         cli.add_command(cmd)

@@ -10,6 +10,7 @@ Layout (all JSON; proofs and keys in snarkjs' layouts)::
       proofs/batch_0000.json   {"proof": proof.json, "public": public.json}
       proofs/aggregate.json
       inclusion/<locator>.bin  one sealed record per slot (zkproof.formats.inclusion_file)
+      verify.html, page/*      the account holders' page, when published (zkproof.page)
 
 No other name is allowed (``LAYOUT``), on writing or reading: a manifest listing anything else
 (a note, a second header, a stray key) is refused, naming the file.
@@ -39,7 +40,9 @@ from zkproof.formats import strict_json
 FORMAT = "zkproof-bundle/1"
 MANIFEST = "manifest.json"
 LAYOUT = re.compile(r"header\.json|keys/(?:batch|aggregate)\.vk\.json"
-                    r"|proofs/(?:batch_[0-9]{4}|aggregate)\.json|inclusion/[0-9a-f]{32}\.bin")
+                    r"|proofs/(?:batch_[0-9]{4}|aggregate)\.json|inclusion/[0-9a-f]{32}\.bin"
+                    r"|verify\.html|page/(?:verify\.css|zkproof-page\.js|snarkjs\.min\.js"
+                    r"|THIRD-PARTY\.txt|ASSETS\.json|bundle-data\.js)")
 DIR_MODE, FILE_MODE = 0o755, 0o644
 
 
@@ -49,7 +52,7 @@ def _safe_relpath(rel: str, file: str) -> str:
         raise InputError(file, f"files.{rel}", "not a plain relative path inside the bundle")
     if not LAYOUT.fullmatch(rel):
         raise InputError(file, f"files.{rel}", "not a file of the bundle layout (header.json, "
-                         "keys/NAME.vk.json, proofs/*.json, inclusion/*.bin)")
+                         "keys/NAME.vk.json, proofs/*.json, inclusion/*.bin, verify.html, page/*)")
     return rel
 
 

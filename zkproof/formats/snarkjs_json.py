@@ -13,7 +13,7 @@ Layout (snarkjs ``zkey_export_verificationkey.js``, ``groth16_prove.js``; ffjava
 * proof: ``pi_a``, ``pi_b``, ``pi_c``, ``protocol``, ``curve``; public: a list of strings.
 
 Commitment extension (``COMMITMENT_KEY``, version ``keys.COMMITMENT_VERSION``; docs/formats.md
-§13): a key with a commitment holds ``"zkproof_commitment": {"version": 1,
+§14): a key with a commitment holds ``"zkproof_commitment": {"version": 1,
 "nChallenges": c, "vk_sigma_2": G2, "IC": [...]}`` and NO top-level ``IC`` -- its public-input
 basis lives inside the extension, so a reader that does not know it (snarkjs) fails on the
 missing ``IC`` instead of checking the proof as plain Groth16, which would let a prover pick

@@ -36,6 +36,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from zkproof import page as holder_page
 from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.field.fr import R
@@ -176,7 +177,8 @@ def _slots(job: EpochJob, plan: dict) -> list[list[wbatch.Slot]]:
 def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
                 work_dir: str | os.PathLike | None = None, progress: bool = True,
                 overwrite: bool = False, *, workers: int | None = None, scheduler: str | None = None,
-                threads: int | None = None, on_batch_done: BatchHook | None = None) -> Path:
+                threads: int | None = None, on_batch_done: BatchHook | None = None,
+                page: bool = False) -> Path:
     """Run steps 1-5 under the work directory's lock; returns the bundle directory. Safe to
     re-run after an interruption (kill -9 included).
 
@@ -186,18 +188,23 @@ def prove_epoch(job: EpochJob, keys: EpochKeys, out_dir: str | os.PathLike,
     process (default: cores / workers locally, all cores of a remote Dask worker).
     ``on_batch_done(index)`` runs in this process after each finished batch (progress
     reporting; tests use it to simulate an interruption).
+    ``page``: also publish the account holders' verification page (``zkproof.page``:
+    ``verify.html`` and ``page/``, in the manifest like every other file); its built assets
+    are checked before any proving starts.
     """
+    if page:
+        holder_page.assets()  # a missing asset stops the run here, not after the proofs
     out = Path(out_dir)
     work = workdir.prepare(Path(work_dir) if work_dir else out.with_name(f".{out.name}.work"))
     check_capacity(job.shape, len(job.accounts))
     with workdir.work_lock(work):
         return _prove_locked(job, keys, out, work, progress, overwrite, workers, scheduler,
-                             threads, on_batch_done)
+                             threads, on_batch_done, page)
 
 
 def _prove_locked(job: EpochJob, keys: EpochKeys, out: Path, work: Path, progress: bool,
                   overwrite: bool, workers: int | None, scheduler: str | None,
-                  threads: int | None, on_batch_done: BatchHook | None) -> Path:
+                  threads: int | None, on_batch_done: BatchHook | None, page: bool) -> Path:
     shape = job.shape
     inputs = _inputs_digest(job)
     batch_key = key_id(keys.batch)
@@ -257,6 +264,9 @@ def _prove_locked(job: EpochJob, keys: EpochKeys, out: Path, work: Path, progres
     files.update(_inclusion_files(job, plan, records))                          # 4. inclusion
     files["header.json"] = header_json                                           # 5. bundle
     files.update({f"keys/{k}.vk.json": vk_bytes(v) for k, v in vks.items()})
+    if page:  # the page embeds the files' bytes exactly as the bundle stores them
+        encoded = {rel: c if isinstance(c, bytes) else strict_json.dumps(c) for rel, c in files.items()}
+        files = {**encoded, **holder_page.page_files(encoded)}
 
     def check(staged: Path) -> None:
         if progress:
