@@ -532,3 +532,18 @@ def test_user_inclusion_limb_out_of_range_is_refused(proved, tmp_path, field, ch
     _reseal(dst, a, rec, **change)
     with pytest.raises(InputError, match=rf"{rel}: {re.escape(field)}: .* is outside"):
         verify_inclusion(str(dst), a.id, a.nonce, allow_dev=True)
+
+
+@pytest.mark.parametrize("which", ["batch", "aggregate"])
+def test_key_with_gamma_equal_delta_is_a_failed_check_not_a_crash(proved, tmp_path, which):
+    """C1: a key whose delta equals gamma (every proof verifies) in a bundle whose header pins
+    it (the prover controls both): ``verify`` reports the failed ceremony check by name and the
+    bundle INVALID, rather than stopping on the first key with an exception."""
+    dst = copy(proved[2], tmp_path)
+    rel = f"keys/{which}.vk.json"
+    rewrite(dst, rel, lambda vk: vk.update(vk_delta_2=vk["vk_gamma_2"]))
+    digest = hashlib.sha256((dst / rel).read_bytes()).hexdigest()
+    rewrite(dst, "header.json", lambda h: h["verification_keys"].update({which: digest}))
+    rep = verify_bundle(str(dst), allow_dev=True)
+    bad = {c.name: c.detail for c in rep.checks if not c.ok}
+    assert not rep.ok and "gamma == delta" in bad[f"{which} key from a real ceremony"]

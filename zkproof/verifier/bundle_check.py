@@ -44,7 +44,7 @@ from zkproof.formats.epoch_header import EpochHeader, parse_header
 from zkproof.formats.inclusion_file import record_root
 from zkproof.formats.snarkjs_json import parse_proof, parse_public, parse_vk
 from zkproof.groth16.keys import Proof, VerifyingKey
-from zkproof.groth16.verify import Progress, Sources, check_key_is_secure, check_vk, verify_many
+from zkproof.groth16.verify import Progress, Sources, check_vk, verify_many
 from zkproof.verifier.fold import fold_public_inputs
 
 
@@ -120,9 +120,8 @@ def _load_vk(b: bundle_fmt.Bundle, name: str, header: EpochHeader, n_public: int
                             f"SHA-256 {digest} with the digest the ceremony published, or pass "
                             f"--vk-sha256 {name}=HEX")
     vk = parse_vk(b.json(rel), file)
-    check_vk(vk, file)
     try:
-        check_key_is_secure(vk, file)
+        check_vk(vk, file)  # points, then check_key_is_secure: gamma == delta, delta or sigma == G2
     except InsecureSetup as e:
         report.add(f"{name} key from a real ceremony", False, str(e))
         return None
