@@ -17,12 +17,11 @@ SHAPE = stm.Shape(n_assets=2, n_instruments=2, n_scenarios=3, capacity=2, table_
 EPOCH, TS, TABLE_HASH = 7, 1_700_000_000, 99
 SALT = 123456789  # the hidden-totals salt (random in the prover; fixed here)
 
-# Pinned: 2,310 with the one-sponge batch commitments (2,784 with the former H(.., H(oi), ..));
-# + totals_revealed (1) + salt_used (1) + one Poseidon of 1 + 2 + A = 5 inputs (319) = 2,631;
-# + open interest and shape binding (260): the open-interest hash over I = 2 sums (258) and
-# its equality (1), shape_digest (1); zero_sum[i] stays one linear constraint per instrument
-# (now over the packed longs and shorts) = 2,891. A change here changes the circuit (and needs
-# a new setup).
+# Pinned: 2,310 for the one-sponge batch commitments and the tree; + totals_revealed (1) +
+# salt_used (1) + one Poseidon of 1 + 2 + A = 5 inputs (319) = 2,631; + open interest and shape
+# binding (260): the open-interest hash over I = 2 sums (258) and its equality (1),
+# shape_digest (1); zero_sum[i] is one linear constraint per instrument (over the packed longs
+# and shorts) = 2,891. A change here changes the circuit (and needs a new setup).
 AGGREGATE_CONSTRAINTS = 2891
 
 

@@ -128,9 +128,9 @@ def test_greeks_match_finite_differences(m, call):
     delta (relative 1e-4 + small abs).
 
     Steps scale with each variable's own width: the price moves on the scale S*sigma*sqrt(T) in
-    S, so hS is 1e-3 of that. A fixed hS = 1e-4 S failed on a short-dated, low-vol option four
-    standard deviations out (the recorded example): d1 moved 0.013 per step, and the second
-    difference's truncation (h^2/12 times the fourth derivative) was 2e-4 of gamma. Gamma is
+    S, so hS is 1e-3 of that. A fixed hS = 1e-4 S fails on a short-dated, low-vol option four
+    standard deviations out (the recorded example): d1 moves 0.013 per step, and the second
+    difference's truncation (h^2/12 times the fourth derivative) is 2e-4 of gamma. Gamma is
     differenced from delta, not twice from the price, which would lose eps*p/h^2 to rounding.
     """
     S, K, T, r, sigma = _args(m)

@@ -131,8 +131,8 @@ def test_partial_prepare_serves_its_circuit_power_only(ceremony, tmp_path) -> No
 
 
 def test_zkey_contribution_after_the_beacon_is_refused(ceremony, tmp_path) -> None:
-    """C4: `zkey contribute` on a key a beacon closed exits 2 with one line naming the beacon
-    (it used to write a key that only `zkey verify` rejected); nothing is written."""
+    """C4: `zkey contribute` on a key a beacon closed exits 2 with one line naming the beacon,
+    and nothing is written (no key that only `zkey verify` would reject)."""
     d = ceremony
     for s in (("zkey", "new", "circuit.r1cs", "pot_final.ptau", str(tmp_path / "k0.zkey")),
               ("zkey", "contribute", str(tmp_path / "k0.zkey"), str(tmp_path / "k1.zkey"), "-e", "x"),

@@ -229,9 +229,9 @@ def test_absurd_spot_prove_refused(proved, tmp_path):
 def test_fake_root_inclusion_verify_cli(proved, tmp_path):
     """ATTACKS B14 through the CLI: alice's record re-sealed with a path through a tree that
     holds only her, and the header's root replaced by that tree's root. `inclusion verify`
-    exits 1 naming the aggregate statement check (it used to print INCLUDED); --json says
-    the same. The honest bundle, from four loose files: exit 0, and the output lists the root,
-    the balances by symbol and what was NOT checked."""
+    exits 1 naming the aggregate statement check, never INCLUDED; --json says the same. The
+    honest bundle, from four loose files: exit 0, and the output lists the root, the balances
+    by symbol and what was NOT checked."""
     import hashlib
 
     from tests.test_inclusion_verify import empty_path, one_holder_root, seal_json

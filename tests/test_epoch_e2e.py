@@ -1,7 +1,9 @@
 """End to end at a tiny shape: prove an epoch, verify the bundle, check inclusion; then tamper
-(ATTACKS A10, A14, A17, B10, B11). The epoch is published twice from one work directory: totals
-hidden (the default) and revealed (SPEC §1.4). Dev keys (single-party) keep it fast; the
-ceremony path is tested in the demo and ceremony tests."""
+(ATTACKS A10, A14, A17, B10, B11, C6). The epoch is published twice from one work directory:
+totals hidden (the default) and revealed (SPEC §1.4). Dev keys (single-party) keep it fast; the
+ceremony path is tested in the demo and ceremony tests, and keys anchored outside the bundle
+(``verify --vk-sha256``) here. Hidden totals are hidden from the public, not from account
+holders (docs/soundness.md §5): pinned below."""
 
 from __future__ import annotations
 
@@ -100,6 +102,52 @@ def test_bundle_verifies(proved):
 def test_dev_keys_refused_without_allow_dev(proved):
     rep = verify_bundle(str(proved[2]))
     assert not rep.ok and any("INSECURE-DEV-SETUP" in c.detail for c in rep.checks)
+
+
+def test_dev_marked_keys_pass_only_with_allow_dev(proved):
+    """Twin of the test below: the bundle as proved (dev keys, marked) is refused without
+    --allow-dev and accepted with it."""
+    out = proved[2]
+    assert not verify_bundle(str(out)).ok
+    assert verify_bundle(str(out), allow_dev=True).ok
+
+
+def test_keys_pinned_only_by_the_bundle_are_not_trusted(proved, tmp_path):
+    """B10/C6: the header is the prover's, so it cannot vouch for the keys. A forger makes
+    single-party keys (whose toxic waste it holds), drops their dev marker and proves the epoch
+    with them, so the header pins their SHA-256 and says dev_setup false: every check passes
+    (the header digest binds the header to the proof, but the forger made both), yet the report
+    NOTES that the keys are pinned only by the bundle, and with the ceremony's published digests
+    (``--vk-sha256``) it fails, naming the key. Twin: the honest bundle verified against its own
+    keys' digests passes both key checks."""
+    def key_notes(report):
+        return [n for n in report.notes if " key is pinned only" in n]
+
+    job, _, out, _ = proved
+    honest = {name: hashlib.sha256((out / "keys" / f"{name}.vk.json").read_bytes()).hexdigest()
+              for name in ("batch", "aggregate")}
+    ok = verify_bundle(str(out), allow_dev=True, trusted_vk_sha256=honest)
+    assert ok.ok and not key_notes(ok)
+    assert {c.name for c in ok.checks} >= {"batch key is the ceremony's", "aggregate key is the ceremony's"}
+
+    c = circuits_for(SHAPE)
+    unmarked = EpochKeys(*(dataclasses.replace(dev_setup(r1cs, quiet=True), dev_setup=False)
+                           for r1cs in (c.batch.to_r1cs(), c.aggregate.to_r1cs())))
+    dst = prove_epoch(job, unmarked, tmp_path / "b", work_dir=tmp_path / "work", progress=False)
+    digests = {name: hashlib.sha256((dst / "keys" / f"{name}.vk.json").read_bytes()).hexdigest()
+               for name in ("batch", "aggregate")}
+    report = verify_bundle(str(dst))
+    assert report.ok  # nothing inside the bundle can tell
+    assert [n.split(" key is pinned only")[0] for n in key_notes(report)] == ["batch", "aggregate"]
+    assert digests["batch"] in key_notes(report)[0]
+    anchored = verify_bundle(str(dst), trusted_vk_sha256={"batch": honest["batch"]})
+    failed = {c.name: c.detail for c in anchored.checks if not c.ok}
+    assert not anchored.ok and list(failed) == ["batch key is the ceremony's"]
+    assert failed["batch key is the ceremony's"].endswith(f"differs from the trusted {honest['batch']}")
+    with pytest.raises(InputError, match="vk-sha256"):
+        verify_bundle(str(dst), trusted_vk_sha256={"batch": "12"})
+    with pytest.raises(InputError, match="unknown key name"):
+        verify_bundle(str(dst), trusted_vk_sha256={"batchh": honest["batch"]})
 
 
 def test_every_user_finds_their_account(proved):
@@ -299,6 +347,34 @@ def test_hidden_flag_flipped_without_totals_is_malformed(proved, tmp_path):
         verify_bundle(str(dst), allow_dev=True)
 
 
+def _header_obj(proved) -> dict:
+    out = proved[2]
+    return json.loads((out / "header.json").read_text())
+
+
+@pytest.mark.parametrize("edit,field", [
+    (lambda h: h.update(totals=["1", "2"]), "totals"),                   # flag 0, totals listed
+    (lambda h: h.update(totals_revealed=True, totals=["1", "2"]), "totals_revealed"),  # a JSON bool
+    (lambda h: h.update(totals_revealed=1, totals=["1"]), "totals"),      # one total short
+    (lambda h: h.update(totals_revealed=1, totals=["-1", "2"]), "totals[0]"),
+    (lambda h: h.update(totals_revealed=1, totals=["1", str(1 << 80)]), "totals[1]"),  # >= 2^reserve_bits
+    (lambda h: h.update(totals_commitment=str(R)), "totals_commitment"),  # not reduced
+    (lambda h: h.update(totals_commitment="0x1"), "totals_commitment"),
+])
+def test_header_totals_fields_are_strict(proved, edit, field):
+    """SPEC §1.4 / A17: the flag is the JSON integer 0 or 1, totals appear exactly when it is 1,
+    one per asset, each in [0, 2^reserve_bits); the commitment is a reduced decimal. Each bad
+    form is an InputError naming the field (parse only: no proving). Twin: the header as
+    proved parses, hidden."""
+    h = _header_obj(proved)
+    assert parse_header(h, "header.json").totals is None
+    assert parse_header(h, "header.json").shape.reserve_bits < 80
+    edit(h)
+    with pytest.raises(InputError) as e:
+        parse_header(h, "header.json")
+    assert e.value.field == field
+
+
 def test_hidden_bundle_holds_neither_salt_nor_totals(proved, revealed):
     """A14 (privacy): no file of the hidden bundle contains the salt or any L_a, in decimal or
     as 8/16/32-byte big- or little-endian words; the salt stays in the private work directory.
@@ -331,6 +407,37 @@ def test_hidden_bundle_holds_neither_salt_nor_totals(proved, revealed):
     assert int(header["totals_commitment"]) != stm.revealed_totals_commitment(7, TOTALS)
     assert int(header["totals_commitment"]) == stm.totals_commitment(poseidon, 7, salt, list(TOTALS))
     assert Report(str(out), header=parse_header(header, "header.json")).totals() == "hidden"
+
+
+def test_hidden_totals_are_known_to_every_account_holder(proved):
+    """Known limit (docs/soundness.md §5, formats.md §12): totals hidden by default (SPEC §1.4)
+    are hidden from the public and the chain, NOT from users. The smallest account (user-2:
+    balances 50 and 0) opens only its own sealed record, climbs its path as ``zkproof inclusion
+    verify`` does, and reads the exact liabilities off the root's sums: SPEC §1.5 puts per-asset
+    sums in every node and sibling sums in every inclusion proof, so this cannot be avoided
+    without changing the SPEC. Pinned so that a change in either direction is noticed."""
+    from zkproof.formats import inclusion_file
+    from zkproof.hash.merkle_sum_proof import InclusionProof, SumNode, leaf_node, root_from_proof
+
+    job, _, out, _ = proved
+    b = bundle_fmt.read_bundle(str(out))
+    header = parse_header(b.json("header.json"), "header.json")
+    assert header.totals is None  # hidden
+    a = job.accounts[1]
+    rel = f"inclusion/{inclusion_file.locator(7, a.id, a.nonce)}.bin"
+    rec = inclusion_file.open_sealed(b.path(rel).read_bytes(), 7, a.id, a.nonce, rel)
+    shape = header.shape
+    nodes = [SumNode(int(h), tuple(int(s) for s in sums)) for h, sums in
+             ((n["hash"], n["sums"]) for n in rec["path"])]
+    top = [SumNode(int(n["hash"]), tuple(int(s) for s in n["sums"])) for n in rec["top_path"]]
+    leaf = leaf_node(stm.id_hash(a.id, a.nonce), [int(x) for x in rec["balances"]],
+                     [int(x) for x in rec["positions"]])
+    bits = tuple((rec["index"] >> j) & 1 for j in range(shape.depth))
+    batch_root = root_from_proof(InclusionProof(rec["index"], leaf, bits, tuple(nodes)), 64 + shape.depth)
+    tbits = tuple((rec["batch"] >> j) & 1 for j in range(len(top)))
+    root = root_from_proof(InclusionProof(rec["batch"], batch_root, tbits, tuple(top)), shape.reserve_bits)
+    assert root.hash == header.root  # the user's ordinary inclusion check
+    assert root.sums == TOTALS  # one account holder learns the hidden totals exactly
 
 
 def test_bundle_tamper_dropped_file(proved, tmp_path):

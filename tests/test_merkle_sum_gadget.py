@@ -196,7 +196,7 @@ def test_leaf_gadget_and_tree_root_equal_native():
         qs = [cs.private(f"q{i}")]
         leaves.append(ms.leaf(cs, ids, bs, qs, name=f"leaf_{i}"))
     # 4 leaves: Poseidon of 4 inputs (tag, id, 2 balances packed in one element, 1 position
-    # limb in another), constant tag: 297 - 3 each (was 321 - 3 unpacked)
+    # limb in another), constant tag: 297 - 3 each
     assert cs.num_constraints == 4 * (297 - 3)
     root = ms.tree_root(cs, leaves)
     assert cs.num_constraints == 4 * (297 - 3) + 3 * (381 - 3)  # + 3 nodes without range checks

@@ -5,10 +5,16 @@ soundness tests name broken constraints through ``which_is_unsatisfied`` (the pl
 loop). Both must report the same first row on every witness: random systems with honest and
 tampered witnesses (hypothesis), and the batch circuit under the ATTACKS A1/A2/A3 overrides.
 The pure-Python ``python_backend.r1cs_first_unsatisfied`` (the fallback's twin of the C code,
-reading the same buffer) is held to the same answers.
+reading the same buffer) is held to the same answers, and so are the edges a random system
+rarely reaches: unreduced and negative values, an empty system, rows on public wires only, a
+row replaced in place, and a row count whose buffer size would overflow.
 """
 
 from __future__ import annotations
+
+import struct
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -20,7 +26,7 @@ from zkproof.circuits import solvency_batch as sb
 from zkproof.errors import ConstraintUnsatisfied
 from zkproof.field.fr import R
 from zkproof.kernel import python_backend
-from zkproof.r1cs.system import ConstraintSystem
+from zkproof.r1cs.system import Assignment, ConstraintSystem
 
 pytestmark = pytest.mark.skipif(kernel.BACKEND != "native", reason="unreachable: CI builds the "
                                 "kernel (ZKPROOF_REQUIRE_NATIVE=1); test_native_build fails without it")
@@ -134,3 +140,112 @@ def test_buffer_errors_are_value_errors():
         with pytest.raises(ValueError, match="out of range"):
             fn(body, wit, 0)  # row 0 is outside a 0-row system
         assert fn(body, wit, 1) == -1
+
+
+def test_huge_row_count_is_refused_not_a_wild_pointer():
+    """rows = (2^64 + 2) / 3 is a valid Py_ssize_t, and ``3 * rows`` wraps to 2 in a 64-bit
+    size: an allocation sized by it would hold 2 elements while the row loop walks ``rows``
+    rows. The binding refuses rows beyond the u32 row index (or size_t / (3 * 32)) with
+    ValueError/MemoryError before allocating; run in a subprocess, so a crash fails the test
+    rather than the run. Twin: a sane rows value works."""
+    code = ("import struct; from zkproof import kernel\n"
+            "body = struct.pack('<I', 0); wit = (1).to_bytes(32, 'little')\n"
+            "assert kernel.r1cs_first_unsatisfied(body, wit, 3) == -1\n"
+            "try:\n"
+            "    print(kernel.r1cs_first_unsatisfied(body, wit, (2**64 + 2) // 3))\n"
+            "except (ValueError, MemoryError) as e:\n"
+            "    print('refused', type(e).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, f"crashed: rc {out.returncode}"
+    assert out.stdout.startswith("refused")
+
+
+def _square_system() -> tuple[ConstraintSystem, object, object]:
+    """Inputs x (public) and y (private): x * x = y (row 0), y * 1 = y (row 1)."""
+    cs = ConstraintSystem()
+    x, y = cs.public("x"), cs.private("y")
+    cs.enforce(x, x, y, "sq")
+    cs.enforce(y, cs.ONE, y, "id")
+    return cs, x, y
+
+
+def test_unreduced_witness_values_same_verdict_both_paths():
+    """Values in [r, 2^256) in a hand-built assignment: ``check`` (in C) and the Python loop
+    read them mod r and give the same verdict. Twin: y off by one is row 0 in both."""
+    cs, x, y = _square_system()
+    good = Assignment(cs, {0: 1, x.key: 3 + R, y.key: 9 + 2 * R})
+    bad = Assignment(cs, {0: 1, x.key: 3 + R, y.key: 10 + 4 * R})
+    assert cs.which_is_unsatisfied(good) is None
+    cs.check(good)
+    assert cs.which_is_unsatisfied(bad) == "sq"
+    with pytest.raises(Exception, match="sq"):
+        cs.check(bad)
+
+
+def test_negative_value_in_assignment_checked_mod_r():
+    """An ``Assignment`` holding a negative value (-3, built by hand): ``check`` reduces it mod
+    r before it reaches the C buffer, as the Python loop does, so (-3)^2 = 9 holds in both and
+    neither raises."""
+    cs, x, y = _square_system()
+    a = Assignment(cs, {0: 1, x.key: -3, y.key: 9})
+    assert cs.which_is_unsatisfied(a) is None  # the Python loop: (-3)^2 = 9
+    cs.check(a)
+
+
+def test_empty_system_and_public_only_wires():
+    """No rows: both buffers' checks pass. A row on public wires only (wire 1..n_pub, ONE = 0):
+    the C check reads the same wires as the Python loop (bad public value named)."""
+    empty = ConstraintSystem()
+    body = empty.check_coefficients()
+    assert body == struct.pack("<I", 0)
+    one = (1).to_bytes(32, "little")
+    assert kernel.r1cs_first_unsatisfied(body, one, 0) == -1
+    assert python_backend.r1cs_first_unsatisfied(body, one, 0) == -1
+    empty.check(empty.solve({}))
+    cs = ConstraintSystem()
+    p, q = cs.public("p"), cs.public("q")
+    cs.enforce(p, cs.ONE * 2, q, "double")
+    cs.check(cs.solve({"p": 4, "q": 8}))
+    with pytest.raises(Exception, match="double"):
+        cs.check(cs.solve({"p": 4, "q": 9}))
+
+
+def test_check_buffer_follows_a_replaced_row():
+    """The coefficient buffer ``check`` hands to C is the system's current rows: a row replaced
+    in place (``constraints.pop()`` then ``enforce``: same row count, different row) is checked
+    as the new row, never against a buffer built for the old one."""
+    cs, x, y = _square_system()
+    cs.check(cs.solve({"x": 3, "y": 9}))  # builds and caches the buffer
+    cs.constraints.pop()
+    cs.constraint_names.pop()
+    cs.enforce(y, cs.ONE, x, "y_is_x")  # same row count, different row: y = x
+    a = cs.solve({"x": 3, "y": 9})  # row 1 now says y = x: 9 != 3
+    assert cs.which_is_unsatisfied(a) == "y_is_x"
+    with pytest.raises(Exception, match="y_is_x"):
+        cs.check(a)
+
+
+def test_non_canonical_buffer_words_reduced_alike():
+    """Coefficient and witness words in [r, 2^256) (never written by ``check_coefficients``,
+    but the binding takes any buffer): C (``fr_reduce`` loops to below r) and the Python twin
+    (big ints, reduced at the end) agree, on a holding row and on a broken one."""
+    top = 2**256 - 1  # = top % R + 5 R: five subtractions needed
+    mont = pow(2, 512, R)
+
+    def entry(m, row, wire, c):  # c: the plain coefficient; stored as c * 2^512 (+ k r)
+        v = c * mont % R
+        v += R * ((top - v) // R)  # the largest representative below 2^256
+        return struct.pack("<III", m, row, wire) + v.to_bytes(32, "little")
+
+    x = 5
+    wit = (1).to_bytes(32, "little") + top.to_bytes(32, "little") + (x + 4 * R).to_bytes(32, "little")
+    # row 0: w1 * 1 = w1 (w1 = 2^256 - 1 unreduced); row 1: (x) * (x) = 25 + 1 (broken)
+    body = [entry(0, 0, 1, 1), entry(1, 0, 0, 1), entry(2, 0, 1, 1),
+            entry(0, 1, 2, 1), entry(1, 1, 2, 1), entry(2, 1, 0, x * x + 1)]
+    buf = struct.pack("<I", len(body)) + b"".join(body)
+    def both(b: bytes) -> tuple[int, int]:
+        return python_backend.r1cs_first_unsatisfied(b, wit, 2), kernel.r1cs_first_unsatisfied(b, wit, 2)
+
+    assert both(buf) == (1, 1)
+    good = buf[:-32] + ((x * x) * mont % R).to_bytes(32, "little")  # twin: row 1 holds
+    assert both(good) == (-1, -1)

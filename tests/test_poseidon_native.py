@@ -3,8 +3,9 @@
 ``zkproof.hash.poseidon.poseidon`` runs the C permutation when the native kernel is built; these
 tests compare it with the Python optimized ``permute`` and the paper-form ``permute_reference``
 for every width 2..17 (both native field products: ``field_path``), with the circomlibjs
-vectors in ``vectors/poseidon``, and check that the low-level API really depends on the
-constants it is given and refuses malformed buffers.
+vectors in ``vectors/poseidon``, and in batches of mixed widths on one worker thread and on
+two; and check that the low-level API really depends on the constants it is given and refuses
+malformed buffers and unreduced inputs itself.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.strategies import fr_elements
+from zkproof import kernel
 from zkproof.field.fr import R
 from zkproof.hash import poseidon as P
 from zkproof.hash.poseidon_params import params
@@ -104,6 +106,29 @@ def test_poseidon_many_depends_on_each_entry():
     assert P.poseidon_many([[1, 2], [3, 5], [5, 6]]) == [out[0], P.poseidon([3, 5]), out[2]]
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_many_mixed_widths_on_the_thread_path(threads):
+    """>= 64 hashes per width (the threaded path, PAR_MIN = 64) interleaved over widths 2..17
+    with 0 and r - 1 among the inputs: the same digests as the Python permutation, with one
+    worker thread and with two; the per-width handles do not mix."""
+    assert P.enable_native()
+    batch = [[(k * 7919 + j) % R if (k + j) % 5 else (0 if k % 2 else R - 1) for j in range(1 + k % 16)]
+             for k in range(16 * 65)]
+    before = kernel.threads()
+    kernel.set_threads(threads)
+    try:
+        got = P.poseidon_many(batch)
+    finally:
+        kernel.set_threads(before)
+    sample = range(0, len(batch), 13)
+    assert [got[k] for k in sample] == [P.permute([0, *batch[k]], n_out=1)[0] for k in sample]
+    assert got[5] == P.poseidon(batch[5])
+    # twin: one changed input in one hash changes that digest only
+    batch[100][0] = (batch[100][0] + 1) % R
+    again = P.poseidon_many(batch)
+    assert [k for k in range(len(batch)) if again[k] != got[k]] == [100]
+
+
 @pytest.mark.parametrize("bad", [[], list(range(17)), [R], [-1], [1.0], [True], [1, R + 5]])
 def test_bad_inputs_same_error_as_python(bad):
     """Validation stays in Python: the same ValueError text with and without the kernel."""
@@ -136,6 +161,24 @@ def test_low_level_refuses_malformed_buffers():
         P._native.poseidon_params(3, 8, 57, bytes(consts))
     with pytest.raises(ValueError):
         P._native.poseidon_many(object(), b"")  # not a handle
+
+
+def test_native_call_refuses_unreduced_input_and_bad_shapes():
+    """C-side validation (defence in depth behind ``_field_inputs``): an input word equal to r,
+    a buffer not a whole number of hashes, n_out outside 1..t, a width beyond 17."""
+    assert P.enable_native()
+    k, h = P._native, P._handle(3)
+    ok = (1).to_bytes(32, "little") + (2).to_bytes(32, "little")
+    assert int.from_bytes(k.poseidon_many(h, ok), "little") == P.poseidon([1, 2])
+    with pytest.raises(ValueError, match="not below r"):
+        k.poseidon_many(h, (1).to_bytes(32, "little") + R.to_bytes(32, "little"))
+    with pytest.raises(ValueError):
+        k.poseidon_many(h, ok[:-1])
+    for n_out in (0, 4):
+        with pytest.raises(ValueError, match="n_out"):
+            k.poseidon_permute(h, ok + ok[:32], n_out)
+    with pytest.raises(ValueError, match="bad shape"):
+        k.poseidon_params(18, 8, 57, b"")
 
 
 @pytest.mark.parametrize("t", [3, 10])

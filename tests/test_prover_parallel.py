@@ -259,9 +259,9 @@ def finished_work(keys, tmp_path_factory):
 
 
 def test_foreign_batch_file_from_another_epoch_is_proved_again(keys, finished_work, tmp_path, capsys):
-    """A batch file of epoch 7 dropped into the work directory of epoch 8 (before the fix it
-    was published as is, and the bundle failed `verify`): it is named on stderr, proved again
-    under epoch 8's binding, and the bundle verifies."""
+    """ATTACKS B15: a batch file of epoch 7 dropped into the work directory of epoch 8 is never
+    published as is (its statement binds epoch 7, so the bundle would fail `verify`): it is
+    named on stderr, proved again under epoch 8's binding, and the bundle verifies."""
     work = tmp_path / "work"
     work.mkdir()
     shutil.copy(finished_work[0] / "batch_0002.json", work / "batch_0002.json")

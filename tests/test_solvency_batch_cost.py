@@ -3,7 +3,7 @@
 The marginal cost of one account is exact as the difference of two capacities divided by the
 capacity difference (what ``bench.solvency`` does at 8 and 16): every per-account gadget is
 repeated, and a tree over ``c`` leaves has ``c - 1`` nodes, so doubling adds one node per
-account. Pinned: 3,947 (was 5,105 before the packed leaf and the 88-bit margin check).
+account. Pinned: 3,947.
 """
 
 from __future__ import annotations

@@ -12,11 +12,13 @@ import random
 import pytest
 
 from zkproof import statement as stm
+from zkproof.circuits import aggregate
 from zkproof.circuits import solvency_batch as sb
 from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.hash import merkle_sum_layout as lay
 from zkproof.hash.poseidon import poseidon
+from zkproof.r1cs.system import ConstraintSystem
 from zkproof.witness import batch as wb
 
 SHAPE = stm.Shape(n_assets=2, n_instruments=2, n_scenarios=3, capacity=2, table_bits=40)
@@ -141,6 +143,42 @@ def test_comparator_alias_hint(cs):
     alias = (e + R)  # 255-bit: its low k bits are the only thing a k-bit vector can carry
     overrides = {f"account_1/margin/mark_floor_hint[{i}]": (alias >> i) & 1 for i in range(k)}
     assert broken(cs, inp, overrides).startswith("account_1/margin/mark_floor/")
+
+
+TOP = 2**40 - 1  # the largest |c|, |v|, m the header admits at table_bits 40
+
+
+@pytest.mark.parametrize("case", ["mark_floor", "scenario_2"])
+def test_negative_slack_far_beyond_the_check_width_is_unsat(cs, case):
+    """A4 with the narrow check: slack below -2^102, far below -2^88 and within this shape's
+    107-bit soundness bound (2^63 - 1 units at the largest |v| or m the header admits), is unsat
+    at that account's check -- with the honest hint, and with a patched hint carrying the low 88
+    bits of the field element ``r - y`` (the only thing an 88-bit vector can carry). Cases: a
+    short at mark (floor m and v both against it); a long that only scenario 2 hurts (mark and
+    scenario 1 at slack 0, so they pass). Twin: the same accounts with flat positions prove."""
+    k = SHAPE.equity_check_bits
+    assert k == 88 < SHAPE.equity_bits
+    if case == "mark_floor":
+        table = ([[TOP] * 3, [TOP] * 3], [[-TOP] * 3, [TOP] * 3], [TOP, TOP])
+        position, bad = (0, -(2**63 - 1)), [0, 1, 2]
+    else:
+        table = ([[TOP] * 3, [TOP] * 3], [[TOP] * 3, [0, 0, -TOP]], [0, 0])
+        position, bad = (0, 2**63 - 1), [2]
+    flat = [wb.Slot(11, (0, 0), (0, 0)), wb.Slot(12, (0, 0), (0, 0))]
+    w = wb.build_batch(SHAPE, EPOCH, flat, blinder=5)
+    assert broken(cs, wb.circuit_inputs(w, *table)) is None
+
+    slots = [wb.Slot(11, (0, 0), position), wb.Slot(12, (0, 0), (0, 0))]
+    slack = wb.margin_slack(slots[0], *table)
+    assert [s for s, d in enumerate(slack) if d < 0] == bad
+    assert all(-(2**SHAPE.equity_bits) < slack[s] <= -(2**102) for s in bad)  # far beyond 2^88
+    w = wb.build_batch(SHAPE, EPOCH, slots, blinder=5)
+    inp = wb.circuit_inputs(w, *table)  # negative slack is not refused natively: the circuit must
+    name = case
+    assert broken(cs, inp) == f"account_0/margin/{name}/recompose"
+    low = (slack[bad[0]] % R) & ((1 << k) - 1)
+    overrides = {f"account_0/margin/{name}_hint[{i}]": (low >> i) & 1 for i in range(k)}
+    assert broken(cs, inp, overrides) == f"account_0/margin/{name}/recompose"
 
 
 def test_risk_table_is_the_public_input(cs):
@@ -297,6 +335,43 @@ def test_limb_packing_carry(cs):
     assert lay.node_values("h", ["s0", "s1"], "g", ["t0", "t1"]) == ["h", "s0", "s1", "g", "t0", "t1"]
 
 
+SHAPE3 = stm.Shape(n_assets=3, n_instruments=4, n_scenarios=1, capacity=2, table_bits=8)
+TABLE3 = ([[1], [1], [1]], [[1], [1], [1], [1]], [0, 0, 0, 0])
+
+
+def test_leaf_packing_every_limb_pair_of_a_full_element():
+    """A13 at a shape whose first element holds three limbs (3 assets; 4 instruments: 3 + 1),
+    so the 2^128 limb is packed too. Every adjacent pair inside one element: moving a unit (as
+    2^64 units) leaves the hashed values unchanged and the witness fails at the range check of
+    the limb that left [0, 2^64). Limbs in different elements (asset/instrument 2 -> 3): the
+    same move changes the hashed values, so the hash itself binds them. Twin: the honest
+    witness is satisfied."""
+    cs = sb.build(SHAPE3)
+    slots = [wb.Slot(11, (7, 8, 9), (1, -2, 3, -4)), wb.Slot(12, (1, 2, 3), (-1, 2, -3, 4))]
+    w = wb.build_batch(SHAPE3, EPOCH, slots, blinder=3)
+    inp = wb.circuit_inputs(w, *TABLE3)
+    assert broken(cs, inp) is None
+    s0 = w.slots[0]
+    fe = lambda xs: [x % R for x in xs]  # noqa: E731
+
+    def leaf(b, q):
+        return fe(lay.leaf_values(s0.id_hash, list(b), fe(q)))
+
+    base = leaf(s0.balances, s0.positions)
+    for wire, values, check in (("b", list(s0.balances), "balance_range"),
+                                ("q", list(s0.positions), "position_range")):
+        for k in range(len(values) - 1):
+            moved = list(values)
+            moved[k] += 2**64
+            moved[k + 1] -= 1
+            b, q = (moved, s0.positions) if wire == "b" else (s0.balances, moved)
+            same_element = (k + 1) % lay.LIMBS_PER_ELEMENT != 0
+            assert (leaf(b, q) == base) is same_element, (wire, k)
+            if same_element:
+                overrides = {f"account_0/{wire}[{i}]": x % R for i, x in enumerate(moved)}
+                assert broken(cs, inp, overrides).startswith(f"account_0/{check}[{k}]/"), (wire, k)
+
+
 def test_open_interest_is_the_sum_of_longs(cs):
     """A9 (batch side): the committed w_i packs the longs sum_u max(q, 0) and the shorts
     sum_u max(-q, 0) of the range-checked positions; a commitment that understates either (a
@@ -322,3 +397,19 @@ def test_relabelled_shape_digest_is_unsat(cs):
     assert other.digest() != SHAPE.digest()
     inp["shape_digest"] = other.digest()
     assert broken(cs, inp) == "shape_digest"
+
+
+def test_every_input_name_resolves_to_its_input_in_both_circuits():
+    """The overrides of these soundness tests name variables, and ``solve`` resolves a name to
+    a declared input by dict before scanning every variable in order: the two agree whenever
+    names are unique, which they are in both solvency circuits, so every override hits the
+    variable it names. Twin: a hint output sharing an input's name -- the one case where the
+    two lookups differ -- is resolved to the input."""
+    for cs in (sb.build(SHAPE), aggregate.build(SHAPE)):
+        names = [v.name for v in (*cs._publics, *cs._privates)]
+        assert len(set(names)) == len(names)
+        assert all(cs._key(n) == v.key for n, v in cs._inputs.items())
+    cs = ConstraintSystem()
+    h = cs.public_from_hint("x", lambda: 7, [])
+    x = cs.private("x")
+    assert [v.name for v in cs._publics] == ["x"] and cs._key("x") == x.key != h.key

@@ -1,14 +1,12 @@
 """Pinned constraint counts of the parts of the solvency circuits that do not depend on the
 account loop, at the default shape (3 assets, 16 instruments, 17 scenarios: the examples').
 
-Before task H3 (risk table hashed in-circuit, commitment = H(.., H(oi), ..)): batch fixed part
-15,074 (table hash 13,987, commitment 1,500 + 1), aggregate 1,920 per batch (1,500 of it the
-commitment). After: the table is 339 public inputs (no constraint; one QAP row each) and the
-commitment one chained sponge of 22 values, 987 constraints (docs/scale.md, docs/soundness.md).
-With the open interest and the shape binding: the commitment still holds 22 values (each
-``w_i`` packs the batch's longs and shorts of instrument ``i``, linear in existing wires), plus
-one ``shape_digest`` equality per circuit; the aggregate adds the open-interest sponge (831)
-and its equality once per epoch; the account loop is unchanged.
+The risk table is 339 public inputs (no constraint; one QAP row each) and each batch
+commitment one chained sponge of 22 values, 987 constraints (docs/scale.md, docs/soundness.md);
+each ``w_i`` packs the batch's longs and shorts of instrument ``i``, linear in existing wires.
+Each circuit has one ``shape_digest`` equality; the aggregate adds the open-interest sponge
+(831) and its equality once per epoch. A change to any count changes the circuit (and needs a
+new setup).
 """
 
 from __future__ import annotations
@@ -39,7 +37,7 @@ def batch2():
 def test_batch_fixed_part_is_pinned(batch2):
     """Fixed per batch: the commitment sponge (987 + the equality), the shape digest equality
     and the tree nodes; the table costs no constraint. Fixed = 2 n(2) - n(4) removes the
-    per-account part exactly (574 before the shape binding: +1)."""
+    per-account part exactly."""
     parts = top_level(batch2)
     assert parts["commitment"] == 987 and parts["batch_commitment"] == 1 and parts["shape_digest"] == 1
     assert "table" not in parts and not any(n.startswith("table/") for n in batch2.constraint_names)
@@ -52,7 +50,7 @@ def test_batch_public_inputs_are_epoch_commitment_shape_and_table(batch2):
 
 def test_aggregate_per_batch_cost_is_pinned():
     """Per batch slot: its commitment sponge (987) plus its share of the list hash and top
-    tree; n(4) - n(2) = 2 slots' worth (was 2 x 1,920)."""
+    tree; n(4) - n(2) = 2 slots' worth."""
     a2, a4 = aggregate.build(shape(2, 2)), aggregate.build(shape(2, 4))
     parts = Counter(n.split("/")[1] for n in a2.constraint_names if n.startswith("batch_0/"))
     assert parts == {"commitment": 987}

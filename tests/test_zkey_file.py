@@ -183,9 +183,9 @@ def test_forged_dev_marker_section(image):
 
 
 def test_altered_dev_marker_text_is_refused(image):
-    """Regression (hypothesis found it): the marker followed by an altered explanation ('\n'
-    turned into '\x0b') used to read as a dev key and write back the canonical text, so the
-    file did not round-trip. Only zkproof's exact text is accepted; the honest one reads."""
+    """The marker followed by an altered explanation ('\n' turned into '\x0b') is refused: read
+    as a dev key, it would be written back with the canonical text, so the file would not
+    round-trip. Only zkproof's exact text is accepted; the honest one reads."""
     def edit(s, o):
         s[DEV_MARKER_SECTION] = bytearray(bytes(s[DEV_MARKER_SECTION]).replace(b"\n", b"\x0b", 1))
     with pytest.raises(InputError, match=r"section 99 \(dev marker\): is not zkproof's"):
