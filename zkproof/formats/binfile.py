@@ -16,8 +16,10 @@ atomically (``atomic_write``): a reader never sees half a file (SPEC §6).
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,3 +155,40 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+DIR_MODE, FILE_MODE = 0o755, 0o644
+
+
+def atomic_write_dir(out_dir: str | os.PathLike, files: Mapping[str, bytes], *, overwrite: bool = False,
+                     check: Callable[[Path], None] | None = None) -> Path:
+    """Publish a directory of ``files`` (relpath -> bytes) all at once: every file goes to a
+    hidden sibling directory, made world-readable (directories 0755, files 0644, whatever the
+    umask: what is published is public), ``check(staged)`` may raise to publish nothing, then one
+    rename puts it in place. A reader sees no directory, the old one, or the whole new one."""
+    out = Path(out_dir)
+    if out.exists() and not overwrite:
+        raise InputError(str(out), "<dir>", "already exists (use a new directory or --force)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        for rel, data in files.items():
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        os.chmod(tmp, DIR_MODE)
+        for p in tmp.rglob("*"):
+            os.chmod(p, DIR_MODE if p.is_dir() else FILE_MODE)
+        if check is not None:
+            check(tmp)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -28,14 +28,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from zkproof.errors import InputError
 from zkproof.formats import strict_json
+from zkproof.formats.binfile import atomic_write_dir
 
 FORMAT = "zkproof-bundle/1"
 MANIFEST = "manifest.json"
@@ -43,7 +42,6 @@ LAYOUT = re.compile(r"header\.json|keys/(?:batch|aggregate)\.vk\.json"
                     r"|proofs/(?:batch_[0-9]{4}|aggregate)\.json|inclusion/[0-9a-f]{32}\.bin"
                     r"|verify\.html|page/(?:verify\.css|zkproof-page\.js|snarkjs\.min\.js"
                     r"|THIRD-PARTY\.txt|ASSETS\.json|bundle-data\.js)")
-DIR_MODE, FILE_MODE = 0o755, 0o644
 
 
 def _safe_relpath(rel: str, file: str) -> str:
@@ -56,46 +54,17 @@ def _safe_relpath(rel: str, file: str) -> str:
     return rel
 
 
-def _publishable(root: Path) -> None:
-    """Directories 0755, files 0644 (``mkdtemp`` makes 0700; the umask may be strict too)."""
-    os.chmod(root, DIR_MODE)
-    for p in root.rglob("*"):
-        os.chmod(p, DIR_MODE if p.is_dir() else FILE_MODE)
-
-
 def write_bundle(out_dir: str | os.PathLike, files: dict[str, Any], *, overwrite: bool = False,
                  check: Callable[[Path], None] | None = None) -> Path:
     """Write ``files`` (relpath -> JSON-able object or bytes) plus a manifest, atomically.
     ``check(staged_dir)`` may raise to publish nothing."""
-    out = Path(out_dir)
-    if out.exists() and not overwrite:
-        raise InputError(str(out), "<dir>", "already exists (use a new directory or --force)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        digests: dict[str, str] = {}
-        for rel, content in sorted(files.items()):
-            _safe_relpath(rel, str(out))
-            data = content if isinstance(content, bytes) else strict_json.dumps(content)
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            digests[rel] = hashlib.sha256(data).hexdigest()
-        (tmp / MANIFEST).write_bytes(strict_json.dumps({"format": FORMAT, "files": digests}))
-        _publishable(tmp)
-        if check is not None:
-            check(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    data: dict[str, bytes] = {}
+    for rel, content in sorted(files.items()):
+        _safe_relpath(rel, str(out_dir))
+        data[rel] = content if isinstance(content, bytes) else strict_json.dumps(content)
+    digests = {rel: hashlib.sha256(d).hexdigest() for rel, d in data.items()}
+    data[MANIFEST] = strict_json.dumps({"format": FORMAT, "files": digests})
+    return atomic_write_dir(out_dir, data, overwrite=overwrite, check=check)
 
 
 class Bundle:

@@ -24,13 +24,12 @@ runs it. Without them ``assets()`` raises a one-line ``InputError``.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from zkproof.errors import InputError
 from zkproof.formats import bundle as bundle_fmt
+from zkproof.formats.binfile import atomic_write_dir
 from zkproof.formats.page_data import DATA_PATH, page_data
 
 HERE = Path(__file__).resolve().parent
@@ -67,19 +66,4 @@ def export_page(
     directory renamed into place). The bundle's manifest and digests are checked first."""
     b = bundle_fmt.read_bundle(bundle_dir)
     files = page_files({rel: b.path(rel).read_bytes() for rel in b.digests})
-    out = Path(out_dir)
-    if out.exists() and not overwrite:
-        raise InputError(str(out), "<dir>", "already exists (use a new directory or --force)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        for rel, data in files.items():
-            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / rel).write_bytes(data)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return atomic_write_dir(out_dir, files, overwrite=overwrite)

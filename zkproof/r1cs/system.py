@@ -320,7 +320,7 @@ class ConstraintSystem:
     def _key(self, k: str | Variable) -> int:
         if isinstance(k, Variable):
             return k.key
-        if k in self._inputs:  # the common case, by dict: a scan per input cost 0.06 s/account
+        if k in self._inputs:  # the common case, by dict (O(1) per input)
             return self._inputs[k].key
         for v in (*self._publics, *self._privates):  # overrides may name any variable
             if v.name == k:
