@@ -49,14 +49,25 @@ from zkproof.r1cs.system import ConstraintSystem
 from .common import RangeCheck, hasher, mul, signed_parts
 
 
+@dataclass(frozen=True)
+class RangeCheckEntry:
+    """One range check: its family (``position_range``, ``balance_range``, ``slot_order``,
+    ``margin``), width and name (``account_{u}/margin/slack_{s}``, ...). The ``i``-th entry is
+    the ``i``-th check of ``VenueBatchCircuit.range_checker`` (same order)."""
+
+    family: str
+    n_bits: int
+    name: str
+
+
 @dataclass
 class VenueBatchCircuit:
-    """The built system, and what the cost breakdown needs: every range check's family and
-    width in registration order, and the range checker (its plan is set after ``finalize``)."""
+    """The built system, and what the cost breakdown and the tests need: every range check in
+    registration order, and the range checker (its plan is set after ``finalize``)."""
 
     shape: venue.VenueShape
     cs: ConstraintSystem
-    range_checks: list[tuple[str, int]] = field(default_factory=list)
+    range_checks: list[RangeCheckEntry] = field(default_factory=list)
     range_checker: RangeChecker | None = None
 
 
@@ -103,9 +114,9 @@ def build(shape: venue.VenueShape) -> VenueBatchCircuit:
     instruments = lookups.table("instruments", inst_rows)
     assets = lookups.table("assets", asset_rows)
 
-    def check(family: str) -> RangeCheck:
+    def check(family: str, u: int) -> RangeCheck:
         def fn(x: LCLike, n_bits: int, name: str) -> None:
-            out.range_checks.append((family, n_bits))
+            out.range_checks.append(RangeCheckEntry(family, n_bits, f"account_{u}/{name}"))
             rc.check(x, n_bits)
         return fn
 
@@ -113,19 +124,19 @@ def build(shape: venue.VenueShape) -> VenueBatchCircuit:
     for u in range(shape.capacity):
         with cs.namespace(f"account_{u}"):
             idh = cs.private("id_hash")
-            pos = _slots(cs, lookups, instruments, "pos", shape.p, S + 3, check("position_range"),
+            pos = _slots(cs, lookups, instruments, "pos", shape.p, S + 3, check("position_range", u),
                          signed=False)
-            bal = _slots(cs, lookups, assets, "bal", shape.b, S + 1, check("balance_range"),
+            bal = _slots(cs, lookups, assets, "bal", shape.b, S + 1, check("balance_range", u),
                          signed=True)
-            _order(cs, pos, "pos", shape.position_order_bits, check("slot_order"))
-            _order(cs, bal, "bal", shape.balance_order_bits, check("slot_order"))
+            _order(cs, pos, "pos", shape.position_order_bits, check("slot_order", u))
+            _order(cs, bal, "bal", shape.balance_order_bits, check("slot_order", u))
             with cs.namespace("margin"):
                 slacks = venue.margin_slacks(
                     [s.amount for s in pos], [s.neg for s in pos], [s.row[:S] for s in pos],
                     [s.row[S] for s in pos], [s.row[S + 1] for s in pos],
                     [s.amount for s in bal], [s.row[:S] for s in bal],
                     lambda x, y, name: as_lc(mul(cs, x, y, name)))
-            margin = check("margin")
+            margin = check("margin", u)
             for s, slack in enumerate(slacks):
                 margin(slack, shape.equity_check_bits, f"margin/slack_{s}")
             leaves.append(venue.leaf_hash(hasher(cs, "leaf"), shape.tier, as_lc(idh),
@@ -163,4 +174,4 @@ def _order(cs: ConstraintSystem, slots: list[_Slot], kind: str, bits: int, check
             prev, cur = slots[p - 1], slots[p]
             cs.enforce(cur.listed, 1 - as_lc(prev.listed), 0, f"{kind}_{p}/used_first")
             gap = mul(cs, cur.listed, as_lc(cur.index) - prev.index - 1, f"{kind}_{p}/gap")
-            check(gap, bits, f"{kind}_{p}/gap_range")
+            check(gap, bits, f"slot_order/{kind}_{p}/gap_range")

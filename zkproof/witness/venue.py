@@ -136,7 +136,18 @@ def build_venue_batch(shape: VenueShape, tables: VenueTables,
                 raise InputError(ACCOUNTS_FILE, f"account[{u}]",
                                  f"margin slack {slack} in {what} outside [0, 2^{shape.equity_check_bits})")
         slots.append(sl)
-    # Signed amounts as integers: every slot limb is then an exact integer below 2^80.
-    leaves = [leaf_hash(poseidon, shape.tier, acc.id_hash % R, sl.positions, sl.balances)
-              for acc, sl in zip(accounts, slots)]
-    return VenueBatchWitness(shape, tables, accounts, slots, leaves, tree_root(poseidon, leaves))
+    return assemble(shape, tables, accounts, slots)
+
+
+def assemble(shape: VenueShape, tables: VenueTables, accounts: list[VenueAccount],
+             slots: list[Slots]) -> VenueBatchWitness:
+    """Leaves and root of slots as given, unchecked (``build_venue_batch`` checks first; a
+    soundness test hands a malicious prover's slots here, so that the circuit, not this
+    module, is what rejects them). Amounts are integers (or field elements ``r - x``); every
+    hashed value is reduced mod r, as the circuit's wires are."""
+    def h(xs: list) -> int:
+        return poseidon([x % R for x in xs])
+
+    leaves = [leaf_hash(h, shape.tier, acc.id_hash, sl.positions, sl.balances)
+              for acc, sl in zip(accounts, slots, strict=True)]
+    return VenueBatchWitness(shape, tables, list(accounts), list(slots), leaves, tree_root(h, leaves))
