@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bench.solvency import venue_breakdown
 from zkproof.circuits import venue_batch
 from zkproof.errors import InputError
 from zkproof.field.fr import R
@@ -371,3 +372,15 @@ def test_groth16_prove_and_verify_with_commitment():
     assert public == w.public_values() and verify(vk, public, proof)
     assert not verify(vk, [public[0] + 1, *public[1:]], proof)  # another root
     assert not verify(vk, [*public[:2], public[2] + 1, *public[3:]], proof)  # v[0][0] moved
+
+
+# -- the cost breakdown bench.solvency prints ---------------------------------------------------
+
+def test_bench_breakdown_accounts_for_every_constraint(circuit):
+    """``bench.solvency.venue_breakdown`` gives every constraint of the built batch to one
+    family (range-check limbs to the family that registered the check)."""
+    fam = venue_breakdown(circuit)
+    assert sum(fam.values()) == circuit.cs.num_constraints
+    assert fam["margin products"] == SHAPE.capacity * ((SHAPE.k + 1) * (SHAPE.p + SHAPE.b) + 2 * SHAPE.p)
+    assert fam["position_row (lookup queries)"] == SHAPE.capacity * SHAPE.p * (SHAPE.k + 5)
+    assert fam["balance_row (lookup queries)"] == SHAPE.capacity * SHAPE.b * (SHAPE.k + 4)
