@@ -386,3 +386,35 @@ def test_bench_breakdown_accounts_for_every_constraint(circuit):
     assert fam["margin products"] == SHAPE.capacity * ((SHAPE.k + 1) * (SHAPE.p + SHAPE.b) + 2 * SHAPE.p)
     assert fam["position_row (lookup queries)"] == SHAPE.capacity * SHAPE.p * (SHAPE.k + 5)
     assert fam["balance_row (lookup queries)"] == SHAPE.capacity * SHAPE.b * (SHAPE.k + 4)
+
+
+# -- binding: the leaf, the root, the shape ----------------------------------------------------
+
+def test_leaf_limb_carry_keeps_the_root_but_fails_the_range(circuit):
+    """A13 for slot limbs: ``(6, 7)`` and ``(5, 7 + 2^64)`` pack to the same limb, so the leaf
+    and the root are the honest ones (and the margin holds); the amount's magnitude check is
+    what rejects it."""
+    honest = wv.account_slots(SHAPE, TABLES, FULL[0])
+    carried = slots(((1, 5), (3, -2), (5, 7 + 2**64)), FULL[0].balances)
+    other = wv.account_slots(SHAPE, TABLES, FULL[1])
+    assert wv.assemble(SHAPE, TABLES, FULL, [carried, other]).root == \
+        wv.assemble(SHAPE, TABLES, FULL, [honest, other]).root
+    bad = failing_checks(circuit, inputs_of(carried))
+    assert bad == ["account_0/position_range/2/magnitude"]
+
+
+def test_leaf_binds_the_tier():
+    """The same slots hash to another leaf in another tier (no replay across tiers)."""
+    from zkproof.hash.poseidon import poseidon
+    from zkproof.venue import leaf_hash
+
+    wide = VenueShape(i_max=16, a_max=8, p=128, b=2, k=2, capacity=2)
+    pos, bal = ((1, 5), (0, 0), (0, 0)), ((1, 10), (0, 0))
+    assert leaf_hash(poseidon, SHAPE.tier, 9, pos, bal) != leaf_hash(poseidon, wide.tier, 9, pos, bal)
+
+
+def test_another_root_or_shape_fails(circuit):
+    inp = wv.build_venue_batch(SHAPE, TABLES, FULL).inputs()
+    assert first_failure(circuit, {**inp, "root": inp["root"] + 1}) == "root"
+    assert first_failure(circuit, {**inp, "shape_digest": inp["shape_digest"] + 1}) == "shape_digest"
+    assert first_failure(circuit, {**inp, "table/listed_i[4]": 2}) == "table/listed_boolean[4]"
