@@ -75,8 +75,8 @@ class VenueShape:
         for name in ("i_max", "a_max", "capacity"):
             n = getattr(self, name)
             if not isinstance(n, int) or not _power_of_two(n) or (name != "capacity" and n > 1 << INDEX_BITS):
-                limit = f" <= 2^{INDEX_BITS}" if name != "capacity" else ""
-                raise InputError("venue shape", name, f"expected a power of two >= 2{limit}, got {n!r}")
+                limit = f" in 2..2^{INDEX_BITS}" if name != "capacity" else " >= 2"
+                raise InputError("venue shape", name, f"expected a power of two{limit}, got {n!r}")
         for name, hi in (("p", 256), ("b", 256), ("k", 256)):
             n = getattr(self, name)
             lo = 0 if name == "k" else 1
