@@ -30,7 +30,8 @@ ACCOUNTS_FILE = "<venue accounts>"
 @dataclass(frozen=True)
 class VenueAccount:
     """One account: ``positions`` ``(instrument index, signed quantity)`` and ``balances``
-    ``(asset index, signed amount)``, each sorted by index, no zero amounts needed."""
+    ``(asset index, signed amount; negative = a loan)``, each in strictly increasing index
+    order, every index a listed slot of its universe."""
 
     id_hash: int
     positions: tuple[tuple[int, int], ...] = ()
@@ -44,8 +45,9 @@ class VenueAccount:
 
 @dataclass(frozen=True)
 class Slots:
-    """An account's full slot vectors: used slots first, then ``(0, 0)``, with looked-up rows
-    and each balance's sign (1: negative, its row is ``d``)."""
+    """An account's full slot vectors: used slots first, then ``(0, 0)``, and the rows the
+    circuit looks up: ``VenueTables.instrument_row`` per position, ``asset_row`` by the
+    amount's sign per balance (``d`` for a loan)."""
 
     positions: tuple[tuple[int, int], ...]
     balances: tuple[tuple[int, int], ...]
