@@ -418,3 +418,36 @@ def test_another_root_or_shape_fails(circuit):
     assert first_failure(circuit, {**inp, "root": inp["root"] + 1}) == "root"
     assert first_failure(circuit, {**inp, "shape_digest": inp["shape_digest"] + 1}) == "shape_digest"
     assert first_failure(circuit, {**inp, "table/listed_i[4]": 2}) == "table/listed_boolean[4]"
+
+
+# -- the formula and the tiers -------------------------------------------------------------------
+
+@given(st.lists(st.tuples(st.integers(1, 7), st.integers(-2**62, 2**62)), max_size=2),
+       st.lists(st.tuples(st.integers(1, 15), st.integers(-2**62, 2**62)), max_size=3))
+def test_margin_formula_is_the_designs(bal, pos):
+    """``venue.margin_slacks`` on the builder's sign-selected rows equals the design's formula
+    ``sum_k (b^+ c[s] - b^- d[s]) + sum_p q v[s] - N`` and
+    ``E[0] - sum_p (q^+ ml + q^- ms) - N`` written out directly."""
+    t = TABLES
+    bal = [(a, b) for a, b in dict(bal).items() if t.listed_a[a]]
+    pos = [(j, q) for j, q in dict(pos).items() if t.listed_i[j]]
+    sl = wv.account_slots(SHAPE, t, wv.VenueAccount(1, tuple(sorted(pos)), tuple(sorted(bal))))
+    n = sum(max(-q, 0) for _, q in pos)
+
+    def e(s):
+        return (sum(max(b, 0) * t.c[a][s] - max(-b, 0) * t.d[a][s] for a, b in bal)
+                + sum(q * t.v[j][s] for j, q in pos))
+    req = sum(max(q, 0) * t.ml[j] + max(-q, 0) * t.ms[j] for j, q in pos)
+    assert wv.slacks(SHAPE, sl) == [e(s) - n for s in range(1, SHAPE.n_scenarios)] + [e(0) - req - n]
+
+
+def test_wide_tier_is_the_same_circuit_at_another_shape():
+    """P = 128 (market makers, the vault): an account with 100 positions proves in its tier."""
+    wide = VenueShape(i_max=256, a_max=8, p=128, b=2, k=1, capacity=2)
+    tables = make_tables(wide)
+    listed = [i for i in range(wide.i_max) if tables.listed_i[i]][:100]
+    acc = wv.VenueAccount(5, tuple((j, (-1) ** j * (j + 1)) for j in listed), ((1, 10**6),))
+    w = wv.build_venue_batch(wide, tables, [acc])
+    c = venue_batch.build(wide)
+    assert fails_at(c.cs, w.inputs()) is None
+    assert wide.tier != SHAPE.tier and wide.digest() != SHAPE.digest()
