@@ -1,7 +1,8 @@
 """Solvency benchmark (issue 4): constraints per account, what dominates them, seconds per
 account, and the cost of a million accounts on this machine.
 
-    .venv/bin/python -m bench.solvency [--capacity 8] [--no-workers] [--json]
+    .venv/bin/python -m bench.solvency [--capacity 8] [--no-workers] [--venue-capacity 256]
+                                       [--venue-only] [--json]
 
 Inputs: the shipped ``examples/`` (3 assets, 16 instruments, 16 stress scenarios + mark).
 
@@ -14,7 +15,15 @@ Inputs: the shipped ``examples/`` (3 assets, 16 instruments, 16 stress scenarios
    ``.cache/bench/solvency/``): wall and CPU seconds per account, and peak RSS of that worker.
 3. Two batches in one process with all kernel threads vs two worker processes with one thread
    each (``zkproof.prover.parallel``): which default wins on this machine.
-4. Extrapolation to 10^6 accounts, and what would cut the per-account constraint count.
+4. Extrapolation to 10^6 accounts; 5. what would cut the dense per-account constraint count.
+6. The sparse venue batch circuit (``circuits/venue_batch.py``) at I_max = 1024, A_max = 64,
+   P = 16, B = 8, K = 16 and ``--venue-capacity`` (256: the tables' rows, paid once per batch,
+   are then about 6 % of an account): constraints per account (the built batch / capacity,
+   tables included) by constraint family, the total at I_max = 4096 (at that capacity and at
+   twice it, where 4096 rows amortise as 1024 do at 256), and one real prove of a
+   batch of synthetic accounts (dev key, INSECURE-DEV-SETUP, cached in
+   ``.cache/bench/venue/``; process CPU of the prove / capacity). The last line, exactly:
+   ``per account: N constraints, T CPU-s (I_max=.., A_max=.., P=.., B=.., K=.., capacity=..)``.
 """
 
 from __future__ import annotations
@@ -235,8 +244,22 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--capacity", type=int, default=8, help="batch capacity proved (power of two)")
     ap.add_argument("--no-workers", action="store_true", help="skip the processes-vs-threads run")
+    ap.add_argument("--venue-capacity", type=int, default=VENUE_CAPACITY,
+                    help="capacity of the venue batch proved (power of two)")
+    ap.add_argument("--venue-only", action="store_true", help="only part 5 (the venue circuit)")
     ap.add_argument("--json", action="store_true", help="also print the raw numbers as JSON")
     args = ap.parse_args(argv)
+    result = {} if args.venue_only else dense(args)
+    result["venue"] = venue_part(args.venue_capacity)
+    if args.json:
+        print(json.dumps(result, indent=1, default=str))
+    print(result["venue"]["line_4096"])
+    print(result["venue"]["last_line"])
+    return result
+
+
+def dense(args) -> dict:
+    """Parts 1-4: the dense v1 batch circuit on examples/."""
     cap = args.capacity
     snap, table = load_examples()
     shape = shape_for(table, cap)
@@ -303,11 +326,177 @@ def main(argv: list[str] | None = None) -> dict:
     ranges = sum(m[k] for k in ('balance_range', 'position_range', 'margin range checks'))
     print(f"   range checks (balance, position, margin) are {100 * ranges / measured:.0f} % "
           "of an account: in R1CS an n-bit check costs n + 1 constraints")
-    result = {"counts": {k: v for k, v in counts.items() if k != "total"}, "probe": p, "workers": wk,
-              "extrapolation": rows, "designs": [(n, sum(t.values())) for n, t in alts]}
-    if args.json:
-        print(json.dumps(result, indent=1, default=str))
-    return result
+    return {"counts": {k: v for k, v in counts.items() if k != "total"}, "probe": p, "workers": wk,
+            "extrapolation": rows, "designs": [(n, sum(t.values())) for n, t in alts]}
+
+
+# -- 5. the sparse venue batch circuit -----------------------------------------------------
+
+VENUE_CAPACITY = 256
+VENUE_CACHE = REPO / ".cache" / "bench" / "venue"
+VENUE_FAMILIES = [  # (family, constraint-name pattern), first match wins
+    ("position_row (lookup queries)", r"lookup/instruments/query_"),
+    ("balance_row (lookup queries)", r"lookup/assets/query_"),
+    ("margin products", r"account_\d+/margin/"),
+    ("leaf hash", r"account_\d+/leaf/"),
+    ("tree nodes", r"tree/"),
+    ("slot_order (products)", r"account_\d+/slot_order/"),
+    ("position_range (sign, negative part)", r"account_\d+/position_range/"),
+    ("balance_range (sign, negative part)", r"account_\d+/balance_range/"),
+    ("table rows (per batch)", r"lookup/(instruments|assets)/row_"),
+    ("table listed booleans (per batch)", r"table/"),
+]
+
+
+def venue_shape(i_max: int, capacity: int):
+    from zkproof.venue import VenueShape
+
+    return VenueShape(i_max=i_max, a_max=64, p=16, b=8, k=16, capacity=capacity)
+
+
+def venue_breakdown(circuit) -> Counter:
+    """Constraints of a built venue batch per family. Range-check limb queries (emitted
+    together under ``lookup/range_*``) are given to the family that registered each check,
+    from the checker's plan: ``k`` limbs, plus the shifted top in ``shift`` mode; the range
+    tables' rows and the lookup argument's sums and ``beta`` powers are per batch."""
+    from zkproof.gadgets.range_lookup import limb_layout
+
+    plan = circuit.range_checker.plan
+    out: Counter = Counter()
+    for entry in circuit.range_checks:
+        family = entry.family
+        k, w_top = limb_layout(entry.n_bits, plan.base_bits)
+        shifted = w_top < plan.base_bits and plan.top_mode[w_top] == "shift"
+        out[f"{family} (range limbs)"] += k + int(shifted)
+    ranged = sum(out.values())
+    for n in circuit.cs.constraint_names:
+        label = next((lab for lab, pat in VENUE_FAMILIES if re.match(pat, n)), None)
+        if label is None and re.match(r"lookup/range_\d+/query_", n):
+            ranged -= 1
+            continue
+        out[label or "range tables, lookup sums, beta powers, root, digest (per batch)"] += 1
+    assert ranged == 0, f"range queries attributed {ranged} more than built"
+    return out
+
+
+def synthetic_venue(shape, seed: int = 7):
+    """Tables with 3/4 of each universe listed and ``capacity`` accounts of 1..P positions
+    and 1..B balances (some loans), each with enough collateral in every scenario."""
+    import random
+
+    from zkproof.venue import VenueTables
+    from zkproof.witness.venue import VenueAccount
+
+    rng = random.Random(seed)
+    S = shape.n_scenarios
+    li = [i % 4 != 0 for i in range(shape.i_max)]
+    la = [a % 4 != 0 for a in range(shape.a_max)]
+    v = [tuple(rng.randrange(-10**9, 10**9) if li[i] else 0 for _ in range(S)) for i in range(shape.i_max)]
+    ml = [rng.randrange(10**7) if li[i] else 0 for i in range(shape.i_max)]
+    ms = [rng.randrange(10**7) if li[i] else 0 for i in range(shape.i_max)]
+    c = [tuple(rng.randrange(10**6, 10**9) if la[a] else 0 for _ in range(S)) for a in range(shape.a_max)]
+    d = [tuple(x + rng.randrange(10**6) if la[a] else 0 for x in c[a]) for a in range(shape.a_max)]
+    tables = VenueTables(tuple(v), tuple(ml), tuple(ms), tuple(li), tuple(c), tuple(d), tuple(la))
+    listed_i = [i for i in range(shape.i_max) if li[i]]
+    listed_a = [a for a in range(shape.a_max) if la[a]]
+    accounts = []
+    for _ in range(shape.capacity):
+        pos = sorted(rng.sample(listed_i, rng.randint(1, shape.p)))
+        bal = sorted(rng.sample(listed_a, rng.randint(1, shape.b)))
+        positions = tuple((j, rng.randrange(-10**6, 10**6) or 1) for j in pos)
+        balances = [(a, rng.randrange(-10**6, 10**9)) for a in bal]
+        # collateral: the last balance covers every scenario's loss (and the mark requirement)
+        worst = sum(abs(q) * (max(abs(x) for x in v[j]) + ml[j] + ms[j] + 1) for j, q in positions)
+        worst += sum(-b * max(d[a]) for a, b in balances if b < 0)
+        a_last = balances[-1][0]
+        balances[-1] = (a_last, max(balances[-1][1], 0) + worst // min(c[a_last]) + 1)
+        accounts.append(VenueAccount(rng.randrange(1, 1 << 250), positions, tuple(balances)))
+    return tables, accounts
+
+
+def venue_key(r1cs, name: str):
+    """A dev key for this venue circuit, made once per fingerprint (INSECURE-DEV-SETUP)."""
+    from zkproof.formats.zkey_file import write_zkey
+    from zkproof.groth16.setup import dev_setup
+
+    path = VENUE_CACHE / f"{name}.zkey"
+    fp = VENUE_CACHE / (path.name + ".fingerprint")
+    if not path.exists() or not fp.exists() or fp.read_text() != r1cs.fingerprint():
+        VENUE_CACHE.mkdir(parents=True, exist_ok=True)
+        t = time.process_time()
+        write_zkey(path, dev_setup(r1cs, quiet=True))
+        fp.write_text(r1cs.fingerprint())
+        print(f"  (venue dev setup: {time.process_time() - t:.0f} CPU-s, cached in {path})")
+    return path
+
+
+def venue_probe(i_max: int, capacity: int, zkey: str) -> dict:
+    """A fresh process: build the venue batch, read the key, solve + check one batch of
+    synthetic accounts, prove it (process CPU), verify."""
+    from zkproof.circuits import venue_batch
+    from zkproof.formats.zkey_file import read_zkey
+    from zkproof.groth16.prove import challenge_fn, prove
+    from zkproof.groth16.verify import verify
+    from zkproof.witness.venue import build_venue_batch
+
+    shape = venue_shape(i_max, capacity)
+    t = time.perf_counter()
+    circuit = venue_batch.build(shape)
+    out = {"build": time.perf_counter() - t}
+    pk = read_zkey(zkey)
+    tables, accounts = synthetic_venue(shape)
+    w = build_venue_batch(shape, tables, accounts)
+    t, c = time.perf_counter(), time.process_time()
+    a = circuit.cs.solve(w.inputs(), challenges=challenge_fn(pk))
+    circuit.cs.check(a)
+    out.update(solve_wall=time.perf_counter() - t, solve_cpu=time.process_time() - c)
+    t, c = time.perf_counter(), time.process_time()
+    proof, public = prove(pk, a.witness())
+    out.update(prove_wall=time.perf_counter() - t, prove_cpu=time.process_time() - c)
+    out["verified"] = verify(pk.verifying_key(), public, proof)
+    out["rss_peak"] = _rss_mib()
+    return out
+
+
+def venue_part(capacity: int) -> dict:
+    """Part 5: constraints per account by family at I_max = 1024 (and the total at 4096), and
+    the prove CPU per account of one real batch at I_max = 1024."""
+    from zkproof.circuits import venue_batch
+
+    shape = venue_shape(1024, capacity)
+    t = time.perf_counter()
+    circuit = venue_batch.build(shape)
+    build_s = time.perf_counter() - t
+    n_total = circuit.cs.num_constraints
+    per_account = n_total / capacity
+    fam = venue_breakdown(circuit)
+    print(f"\n6. venue batch (sparse, circuits/venue_batch.py): I_max={shape.i_max}, A_max={shape.a_max}, "
+          f"P={shape.p}, B={shape.b}, K={shape.k}, capacity={capacity}: {n_total:,} constraints "
+          f"(built in {build_s:.0f} s), {circuit.cs.num_public:,} public inputs; range base 2^"
+          f"{circuit.range_checker.plan.base_bits}")
+    print("   per account (per-batch parts divided by the capacity), by family:")
+    for k, v in sorted(fam.items(), key=lambda kv: -kv[1]):
+        print(f"     {k:<66} {v / capacity:>8,.1f}  {100 * v / n_total:4.1f} %")
+    r1cs = circuit.cs.to_r1cs()
+    del circuit
+    zkey = str(venue_key(r1cs, f"venue_i{shape.i_max}_cap{capacity}"))
+    del r1cs
+    p = in_fresh_process(venue_probe, shape.i_max, capacity, zkey)
+    assert p["verified"], "the venue batch proof does not verify"
+    cpu = p["prove_cpu"] / capacity
+    print(f"   one batch proved in a fresh process: solve+check {p['solve_cpu']:.1f} CPU-s, prove "
+          f"{p['prove_wall']:.1f} s wall / {p['prove_cpu']:.1f} CPU-s, verified; peak RSS "
+          f"{p['rss_peak']:.0f} MiB")
+    # 4096 rows cost four times as much per batch: at twice the capacity they amortise as well
+    n4096 = {c: venue_batch.build(venue_shape(4096, c)).cs.num_constraints / c
+             for c in (capacity, 2 * capacity)}
+    line_4096 = (f"at I_max=4096: {n4096[capacity]:.0f} constraints per account at capacity={capacity}, "
+                 f"{n4096[2 * capacity]:.0f} at capacity={2 * capacity} (A_max={shape.a_max}, P={shape.p}, "
+                 f"B={shape.b}, K={shape.k})")
+    last = (f"per account: {per_account:.0f} constraints, {cpu:.3f} CPU-s (I_max={shape.i_max}, "
+            f"A_max={shape.a_max}, P={shape.p}, B={shape.b}, K={shape.k}, capacity={capacity})")
+    return {"per_account": per_account, "per_account_4096": n4096, "families": dict(fam),
+            "probe": p, "line_4096": line_4096, "last_line": last}
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from zkproof.r1cs.lc import LCLike, LinearCombination, Variable, as_lc
 from zkproof.r1cs.system import ConstraintSystem
 from zkproof.statement import POSITION_BITS
 
+RangeCheck = Callable[[LCLike, int, str], None]  # check(x, n_bits, name): 0 <= x < 2^n_bits
+
 
 def mul(cs: ConstraintSystem, x: LCLike, y: LCLike, name: str) -> Variable:
     """``x * y`` as a new wire: one hint and the constraint that pins it (1 constraint)."""
@@ -20,28 +22,41 @@ def mul(cs: ConstraintSystem, x: LCLike, y: LCLike, name: str) -> Variable:
     return out
 
 
-def signed_position(cs: ConstraintSystem, q: LCLike, name: str) -> LinearCombination:
-    """Constrain ``-2^63 < q < 2^63`` and return ``max(-q, 0)`` (SPEC §1.1, §1.2).
+def signed_position(cs: ConstraintSystem, q: LCLike, name: str,
+                    check: RangeCheck | None = None) -> LinearCombination:
+    """``max(-q, 0)`` of a range-checked signed ``q`` (``signed_parts``, sign dropped)."""
+    return signed_parts(cs, q, name, check)[1]
+
+
+def signed_parts(cs: ConstraintSystem, q: LCLike, name: str,
+                 check: RangeCheck | None = None) -> tuple[Variable, LinearCombination]:
+    """Constrain ``-2^63 < q < 2^63``; return ``(sign, max(-q, 0))`` (SPEC §1.1, §1.2).
 
     Functionality:
         ``q = mag - 2 * neg`` with ``sign`` boolean, ``mag`` in ``[0, 2^63)`` and
-        ``neg = sign * mag`` (so ``q = mag`` or ``q = -mag``).
+        ``neg = sign * mag`` (so ``q = mag`` or ``q = -mag``). ``check(x, n_bits, name)``
+        range-checks the magnitude: ``None`` is the bit decomposition ``assert_in_range``
+        (63 + 1 constraints), a lookup range checker's ``check`` costs its limbs instead.
     Constraints:
-        65: ``{name}/sign_boolean``, ``{name}/magnitude`` (63 bits + recomposition),
-        ``{name}/negative_part``, ``{name}/recompose``.
+        ``{name}/sign_boolean``, ``{name}/magnitude`` (the range check),
+        ``{name}/negative_part``, ``{name}/recompose``: 3 + the range check.
     Notes:
         Soundness: any ``q`` satisfying these equals ``+-mag`` as an integer with
         ``|q| < 2^63``; ``q = +-2^63``, ``r - 1 - 2^63`` and every other field element outside
         the range have no such decomposition (the magnitude would need 64 bits). ``sign`` is
-        free only when ``mag = 0``, where ``q`` and ``neg`` are 0 either way (ATTACKS A5).
+        free only when ``mag = 0``, where ``q`` and ``neg`` are 0 either way (ATTACKS A5): a
+        caller that selects by ``sign`` must make both choices agree at ``q = 0``.
     """
     sign = cs.hint(lambda v: 1 if to_signed(v) < 0 else 0, [q], name=f"{name}/sign")
     mag = cs.hint(lambda v: abs(to_signed(v)), [q], name=f"{name}/mag")
     assert_boolean(cs, sign, f"{name}/sign_boolean")
-    assert_in_range(cs, mag, POSITION_BITS, f"{name}/magnitude")
+    if check is None:
+        assert_in_range(cs, mag, POSITION_BITS, f"{name}/magnitude")
+    else:
+        check(mag, POSITION_BITS, f"{name}/magnitude")
     neg = mul(cs, sign, mag, f"{name}/negative_part")
     cs.enforce_equal(as_lc(mag) - 2 * as_lc(neg), q, f"{name}/recompose")
-    return as_lc(neg)
+    return sign, as_lc(neg)
 
 
 def hasher(cs: ConstraintSystem, name: str) -> Callable[[list], LinearCombination]:

@@ -69,19 +69,22 @@ def hash_tagged(hash_fn: Callable[[list], T], kind: int, values: Sequence) -> T:
     return hash_fn([tag(kind, n), *digests])
 
 
-def pack_limbs(limbs: Sequence[T]) -> list[T]:
-    """``[sum_k x_{3j+k} * 2^(64 k)]_j``: ``ceil(len / 3)`` elements, least significant limb first.
+def pack_limbs(limbs: Sequence[T], limb_bits: int = LIMB_BITS) -> list[T]:
+    """``[sum_k x_{3j+k} * 2^(w k)]_j``: ``ceil(len / 3)`` elements, least significant limb first
+    (``w = limb_bits``, 64 by default; at most 84 so that three limbs stay below ``2^252``).
 
     Generic over ``T`` (ints or linear combinations: only ``*`` by an int and ``+`` are used), so
     in-circuit it is a linear combination (0 constraints). Injective only on limbs in
-    ``[0, 2^64)``: the callers range-check every limb (module docstring, ATTACKS A13).
+    ``[0, 2^w)``: the callers range-check every limb (module docstring, ATTACKS A13).
     """
+    if not 1 <= limb_bits <= 84:
+        raise ValueError(f"limb width must be in 1..84 bits, got {limb_bits}")
     out = []
     for j in range(0, len(limbs), LIMBS_PER_ELEMENT):
         group = limbs[j:j + LIMBS_PER_ELEMENT]
         acc = group[0]
         for k in range(1, len(group)):
-            acc = acc + group[k] * (1 << (LIMB_BITS * k))
+            acc = acc + group[k] * (1 << (limb_bits * k))
         out.append(acc)
     return out
 

@@ -1,0 +1,277 @@
+"""The venue statement's shared definitions (docs/venue-design.md §1-§2): the shape, the public
+tables, the leaf and tree layout and the margin formula. One source of truth for the sparse
+batch circuit (``circuits/venue_batch.py``) and its witness builder (``zkproof.witness.venue``).
+
+Layouts (``H`` = Poseidon, ``tag(kind, n) = kind * 2^32 + n`` as in ``merkle_sum_layout``):
+
+* instrument row ``i`` (``0 <= i < I_max``): ``(i, v[i][0..K], ml[i], ms[i], listed[i])``;
+* asset rows ``(a, s)`` (``0 <= a < A_max``, ``s`` = sign): ``(a, 0, c[a][0..K], listed[a])``
+  and ``(a, 1, d[a][0..K], listed[a])``: a balance ``b`` looks up the row of its own sign, so
+  one product ``b * x[s]`` per scenario is ``b^+ c[s] - b^- d[s]``;
+* row 0 of each universe is the empty row (all zero, never listed);
+* a slot ``(j, x)`` (index, signed amount ``|x| < 2^63``) is the limb
+  ``j * 2^64 + (x + 2^63) < 2^(64 + INDEX_BITS) = 2^80``, packed three to a field element
+  (``merkle_sum_layout.pack_limbs``, 240 bits);
+* ``leaf = H(tag(VENUE_LEAF, n), tier, id_hash, packed positions..., packed balances...)`` with
+  ``tier = P * 2^32 + B`` (``VenueShape.tier``): a leaf of one tier never hashes like a leaf of
+  another, and never like a v1 leaf or a node (other kinds);
+* ``node = H(tag(NODE, 2), h_L, h_R)``: ``merkle_sum_layout.node_hash`` with no sums;
+* ``shape_digest = H(tag(VENUE_SHAPE, 8), every VenueShape field in declaration order)``.
+
+Margin (``margin_slacks``; ``q^- = max(-q, 0)``, ``q^+ = q + q^-``, ``N = SHORT_BUFFER sum_p
+q_p^-``, the v1 rounding buffer of docs/formats.md §8.1):
+``E[s] = sum_k b_k x_k[s] + sum_p q_p v_p[s]``; every ``E[s] - N`` (s = 1..K) and
+``E[0] - sum_p (q_p^+ ml_p + q_p^- ms_p) - N`` must be ``>= 0``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from zkproof import statement as stm
+from zkproof.errors import InputError
+from zkproof.hash import merkle_sum_layout as layout
+from zkproof.hash.poseidon import poseidon
+
+T = TypeVar("T")
+Mul = Callable[[T, T, str], T]  # mul(x, y, name): x * y (ints, or one constraint in-circuit)
+
+INDEX_BITS = 16        # universes up to 2^16 slots: a slot limb is below 2^80
+SLOT_LIMB_BITS = layout.LIMB_BITS + INDEX_BITS
+AMOUNT_OFFSET = layout.POSITION_OFFSET  # x + 2^63 in (0, 2^64) for |x| < 2^63
+TABLE_FILE = "<venue tables>"
+
+
+def _power_of_two(n: int) -> bool:
+    return n >= 2 and not n & (n - 1)
+
+
+@dataclass(frozen=True)
+class VenueShape:
+    """Sizes fixed by the keys of one sparse batch circuit (one tier ``(p, b)``).
+
+    ``i_max``/``a_max``: universe capacities (powers of two, at most ``2^INDEX_BITS``);
+    ``p``/``b``: position and balance slots per account; ``k``: stress scenarios (scenario 0
+    is the mark: ``k + 1`` value columns); ``capacity``: accounts per batch (power of two);
+    ``table_bits``: ``|v|, ml, ms, c, d < 2^table_bits`` (the verifier checks the table);
+    ``equity_check_cap``: width cap of the margin checks (completeness only, as v1).
+    """
+
+    i_max: int = 1024
+    a_max: int = 64
+    p: int = 16
+    b: int = 8
+    k: int = 16
+    capacity: int = 256
+    table_bits: int = 40
+    equity_check_cap: int = stm.EQUITY_CHECK_BITS
+
+    def __post_init__(self) -> None:
+        for name in ("i_max", "a_max", "capacity"):
+            n = getattr(self, name)
+            if not isinstance(n, int) or not _power_of_two(n) or (name != "capacity" and n > 1 << INDEX_BITS):
+                limit = f" in 2..2^{INDEX_BITS}" if name != "capacity" else " >= 2"
+                raise InputError("venue shape", name, f"expected a power of two{limit}, got {n!r}")
+        for name, hi in (("p", 256), ("b", 256), ("k", 256)):
+            n = getattr(self, name)
+            lo = 0 if name == "k" else 1
+            if not isinstance(n, int) or not lo <= n <= hi:
+                raise InputError("venue shape", name, f"expected an integer in {lo}..{hi}, got {n!r}")
+        if not 1 <= self.table_bits <= 64:
+            raise InputError("venue shape", "table_bits", f"expected 1..64, got {self.table_bits!r}")
+        if not 1 <= self.equity_check_cap <= stm.MAX_FIELD_BITS:
+            raise InputError("venue shape", "equity_check_cap",
+                             f"expected 1..{stm.MAX_FIELD_BITS}, got {self.equity_check_cap!r}")
+        if self.equity_bits > stm.MAX_FIELD_BITS:
+            raise InputError("venue shape", "p/b/table_bits",
+                             f"equity bound needs {self.equity_bits} > {stm.MAX_FIELD_BITS} bits")
+
+    @property
+    def n_scenarios(self) -> int:
+        """``K + 1`` value columns: scenario 0 is the mark."""
+        return self.k + 1
+
+    @property
+    def tier(self) -> int:
+        """The tier tag hashed into every leaf: ``P * 2^32 + B``."""
+        return (self.p << 32) | self.b
+
+    @property
+    def position_order_bits(self) -> int:
+        """Width of ``j' - j - 1 >= 0`` between used position slots (``< I_max``)."""
+        return (self.i_max - 1).bit_length()
+
+    @property
+    def balance_order_bits(self) -> int:
+        """Width of ``a' - a - 1 >= 0`` between used balance slots (``< A_max``)."""
+        return (self.a_max - 1).bit_length()
+
+    @property
+    def equity_bits(self) -> int:
+        """``|E[s] - req - N| < 2^equity_bits`` for every in-range account: ``B + P`` value
+        terms, ``P`` mark requirements (each ``< 2^(63 + table_bits)``) and ``N < P 2^63``."""
+        bound = (self.b + 2 * self.p + 1) << (stm.POSITION_BITS + self.table_bits)
+        return bound.bit_length()
+
+    @property
+    def equity_check_bits(self) -> int:
+        """Width of ``E - req >= 0`` in the circuit (soundness: any width up to 252, because a
+        negative slack is ``r - y`` with ``y < 2^equity_bits <= 2^252``; completeness: the
+        witness builder refuses an account whose slack does not fit)."""
+        return min(self.equity_check_cap, self.equity_bits)
+
+    @property
+    def instrument_width(self) -> int:
+        """Columns of an instrument row: index, ``K + 1`` values, ``ml``, ``ms``, ``listed``."""
+        return self.n_scenarios + 4
+
+    @property
+    def asset_width(self) -> int:
+        """Columns of an asset row: index, sign, ``K + 1`` values, ``listed``."""
+        return self.n_scenarios + 3
+
+    def digest(self) -> int:
+        """``H(tag(VENUE_SHAPE, n), fields...)``: the circuit pins it, so a key made for one
+        shape verifies no statement of another."""
+        return layout.hash_tagged(poseidon, stm.VENUE_SHAPE,
+                                  [getattr(self, f.name) for f in dataclasses.fields(self)])
+
+
+@dataclass(frozen=True)
+class VenueTables:
+    """The public risk table over the universes (docs/venue-design.md §1), integers.
+
+    ``v[i][s]``, ``ml[i]``, ``ms[i]``, ``listed_i[i]`` for ``i < I_max``; ``c[a][s]``,
+    ``d[a][s]``, ``listed_a[a]`` for ``a < A_max``. ``validate`` checks what the circuit
+    relies on: row 0 empty, unlisted rows zero, ``0 <= c <= d``, ``ml, ms >= 0``, every
+    entry below ``2^table_bits``.
+    """
+
+    v: tuple[tuple[int, ...], ...]
+    ml: tuple[int, ...]
+    ms: tuple[int, ...]
+    listed_i: tuple[bool, ...]
+    c: tuple[tuple[int, ...], ...]
+    d: tuple[tuple[int, ...], ...]
+    listed_a: tuple[bool, ...]
+
+    def validate(self, shape: VenueShape) -> None:
+        """Raise ``InputError`` naming the first entry the shape or the statement rejects."""
+        S, bound = shape.n_scenarios, 1 << shape.table_bits
+
+        def bad(field: str, reason: str) -> InputError:
+            return InputError(TABLE_FILE, field, reason)
+
+        I, A = shape.i_max, shape.a_max
+        for name, rows, n in (("v", self.v, I), ("c", self.c, A), ("d", self.d, A)):
+            if len(rows) != n or any(len(r) != S for r in rows):
+                raise bad(name, f"expected {n} rows of {S} values")
+        for name, col, n in (("ml", self.ml, I), ("ms", self.ms, I), ("listed_i", self.listed_i, I),
+                             ("listed_a", self.listed_a, A)):
+            if len(col) != n:
+                raise bad(name, f"expected {n} values, got {len(col)}")
+        if self.listed_i[0] or self.listed_a[0]:
+            raise bad("listed", "row 0 is the empty row and is never listed")
+        for i in range(shape.i_max):
+            if not self.listed_i[i] and (any(self.v[i]) or self.ml[i] or self.ms[i]):
+                raise bad(f"v[{i}]", "an unlisted instrument row must be zero")
+            if not (all(abs(x) < bound for x in self.v[i]) and 0 <= self.ml[i] < bound
+                    and 0 <= self.ms[i] < bound):
+                raise bad(f"v[{i}]", f"expected |v|, ml, ms < 2^{shape.table_bits}, ml, ms >= 0")
+        for a in range(shape.a_max):
+            if not self.listed_a[a] and (any(self.c[a]) or any(self.d[a])):
+                raise bad(f"c[{a}]", "an unlisted asset row must be zero")
+            for s in range(S):
+                if not 0 <= self.c[a][s] <= self.d[a][s] < bound:
+                    raise bad(f"c[{a}][{s}]", f"expected 0 <= c <= d < 2^{shape.table_bits}, "
+                                             f"got c = {self.c[a][s]}, d = {self.d[a][s]}")
+
+    def instrument_row(self, i: int) -> tuple[int, ...]:
+        """``(v[i][0..K], ml[i], ms[i], listed[i])``: the looked-up columns after the index."""
+        return (*self.v[i], self.ml[i], self.ms[i], int(self.listed_i[i]))
+
+    def asset_row(self, a: int, sign: int) -> tuple[int, ...]:
+        """``(c or d [a][0..K], listed[a])`` for a balance of this sign (1: negative)."""
+        return (*(self.d if sign else self.c)[a], int(self.listed_a[a]))
+
+
+def public_names(shape: VenueShape) -> tuple[str, ...]:
+    """The batch proof's public inputs in order: ``root``, ``shape_digest``, then per
+    instrument ``table/v[i][0..K], table/ml[i], table/ms[i], table/listed_i[i]``, then per
+    asset ``table/c[a][0..K], table/d[a][0..K], table/listed_a[a]``."""
+    S = range(shape.n_scenarios)
+    names = ["root", "shape_digest"]
+    for i in range(shape.i_max):
+        names += [f"table/v[{i}][{s}]" for s in S]
+        names += [f"table/ml[{i}]", f"table/ms[{i}]", f"table/listed_i[{i}]"]
+    for a in range(shape.a_max):
+        names += [f"table/c[{a}][{s}]" for s in S] + [f"table/d[{a}][{s}]" for s in S]
+        names += [f"table/listed_a[{a}]"]
+    return tuple(names)
+
+
+def table_public_values(tables: VenueTables) -> list[int]:
+    """The table's public inputs in ``public_names`` order (after root and digest), field-encoded."""
+    out: list[int] = []
+    for i in range(len(tables.v)):
+        out += [stm.fe(x) for x in tables.instrument_row(i)]
+    for a in range(len(tables.c)):
+        out += [stm.fe(x) for x in tables.c[a]] + [stm.fe(x) for x in tables.d[a]] + [int(tables.listed_a[a])]
+    return out
+
+
+def slot_limb(index: T, amount: T) -> T:
+    """``index * 2^64 + amount + 2^63``: injective for ``index < 2^16``, ``|amount| < 2^63``."""
+    return index * (1 << layout.LIMB_BITS) + amount + AMOUNT_OFFSET
+
+
+def leaf_values(tier: int, id_hash: T, positions: Sequence[tuple[T, T]],
+                balances: Sequence[tuple[T, T]]) -> list:
+    """``tier, id_hash, packed position limbs..., packed balance limbs...`` (every slot, used
+    or not; natively the caller reduces mod r)."""
+    pos = layout.pack_limbs([slot_limb(j, q) for j, q in positions], SLOT_LIMB_BITS)
+    bal = layout.pack_limbs([slot_limb(a, b) for a, b in balances], SLOT_LIMB_BITS)
+    return [tier, id_hash, *pos, *bal]
+
+
+def leaf_hash(hash_fn: Callable[[list], T], tier: int, id_hash: T, positions: Sequence[tuple[T, T]],
+              balances: Sequence[tuple[T, T]]) -> T:
+    return layout.hash_tagged(hash_fn, stm.VENUE_LEAF, leaf_values(tier, id_hash, positions, balances))
+
+
+def tree_root(hash_fn: Callable[[list], T], leaves: Sequence[T]) -> T:
+    """Root of the plain Poseidon tree over ``2^d`` leaves (``node = H(tag(NODE, 2), l, r)``)."""
+    level = list(leaves)
+    if len(level) < 2 or len(level) & (len(level) - 1):
+        raise ValueError(f"a tree needs a power-of-two number (>= 2) of leaves, got {len(level)}")
+    while len(level) > 1:
+        level = [layout.node_hash(hash_fn, level[i], [], level[i + 1], []) for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def margin_slacks(q: Sequence[T], q_neg: Sequence[T], v: Sequence[Sequence[T]], ml: Sequence[T],
+                  ms: Sequence[T], b: Sequence[T], x: Sequence[Sequence[T]], mul: Mul) -> list[T]:
+    """``[E[1] - N, ..., E[K] - N, E[0] - req - N]`` (module docstring), generic over ints and
+    circuit wires: the witness builder and the circuit call this one function.
+
+    Inputs: per position ``q_p``, ``q_p^-``, its row's ``v_p[0..K]``, ``ml_p``, ``ms_p``; per
+    balance ``b_k`` and its signed row's ``x_k[0..K]`` (``c`` if ``b_k >= 0``, else ``d``).
+    ``mul(x, y, name)``: products are named ``e{s}/pos{p}``, ``e{s}/bal{k}``, ``mark/long{p}``,
+    ``mark/short{p}``. Constraints in-circuit: ``(K + 1)(P + B) + 2P`` products.
+    """
+    add = functools.partial(functools.reduce, operator.add)
+    n_scen = len(v[0]) if v else len(x[0])
+    buffer = add(q_neg) * stm.SHORT_BUFFER
+    equity = []
+    for s in range(n_scen):
+        terms = [mul(b[k], x[k][s], f"e{s}/bal{k}") for k in range(len(b))]
+        terms += [mul(q[p], v[p][s], f"e{s}/pos{p}") for p in range(len(q))]
+        equity.append(add(terms))
+    req = add([mul(q[p] + q_neg[p], ml[p], f"mark/long{p}") for p in range(len(q))]
+              + [mul(q_neg[p], ms[p], f"mark/short{p}") for p in range(len(q))])
+    return [e - buffer for e in equity[1:]] + [equity[0] - req - buffer]
