@@ -91,6 +91,8 @@ def test_inclusion_verify(proved):
     r = zk("inclusion", "verify", proved / "bundle", "--id", "alice", "--nonce", ALICE_NONCE, "--allow-dev")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "INCLUDED" in r.stdout and "balance USDC: 50000000000 (50000.000000 USDC)" in r.stdout
+    assert "position ETH-PERP: 3000000 (3.000000 contracts)" in r.stdout  # position_decimals 6
+    assert "position ETH-20261225-3000-P: -2000000 (-2.000000 contracts)" in r.stdout
     r = zk("inclusion", "verify", proved / "bundle", "--id", "mallory", "--nonce", ALICE_NONCE,
            "--allow-dev")
     assert r.returncode == 1 and "not in epoch 3" in r.stdout

@@ -178,7 +178,7 @@ def test_snapshot_after_the_epoch(browser, page_bundles, tmp_path):
                  "epoch timestamp (1699999999)")
 
 
-def test_every_account_verifies_and_shows_its_balances(browser, page_bundles):
+def test_every_account_verifies_and_shows_its_balances_and_positions(browser, page_bundles):
     for acc in ACCOUNTS[1:]:
         tab = open_page(browser, page_bundles[7], acc.id, acc.nonce)
         try:
@@ -188,6 +188,8 @@ def test_every_account_verifies_and_shows_its_balances(browser, page_bundles):
             tab.close()
         for sym, b in zip(("USDC", "ETH"), acc.balances):
             assert f"{sym}\t" in text and str(b) in text
+        for i, q in enumerate(acc.positions):  # by instrument id, in contracts and base units
+            assert (f"P{i + 1}\t{q}\t{q}" in text) == (q != 0), (i, q, text)
         assert "Epoch 7" in text
 
 

@@ -384,8 +384,10 @@ def inclusion_verify_cmd(bundle_dir: str | None, user_id: str, nonce: str, heade
     decimals = {a.symbol: a.decimals for a in h.assets}
     for sym, b in r.balances.items():
         click.echo(f"  balance {sym}: {b} ({Decimal(b).scaleb(-decimals[sym]):f} {sym})")
-    for inst, q in r.positions.items():  # the id's name part (--json: the whole id)
-        click.echo(f"  position {inst.split('|')[0]}: {q}")
+    for inst, q in r.positions.items():  # descriptor id|...|position_decimals (--json: whole)
+        name, tail = inst.split("|")[0], inst.rsplit("|", 1)[-1]
+        dec = int(tail) if tail.isdecimal() and len(tail) <= 2 else 0  # a label: never fails
+        click.echo(f"  position {name}: {q} ({Decimal(q).scaleb(-dec):f} contracts)")
     if r.ok:
         click.echo(f"INCLUDED: your account is in root {h.root} of epoch {h.epoch}, which the "
                    "aggregate proof shows covered by the reserves" +

@@ -208,7 +208,10 @@ function show(result) {
     out.append(table(h.assets.map((a, k) => [a.symbol, decimal(result.record.balances[k], a.decimals), String(result.record.balances[k])]),
       ["asset", "balance", "base units"]));
     const pos = h.instruments.map((name, i) => [name, result.record.positions[i]]).filter(([, q]) => q !== 0n);
-    out.append(pos.length ? table(pos.map(([n, q]) => [n, String(q)]), ["instrument", "position"]) : el("p", "No open positions."));
+    // descriptor "id|kind|underlying|right|strike|expiry|position_decimals" (docs/formats.md §8)
+    const contracts = (n, q) => { const d = n.split("|").at(-1); return decimal(q, /^[0-9]{1,2}$/.test(d) ? Number(d) : 0); };
+    out.append(pos.length ? table(pos.map(([n, q]) => [n.split("|")[0], contracts(n, q), String(q)]),
+      ["instrument", "position (contracts)", "base units"]) : el("p", "No open positions."));
   }
   if (h) {
     out.append(el("h2", `Epoch ${h.epoch}`));
