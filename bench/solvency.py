@@ -338,6 +338,8 @@ VENUE_FAMILIES = [  # (family, constraint-name pattern), first match wins
     ("position_row (lookup queries)", r"lookup/instruments/query_"),
     ("balance_row (lookup queries)", r"lookup/assets/query_"),
     ("margin products", r"account_\d+/margin/"),
+    ("gamma sums (rlc products)", r"account_\d+/rlc/"),
+    ("sums commitment (per batch)", r"(rlc/commitment/|sums_commitment$)"),
     ("leaf hash", r"account_\d+/leaf/"),
     ("tree nodes", r"tree/"),
     ("slot_order (products)", r"account_\d+/slot_order/"),

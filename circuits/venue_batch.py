@@ -3,15 +3,26 @@
 formula in ``zkproof.venue``).
 
 Public inputs (``venue.public_names``): ``root`` (the batch's plain Poseidon tree over its
-leaves), ``shape_digest`` (pinned to ``shape.digest()``), then the table entry by entry. As in
-the dense circuit the table is public, not hashed: the lookups' table side is built from the
-very public wires, so a proof made with any other table does not verify against the published
-one (ATTACKS A15, A17).
+leaves), ``shape_digest`` (pinned to ``shape.digest()``), ``gamma`` (the epoch's challenge,
+``venue.rlc_challenge``), ``sums_commitment``, the table entry by entry, then the powers
+``rlc/gamma_i[i] = gamma^i`` and ``rlc/gamma_a[a] = gamma^a``. As in the dense circuit the
+table is public, not hashed: the lookups' table side is built from the very public wires, so a
+proof made with any other table does not verify against the published one (ATTACKS A15, A17).
+
+The powers are one more column of the instrument and asset rows, so a slot's ``gamma^index``
+is looked up with its row (one query column). They are public inputs that the verifier
+computes from ``gamma`` (``venue.rlc_powers``), as it builds the table from the header: a
+proof verifies only against those very values, so the circuit needs no chain
+``g_(i+1) = g_i gamma`` (it would re-prove what the verifier computes, ``I_max + A_max``
+products per batch), and the lookup tables stay rows of public wires, which is what
+``Lookups.table`` admits (rows fixed before the lookup challenges). ``gamma`` itself enters no
+constraint: it is the value the verifier matches with the aggregate's ``gamma``.
 
 Private, per account ``u`` (namespace ``account_{u}``): ``id_hash``; position slots
 ``pos_{p}/index``, ``pos_{p}/amount``, ``pos_{p}/row[0..K+3]`` (the looked-up
-``v[0..K], ml, ms, listed``); balance slots ``bal_{k}/index``, ``bal_{k}/amount``,
-``bal_{k}/row[0..K+1]`` (``c`` or ``d`` by the amount's sign, then ``listed``).
+``v[0..K], ml, ms, listed``), ``pos_{p}/gamma_power``; balance slots ``bal_{k}/index``,
+``bal_{k}/amount``, ``bal_{k}/row[0..K+1]`` (``c`` or ``d`` by the amount's sign, then
+``listed``), ``bal_{k}/gamma_power``. Per batch: ``rlc/blinder``.
 
 Constraint families (names; docs/venue-design.md §2 gives why a bad witness fails each):
 
@@ -23,9 +34,16 @@ Constraint families (names; docs/venue-design.md §2 gives why a bad witness fai
 * ``account_{u}/{position,balance}_range/{p}``: ``|x| < 2^63`` by sign and a 63-bit
   magnitude (``common.signed_parts`` with the lookup range checker);
 * lookup queries (``lookup/instruments/query_*``, ``lookup/assets/query_*``): each position's
-  ``(j, v[0..K], ml, ms, listed)`` is an instrument row, each balance's ``(a, sign, x[0..K],
-  listed)`` an asset row of its own sign (``c`` for ``b >= 0``, ``d`` for ``b < 0``; at
-  ``b = 0`` the sign is free and either row contributes 0);
+  ``(j, v[0..K], ml, ms, listed, gamma^j)`` is an instrument row, each balance's ``(a, sign,
+  x[0..K], listed, gamma^a)`` an asset row of its own sign (``c`` for ``b >= 0``, ``d`` for
+  ``b < 0``; at ``b = 0`` the sign is free and either row contributes 0);
+* ``account_{u}/rlc/{net,long}{p}``, ``account_{u}/rlc/liab{k}``: the products of
+  ``venue.account_rlc`` (``q gamma^j``, ``q^+ gamma^j``, ``b gamma^a``; ``2P + B`` per
+  account); ``rlc/commitment/...`` and ``sums_commitment``: ``venue.sums_commitment`` of the
+  batch's sums ``S_net, S_long, S_liab`` under the private blinder equals the public one. The
+  sums are not public inputs: ``S_liab`` is a random combination of the batch's per-asset
+  totals, which hidden totals forbid publishing (ATTACKS A14); the aggregate opens the
+  commitment in-circuit;
 * ``account_{u}/margin/...``: the products of ``venue.margin_slacks``; its ``K + 1`` slacks
   are range-checked in ``[0, 2^equity_check_bits)`` (a negative slack is ``r - y``,
   ``y < 2^equity_bits <= 2^252``: no decomposition);
@@ -76,6 +94,7 @@ class _Slot:
     index: Variable
     amount: Variable
     row: list[Variable]
+    power: Variable  # gamma^index, the looked-up last column
     sign: Variable
     neg: LinearCombination
 
@@ -90,19 +109,21 @@ def build(shape: venue.VenueShape) -> VenueBatchCircuit:
     cs = ConstraintSystem()
     out = VenueBatchCircuit(shape, cs)
     pub = [cs.public(n) for n in venue.public_names(shape)]
-    root, digest = pub[0], pub[1]
+    root, digest, commitment = pub[0], pub[1], pub[3]  # pub[2]: gamma (the verifier's)
     cs.enforce_equal(digest, shape.digest(), "shape_digest")
-    table = iter(pub[2:])
+    n_table = len(pub) - 4 - shape.i_max - shape.a_max
+    table = iter(pub[4:4 + n_table])
+    g_i, g_a = pub[4 + n_table:4 + n_table + shape.i_max], pub[4 + n_table + shape.i_max:]
     inst_rows, asset_rows, listed = [], [], []
     for i in range(shape.i_max):
         vals = [next(table) for _ in range(S + 3)]  # v[0..K], ml, ms, listed
-        inst_rows.append((i, *vals))
+        inst_rows.append((i, *vals, g_i[i]))
         listed.append(vals[-1])
     for a in range(shape.a_max):
         c = [next(table) for _ in range(S)]
         d = [next(table) for _ in range(S)]
         la = next(table)
-        asset_rows += [(a, 0, *c, la), (a, 1, *d, la)]
+        asset_rows += [(a, 0, *c, la, g_a[a]), (a, 1, *d, la, g_a[a])]
         listed.append(la)
     assert next(table, None) is None
     with cs.namespace("table"):
@@ -120,7 +141,7 @@ def build(shape: venue.VenueShape) -> VenueBatchCircuit:
             rc.check(x, n_bits)
         return fn
 
-    leaves = []
+    leaves, sums = [], []
     for u in range(shape.capacity):
         with cs.namespace(f"account_{u}"):
             idh = cs.private("id_hash")
@@ -139,10 +160,19 @@ def build(shape: venue.VenueShape) -> VenueBatchCircuit:
             margin = check("margin", u)
             for s, slack in enumerate(slacks):
                 margin(slack, shape.equity_check_bits, f"margin/slack_{s}")
+            with cs.namespace("rlc"):
+                sums.append(venue.account_rlc(
+                    [s.amount for s in pos], [s.neg for s in pos], [s.power for s in pos],
+                    [s.amount for s in bal], [s.power for s in bal],
+                    lambda x, y, name: as_lc(mul(cs, x, y, name))))
             leaves.append(venue.leaf_hash(hasher(cs, "leaf"), shape.tier, as_lc(idh),
                                           [(as_lc(s.index), as_lc(s.amount)) for s in pos],
                                           [(as_lc(s.index), as_lc(s.amount)) for s in bal]))
     cs.enforce_equal(venue.tree_root(hasher(cs, "tree"), leaves), root, "root")
+    totals = [sum((t[n] for t in sums), LinearCombination()) for n in range(3)]
+    cs.enforce_equal(venue.sums_commitment(hasher(cs, "rlc/commitment"), *totals,
+                                           as_lc(cs.private("rlc/blinder"))),
+                     commitment, "sums_commitment")
     lookups.finalize()
     return out
 
@@ -156,9 +186,10 @@ def _slots(cs: ConstraintSystem, lookups: Lookups, table: Table, kind: str, n: i
     for p in range(n):
         index, amount = cs.private(f"{kind}_{p}/index"), cs.private(f"{kind}_{p}/amount")
         row = [cs.private(f"{kind}_{p}/row[{c}]") for c in range(n_cols)]
+        power = cs.private(f"{kind}_{p}/gamma_power")
         sign, neg = signed_parts(cs, amount, f"{family}/{p}", check)
-        lookups.query(table, (index, sign, *row) if signed else (index, *row))
-        slots.append(_Slot(index, amount, row, sign, neg))
+        lookups.query(table, (index, sign, *row, power) if signed else (index, *row, power))
+        slots.append(_Slot(index, amount, row, power, sign, neg))
     return slots
 
 

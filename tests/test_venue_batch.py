@@ -29,6 +29,7 @@ from zkproof.venue import VenueShape, VenueTables
 from zkproof.witness import venue as wv
 
 SHAPE = VenueShape(i_max=16, a_max=8, p=3, b=2, k=2, capacity=2)
+GAMMA = 0x2A5F0C3B9D1E7A64C8B2F1D09E3A7C5B4D6E8F10A2B4C6D8E0F1A3B5C7D9E1F3  # a fixed epoch challenge
 UNLISTED_I, UNLISTED_A = (4, 8, 12), (4,)
 
 
@@ -77,7 +78,7 @@ def inputs_of(*account_slots: wv.Slots) -> dict:
     """Circuit inputs of a batch whose first accounts hold these slots (the rest: honest)."""
     honest = [wv.account_slots(SHAPE, TABLES, a) for a in FULL]
     sl = list(account_slots) + honest[len(account_slots):]
-    return wv.assemble(SHAPE, TABLES, FULL, sl).inputs()
+    return wv.assemble(SHAPE, TABLES, FULL, sl).bind(GAMMA).inputs()
 
 
 def first_failure(circuit, inputs, overrides=None) -> str | None:
@@ -104,20 +105,20 @@ def assert_range_rejects(circuit, inputs, expected: str, overrides=None) -> None
 # -- completeness ----------------------------------------------------------------------------
 
 def test_honest_batch_satisfies(circuit):
-    w = wv.build_venue_batch(SHAPE, TABLES, FULL)
+    w = wv.build_venue_batch(SHAPE, TABLES, FULL).bind(GAMMA)
     assert first_failure(circuit, w.inputs()) is None
     assert failing_checks(circuit, w.inputs()) == []
 
 
 def test_partial_accounts_and_padding_satisfy(circuit):
     accs = [wv.VenueAccount(5, ((2, 1),), ((1, 10**3),))]
-    w = wv.build_venue_batch(SHAPE, TABLES, accs)  # the second account is padding
+    w = wv.build_venue_batch(SHAPE, TABLES, accs).bind(GAMMA)  # the second account is padding
     assert first_failure(circuit, w.inputs()) is None
 
 
 def test_circuit_margin_is_the_builders(circuit):
     """The circuit's checked slacks are ``venue.margin_slacks`` on the builder's ints."""
-    w = wv.build_venue_batch(SHAPE, TABLES, FULL)
+    w = wv.build_venue_batch(SHAPE, TABLES, FULL).bind(GAMMA)
     a = circuit.cs.solve(w.inputs())
     got = [a[x] for e, (x, _) in zip(circuit.range_checks, circuit.range_checker.checks)
            if e.family == "margin"]
@@ -128,7 +129,7 @@ def test_circuit_margin_is_the_builders(circuit):
 def test_loan_boundary_completeness(circuit):
     """A loan exactly covered in its worst scenario (slack 0) proves."""
     acc = wv.VenueAccount(7, (), ((3, -3500), (5, 3600)))
-    w = wv.build_venue_batch(SHAPE, TABLES, [acc])
+    w = wv.build_venue_batch(SHAPE, TABLES, [acc]).bind(GAMMA)
     assert 0 in wv.slacks(SHAPE, w.slots[0])
     assert first_failure(circuit, w.inputs()) is None
 
@@ -145,7 +146,7 @@ def test_random_honest_accounts_satisfy(circuit, data):
     worst = sum(abs(q) * (110 * j + 12 * j + 1) for j, q in positions) - loan * 3600
     acc = wv.VenueAccount(rng.randrange(R), positions, ((3, loan), (5, worst // 3500 + 1)) if loan
                           else ((5, worst // 3500 + 1),))
-    w = wv.build_venue_batch(SHAPE, TABLES, [acc])
+    w = wv.build_venue_batch(SHAPE, TABLES, [acc]).bind(GAMMA)
     assert first_failure(circuit, w.inputs()) is None
     if len(positions) >= 2:
         swapped = (positions[1], positions[0], *positions[2:])
@@ -308,7 +309,7 @@ def test_balance_amount_out_of_range_or_wrapped(circuit, amount):
 
 # -- A5: every hint of the new gadgets replaced by 0, 1, r-1 and a random value ----------------
 
-NEW_GADGET_HINTS = ("slot_order/", "position_range/", "balance_range/", "/margin/",
+NEW_GADGET_HINTS = ("slot_order/", "position_range/", "balance_range/", "/margin/", "/rlc/",
                     "lookup/instruments/", "lookup/assets/", "lookup/range")
 
 
@@ -336,7 +337,7 @@ def _tampered(circuit, inputs, *, per_kind: int = 2, max_outputs: int = 4, seed:
 def test_new_gadget_hints_pinned(circuit):
     """On a batch where every slot is used (so no sign is free), each tampered hint breaks a
     constraint."""
-    inputs = wv.build_venue_batch(SHAPE, TABLES, FULL).inputs()
+    inputs = wv.build_venue_batch(SHAPE, TABLES, FULL).bind(GAMMA).inputs()
     tried = 0
     for name, val, failure in _tampered(circuit, inputs):
         tried += 1
@@ -366,14 +367,17 @@ def test_groth16_prove_and_verify_with_commitment():
     c = venue_batch.build(shape)
     pk = dev_setup(c.cs.to_r1cs(), quiet=True)
     assert pk.commitment is not None
-    w = wv.build_venue_batch(shape, tables, [wv.VenueAccount(3, ((1, 2), (3, -1)), ((1, 50), (3, -2)))])
+    acc = wv.VenueAccount(3, ((1, 2), (3, -1)), ((1, 50), (3, -2)))
+    w = wv.build_venue_batch(shape, tables, [acc]).bind(GAMMA)
     a = c.cs.solve(w.inputs(), challenges=challenge_fn(pk))
     c.cs.check(a)
     proof, public = prove(pk, a.witness())
     vk = pk.verifying_key()
     assert public == w.public_values() and verify(vk, public, proof)
     assert not verify(vk, [public[0] + 1, *public[1:]], proof)  # another root
-    assert not verify(vk, [*public[:2], public[2] + 1, *public[3:]], proof)  # v[0][0] moved
+    assert not verify(vk, [*public[:4], public[4] + 1, *public[5:]], proof)  # v[0][0] moved
+    assert not verify(vk, [*public[:-1], public[-1] + 1], proof)  # gamma^(A_max - 1) moved
+    assert not verify(vk, [*public[:3], public[3] + 1, *public[4:]], proof)  # sums commitment
 
 
 # -- the cost breakdown bench.solvency prints ---------------------------------------------------
@@ -384,8 +388,9 @@ def test_bench_breakdown_accounts_for_every_constraint(circuit):
     fam = venue_breakdown(circuit)
     assert sum(fam.values()) == circuit.cs.num_constraints
     assert fam["margin products"] == SHAPE.capacity * ((SHAPE.k + 1) * (SHAPE.p + SHAPE.b) + 2 * SHAPE.p)
-    assert fam["position_row (lookup queries)"] == SHAPE.capacity * SHAPE.p * (SHAPE.k + 5)
-    assert fam["balance_row (lookup queries)"] == SHAPE.capacity * SHAPE.b * (SHAPE.k + 4)
+    assert fam["position_row (lookup queries)"] == SHAPE.capacity * SHAPE.p * (SHAPE.k + 6)
+    assert fam["balance_row (lookup queries)"] == SHAPE.capacity * SHAPE.b * (SHAPE.k + 5)
+    assert fam["gamma sums (rlc products)"] == SHAPE.capacity * (2 * SHAPE.p + SHAPE.b)
 
 
 # -- binding: the leaf, the root, the shape ----------------------------------------------------
@@ -414,10 +419,60 @@ def test_leaf_binds_the_tier():
 
 
 def test_another_root_or_shape_fails(circuit):
-    inp = wv.build_venue_batch(SHAPE, TABLES, FULL).inputs()
+    inp = wv.build_venue_batch(SHAPE, TABLES, FULL).bind(GAMMA).inputs()
     assert first_failure(circuit, {**inp, "root": inp["root"] + 1}) == "root"
     assert first_failure(circuit, {**inp, "shape_digest": inp["shape_digest"] + 1}) == "shape_digest"
     assert first_failure(circuit, {**inp, "table/listed_i[4]": 2}) == "table/listed_boolean[4]"
+
+
+# -- the gamma sums (docs/venue-design.md §3) -----------------------------------------------------
+
+def test_circuit_sums_are_the_builders(circuit):
+    """The circuit's ``S_net, S_long, S_liab`` are ``venue.account_rlc`` on the builder's ints,
+    and equal the integer totals per index weighted by ``gamma^index``."""
+    from zkproof.venue import rlc_eval, rlc_powers
+
+    w = wv.build_venue_batch(SHAPE, TABLES, FULL).bind(GAMMA)
+    assert first_failure(circuit, w.inputs()) is None
+    s, g_i, g_a = w.sums(), rlc_powers(GAMMA, SHAPE.i_max), rlc_powers(GAMMA, SHAPE.a_max)
+    assert s.net == rlc_eval(g_i, w.totals("net")) and s.long == rlc_eval(g_i, w.totals("long"))
+    assert s.liab == rlc_eval(g_a, w.totals("liab"))
+    assert w.totals("long")[1] == 5 and w.totals("net")[3] == -2 and w.totals("liab")[3] == -20
+
+
+@pytest.mark.parametrize("kind", ["pos", "bal"])
+def test_gamma_power_of_another_row(circuit, kind):
+    """A slot weighted with another index's power (moving its quantity to another instrument
+    or asset in the sums), the commitment made over the sums so moved: no table row."""
+    from zkproof.hash.poseidon import poseidon
+    from zkproof.venue import rlc_powers, sums_commitment
+
+    w = wv.build_venue_batch(SHAPE, TABLES, FULL).bind(GAMMA)
+    inp, s, g = w.inputs(), w.sums(), rlc_powers(GAMMA, 8)
+    inp[f"account_0/{kind}_0/gamma_power"] = g[2]  # slot 0 holds index 1 (q = 5, b = 10^4)
+    moved = (g[2] - g[1]) * (5 if kind == "pos" else 10**4)
+    sums = (s.net + moved, s.long + moved, s.liab) if kind == "pos" else (s.net, s.long, s.liab + moved)
+    inp["sums_commitment"] = sums_commitment(poseidon, *(x % R for x in sums), w.blinder)
+    table = "instruments" if kind == "pos" else "assets"
+    assert first_failure(circuit, inp) == f"lookup/{table}/sum"
+
+
+def test_sums_commitment_opened_to_other_sums(circuit):
+    """The public commitment binds the computed sums and the blinder: another commitment, or
+    the same one with another blinder, fails."""
+    inp = wv.build_venue_batch(SHAPE, TABLES, FULL).bind(GAMMA).inputs()
+    assert first_failure(circuit, {**inp, "sums_commitment": inp["sums_commitment"] + 1}) == "sums_commitment"
+    assert first_failure(circuit, {**inp, "rlc/blinder": inp["rlc/blinder"] + 1}) == "sums_commitment"
+
+
+def test_blinder_reused_to_fake_hiding():
+    """Two bindings of the same batch draw fresh blinders: the same sums commit to different
+    values (nobody confirms guessed sums by hashing); a zero blinder is refused."""
+    w = wv.build_venue_batch(SHAPE, TABLES, FULL)
+    a, b = w.bind(GAMMA), w.bind(GAMMA)
+    assert a.sums() == b.sums() and a.commitment != b.commitment
+    with pytest.raises(ValueError, match="blinder"):
+        w.bind(GAMMA, 0)
 
 
 # -- the formula and the tiers -------------------------------------------------------------------
@@ -447,7 +502,7 @@ def test_wide_tier_is_the_same_circuit_at_another_shape():
     tables = make_tables(wide)
     listed = [i for i in range(wide.i_max) if tables.listed_i[i]][:100]
     acc = wv.VenueAccount(5, tuple((j, (-1) ** j * (j + 1)) for j in listed), ((1, 10**6),))
-    w = wv.build_venue_batch(wide, tables, [acc])
+    w = wv.build_venue_batch(wide, tables, [acc]).bind(GAMMA)
     c = venue_batch.build(wide)
     assert fails_at(c.cs, w.inputs()) is None
     assert wide.tier != SHAPE.tier and wide.digest() != SHAPE.digest()

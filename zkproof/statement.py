@@ -80,6 +80,9 @@ HashFn = Callable[[list], T]
 ID, TABLE, RESERVES, BATCH, BATCHES, OI, TOTALS = 5, 6, 7, 8, 9, 10, 11
 OPEN_INTEREST, SHAPE = 12, 13  # the public open interest per instrument; the shape digest
 VENUE_LEAF, VENUE_SHAPE = 14, 15  # the sparse venue batch: its leaf and its shape digest (zkproof.venue)
+# the venue epoch (zkproof.venue): the challenge gamma, a batch's blinded gamma sums, the open
+# interest vector, the table, the epoch shape digest
+RLC, VENUE_SUMS, VENUE_OI, VENUE_TABLE, VENUE_EPOCH_SHAPE = 16, 17, 18, 19, 20
 
 BALANCE_BITS = 64     # 0 <= b < 2^64                       (SPEC §1.1)
 POSITION_BITS = 63    # |q| < 2^63, as sign and 63-bit magnitude (SPEC §1.1)

@@ -18,6 +18,18 @@ Layouts (``H`` = Poseidon, ``tag(kind, n) = kind * 2^32 + n`` as in ``merkle_sum
 * ``node = H(tag(NODE, 2), h_L, h_R)``: ``merkle_sum_layout.node_hash`` with no sums;
 * ``shape_digest = H(tag(VENUE_SHAPE, 8), every VenueShape field in declaration order)``.
 
+The epoch's random linear combinations (docs/venue-design.md §3):
+
+* ``gamma = long_hash(RLC, [epoch, table_hash, open_interest_hash, totals_commitment,
+  root_1..root_n])`` (``rlc_challenge``): fixed after every batch root, the public open
+  interest and the committed liabilities are, so no value it weighs is chosen after it;
+* ``table_hash = long_hash(VENUE_TABLE, table_public_values)``, ``open_interest_hash =
+  long_hash(VENUE_OI, OI[0..I_max))``; ``totals_commitment`` is ``statement.totals_commitment``
+  over the ``A_max`` liabilities;
+* per batch ``S_net = sum q_p gamma^(j_p)``, ``S_long = sum q_p^+ gamma^(j_p)``,
+  ``S_liab = sum b_k gamma^(a_k)`` over every slot of every account (``account_rlc``), under
+  ``sums_commitment = H(tag(VENUE_SUMS, 4), S_net, S_long, S_liab, blinder)``.
+
 Margin (``margin_slacks``; ``q^- = max(-q, 0)``, ``q^+ = q + q^-``, ``N = SHORT_BUFFER sum_p
 q_p^-``, the v1 rounding buffer of docs/formats.md §8.1):
 ``E[s] = sum_k b_k x_k[s] + sum_p q_p v_p[s]``; every ``E[s] - N`` (s = 1..K) and
@@ -35,6 +47,7 @@ from typing import TypeVar
 
 from zkproof import statement as stm
 from zkproof.errors import InputError
+from zkproof.field.fr import R
 from zkproof.hash import merkle_sum_layout as layout
 from zkproof.hash.poseidon import poseidon
 
@@ -201,17 +214,21 @@ class VenueTables:
 
 
 def public_names(shape: VenueShape) -> tuple[str, ...]:
-    """The batch proof's public inputs in order: ``root``, ``shape_digest``, then per
-    instrument ``table/v[i][0..K], table/ml[i], table/ms[i], table/listed_i[i]``, then per
-    asset ``table/c[a][0..K], table/d[a][0..K], table/listed_a[a]``."""
+    """The batch proof's public inputs in order: ``root``, ``shape_digest``, ``gamma``,
+    ``sums_commitment``, then per instrument ``table/v[i][0..K], table/ml[i], table/ms[i],
+    table/listed_i[i]``, then per asset ``table/c[a][0..K], table/d[a][0..K],
+    table/listed_a[a]``, then ``rlc/gamma_i[0..I_max)`` and ``rlc/gamma_a[0..A_max)`` (the
+    powers of ``gamma``, ``rlc_powers``)."""
     S = range(shape.n_scenarios)
-    names = ["root", "shape_digest"]
+    names = ["root", "shape_digest", "gamma", "sums_commitment"]
     for i in range(shape.i_max):
         names += [f"table/v[{i}][{s}]" for s in S]
         names += [f"table/ml[{i}]", f"table/ms[{i}]", f"table/listed_i[{i}]"]
     for a in range(shape.a_max):
         names += [f"table/c[{a}][{s}]" for s in S] + [f"table/d[{a}][{s}]" for s in S]
         names += [f"table/listed_a[{a}]"]
+    names += [f"rlc/gamma_i[{i}]" for i in range(shape.i_max)]
+    names += [f"rlc/gamma_a[{a}]" for a in range(shape.a_max)]
     return tuple(names)
 
 
@@ -275,3 +292,107 @@ def margin_slacks(q: Sequence[T], q_neg: Sequence[T], v: Sequence[Sequence[T]], 
     req = add([mul(q[p] + q_neg[p], ml[p], f"mark/long{p}") for p in range(len(q))]
               + [mul(q_neg[p], ms[p], f"mark/short{p}") for p in range(len(q))])
     return [e - buffer for e in equity[1:]] + [equity[0] - req - buffer]
+
+
+# -- the epoch: random linear combinations over the universes (docs/venue-design.md §3) ----------
+
+@dataclass(frozen=True)
+class VenueEpochShape:
+    """Sizes fixed by the keys of the venue aggregate: the batch shape and ``n_batches``
+    batch slots. ``accounts_bits``: every epoch has fewer than ``2^accounts_bits`` accounts."""
+
+    batch: VenueShape
+    n_batches: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.n_batches, int) or not 1 <= self.n_batches <= 1 << 24:
+            raise InputError("venue shape", "n_batches", f"expected 1..2^24, got {self.n_batches!r}")
+
+    @property
+    def accounts_bits(self) -> int:
+        return (self.batch.capacity * self.n_batches - 1).bit_length()
+
+    @property
+    def interest_bits(self) -> int:
+        """Every integer coordinate the sums weigh is below ``2^interest_bits`` in magnitude:
+        an instrument's net or longs, an asset's net balance (at most one slot per universe
+        index per account, each below ``2^63``). ``OI[i] < 2^interest_bits`` (the verifier
+        checks the header's)."""
+        return stm.POSITION_BITS + self.accounts_bits
+
+    @property
+    def reserve_bits(self) -> int:
+        """Reserves ``R_a < 2^reserve_bits`` (range-checked in the aggregate)."""
+        return stm.BALANCE_BITS + self.accounts_bits
+
+    @property
+    def cover_bits(self) -> int:
+        """Width of ``R_a - L_a >= 0``: ``R_a - L_a < 2^reserve_bits + 2^interest_bits``."""
+        return self.reserve_bits + 1
+
+    def digest(self) -> int:
+        """``H(tag(VENUE_EPOCH_SHAPE, 2), batch shape digest, n_batches)``."""
+        return layout.hash_tagged(poseidon, stm.VENUE_EPOCH_SHAPE, [self.batch.digest(), self.n_batches])
+
+
+def aggregate_public_names(shape: VenueEpochShape) -> tuple[str, ...]:
+    """The venue aggregate's public inputs in order: ``epoch``, ``shape_digest``,
+    ``table_hash``, ``open_interest_hash``, ``totals_revealed``, ``totals_commitment``,
+    ``gamma``, ``oi_eval``, ``reserves[a]``, ``rlc/gamma_a[a]`` (``a < A_max``), then per batch
+    ``batch_{b}/root`` and ``batch_{b}/commitment`` (the batch proof's ``root`` and
+    ``sums_commitment``)."""
+    A = range(shape.batch.a_max)
+    return ("epoch", "shape_digest", "table_hash", "open_interest_hash", "totals_revealed",
+            "totals_commitment", "gamma", "oi_eval", *(f"reserves[{a}]" for a in A),
+            *(f"rlc/gamma_a[{a}]" for a in A),
+            *(x for b in range(shape.n_batches) for x in (f"batch_{b}/root", f"batch_{b}/commitment")))
+
+
+def table_hash(tables: VenueTables) -> int:
+    """``long_hash(VENUE_TABLE, table_public_values)``: the table's one field element in gamma."""
+    return stm.long_hash(poseidon, stm.VENUE_TABLE, table_public_values(tables))
+
+
+def open_interest_hash(open_interest: Sequence[int]) -> int:
+    """``long_hash(VENUE_OI, OI[0..I_max))``: the header's open interest (longs) per instrument."""
+    return stm.long_hash(poseidon, stm.VENUE_OI, [stm.fe(x) for x in open_interest])
+
+
+def rlc_challenge(hash_fn: Callable[[list], T], epoch: T, table_digest: T, oi_hash: T,
+                  totals_commitment: T, roots: Sequence[T]) -> T:
+    """``gamma``: generic over native Poseidon and the in-circuit gadget (the aggregate
+    recomputes it from the very public roots, so the prover cannot pick it)."""
+    return stm.long_hash(hash_fn, stm.RLC, [epoch, table_digest, oi_hash, totals_commitment, *roots])
+
+
+def rlc_powers(gamma: int, n: int) -> list[int]:
+    """``[gamma^0, ..., gamma^(n-1)] mod r``: the public columns the verifier computes."""
+    out, g = [], 1
+    for _ in range(n):
+        out.append(g)
+        g = g * gamma % R
+    return out
+
+
+def rlc_eval(powers: Sequence[int], values: Sequence[int]) -> int:
+    """``sum_i gamma^i x_i mod r`` (``x_i`` signed integers): e.g. ``OI_eval``."""
+    return sum(g * stm.fe(x) for g, x in zip(powers, values, strict=True)) % R
+
+
+def account_rlc(q: Sequence[T], q_neg: Sequence[T], g_pos: Sequence[T], b: Sequence[T],
+                g_bal: Sequence[T], mul: Mul) -> tuple[T, T, T]:
+    """One account's ``(S_net, S_long, S_liab)`` terms: ``sum_p q_p g_p``,
+    ``sum_p (q_p + q_p^-) g_p``, ``sum_k b_k g_k`` with ``g`` the looked-up ``gamma^index``.
+    Products named ``net{p}``, ``long{p}``, ``liab{k}``: ``2P + B`` constraints in-circuit."""
+    add = functools.partial(functools.reduce, operator.add)
+    net = add([mul(q[p], g_pos[p], f"net{p}") for p in range(len(q))])
+    long = add([mul(q[p] + q_neg[p], g_pos[p], f"long{p}") for p in range(len(q))])
+    liab = add([mul(b[k], g_bal[k], f"liab{k}") for k in range(len(b))])
+    return net, long, liab
+
+
+def sums_commitment(hash_fn: Callable[[list], T], net: T, long: T, liab: T, blinder: T) -> T:
+    """``H(tag(VENUE_SUMS, 4), S_net, S_long, S_liab, blinder)``: a batch's public commitment
+    to its gamma sums. The secret blinder hides them (``S_liab`` is a random combination of
+    the batch's per-asset totals: ATTACKS A14); the aggregate opens it in-circuit."""
+    return layout.hash_tagged(hash_fn, stm.VENUE_SUMS, [net, long, liab, blinder])

@@ -7,19 +7,23 @@ layouts and check margin with its one ``margin_slacks``. ``build_venue_batch`` r
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from dataclasses import dataclass
 
 from zkproof import statement as stm
 from zkproof.errors import InputError
-from zkproof.field.fr import R
+from zkproof.field.fr import R, to_signed
 from zkproof.hash.poseidon import poseidon
 from zkproof.venue import (
     VenueShape,
     VenueTables,
+    account_rlc,
     leaf_hash,
     margin_slacks,
     public_names,
+    rlc_powers,
+    sums_commitment,
     table_public_values,
     tree_root,
 )
@@ -91,22 +95,85 @@ def slacks(shape: VenueShape, slots: Slots) -> list[int]:
                          lambda x, y, _: x * y)
 
 
+@dataclass(frozen=True)
+class RlcSums:
+    """A batch's gamma sums (field elements): ``S_net = sum q gamma^j``, ``S_long = sum q^+
+    gamma^j``, ``S_liab = sum b gamma^a`` over every slot (``venue.account_rlc``)."""
+
+    net: int
+    long: int
+    liab: int
+
+
 @dataclass
 class VenueBatchWitness:
+    """A batch: its slots and root (fixed first), then ``bind`` fixes the epoch's ``gamma``
+    (derived from every root) and the secret blinder of its sums commitment."""
+
     shape: VenueShape
     tables: VenueTables
     accounts: list[VenueAccount]
     slots: list[Slots]
     leaves: list[int]
     root: int
+    gamma: int | None = None
+    blinder: int = 0
+
+    def bind(self, gamma: int, blinder: int | None = None) -> VenueBatchWitness:
+        """This batch under the epoch's ``gamma``, with ``blinder`` (a fresh secret one by
+        default; never 0: an unblinded commitment lets anyone confirm guessed sums by
+        hashing, ATTACKS A14)."""
+        blinder = secrets.randbelow(R - 1) + 1 if blinder is None else blinder
+        if not 0 < blinder < R:
+            raise ValueError("the sums commitment needs a secret blinder in [1, r) (ATTACKS A14)")
+        return dataclasses.replace(self, gamma=gamma % R, blinder=blinder)
+
+    def _gamma(self) -> int:
+        if self.gamma is None:
+            raise ValueError("the batch is not bound to the epoch's gamma yet (bind)")
+        return self.gamma
+
+    def totals(self, kind: str) -> list[int]:
+        """Integer sums per universe index over the batch: ``"net"`` (``sum q`` per instrument),
+        ``"long"`` (``sum q^+``) or ``"liab"`` (``sum b`` per asset)."""
+        out = [0] * (self.shape.a_max if kind == "liab" else self.shape.i_max)
+        for sl in self.slots:
+            for j, x in (sl.balances if kind == "liab" else sl.positions):
+                out[j] += max(x, 0) if kind == "long" else x
+        return out
+
+    def sums(self) -> RlcSums:
+        """The circuit's sums, by ``venue.account_rlc`` on the slots' ints mod r."""
+        g_i = rlc_powers(self._gamma(), self.shape.i_max)
+        g_a = rlc_powers(self._gamma(), self.shape.a_max)
+        net = long = liab = 0
+        for sl in self.slots:  # amounts read as the circuit's sign hint reads them (to_signed)
+            q = [to_signed(x % R) for _, x in sl.positions]
+            n, lg, li = account_rlc(q, [max(-x, 0) for x in q], [_power(g_i, j) for j, _ in sl.positions],
+                                    [x for _, x in sl.balances], [_power(g_a, a) for a, _ in sl.balances],
+                                    lambda x, y, _: x * y % R)
+            net, long, liab = net + n, long + lg, liab + li
+        return RlcSums(net % R, long % R, liab % R)
+
+    @property
+    def commitment(self) -> int:
+        """``venue.sums_commitment`` of ``sums()`` under the blinder: the public ``sums_commitment``."""
+        s = self.sums()
+        return sums_commitment(poseidon, s.net, s.long, s.liab, self.blinder)
 
     def public_values(self) -> list[int]:
-        """``venue.public_names`` order: root, shape digest, the table."""
-        return [self.root, self.shape.digest(), *table_public_values(self.tables)]
+        """``venue.public_names`` order: root, shape digest, gamma, sums commitment, the table,
+        the powers of gamma (what the verifier computes from the header and gamma)."""
+        g = self._gamma()
+        return [self.root, self.shape.digest(), g, self.commitment, *table_public_values(self.tables),
+                *rlc_powers(g, self.shape.i_max), *rlc_powers(g, self.shape.a_max)]
 
     def inputs(self) -> dict[str, int]:
         """Every input of ``circuits.venue_batch.build(shape)`` by name, field-encoded."""
-        out = dict(zip(public_names(self.shape), self.public_values()))
+        out = dict(zip(public_names(self.shape), self.public_values(), strict=True))
+        out["rlc/blinder"] = self.blinder
+        powers = {"pos": rlc_powers(self._gamma(), self.shape.i_max),
+                  "bal": rlc_powers(self._gamma(), self.shape.a_max)}
         for u, (acc, sl) in enumerate(zip(self.accounts, self.slots)):
             pre = f"account_{u}"
             out[f"{pre}/id_hash"] = acc.id_hash
@@ -117,7 +184,14 @@ class VenueBatchWitness:
                     out[f"{pre}/{kind}_{p}/amount"] = stm.fe(x)
                     for c, val in enumerate(row):
                         out[f"{pre}/{kind}_{p}/row[{c}]"] = stm.fe(val)
+                    out[f"{pre}/{kind}_{p}/gamma_power"] = _power(powers[kind], j)
         return out
+
+
+def _power(powers: list[int], j: int) -> int:
+    """``gamma^j`` for an index of the universe; 1 for a (malicious) index outside it, whose
+    query matches no row either way."""
+    return powers[j] if 0 <= j < len(powers) else 1
 
 
 def build_venue_batch(shape: VenueShape, tables: VenueTables,
