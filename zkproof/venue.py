@@ -296,21 +296,28 @@ def margin_slacks(q: Sequence[T], q_neg: Sequence[T], v: Sequence[Sequence[T]], 
 
 # -- the epoch: random linear combinations over the universes (docs/venue-design.md §3) ----------
 
+MAX_BATCH_BITS = 24  # an epoch has at most 2^24 batches
+
+
 @dataclass(frozen=True)
 class VenueEpochShape:
     """Sizes fixed by the keys of the venue aggregate: the batch shape and ``n_batches``
-    batch slots. ``accounts_bits``: every epoch has fewer than ``2^accounts_bits`` accounts."""
+    batch slots (at most ``2^MAX_BATCH_BITS``). ``accounts_bits``: every epoch has fewer than
+    ``2^accounts_bits`` accounts; it is set by that maximum, not by ``n_batches``, so the
+    widths of the once-per-epoch checks (and hence the aggregate's cost per batch) do not
+    grow with the number of batches."""
 
     batch: VenueShape
     n_batches: int
 
     def __post_init__(self) -> None:
-        if not isinstance(self.n_batches, int) or not 1 <= self.n_batches <= 1 << 24:
-            raise InputError("venue shape", "n_batches", f"expected 1..2^24, got {self.n_batches!r}")
+        if not isinstance(self.n_batches, int) or not 1 <= self.n_batches <= 1 << MAX_BATCH_BITS:
+            raise InputError("venue shape", "n_batches",
+                             f"expected 1..2^{MAX_BATCH_BITS}, got {self.n_batches!r}")
 
     @property
     def accounts_bits(self) -> int:
-        return (self.batch.capacity * self.n_batches - 1).bit_length()
+        return (self.batch.capacity - 1).bit_length() + MAX_BATCH_BITS
 
     @property
     def interest_bits(self) -> int:
