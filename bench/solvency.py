@@ -22,7 +22,9 @@ Inputs: the shipped ``examples/`` (3 assets, 16 instruments, 16 stress scenarios
    tables included) by constraint family, the total at I_max = 4096 (at that capacity and at
    twice it, where 4096 rows amortise as 1024 do at 256), and one real prove of a
    batch of synthetic accounts (dev key, INSECURE-DEV-SETUP, cached in
-   ``.cache/bench/venue/``; process CPU of the prove / capacity). The last line, exactly:
+   ``.cache/bench/venue/``; process CPU of the prove / capacity). Then the venue aggregate
+   (``circuits/venue_aggregate.py``) built at 4 and 8 batches: its constraints per batch (the
+   difference / 4) at I_max = 1024 and 4096, which are equal. The last line, exactly:
    ``per account: N constraints, T CPU-s (I_max=.., A_max=.., P=.., B=.., K=.., capacity=..)``.
 """
 
@@ -495,10 +497,27 @@ def venue_part(capacity: int) -> dict:
     line_4096 = (f"at I_max=4096: {n4096[capacity]:.0f} constraints per account at capacity={capacity}, "
                  f"{n4096[2 * capacity]:.0f} at capacity={2 * capacity} (A_max={shape.a_max}, P={shape.p}, "
                  f"B={shape.b}, K={shape.k})")
+    agg = {i_max: venue_aggregate_per_batch(venue_shape(i_max, capacity)) for i_max in (1024, 4096)}
+    line_aggregate = ("venue aggregate (circuits/venue_aggregate.py), constraints per batch = (at 8 "
+                      "batches - at 4) / 4: " + ", ".join(
+                          f"{per:.0f} at I_max={i} ({n[4]:,} / {n[8]:,})" for i, (n, per) in agg.items())
+                      + f" (A_max={shape.a_max})")
+    print(line_aggregate)
     last = (f"per account: {per_account:.0f} constraints, {cpu:.3f} CPU-s (I_max={shape.i_max}, "
             f"A_max={shape.a_max}, P={shape.p}, B={shape.b}, K={shape.k}, capacity={capacity})")
     return {"per_account": per_account, "per_account_4096": n4096, "families": dict(fam),
+            "aggregate_per_batch": {i: per for i, (_, per) in agg.items()},
             "probe": p, "line_4096": line_4096, "last_line": last}
+
+
+def venue_aggregate_per_batch(batch_shape) -> tuple[dict[int, int], float]:
+    """Constraints of the venue aggregate built at 4 and 8 batches, and per batch (the
+    difference over 4): what does not depend on the universes' sizes."""
+    from zkproof.circuits import venue_aggregate
+    from zkproof.venue import VenueEpochShape
+
+    n = {k: venue_aggregate.build(VenueEpochShape(batch_shape, k)).num_constraints for k in (4, 8)}
+    return n, (n[8] - n[4]) / 4
 
 
 if __name__ == "__main__":
