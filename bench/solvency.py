@@ -441,6 +441,8 @@ def venue_probe(i_max: int, capacity: int, zkey: str) -> dict:
     from zkproof.formats.zkey_file import read_zkey
     from zkproof.groth16.prove import challenge_fn, prove
     from zkproof.groth16.verify import verify
+    from zkproof.hash.poseidon import poseidon
+    from zkproof.venue import rlc_challenge, table_hash
     from zkproof.witness.venue import build_venue_batch
 
     shape = venue_shape(i_max, capacity)
@@ -450,6 +452,9 @@ def venue_probe(i_max: int, capacity: int, zkey: str) -> dict:
     pk = read_zkey(zkey)
     tables, accounts = synthetic_venue(shape)
     w = build_venue_batch(shape, tables, accounts)
+    # a one-batch epoch's gamma (epoch 1, no open interest or totals committed: the bench
+    # proves the batch, not the aggregate)
+    w = w.bind(rlc_challenge(poseidon, 1, table_hash(tables), 0, 0, [w.root]))
     t, c = time.perf_counter(), time.process_time()
     a = circuit.cs.solve(w.inputs(), challenges=challenge_fn(pk))
     circuit.cs.check(a)

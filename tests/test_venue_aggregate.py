@@ -82,14 +82,13 @@ def test_honest_epoch_satisfies_both_circuits(agg, batch_circuit, reveal):
     e = epoch(reveal_totals=reveal)
     assert e.liabilities[3] == -80 and e.liabilities[5] == 8 * 10**4
     assert e.open_interest == TRUE_OI and e.open_interest[1] == 5 + 3  # accounts 0 and 7
-    pub = dict(zip(("epoch",), e.public_values()))
-    assert pub["epoch"] == EPOCH
+    ai = e.inputs()
+    assert ai["epoch"] == EPOCH and ai["totals_revealed"] == int(reveal)
     for n, b in enumerate(e.batches):
         inp = b.inputs()
         assert fails(batch_circuit.cs, inp) is None
         # what the verifier matches: the batch's gamma is the epoch's, its root and commitment
         # are the aggregate's public batch_{n}/root and batch_{n}/commitment
-        ai = e.inputs()
         assert (inp["gamma"], inp["root"], inp["sums_commitment"]) == \
             (ai["gamma"], ai[f"batch_{n}/root"], ai[f"batch_{n}/commitment"])
     assert fails(agg, e.inputs()) is None
