@@ -69,8 +69,9 @@ def test_domain_kinds_are_distinct_from_the_tree_layout():
     from zkproof.hash import merkle_sum_layout as lay
 
     ours = {stm.ID, stm.TABLE, stm.RESERVES, stm.BATCH, stm.BATCHES, stm.OI, stm.TOTALS,
-            stm.OPEN_INTEREST, stm.SHAPE}
-    assert len(ours) == 9 and not ours & {lay.LEAF, lay.NODE, lay.HEADER, lay.CHUNK}
+            stm.OPEN_INTEREST, stm.SHAPE, stm.VENUE_LEAF, stm.VENUE_SHAPE, stm.RLC, stm.VENUE_SUMS,
+            stm.VENUE_OI, stm.VENUE_TABLE, stm.VENUE_EPOCH_SHAPE}
+    assert len(ours) == 16 and not ours & {lay.LEAF, lay.NODE, lay.HEADER, lay.CHUNK}
     assert stm.OPEN_INTEREST != stm.OI == 10  # the retired kind stays reserved
 
 
