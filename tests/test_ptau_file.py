@@ -100,7 +100,7 @@ def test_unknown_contribution_parameter(ceremony) -> None:
     off = 4 + 64 * 3 + 128 * 2 + 64 * 6 + 128 * 3 + 216 + 64 + 4
     assert struct.unpack("<I", body[off:off + 4])[0] == 7  # [1, 5, "alice"]
     body[off + 4] = 9
-    with pytest.raises(InputError, match="unknown parameter type 9"):
+    with pytest.raises(InputError, match="parameter 9 unknown or out of order"):
         read_ptau("t.ptau", _rebuild(ptau_bytes(ceremony), s7=bytes(body)))
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from zkproof.ceremony import phase2
 from zkproof.ceremony import powers_of_tau as pot
 from zkproof.errors import InputError
-from zkproof.formats.ptau_file import ptau_bytes, read_ptau
+from zkproof.formats.ptau_file import contribution_params_bytes, ptau_bytes, read_ptau
 
 RB = bytes(64)
 _DATA: dict = {}
@@ -59,7 +59,24 @@ def test_mutated_section10_parses_or_raises_input_error(data: bytes) -> None:
         mp = phase2.parse_mpc_params(data, "k.zkey")
     except InputError:
         return
-    assert len(phase2.mpc_params_bytes(mp)) == len(data)
+    assert phase2.mpc_params_bytes(mp) == data  # whatever parses is written back byte for byte
+
+
+@pytest.mark.parametrize("ctype,params", [(0, [1, 1, ord("x"), 2, 10, 3, 1, 1]),  # plain + beacon's
+                                           (1, [1, 1, ord("x")]),                 # beacon without
+                                           (0, [1, 0])])                          # empty name
+def test_contribution_params_not_in_canonical_form_are_refused(ctype, params) -> None:
+    """A parameter a rewrite would drop (a beacon's iteration exponent and hash on a plain
+    contribution), or one it would add, is refused in zkey section 10 and in a ptau file: a
+    parsed file always writes back to the same bytes, so no field is shown that is not kept."""
+    data = _mpc()
+    c = phase2.parse_mpc_params(data).contributions[0]
+    block = contribution_params_bytes(c)
+    assert data.endswith(block)
+    head = data[:-len(block) - 4]  # up to the type field
+    bad = head + ctype.to_bytes(4, "little") + len(params).to_bytes(4, "little") + bytes(params)
+    with pytest.raises(InputError, match="canonical parameters"):
+        phase2.parse_mpc_params(bad, "k.zkey")
 
 
 def test_unmutated_inputs_round_trip() -> None:

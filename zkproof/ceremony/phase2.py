@@ -36,7 +36,7 @@ from zkproof.curve import bn254
 from zkproof.errors import InputError, InsecureSetup
 from zkproof.field.fr import R
 from zkproof.formats.binfile import SectionReader
-from zkproof.formats.ptau_file import contribution_params_bytes
+from zkproof.formats.ptau_file import contribution_params_bytes, read_contribution_params
 from zkproof.groth16.keys import ProvingKey, VerifyingKey
 
 G1_SIZE, G2_SIZE = 64, 128
@@ -101,23 +101,7 @@ def parse_mpc_params(raw: bytes, path: str = "<zkey>") -> MpcParams:
         c.type = rd.u32()
         if c.type not in (0, 1):
             raise InputError(path, f"{rd.label}: {w} type", f"expected 0 or 1, got {c.type}")
-        body = SectionReader(path, f"{rd.label}: {w} params", rd.take(rd.u32()))
-        last = 0
-        while body.remaining():
-            kind = body.take(1)[0]
-            if kind <= last or kind > 3:
-                raise InputError(path, body.label, f"parameter {kind} unknown or out of order")
-            last = kind
-            if kind == 1:
-                raw_name = bytes(body.take(body.take(1)[0]))
-                try:
-                    c.name = raw_name.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise InputError(path, f"{body.label}: name", "not valid UTF-8") from None
-            elif kind == 2:
-                c.num_iterations_exp = body.take(1)[0]
-            else:
-                c.beacon_hash = bytes(body.take(body.take(1)[0]))
+        read_contribution_params(rd, c, f"{rd.label}: {w} params")
         mp.contributions.append(c)
     rd.expect_end()
     return mp

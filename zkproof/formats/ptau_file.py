@@ -175,27 +175,32 @@ def _read_header(path: str, rd: SectionReader) -> tuple[int, int]:
     return power, ceremony_power
 
 
-def _read_params(rd: SectionReader, c: Contribution, idx: int) -> None:
-    length = rd.u32()
-    body = SectionReader(rd.path, f"{rd.label}: contribution {idx} params", rd.take(length))
+def read_contribution_params(rd: SectionReader, c, label: str) -> None:
+    """Read the optional-parameters block of a contribution whose ``type`` is already set (ptau
+    section 7 and zkey section 10 alike) into ``c``. Only the form ``contribution_params_bytes``
+    writes is accepted (a name of 1..64 bytes; the iteration exponent and beacon hash on a
+    beacon and only there), so every accepted file is written back byte for byte and no
+    parameter is read that a rewrite would drop."""
+    raw = bytes(rd.take(rd.u32()))
+    body = SectionReader(rd.path, label, memoryview(raw))
     last = 0
     while body.remaining():
         kind = body.take(1)[0]
-        if kind <= last:
-            raise InputError(rd.path, body.label, "parameters must be sorted and unique")
+        if kind <= last or kind > 3:
+            raise InputError(rd.path, label, f"parameter {kind} unknown or out of order")
         last = kind
         if kind == 1:
-            raw = bytes(body.take(body.take(1)[0]))
             try:
-                c.name = raw.decode("utf-8")
+                c.name = bytes(body.take(body.take(1)[0])).decode("utf-8")
             except UnicodeDecodeError:
-                raise InputError(rd.path, f"{body.label}: name", "not valid UTF-8") from None
+                raise InputError(rd.path, f"{label}: name", "not valid UTF-8") from None
         elif kind == 2:
             c.num_iterations_exp = body.take(1)[0]
-        elif kind == 3:
-            c.beacon_hash = bytes(body.take(body.take(1)[0]))
         else:
-            raise InputError(rd.path, body.label, f"unknown parameter type {kind}")
+            c.beacon_hash = bytes(body.take(body.take(1)[0]))
+    if contribution_params_bytes(c)[4:] != raw:
+        raise InputError(rd.path, label, "not the canonical parameters: a name of 1..64 bytes, "
+                         "and the iteration exponent and beacon hash exactly when type is 1 (beacon)")
 
 
 def read_contribution(rd: SectionReader, idx: int) -> Contribution:
@@ -211,7 +216,7 @@ def read_contribution(rd: SectionReader, idx: int) -> Contribution:
     c.type = rd.u32()
     if c.type not in (0, 1):
         raise InputError(rd.path, f"{rd.label}: {w} type", f"expected 0 or 1, got {c.type}")
-    _read_params(rd, c, idx)
+    read_contribution_params(rd, c, f"{rd.label}: contribution {idx} params")
     return c
 
 
