@@ -196,3 +196,53 @@ def test_table_changed_after_proving(vks, honest):
     assert {"gamma", "batch proofs 2x2", "aggregate proof"} <= set(failed(vks, honest, pub))
     bad = failed(vks, honest, regamma(pub, honest))
     assert {"batch_0 public inputs", "batch proofs 2x2", "aggregate proof"} <= set(bad)
+
+
+# -- a wide tier in the same epoch -----------------------------------------------------------
+
+WIDE = dataclasses.replace(SHAPE, p=4)
+WIDE_ACCOUNT = wv.VenueAccount(15, ((1, -5), (2, 1), (3, 2)), ((1, 10**4), (2, 500)))  # 3 > P positions
+
+
+def mixed_epoch() -> wa.VenueEpochWitness:
+    """Batch 0 in the tier ``P = 2``, batch 1 (one account with three positions netting batch
+    0's) in the wide tier ``P = 4``."""
+    batches = [wv.build_venue_batch(SHAPE, TABLES, ACCOUNTS[:2]),
+               wv.build_venue_batch(WIDE, TABLES, [WIDE_ACCOUNT])]
+    return wa.build_venue_epoch(EPOCH_SHAPE, EPOCH, TABLES, batches, RESERVES, salt=SALT)
+
+
+@pytest.fixture(scope="module")
+def mixed(keys):
+    wide_keys = dataclasses.replace(keys, batch={**keys.batch, WIDE: dev_setup(
+        venue_batch_circuit(WIDE).to_r1cs(), quiet=True)})
+    return wide_keys, prove_venue_epoch(mixed_epoch(), wide_keys)
+
+
+def test_account_over_p_needs_the_wide_tier():
+    with pytest.raises(InputError, match="the tier holds 2"):
+        wv.build_venue_batch(SHAPE, TABLES, [WIDE_ACCOUNT])
+
+
+def test_wide_tier_batch_in_the_same_epoch(mixed):
+    wide_keys, proofs = mixed
+    r = verify_venue_epoch(wide_keys.verifying_keys(), proofs.public, proofs)
+    assert r.ok, r.failed()
+    assert {"batch proofs 2x2", "batch proofs 4x2"} <= {c.name for c in r.checks}
+    assert not any(wa.epoch_totals(mixed_epoch().batches, "net"))
+
+
+def test_wide_tier_proof_relabelled_as_the_narrow_tier(mixed):
+    """The wide batch claimed as tier ``P = 2``: its proof is checked against that tier's key
+    and shape digest, and fails."""
+    wide_keys, proofs = mixed
+    relabelled = dataclasses.replace(proofs, batches=(
+        proofs.batches[0], dataclasses.replace(proofs.batches[1], shape=SHAPE)))
+    bad = failed(wide_keys.verifying_keys(), relabelled)
+    assert bad == ["batch_1 public inputs", "batch proofs 2x2"]
+
+
+def test_tier_without_a_key(vks, mixed):
+    """The wide batch offered to a verifier that holds only the narrow tier's key."""
+    _, proofs = mixed
+    assert failed(vks, proofs) == ["batch tiers"]

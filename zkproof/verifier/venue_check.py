@@ -142,11 +142,16 @@ def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueE
     if not report.add("batch count", len(batches) == shape.n_batches,
                       f"{len(batches)} batch proofs, the aggregate takes {shape.n_batches}"):
         return report
+    # A tier shares the epoch's universes and table (the same public table and powers), and
+    # holds no more accounts per batch than the epoch's shape: the aggregate's integer bounds
+    # (``VenueEpochShape.accounts_bits``) count capacity x 2^MAX_BATCH_BITS accounts.
     universe = (shape.batch.i_max, shape.batch.a_max, shape.batch.k, shape.batch.table_bits)
     bad = [n for n, b in enumerate(batches) if b.shape not in vks.batch
-           or (b.shape.i_max, b.shape.a_max, b.shape.k, b.shape.table_bits) != universe]
+           or (b.shape.i_max, b.shape.a_max, b.shape.k, b.shape.table_bits) != universe
+           or b.shape.capacity > shape.batch.capacity]
     if not report.add("batch tiers", not bad, "" if not bad else
-                      f"batches {bad}: no key for the tier, or another universe than the epoch's"):
+                      f"batches {bad}: no key for the tier, another universe than the epoch's, "
+                      f"or a capacity above {shape.batch.capacity}"):
         return report
     for name, vk in [*((f"batch key {s.p}x{s.b}", vk) for s, vk in vks.batch.items()),
                      ("aggregate key", vks.aggregate)]:
