@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from zkproof import statement as stm
-from zkproof.errors import InputError, MalformedProof
+from zkproof.errors import InputError, InsecureSetup, MalformedProof
+from zkproof.field.fr import R
 from zkproof.groth16.verify import Sources, check_vk, verify, verify_many
 from zkproof.hash.poseidon import poseidon
 from zkproof.venue import (
@@ -36,6 +37,7 @@ from zkproof.venue import (
     VenueEpochProofs,
     VenueEpochPublic,
     VenueEpochVks,
+    VenueShape,
     aggregate_public_names,
     open_interest_hash,
     public_names,
@@ -88,8 +90,12 @@ def _check_public_data(pub: VenueEpochPublic, report: Report) -> bool:
               and all(type(x) is int and 0 <= x < 1 << shape.reserve_bits for x in pub.reserves))
     report.add("reserves bounds", res_ok, "" if res_ok else
                f"expected {shape.batch.a_max} values in [0, 2^{shape.reserve_bits})")
+    fields_ok = all(type(x) is int and 0 <= x < R for x in (pub.epoch, pub.totals_commitment, pub.gamma))
+    report.add("epoch, totals commitment and gamma are field elements", fields_ok)
     if pub.totals is not None:
-        opened = (len(pub.totals) == shape.batch.a_max and stm.totals_commitment(
+        opened = (len(pub.totals) == shape.batch.a_max
+                  and all(type(x) is int and abs(x) < 1 << shape.interest_bits for x in pub.totals)
+                  and stm.totals_commitment(
             poseidon, pub.epoch, 0, [stm.fe(x) for x in pub.totals]) == pub.totals_commitment)
         report.add("revealed totals open the totals commitment", opened)
         if opened and res_ok:
@@ -97,6 +103,29 @@ def _check_public_data(pub: VenueEpochPublic, report: Report) -> bool:
             report.add("revealed totals covered by reserves", not short,
                        "" if not short else f"liabilities exceed the reserves of assets {short}")
     return report.ok
+
+
+def _check_keys(vks: VenueEpochVks, pub: VenueEpochPublic, tiers: set[VenueShape], allow_dev: bool,
+                report: Report) -> bool:
+    """Each key the epoch uses: well-formed and not insecure (``check_vk``), not a single-party
+    dev key unless ``allow_dev`` (ATTACKS C6), and made for its statement's number of public
+    inputs."""
+    keys = [(f"batch key {t.p}x{t.b}", vks.batch[t], len(public_names(t))) for t in sorted(
+        tiers, key=lambda t: (t.p, t.b))]
+    keys.append(("aggregate key", vks.aggregate, len(aggregate_public_names(pub.shape))))
+    ok = True
+    for name, vk, n_inputs in keys:
+        try:
+            check_vk(vk, name)
+            secure = ("INSECURE-DEV-SETUP key: refused without allow_dev"
+                      if vk.dev_setup and not allow_dev else "")
+        except (InsecureSetup, MalformedProof) as e:
+            secure = str(e)
+        ok &= report.add(f"{name} from a real ceremony", not secure, secure or
+                         ("INSECURE-DEV-SETUP key (accepted: allow_dev)" if vk.dev_setup else ""))
+        ok &= report.add(f"{name} shape", vk.n_inputs == n_inputs,
+                         f"{vk.n_inputs} public inputs, expected {n_inputs}")
+    return ok
 
 
 def _first_difference(names: Sequence[str], want: Sequence[int], got: Sequence[int]) -> str:
@@ -128,12 +157,13 @@ def aggregate_public(pub: VenueEpochPublic, batches: Sequence[VenueBatchProof], 
 
 
 def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueEpochProofs,
-                       *, randomness=None) -> Report:
+                       *, allow_dev: bool = False, randomness=None) -> Report:
     """All checks of one proved venue epoch against the public data ``pub``.
 
     Only the proof points, the batch roots and the batch sums commitments are taken from
-    ``proofs``; every other public input is computed here. ``randomness``: the batch weights'
-    source, for tests only (``groth16.verify.batch_pairing_check``).
+    ``proofs``; every other public input is computed here. ``allow_dev``: accept single-party
+    dev keys (tests, demos). ``randomness``: the batch weights' source, for tests only
+    (``groth16.verify.batch_pairing_check``).
     """
     report = Report()
     shape, batches = pub.shape, list(proofs.batches)
@@ -141,6 +171,9 @@ def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueE
         return report
     if not report.add("batch count", len(batches) == shape.n_batches,
                       f"{len(batches)} batch proofs, the aggregate takes {shape.n_batches}"):
+        return report
+    values_ok = all(type(x) is int and 0 <= x < R for b in batches for x in (b.root, b.sums_commitment))
+    if not report.add("batch roots and commitments are field elements", values_ok):
         return report
     # A tier shares the epoch's universes and table (the same public table and powers), and
     # holds no more accounts per batch than the epoch's shape: the aggregate's integer bounds
@@ -153,9 +186,8 @@ def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueE
                       f"batches {bad}: no key for the tier, another universe than the epoch's, "
                       f"or a capacity above {shape.batch.capacity}"):
         return report
-    for name, vk in [*((f"batch key {s.p}x{s.b}", vk) for s, vk in vks.batch.items()),
-                     ("aggregate key", vks.aggregate)]:
-        check_vk(vk, name)
+    if not _check_keys(vks, pub, {b.shape for b in batches}, allow_dev, report):
+        return report
 
     gamma = rlc_challenge(poseidon, pub.epoch, table_hash(pub.tables),
                           open_interest_hash(pub.open_interest), pub.totals_commitment,
