@@ -28,7 +28,7 @@ from zkproof.venue import (
     rlc_challenge,
     table_hash,
 )
-from zkproof.verifier.venue_check import verify_venue_epoch
+from zkproof.verifier.venue_check import tier_label, verify_venue_epoch
 from zkproof.witness import venue as wv
 from zkproof.witness import venue_aggregate as wa
 
@@ -38,6 +38,7 @@ SHAPE = VenueShape(i_max=8, a_max=4, p=2, b=2, k=2, capacity=2)
 EPOCH_SHAPE = VenueEpochShape(SHAPE, 2)
 TABLES = make_tables(SHAPE)
 EPOCH, SALT = 9, 0x5A17
+NARROW_PROOFS = f"batch proofs {tier_label(SHAPE)}"
 RESERVES = [0, 3 * 10**4, 2 * 10**4, 0]
 ACCOUNTS = [wv.VenueAccount(11, ((1, 5), (3, -2)), ((1, 10**4), (2, 500))),
             wv.VenueAccount(12, ((2, -1),), ((2, 10**4), (3, -20))),
@@ -86,7 +87,7 @@ def test_honest_epoch_verifies(vks, honest):
     assert r.ok, r.failed()
     names = [c.name for c in r.checks]
     for name in ("gamma", "batch_0 public inputs", "batch_1 public inputs", "aggregate public inputs",
-                 "batch proofs 2x2", "aggregate proof"):
+                 NARROW_PROOFS, "aggregate proof"):
         assert name in names
     assert honest.public.totals is None and honest.public.open_interest[1] == 5
 
@@ -113,16 +114,16 @@ def test_batch_proof_swapped_between_batches(vks, honest):
     b0, b1 = honest.batches
     swap = lambda b, o: dataclasses.replace(b, proof=o.proof, public=o.public)  # noqa: E731
     proofs = dataclasses.replace(honest, batches=(swap(b0, b1), swap(b1, b0)))
-    assert failed(vks, proofs) == ["batch_0 public inputs", "batch_1 public inputs", "batch proofs 2x2"]
+    assert failed(vks, proofs) == ["batch_0 public inputs", "batch_1 public inputs", NARROW_PROOFS]
     r = verify_venue_epoch(vks, proofs.public, proofs, allow_dev=True)
-    assert "batches [0, 1]" in next(c.detail for c in r.checks if c.name == "batch proofs 2x2")
+    assert "batches [0, 1]" in next(c.detail for c in r.checks if c.name == NARROW_PROOFS)
 
 
 def test_batches_reordered(vks, honest):
     """Whole batches (root, commitment, proof) reordered: gamma hashes the roots in order."""
     proofs = dataclasses.replace(honest, batches=honest.batches[::-1])
     bad = failed(vks, proofs)
-    assert {"gamma", "batch proofs 2x2", "aggregate proof"} <= set(bad)
+    assert {"gamma", NARROW_PROOFS, "aggregate proof"} <= set(bad)
 
 
 def test_batch_dropped(vks, honest):
@@ -146,7 +147,7 @@ def test_header_open_interest_changed(vks, honest):
     # with gamma recomputed to match: every proof is bound to the true gamma
     bad = failed(vks, honest, regamma(pub, honest))
     assert "gamma" not in bad
-    assert {"batch_0 public inputs", "batch proofs 2x2", "aggregate proof"} <= set(bad)
+    assert {"batch_0 public inputs", NARROW_PROOFS, "aggregate proof"} <= set(bad)
 
 
 def test_claimed_gamma_is_not_the_hash(vks, honest):
@@ -170,7 +171,7 @@ def test_prover_chosen_gamma(keys, vks, honest):
     proofs = dataclasses.replace(honest, batches=tuple(batches),
                                  public=dataclasses.replace(honest.public, gamma=g))
     bad = failed(vks, proofs)
-    assert {"gamma", "batch_0 public inputs", "batch proofs 2x2", "aggregate proof"} <= set(bad)
+    assert {"gamma", "batch_0 public inputs", NARROW_PROOFS, "aggregate proof"} <= set(bad)
 
 
 def test_reserves_below_liabilities(keys, vks, honest):
@@ -192,14 +193,15 @@ def test_table_changed_after_proving(vks, honest):
     v = list(TABLES.v)
     v[1] = tuple(x + 1 for x in v[1])
     pub = dataclasses.replace(honest.public, tables=dataclasses.replace(TABLES, v=tuple(v)))
-    assert {"gamma", "batch proofs 2x2", "aggregate proof"} <= set(failed(vks, honest, pub))
+    assert {"gamma", NARROW_PROOFS, "aggregate proof"} <= set(failed(vks, honest, pub))
     bad = failed(vks, honest, regamma(pub, honest))
-    assert {"batch_0 public inputs", "batch proofs 2x2", "aggregate proof"} <= set(bad)
+    assert {"batch_0 public inputs", NARROW_PROOFS, "aggregate proof"} <= set(bad)
 
 
 # -- a wide tier in the same epoch -----------------------------------------------------------
 
 WIDE = dataclasses.replace(SHAPE, p=4)
+WIDE_PROOFS = f"batch proofs {tier_label(WIDE)}"
 WIDE_ACCOUNT = wv.VenueAccount(15, ((1, -5), (2, 1), (3, 2)), ((1, 10**4), (2, 500)))  # 3 > P positions
 
 
@@ -227,7 +229,7 @@ def test_wide_tier_batch_in_the_same_epoch(mixed):
     wide_keys, proofs = mixed
     r = verify_venue_epoch(wide_keys.verifying_keys(), proofs.public, proofs, allow_dev=True)
     assert r.ok, r.failed()
-    assert {"batch proofs 2x2", "batch proofs 4x2"} <= {c.name for c in r.checks}
+    assert {NARROW_PROOFS, WIDE_PROOFS} <= {c.name for c in r.checks}
     assert not any(wa.epoch_totals(mixed_epoch().batches, "net"))
 
 
@@ -238,7 +240,7 @@ def test_wide_tier_proof_relabelled_as_the_narrow_tier(mixed):
     relabelled = dataclasses.replace(proofs, batches=(
         proofs.batches[0], dataclasses.replace(proofs.batches[1], shape=SHAPE)))
     bad = failed(wide_keys.verifying_keys(), relabelled)
-    assert bad == ["batch_1 public inputs", "batch proofs 2x2"]
+    assert bad == ["batch_1 public inputs", NARROW_PROOFS]
 
 
 def test_tier_without_a_key(vks, mixed):
@@ -250,5 +252,6 @@ def test_tier_without_a_key(vks, mixed):
 def test_dev_keys_refused_unless_allowed(vks, honest):
     """Single-party dev keys (ATTACKS C6): every key used is named, and the epoch is refused."""
     r = verify_venue_epoch(vks, honest.public, honest)
-    assert r.failed() == ["batch key 2x2 from a real ceremony", "aggregate key from a real ceremony"]
+    assert r.failed() == [f"batch key {tier_label(SHAPE)} from a real ceremony",
+                          "aggregate key from a real ceremony"]
 

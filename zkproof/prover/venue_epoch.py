@@ -47,11 +47,14 @@ def epoch_public(w: VenueEpochWitness) -> VenueEpochPublic:
 
 
 def prove_venue_epoch(w: VenueEpochWitness, keys: VenueEpochKeys) -> VenueEpochProofs:
-    """Each batch proof under its tier's key (``KeyError`` for a tier without one), then the
+    """Each batch proof under its tier's key (``ValueError`` for a tier without one), then the
     aggregate proof; ``InputError``/``AssertionError`` from ``prove_statement`` for a witness
     that does not satisfy its circuit."""
     batches = []
     for n, b in enumerate(w.batches):
+        if b.shape not in keys.batch:
+            raise ValueError(f"venue batch {n}: no proving key for its tier (P={b.shape.p}, B={b.shape.b}, "
+                             f"capacity={b.shape.capacity})")
         proof, public = prove_statement(venue_batch_circuit(b.shape), b.inputs(), keys.batch[b.shape],
                                         b.public_values(), f"venue batch {n}")
         batches.append(VenueBatchProof(b.shape, b.root, b.commitment, proof, tuple(public)))

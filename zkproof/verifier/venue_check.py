@@ -24,7 +24,7 @@ use the rebuilt values.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from zkproof import statement as stm
@@ -74,6 +74,11 @@ class Report:
         return [c.name for c in self.checks if not c.ok]
 
 
+def tier_label(s: VenueShape) -> str:
+    """How check names name a tier: ``P=.. B=.. capacity=..``."""
+    return f"P={s.p} B={s.b} capacity={s.capacity}"
+
+
 def _check_public_data(pub: VenueEpochPublic, report: Report) -> bool:
     """The header's values within what the circuits' soundness argument assumes."""
     shape = pub.shape
@@ -110,8 +115,8 @@ def _check_keys(vks: VenueEpochVks, pub: VenueEpochPublic, tiers: set[VenueShape
     """Each key the epoch uses: well-formed and not insecure (``check_vk``), not a single-party
     dev key unless ``allow_dev`` (ATTACKS C6), and made for its statement's number of public
     inputs."""
-    keys = [(f"batch key {t.p}x{t.b}", vks.batch[t], len(public_names(t))) for t in sorted(
-        tiers, key=lambda t: (t.p, t.b))]
+    keys = [(f"batch key {tier_label(t)}", vks.batch[t], len(public_names(t)))
+            for t in sorted(tiers, key=lambda t: (t.p, t.b, t.capacity))]
     keys.append(("aggregate key", vks.aggregate, len(aggregate_public_names(pub.shape))))
     ok = True
     for name, vk, n_inputs in keys:
@@ -157,7 +162,8 @@ def aggregate_public(pub: VenueEpochPublic, batches: Sequence[VenueBatchProof], 
 
 
 def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueEpochProofs,
-                       *, allow_dev: bool = False, randomness=None) -> Report:
+                       *, allow_dev: bool = False,
+                       randomness: Callable[[], int] | None = None) -> Report:
     """All checks of one proved venue epoch against the public data ``pub``.
 
     Only the proof points, the batch roots and the batch sums commitments are taken from
@@ -213,10 +219,10 @@ def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueE
             oks = verify_many(vk, [(expected[n], batches[n].proof, Sources(proof=f"batch_{n}"))
                                    for n in idx], randomness)
         except MalformedProof as e:
-            report.add(f"batch proofs {tier.p}x{tier.b}", False, str(e))
+            report.add(f"batch proofs {tier_label(tier)}", False, str(e))
             continue
         bad = [n for n, ok in zip(idx, oks, strict=True) if not ok]
-        report.add(f"batch proofs {tier.p}x{tier.b}", not bad,
+        report.add(f"batch proofs {tier_label(tier)}", not bad,
                    f"{len(idx)} proofs" if not bad else f"batches {bad} do not verify")
     try:
         ok = verify(vks.aggregate, agg_want, proofs.aggregate, check_key=False,
