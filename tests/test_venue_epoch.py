@@ -198,6 +198,22 @@ def test_table_changed_after_proving(vks, honest):
     assert {"batch_0 public inputs", NARROW_PROOFS, "aggregate proof"} <= set(bad)
 
 
+
+def test_proofs_replayed_in_another_epoch(vks, honest):
+    """The epoch is hashed into gamma and is the aggregate's first public input."""
+    pub = regamma(dataclasses.replace(honest.public, epoch=EPOCH + 1), honest)
+    assert {"batch_0 public inputs", NARROW_PROOFS, "aggregate public inputs",
+            "aggregate proof"} <= set(failed(vks, honest, pub))
+
+
+def test_batch_sums_commitment_substituted(vks, honest):
+    """Batch 0 claims another sums commitment: its proof and the aggregate (which opens the
+    commitments it is given) both refuse it."""
+    b0 = dataclasses.replace(honest.batches[0], sums_commitment=honest.batches[1].sums_commitment)
+    proofs = dataclasses.replace(honest, batches=(b0, honest.batches[1]))
+    assert failed(vks, proofs) == ["batch_0 public inputs", "aggregate public inputs", NARROW_PROOFS,
+                                   "aggregate proof"]
+
 # -- a wide tier in the same epoch -----------------------------------------------------------
 
 WIDE = dataclasses.replace(SHAPE, p=4)
