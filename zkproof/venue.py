@@ -48,6 +48,7 @@ from typing import TypeVar
 from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.field.fr import R
+from zkproof.groth16.keys import Proof, VerifyingKey
 from zkproof.hash import merkle_sum_layout as layout
 from zkproof.hash.poseidon import poseidon
 
@@ -403,3 +404,56 @@ def sums_commitment(hash_fn: Callable[[list], T], net: T, long: T, liab: T, blin
     to its gamma sums. The secret blinder hides them (``S_liab`` is a random combination of
     the batch's per-asset totals: ATTACKS A14); the aggregate opens it in-circuit."""
     return layout.hash_tagged(hash_fn, stm.VENUE_SUMS, [net, long, liab, blinder])
+
+
+# -- a proved epoch: the seam between the venue prover and its verifier ---------------------------
+
+@dataclass(frozen=True)
+class VenueEpochPublic:
+    """What a verifier of a venue epoch is given besides the proofs: the epoch, its shape, the
+    public table, the header's open interest ``OI`` (longs per instrument), the reserves, the
+    totals commitment and, when revealed, the liabilities it opens to (salt 0), and the
+    claimed ``gamma`` (the verifier recomputes it from the rest and the batch roots)."""
+
+    shape: VenueEpochShape
+    epoch: int
+    tables: VenueTables
+    open_interest: tuple[int, ...]
+    reserves: tuple[int, ...]
+    totals_commitment: int
+    gamma: int
+    totals: tuple[int, ...] | None = None  # the liabilities, when revealed
+
+
+@dataclass(frozen=True)
+class VenueBatchProof:
+    """One batch proof: its tier's shape, its root and sums commitment (the values the
+    aggregate takes as ``batch_{b}/root``, ``batch_{b}/commitment``), the Groth16 proof and the
+    public inputs the prover proved against (``public_names`` order; the verifier compares
+    them with its own and never verifies against them)."""
+
+    shape: VenueShape
+    root: int
+    sums_commitment: int
+    proof: Proof
+    public: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class VenueEpochProofs:
+    """A proved venue epoch: the public data, the batch proofs in aggregate order, and the
+    aggregate proof with the public inputs it was proved against
+    (``aggregate_public_names`` order)."""
+
+    public: VenueEpochPublic
+    batches: tuple[VenueBatchProof, ...]
+    aggregate: Proof
+    aggregate_public: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class VenueEpochVks:
+    """Verification keys of a venue epoch: one batch key per tier shape, the aggregate's."""
+
+    batch: dict[VenueShape, VerifyingKey]
+    aggregate: VerifyingKey

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from zkproof import kernel
+from zkproof import kernel, venue
 from zkproof import statement as stm
-from zkproof.circuits import aggregate, solvency_batch
+from zkproof.circuits import aggregate, solvency_batch, venue_aggregate, venue_batch
 from zkproof.r1cs.system import ConstraintSystem
 
 
@@ -43,3 +43,14 @@ def aggregate_circuit(shape: stm.Shape) -> ConstraintSystem:
 def circuits_for(shape: stm.Shape) -> SolvencyCircuits:
     """Both circuits (setup, the ceremony, the header's fingerprints)."""
     return SolvencyCircuits(shape, batch_circuit(shape), aggregate_circuit(shape))
+
+
+@lru_cache(maxsize=4)
+def venue_batch_circuit(shape: venue.VenueShape) -> ConstraintSystem:
+    """The sparse venue batch circuit of one tier."""
+    return venue_batch.build(shape).cs
+
+
+@lru_cache(maxsize=4)
+def venue_aggregate_circuit(shape: venue.VenueEpochShape) -> ConstraintSystem:
+    return venue_aggregate.build(shape)

@@ -55,8 +55,8 @@ from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.formats.binfile import atomic_write
 from zkproof.formats.snarkjs_json import dump_proof, dump_public
-from zkproof.groth16.keys import ProvingKey
-from zkproof.groth16.prove import prove
+from zkproof.groth16.keys import Proof, ProvingKey
+from zkproof.groth16.prove import challenge_fn, prove
 from zkproof.prover.circuits import batch_circuit
 from zkproof.prover.workdir import StalePartial, partial_bytes, read_partial, write_partial
 from zkproof.witness import batch as wbatch
@@ -91,13 +91,21 @@ class BatchTask:
         return wbatch.public_values(self.witness, self.c, self.v, self.m)
 
 
-def prove_checked(cs, inputs: dict, pk: ProvingKey, expected_public: list[int], what: str) -> dict:
-    """Solve, check every named constraint, prove: never prove a false statement."""
-    assignment = cs.solve(inputs)
+def prove_statement(cs, inputs: dict, pk: ProvingKey, expected_public: list[int],
+                    what: str) -> tuple[Proof, list[int]]:
+    """Solve, check every named constraint, prove: never prove a false statement. A key with a
+    commitment solves the challenges as ``prove`` will compute them (``challenge_fn``)."""
+    assignment = cs.solve(inputs, challenges=None if pk.commitment is None else challenge_fn(pk))
     cs.check(assignment)  # names the first broken constraint
     proof, public = prove(pk, assignment.witness())
     if public != expected_public:
         raise AssertionError(f"{what}: public inputs {public} differ from the statement")
+    return proof, public
+
+
+def prove_checked(cs, inputs: dict, pk: ProvingKey, expected_public: list[int], what: str) -> dict:
+    """``prove_statement``, as the proof and public files' JSON."""
+    proof, public = prove_statement(cs, inputs, pk, expected_public, what)
     return {"proof": dump_proof(proof), "public": dump_public(public)}
 
 

@@ -1,0 +1,233 @@
+"""Verify a proved venue epoch (docs/venue-design.md §3) from public data only, each check named.
+
+Order: public data (the table as ``VenueTables.validate`` requires it, ``OI`` and reserves in
+range, revealed totals opening the totals commitment and covered by the reserves) -> batch
+count and tiers (each a key's shape over the epoch's universes) -> ``gamma``, recomputed from
+``epoch``, ``table_hash``, ``open_interest_hash``, ``totals_commitment`` and every batch root
+in order (``venue.rlc_challenge``, the function the aggregate circuit and the witness use)
+-> each batch proof's public inputs, rebuilt here: its root, its tier's ``shape_digest``, the
+recomputed ``gamma``, its sums commitment, the table, ``gamma^i`` and ``gamma^a``
+(``venue.rlc_powers``) -> the aggregate's: epoch, the epoch shape's digest, table and open
+interest hashes, ``totals_revealed``, the totals commitment, ``gamma``, ``oi_eval = sum_i
+gamma^i OI[i]`` (``venue.rlc_eval``), the reserves, ``gamma^a`` and each batch's root and
+sums commitment in order -> the proofs: the batch proofs of each tier paired at once with
+random weights (``groth16.verify.verify_many``, which names a bad proof), then the aggregate.
+
+What binds what: a batch proof verifies only against its own root, its commitment and the
+recomputed ``gamma`` and table; the aggregate only against the same roots and commitments, the
+same ``gamma`` (which it recomputes in-circuit from the roots, so a batch left out or moved
+changes it) and the header's ``OI``, reserves and totals commitment. The public inputs a
+proof was made against (``VenueBatchProof.public``, ``VenueEpochProofs.aggregate_public``)
+are compared with the rebuilt ones only to name the first difference; the pairings always
+use the rebuilt values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from zkproof import statement as stm
+from zkproof.errors import InputError, InsecureSetup, MalformedProof
+from zkproof.field.fr import R
+from zkproof.groth16.verify import Sources, check_vk, verify, verify_many
+from zkproof.hash.poseidon import poseidon
+from zkproof.venue import (
+    VenueBatchProof,
+    VenueEpochProofs,
+    VenueEpochPublic,
+    VenueEpochVks,
+    VenueShape,
+    aggregate_public_names,
+    open_interest_hash,
+    public_names,
+    rlc_challenge,
+    rlc_eval,
+    rlc_powers,
+    table_hash,
+    table_public_values,
+)
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    """Every check by name; the epoch is valid only if each passed."""
+
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def add(self, name: str, ok: bool, detail: str = "") -> bool:
+        self.checks.append(Check(name, ok, detail))
+        return ok
+
+    def failed(self) -> list[str]:
+        return [c.name for c in self.checks if not c.ok]
+
+
+def tier_label(s: VenueShape) -> str:
+    """How check names name a tier: ``P=.. B=.. capacity=..``."""
+    return f"P={s.p} B={s.b} capacity={s.capacity}"
+
+
+def _check_public_data(pub: VenueEpochPublic, report: Report) -> bool:
+    """The header's values within what the circuits' soundness argument assumes."""
+    shape = pub.shape
+    try:
+        pub.tables.validate(shape.batch)
+        report.add("risk table", True)
+    except InputError as e:
+        report.add("risk table", False, str(e))
+    oi_ok = (len(pub.open_interest) == shape.batch.i_max
+             and all(type(x) is int and 0 <= x < 1 << shape.interest_bits for x in pub.open_interest))
+    report.add("open interest bounds", oi_ok, "" if oi_ok else
+               f"expected {shape.batch.i_max} values in [0, 2^{shape.interest_bits})")
+    res_ok = (len(pub.reserves) == shape.batch.a_max
+              and all(type(x) is int and 0 <= x < 1 << shape.reserve_bits for x in pub.reserves))
+    report.add("reserves bounds", res_ok, "" if res_ok else
+               f"expected {shape.batch.a_max} values in [0, 2^{shape.reserve_bits})")
+    fields_ok = all(type(x) is int and 0 <= x < R for x in (pub.epoch, pub.totals_commitment, pub.gamma))
+    report.add("epoch, totals commitment and gamma are field elements", fields_ok)
+    if pub.totals is not None:
+        opened = (len(pub.totals) == shape.batch.a_max
+                  and all(type(x) is int and abs(x) < 1 << shape.interest_bits for x in pub.totals)
+                  and stm.totals_commitment(
+            poseidon, pub.epoch, 0, [stm.fe(x) for x in pub.totals]) == pub.totals_commitment)
+        report.add("revealed totals open the totals commitment", opened)
+        if opened and res_ok:
+            short = [a for a, (t, r) in enumerate(zip(pub.totals, pub.reserves)) if t > r]
+            report.add("revealed totals covered by reserves", not short,
+                       "" if not short else f"liabilities exceed the reserves of assets {short}")
+    return report.ok
+
+
+def _check_keys(vks: VenueEpochVks, pub: VenueEpochPublic, tiers: set[VenueShape], allow_dev: bool,
+                report: Report) -> bool:
+    """Each key the epoch uses: well-formed and not insecure (``check_vk``), not a single-party
+    dev key unless ``allow_dev`` (ATTACKS C6), and made for its statement's number of public
+    inputs."""
+    keys = [(f"batch key {tier_label(t)}", vks.batch[t], len(public_names(t)))
+            for t in sorted(tiers, key=lambda t: (t.p, t.b, t.capacity))]
+    keys.append(("aggregate key", vks.aggregate, len(aggregate_public_names(pub.shape))))
+    ok = True
+    for name, vk, n_inputs in keys:
+        try:
+            check_vk(vk, name)
+            secure = ("INSECURE-DEV-SETUP key: refused without allow_dev"
+                      if vk.dev_setup and not allow_dev else "")
+        except (InsecureSetup, MalformedProof) as e:
+            secure = str(e)
+        ok &= report.add(f"{name} from a real ceremony", not secure, secure or
+                         ("INSECURE-DEV-SETUP key (accepted: allow_dev)" if vk.dev_setup else ""))
+        ok &= report.add(f"{name} shape", vk.n_inputs == n_inputs,
+                         f"{vk.n_inputs} public inputs, expected {n_inputs}")
+    return ok
+
+
+def _first_difference(names: Sequence[str], want: Sequence[int], got: Sequence[int]) -> str:
+    if len(want) != len(got):
+        return f"{len(got)} public inputs, expected {len(want)}"
+    for n, a, b in zip(names, want, got, strict=True):
+        if a != b:
+            return f"{n}: the proof's {b} differs from the recomputed {a}"
+    return ""
+
+
+def batch_public(b: VenueBatchProof, gamma: int, table: list[int]) -> list[int]:
+    """A batch proof's public inputs from public data: ``venue.public_names`` order."""
+    s = b.shape
+    return [b.root, s.digest(), gamma, b.sums_commitment, *table,
+            *rlc_powers(gamma, s.i_max), *rlc_powers(gamma, s.a_max)]
+
+
+def aggregate_public(pub: VenueEpochPublic, batches: Sequence[VenueBatchProof], gamma: int) -> list[int]:
+    """The aggregate's public inputs from public data: ``venue.aggregate_public_names`` order."""
+    shape = pub.shape
+    out = [pub.epoch, shape.digest(), table_hash(pub.tables), open_interest_hash(pub.open_interest),
+           int(pub.totals is not None), pub.totals_commitment, gamma,
+           rlc_eval(rlc_powers(gamma, shape.batch.i_max), pub.open_interest),
+           *pub.reserves, *rlc_powers(gamma, shape.batch.a_max)]
+    for b in batches:
+        out += [b.root, b.sums_commitment]
+    return out
+
+
+def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueEpochProofs,
+                       *, allow_dev: bool = False,
+                       randomness: Callable[[], int] | None = None) -> Report:
+    """All checks of one proved venue epoch against the public data ``pub``.
+
+    Only the proof points, the batch roots and the batch sums commitments are taken from
+    ``proofs``; every other public input is computed here. ``allow_dev``: accept single-party
+    dev keys (tests, demos). ``randomness``: the batch weights' source, for tests only
+    (``groth16.verify.batch_pairing_check``).
+    """
+    report = Report()
+    shape, batches = pub.shape, list(proofs.batches)
+    if not _check_public_data(pub, report):
+        return report
+    if not report.add("batch count", len(batches) == shape.n_batches,
+                      f"{len(batches)} batch proofs, the aggregate takes {shape.n_batches}"):
+        return report
+    values_ok = all(type(x) is int and 0 <= x < R for b in batches for x in (b.root, b.sums_commitment))
+    if not report.add("batch roots and commitments are field elements", values_ok):
+        return report
+    # A tier shares the epoch's universes and table (the same public table and powers), and
+    # holds no more accounts per batch than the epoch's shape: the aggregate's integer bounds
+    # (``VenueEpochShape.accounts_bits``) count capacity x 2^MAX_BATCH_BITS accounts.
+    universe = (shape.batch.i_max, shape.batch.a_max, shape.batch.k, shape.batch.table_bits)
+    bad = [n for n, b in enumerate(batches) if b.shape not in vks.batch
+           or (b.shape.i_max, b.shape.a_max, b.shape.k, b.shape.table_bits) != universe
+           or b.shape.capacity > shape.batch.capacity]
+    if not report.add("batch tiers", not bad, "" if not bad else
+                      f"batches {bad}: no key for the tier, another universe than the epoch's, "
+                      f"or a capacity above {shape.batch.capacity}"):
+        return report
+    if not _check_keys(vks, pub, {b.shape for b in batches}, allow_dev, report):
+        return report
+
+    gamma = rlc_challenge(poseidon, pub.epoch, table_hash(pub.tables),
+                          open_interest_hash(pub.open_interest), pub.totals_commitment,
+                          [b.root for b in batches])
+    report.add("gamma", gamma == pub.gamma, "" if gamma == pub.gamma else
+               f"the claimed gamma {pub.gamma} is not the hash of the epoch, table, open "
+               f"interest, totals commitment and batch roots ({gamma})")
+
+    table = table_public_values(pub.tables)
+    expected = [batch_public(b, gamma, table) for b in batches]
+    for n, (b, want) in enumerate(zip(batches, expected, strict=True)):
+        diff = _first_difference(public_names(b.shape), want, b.public)
+        report.add(f"batch_{n} public inputs", not diff, diff)
+    agg_want = aggregate_public(pub, batches, gamma)
+    diff = _first_difference(aggregate_public_names(shape), agg_want, proofs.aggregate_public)
+    report.add("aggregate public inputs", not diff, diff)
+
+    for tier, vk in vks.batch.items():
+        idx = [n for n, b in enumerate(batches) if b.shape == tier]
+        if not idx:
+            continue
+        try:
+            oks = verify_many(vk, [(expected[n], batches[n].proof, Sources(proof=f"batch_{n}"))
+                                   for n in idx], randomness)
+        except MalformedProof as e:
+            report.add(f"batch proofs {tier_label(tier)}", False, str(e))
+            continue
+        bad = [n for n, ok in zip(idx, oks, strict=True) if not ok]
+        report.add(f"batch proofs {tier_label(tier)}", not bad,
+                   f"{len(idx)} proofs" if not bad else f"batches {bad} do not verify")
+    try:
+        ok = verify(vks.aggregate, agg_want, proofs.aggregate, check_key=False,
+                    sources=Sources(proof="aggregate"))
+        report.add("aggregate proof", ok)
+    except MalformedProof as e:
+        report.add("aggregate proof", False, str(e))
+    return report
