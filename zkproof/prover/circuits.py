@@ -53,4 +53,5 @@ def venue_batch_circuit(shape: venue.VenueShape) -> ConstraintSystem:
 
 @lru_cache(maxsize=4)
 def venue_aggregate_circuit(shape: venue.VenueEpochShape) -> ConstraintSystem:
+    """The venue aggregate of one epoch shape (any mix of tiers' batches)."""
     return venue_aggregate.build(shape)
