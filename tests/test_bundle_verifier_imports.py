@@ -1,5 +1,5 @@
 """The auditor's and user's verifiers (``zkproof.verifier``) import no prover-side module:
-verification is a pure function of the bundle (STYLE §5.2). A verify-only process started
+verification is a pure function of the bundle (docs/architecture.md). A verify-only process started
 through the CLI (``zkproof verify``, ``zkproof inclusion verify``) loads no native code and
 hashes Poseidon in Python (docs/architecture.md)."""
 

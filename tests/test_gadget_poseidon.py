@@ -125,7 +125,7 @@ def test_circom_poseidon_witness_equals_ours(n, circom_circuit, npm_tools, tmp_p
 
 
 def test_fingerprint_pinned():
-    """The exact R1CS of Poseidon(2) (STYLE §8: a shape change must be a deliberate diff)."""
+    """The exact R1CS of Poseidon(2) (a shape change must be a deliberate diff)."""
     assert _circuit(2)[0].to_r1cs().fingerprint() == (
         "ea196ad27c8c9c543b8180f7c6cc29a1d6325d03ed163cf3d2a1596c6e6a8a8e")
 

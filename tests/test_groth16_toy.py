@@ -1,4 +1,4 @@
-"""The hand-checkable Groth16 case (STYLE §9, bellman ``groth16/src/tests``): fixed toxic waste and
+"""The hand-checkable Groth16 case (as bellman's ``groth16/src/tests``): fixed toxic waste and
 blinding on ``x^3 + x + 5 = out``; every key and proof element is pinned in
 ``vectors/groth16_toy/cases/cubic.json`` by an independent generator
 (``scripts/vectors/gen_groth16_toy.py``: naive Lagrange, long division, ``py_ecc.bn128``)."""

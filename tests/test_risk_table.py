@@ -195,7 +195,7 @@ def test_equity_range_bits_worksheet():
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_mutated_bytes_round_trip_or_raise(example, data):
-    """Property (STYLE §7.3): decoding any mutated byte string either gives a table that
+    """Property: decoding any mutated byte string either gives a table that
     re-encodes to the same bytes, or raises InputError; never anything else."""
     raw = bytearray(example[3].to_bytes())
     for _ in range(data.draw(st.integers(1, 3))):

@@ -1,4 +1,4 @@
-"""Import rule (STYLE §5.2, docs/architecture.md): the verifier's import closure stays small.
+"""Import rule (docs/architecture.md): the verifier's import closure stays small.
 
 ``zkproof.groth16.verify`` may reach only ``zkproof.field``, ``zkproof.curve``,
 ``zkproof.formats`` (``snarkjs_json`` and what it needs), ``zkproof.errors`` and

@@ -1,9 +1,9 @@
 """Deploy and call contracts on a real EVM (py-evm, set up through eth-tester's PyEVMBackend).
 
 Why not ``web3.eth.estimate_gas`` or ``eth_call`` alone: a Groth16 verifier that *returns false*
-when its pairing precompile runs out of gas makes ``estimate_gas`` under-report (TOOLCHAIN.md,
-"Gas"). Every call here runs one transaction with an explicit gas limit and reports, from that
-same execution, the return data, the revert reason and the gas actually spent, so the number
+when its pairing precompile runs out of gas makes ``estimate_gas`` under-report. Every call here
+runs one transaction with an explicit gas limit and reports, from that same execution, the return
+data, the revert reason and the gas actually spent, so the number
 printed by ``bench/gas.py`` is the number a real transaction pays.
 
 Gas figures:

@@ -55,7 +55,7 @@ def circom_compile(source: str, name: str, workdir: str | os.PathLike,
     ``include "circomlib/circuits/..."``; returns paths of ``r1cs``, ``wasm``, ``sym``.
 
     circom2 (WASM) cannot read include paths outside its working directory, so circomlib's
-    ``circuits/`` is copied next to the source (TOOLCHAIN.md).
+    ``circuits/`` is copied next to the source.
     """
     wd = Path(workdir)
     wd.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """Compile Solidity with the pinned solc-js (npm ``solc``) through its standard-JSON interface.
 
 Why not ``solcjs`` on the command line: it has no ``--evm-version``, and newer compilers default
-to forks newer than py-evm's (TOOLCHAIN.md, "Solidity compiler"). The standard-JSON input sets
+to forks newer than py-evm's (py-evm lags the newest forks). The standard-JSON input sets
 ``evmVersion`` explicitly, so the bytecode we test is the bytecode a deployer would get with the
 same settings.
 

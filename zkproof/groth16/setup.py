@@ -132,4 +132,4 @@ def _empty_contributions(pk: ProvingKey) -> bytes:
     return h.digest() + struct.pack("<I", 0)
 
 
-setup = dev_setup  # arkworks/STYLE name: ``setup(cs, toxic)``; there is no secure single-party setup
+setup = dev_setup  # arkworks' name: ``setup(cs, toxic)``; there is no secure single-party setup

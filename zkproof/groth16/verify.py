@@ -32,7 +32,7 @@ one, or the reverse, is malformed.
 Malformed input raises ``MalformedProof(file, field, reason)``; an insecure key raises
 ``InsecureSetup``; a well-formed proof that does not verify returns ``False``.
 
-Import rule (STYLE §5.2, enforced by ``tests/test_verifier_imports.py``): only
+Import rule (docs/architecture.md, enforced by ``tests/test_verifier_imports.py``): only
 ``zkproof.field``, ``zkproof.curve``, ``zkproof.formats.snarkjs_json`` (and ``strict_json``),
 ``zkproof.errors`` and ``zkproof.groth16.keys``; never the prover, the R1CS toolkit or the
 native kernel. Points are checked one at a time through steps 4-7, proof before key.

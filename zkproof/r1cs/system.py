@@ -1,6 +1,6 @@
 """``ConstraintSystem``: build an R1CS in Python with named constraints and separate hints.
 
-Two verbs, as circom's ``<--`` / ``<==`` and gnark's hints (STYLE §6):
+Two verbs, as circom's ``<--`` / ``<==`` and gnark's hints (every hint is pinned by constraints):
 
 * ``cs.hint(fn, inputs, n_out)`` creates private variables whose *values* the solver computes
   with ``fn`` -- it adds **no** constraint; every gadget must pair a hint with the constraints
