@@ -54,6 +54,7 @@ from zkproof.margin.scenarios import MarketState, market_states, scenario_grid, 
 from zkproof.margin.valuation import (
     build_smiles,
     collateral_per_coin,
+    debt_per_coin,
     forward_of,
     instrument_per_coin,
     option_inputs,
@@ -239,6 +240,31 @@ def _map_rows(fn, items: tuple, n_cols: int, workers: int | None) -> tuple:
     return tuple(out)
 
 
+def _asset_column(per_coin, params: RiskParams, market: Market,
+                  states: list[MarketState]) -> tuple[tuple[tuple[Decimal, bool], ...], ...]:
+    """``per_coin`` (``collateral_per_coin`` for ``c``, ``debt_per_coin`` for ``d``) of every
+    asset in every scenario, in value units per base unit, unrounded, with exactness flags."""
+    e = params.value_unit_exponent
+
+    def entry(a: AssetParams, st: MarketState) -> tuple[Decimal, bool]:
+        x, exact = evaluate(lambda: _scale(per_coin(a.symbol, st, params, market), a.decimals, e))
+        return x, exact and st.exact[a.symbol]
+
+    return tuple(tuple(entry(a, st) for st in states) for a in params.assets)
+
+
+def debt_column(params: RiskParams, oracle: Oracle) -> tuple[tuple[int, ...], ...]:
+    """The venue's debt column ``d[a][s]`` (A x (K + 1)): what one base unit of debt in asset
+    ``a`` costs in scenario ``s``, ``ceil(X + EPS)`` of ``X = debt_per_coin`` (the coin's value
+    times ``1 + borrow_haircut``), by the same path as ``c``. Rounding up overstates debt, and
+    ``d >= X >= X_c >= c`` (``1 + h >= 1 - haircut``) in every scenario. Not part of the v1
+    table bytes: the venue statement publishes it in ``VenueTables`` (docs/formats.md §8.3)."""
+    market = market_from_v1(oracle)
+    x = _asset_column(debt_per_coin, params, market, market_states(market, params))
+    return tuple(tuple(_ceil(*x[a][s], f"d[{asset.symbol}][{s}]") for s in range(len(x[a])))
+                 for a, asset in enumerate(params.assets))
+
+
 def unrounded_table(params: RiskParams, instruments: tuple[Instrument, ...], oracle: Oracle,
                     instruments_file: str = "<instruments>", workers: int | None = None) -> UnroundedTable:
     """Revalue every asset and instrument under every scenario, in value units, unrounded
@@ -250,10 +276,6 @@ def unrounded_table(params: RiskParams, instruments: tuple[Instrument, ...], ora
     e = params.value_unit_exponent
     states = market_states(market, params)
     smiles = build_smiles(instruments, market)
-
-    def c_entry(a: AssetParams, st: MarketState) -> tuple[Decimal, bool]:
-        x, exact = evaluate(lambda: _scale(collateral_per_coin(a.symbol, st, params, market), a.decimals, e))
-        return x, exact and st.exact[a.symbol]
 
     factors: dict[int, tuple[Decimal, ...]] = {}  # vol factor per scenario, by expiry
 
@@ -287,7 +309,7 @@ def unrounded_table(params: RiskParams, instruments: tuple[Instrument, ...], ora
 
     reqs = [req_entries(k, i) for k, i in enumerate(instruments)]
     return UnroundedTable(
-        c=tuple(tuple(c_entry(a, st) for st in states) for a in params.assets),
+        c=_asset_column(collateral_per_coin, params, market, states),
         v=_map_rows(v_row, instruments, len(states), workers),
         ml=tuple(r[0] for r in reqs), ms=tuple(r[1] for r in reqs),
     )

@@ -103,12 +103,23 @@ def build_smiles(instruments: tuple[Instrument, ...], market: Market) -> dict[tu
     return out
 
 
-def collateral_per_coin(symbol: str, st: MarketState, params: RiskParams, market: Market) -> Decimal:
+def collateral_per_coin(symbol: str, st: MarketState, params: RiskParams, market: Market,
+                        keep: Decimal | None = None) -> Decimal:
+    """One coin of ``symbol`` in scenario ``st`` times ``keep`` (default ``1 - haircut``: the
+    collateral value ``c``; ``debt_per_coin`` passes ``1 + borrow_haircut``). A tail scenario
+    counts ``cover`` of the move's change of value."""
     with precise():
-        keep = 1 - params.asset(symbol).haircut
+        keep = 1 - params.asset(symbol).haircut if keep is None else keep
         if st.scenario.cover == 1:
             return +(st.spot[symbol] * keep)
         return +(market.spot[symbol] * keep * (1 + st.scenario.cover * (st.ratio[symbol] - 1)))
+
+
+def debt_per_coin(symbol: str, st: MarketState, params: RiskParams, market: Market) -> Decimal:
+    """What one coin of debt in ``symbol`` costs in scenario ``st``: the coin's value times
+    ``1 + borrow_haircut`` (venue params; 0 without them), so ``debt >= collateral`` per coin."""
+    h = params.venue.borrow_haircut if params.venue is not None else 0
+    return collateral_per_coin(symbol, st, params, market, 1 + h)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Each line is an object ``{"id", "nonce", "balances", "positions"}`` plus an optional ``role``
 (``user`` | ``insurance_fund`` | ``protocol_vault``; the vault and the fund are accounts like
-any other, SPEC §1.3). ``balances`` maps asset symbols to base-unit strings in ``[0, 2^64)``;
+any other, SPEC §1.3). ``balances`` maps asset symbols to base-unit strings in ``[0, 2^64)``,
+or, in a venue snapshot (params with a ``[venue]`` section), signed strings in ``(-2^63, 2^63)``
+(a negative balance is a loan);
 ``positions`` maps instrument ids to signed position-unit strings in ``(-2^63, 2^63)``; both
 are sparse (a missing key is 0). Errors read ``accounts.jsonl: line 12: balances.USDC: ...``.
 
@@ -23,7 +25,7 @@ from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.snapshot.instruments import Instrument
 from zkproof.snapshot.jsonio import expect_object, loads_strict, read_text
-from zkproof.snapshot.numbers import parse_balance, parse_position
+from zkproof.snapshot.numbers import parse_balance, parse_position, parse_signed_balance
 from zkproof.snapshot.params import RiskParams
 
 ROLES = stm.ACCOUNT_ROLES
@@ -55,8 +57,10 @@ def _sparse(raw: Any, file: str, field: str, index: dict[str, int], parse, what:
     return dense
 
 
-def parse_account(raw: Any, file: str, line: int, assets: dict[str, int], insts: dict[str, int]) -> Account:
-    """Validate one decoded line; every error names ``line N: field``."""
+def parse_account(raw: Any, file: str, line: int, assets: dict[str, int], insts: dict[str, int],
+                  signed_balances: bool = False) -> Account:
+    """Validate one decoded line; every error names ``line N: field``. ``signed_balances``
+    (a venue snapshot only): a balance may be negative, ``|b| < 2^63``."""
     at = f"line {line}"
     if not isinstance(raw, dict):
         raise InputError(file, at, "expected a JSON object")
@@ -70,8 +74,8 @@ def parse_account(raw: Any, file: str, line: int, assets: dict[str, int], insts:
         raise InputError(file, f"{at}: role", f"expected one of {ROLES}, got {role!r:.40}")
     return Account(
         id=raw["id"], nonce=bytes.fromhex(raw["nonce"]), role=role,
-        balances=tuple(_sparse(raw["balances"], file, f"{at}: balances", assets, parse_balance,
-                               "asset")),
+        balances=tuple(_sparse(raw["balances"], file, f"{at}: balances", assets,
+                               parse_signed_balance if signed_balances else parse_balance, "asset")),
         positions=tuple(_sparse(raw["positions"], file, f"{at}: positions", insts, parse_position,
                                 "instrument")),
         line=line,
@@ -90,7 +94,8 @@ def parse_accounts(lines: Iterable[str], file: str, params: RiskParams,
             raise InputError(file, f"line {n}", f"more than {MAX_ACCOUNTS} accounts")
         if not text.strip():
             raise InputError(file, f"line {n}", "blank line")
-        acc = parse_account(loads_strict(text, file, f"line {n}"), file, n, assets, insts)
+        acc = parse_account(loads_strict(text, file, f"line {n}"), file, n, assets, insts,
+                            params.venue is not None)
         if acc.id in first_line:
             raise InputError(file, f"line {n}: id", f"duplicate account id {acc.id!r} (first on line "
                                                     f"{first_line[acc.id]})")

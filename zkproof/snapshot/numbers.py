@@ -73,6 +73,14 @@ def parse_balance(value: object, file: str, field: str) -> int:
     return x
 
 
+def parse_signed_balance(value: object, file: str, field: str) -> int:
+    """A venue balance in base units, negative for a loan: ``-2^63 < b < 2^63`` (docs/formats.md §5)."""
+    x = parse_int(value, file, field)
+    if not -POSITION_BOUND < x < POSITION_BOUND:
+        raise InputError(file, field, f"balance {x} outside (-2^63, 2^63)")
+    return x
+
+
 def parse_position(value: object, file: str, field: str) -> int:
     """A signed position in position units: ``-2^63 < q < 2^63`` (ATTACKS A2)."""
     x = parse_int(value, file, field)

@@ -56,6 +56,27 @@ class OracleTolerances:
 
 
 @dataclass(frozen=True)
+class VenueParams:
+    """The ``[venue]`` section (params format 2, docs/formats.md §2.3): the capacities of the
+    sparse venue circuits and the borrow haircut of the debt column.
+
+    ``i_max``/``a_max``: instrument and asset universes (powers of two, slot 0 is the empty
+    row, so at most ``i_max - 1`` instruments and ``a_max - 1`` assets are listed); ``p``/``b``:
+    position and balance slots per account; ``wide_p``: position slots of the wide tier (same
+    ``b``); ``borrow_haircut`` ``h``: a unit of debt costs ``(1 + h)`` times the asset's
+    unhaircut value (``d >= c``). A snapshot with this section is a venue snapshot: its
+    balances may be negative (loans).
+    """
+
+    i_max: int
+    a_max: int
+    p: int
+    b: int
+    wide_p: int
+    borrow_haircut: Decimal = ZERO
+
+
+@dataclass(frozen=True)
 class RiskParams:
     value_unit_exponent: int  # 1 value unit = 10^-value_unit_exponent quote units (USD)
     quote: str
@@ -70,6 +91,8 @@ class RiskParams:
     spot_shock_signs: tuple[tuple[tuple[str, int], ...], ...] = ((),)
     # Format 2 (venue rulebook, docs/formats.md §2): ``rulebook`` is None for format 1.
     rulebook: Rulebook | None = None
+    # The venue's capacities (format 2 ``[venue]``): None for a v1 (dense) snapshot.
+    venue: VenueParams | None = None
 
     @property
     def n_scenarios(self) -> int:
@@ -290,7 +313,7 @@ _MARKS_V2 = {"max_price_deviation", "max_vol_deviation", "max_model_deviation"}
 def parse_params_v2(doc: dict[str, Any], file: str) -> RiskParams:
     """Format 2: the venue rulebook (docs/formats.md §2), optionally starting from a preset."""
     expect_object(doc, file, "", {"format", "value_unit_exponent", "quote", "scenarios", "assets",
-                                  "maintenance", "marks", "oracle"}, {"preset"})
+                                  "maintenance", "marks", "oracle"}, {"preset", "venue"})
     doc = _merge_preset(doc, file)
     assets = _assets(doc["assets"], file)
     known = {a.symbol for a in assets}
@@ -339,7 +362,28 @@ def parse_params_v2(doc: dict[str, Any], file: str) -> RiskParams:
         spot_shock_signs=_sign_patterns(sc.get("spot_shock_signs", [{}]), file, known),
         short_floor={"option": rulebook.option_short, "perpetual": ZERO, "future": ZERO},
         oracle=_oracle(doc["oracle"], file), rulebook=rulebook,
+        venue=_venue(doc["venue"], file) if "venue" in doc else None,
     )
+
+
+_VENUE_KEYS = ({"i_max", "a_max", "p", "b", "wide_p"}, {"borrow_haircut"})
+MAX_UNIVERSE = 1 << 16  # the venue circuits' index width (zkproof.venue.INDEX_BITS)
+
+
+def _venue(doc: Any, file: str) -> VenueParams:
+    """The ``[venue]`` section: capacities checked here, the listing against them at conversion."""
+    expect_object(doc, file, "venue", *_VENUE_KEYS)
+    n = {k: parse_small_int(doc[k], file, f"venue.{k}", 1, MAX_UNIVERSE) for k in _VENUE_KEYS[0]}
+    for k in ("i_max", "a_max"):
+        if n[k] < 2 or n[k] & (n[k] - 1):
+            raise InputError(file, f"venue.{k}", f"expected a power of two in 2..2^16, got {n[k]}")
+    for k in ("p", "b", "wide_p"):
+        if n[k] > 256:
+            raise InputError(file, f"venue.{k}", f"expected 1..256, got {n[k]}")
+    if n["wide_p"] < n["p"]:
+        raise InputError(file, "venue.wide_p", f"expected wide_p >= p = {n['p']}, got {n['wide_p']}")
+    h = parse_fraction(doc.get("borrow_haircut", "0"), file, "venue.borrow_haircut", ZERO, ONE)
+    return VenueParams(n["i_max"], n["a_max"], n["p"], n["b"], n["wide_p"], h)
 
 
 def _exact_ratio(lev: int, file: str, field_: str) -> Decimal:
