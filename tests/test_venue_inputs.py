@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from tests.test_snapshot_schemas import SCHEMAS, _errors
 from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.examples_gen import generate_venue, write_files
@@ -217,3 +219,13 @@ def test_converted_venue_proves_and_verifies(venue):
     proofs = prove_venue_epoch(w, keys)
     r = verify_venue_epoch(keys.verifying_keys(), proofs.public, proofs, allow_dev=True)
     assert not r.failed(), r.failed()
+
+
+def test_venue_params_match_the_schema(tmp_path):
+    """The v2 params schema describes the ``[venue]`` section: the test venue's params validate,
+    an unknown key in it does not."""
+    schema = json.loads((SCHEMAS / "params.v2.schema.json").read_text())
+    doc = tomllib.loads((write_venue(tmp_path) / "params.toml").read_text())
+    assert _errors(doc, schema, schema) == []
+    doc["venue"]["q"] = 1
+    assert _errors(doc, schema, schema)
