@@ -229,3 +229,12 @@ def test_venue_params_match_the_schema(tmp_path):
     assert _errors(doc, schema, schema) == []
     doc["venue"]["q"] = 1
     assert _errors(doc, schema, schema)
+
+
+def test_table_from_another_snapshot_refused(venue, tmp_path):
+    """The conversion takes ``c``/``v`` from the table and ``d`` from the snapshot's oracle: a
+    table of another listing (here: the snapshot without one instrument) is refused."""
+    snap, table, _ = venue
+    other = dataclasses.replace(table, instruments=table.instruments[:-1], v=table.v[:-1])
+    with pytest.raises(InputError, match="the table was not built from this snapshot"):
+        venue_inputs(snap, other, CAPACITY)

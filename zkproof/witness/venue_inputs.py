@@ -59,7 +59,8 @@ def venue_tables(snap: Snapshot, table: RiskTable) -> VenueTables:
                          f"{n_a} assets exceed the universe (venue.a_max = {vp.a_max}: at most "
                          f"{vp.a_max - 1})")
     if (table.instruments != tuple(descriptor(i) for i in snap.instruments)
-            or table.assets != tuple((a.symbol, a.decimals) for a in snap.params.assets)):
+            or table.assets != tuple((a.symbol, a.decimals) for a in snap.params.assets)
+            or table.snapshot_time != snap.oracle.snapshot_time):
         raise InputError("<risk table>", "instruments", "the table was not built from this snapshot")
     S = len(table.scenarios)
     zeros = (0,) * S
