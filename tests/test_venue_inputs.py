@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from tests.test_snapshot_schemas import SCHEMAS, _errors
+from zkproof import pipeline
 from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.examples_gen import generate_venue, write_files
@@ -238,3 +241,15 @@ def test_table_from_another_snapshot_refused(venue, tmp_path):
     other = dataclasses.replace(table, instruments=table.instruments[:-1], v=table.v[:-1])
     with pytest.raises(InputError, match="the table was not built from this snapshot"):
         venue_inputs(snap, other, CAPACITY)
+
+
+def test_dense_setup_and_prove_refuse_a_venue_snapshot(tmp_path):
+    """A venue snapshot given to the dense commands: one line naming [venue] (exit 2), before any
+    key is built, rather than loans proved under rules they were not written for."""
+    d = write_venue(tmp_path, extra=[account("borrower", {"USDC": -5, "ETH": 10**9})])
+    with pytest.raises(InputError, match="venue snapshot is proved by the venue circuits"):
+        pipeline.load_inputs(d)
+    r = subprocess.run([sys.executable, "-m", "zkproof.cli.main", "setup", "--inputs", str(d),
+                        "--out", str(tmp_path / "keys")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "venue" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "keys").exists()

@@ -32,7 +32,9 @@ class Loaded:
 def load_inputs(inputs_dir: str | Path, epoch_file: str | Path | None = None) -> Loaded:
     """① snapshot in, validated (circuit breaker on the oracle; the epoch no later than
     ``max_snapshot_age_seconds`` after the oracle snapshot), ② the risk table."""
-    snap = load_snapshot(resolve_paths(inputs_dir))
+    paths = resolve_paths(inputs_dir)
+    snap = load_snapshot(paths)
+    require_dense(snap, paths["params"])
     table = build_risk_table(snap.params, snap.instruments, snap.oracle)
     epoch_path = epoch_file or Path(inputs_dir) / "epoch.json"
     ep = load_epoch_input(epoch_path, snap.params)
@@ -42,6 +44,17 @@ def load_inputs(inputs_dir: str | Path, epoch_file: str | Path | None = None) ->
         raise InputError(str(epoch_path), "timestamp",
                          f"{problem}; see oracle.max_snapshot_age_seconds in params.toml")
     return Loaded(snap, table, ep)
+
+
+def require_dense(snap, params_path: str | Path) -> None:
+    """``setup`` and ``prove`` run the dense circuits: a venue snapshot (``[venue]`` in
+    params.toml: sparse accounts, loans valued at the debt column) is refused in one line rather
+    than proved under rules it was not written for (its loans would fail ``balance_range``)."""
+    if snap.params.venue is not None:
+        raise InputError(str(params_path), "venue", "a venue snapshot is proved by the venue "
+                         "circuits (zkproof.prover.venue_epoch, docs/venue-design.md), which "
+                         "`zkproof setup` and `zkproof prove` do not run yet; without [venue] "
+                         "the inputs are proved by the dense circuits")
 
 
 def shape_of(loaded: Loaded, capacity: int, n_batches: int,

@@ -61,6 +61,7 @@ def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, equit
 
     paths = resolve_paths(inputs_dir)
     snap = load_snapshot(paths, with_accounts=paths["accounts"].is_file())
+    pipeline.require_dense(snap, paths["params"])
     table = build_risk_table(snap.params, snap.instruments, snap.oracle)
     try:
         shape = Shape(len(table.assets), len(table.instruments), len(table.scenarios), capacity,
