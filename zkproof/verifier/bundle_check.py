@@ -45,30 +45,15 @@ from zkproof.formats.inclusion_file import record_root
 from zkproof.formats.snarkjs_json import parse_proof, parse_public, parse_vk
 from zkproof.groth16.keys import Proof, VerifyingKey
 from zkproof.groth16.verify import Progress, Sources, check_vk, verify_many
+from zkproof.verifier.checks import Checks
 from zkproof.verifier.fold import fold_public_inputs
 
 
 @dataclass
-class Check:
-    name: str
-    ok: bool
-    detail: str = ""
-
-
-@dataclass
-class Report:
+class Report(Checks):
     bundle: str
-    checks: list[Check] = field(default_factory=list)
     header: EpochHeader | None = None
     notes: list[str] = field(default_factory=list)  # what the auditor must still do by hand
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.checks) and all(c.ok for c in self.checks)
-
-    def add(self, name: str, ok: bool, detail: str = "") -> bool:
-        self.checks.append(Check(name, ok, detail))
-        return ok
 
     def totals(self) -> dict[str, str] | str | None:
         """``{symbol: L_a}`` when the header reveals the totals, ``"hidden"`` otherwise."""

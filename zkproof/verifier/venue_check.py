@@ -25,7 +25,6 @@ use the rebuilt values.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from zkproof import statement as stm
 from zkproof.errors import InputError, InsecureSetup, MalformedProof
@@ -47,31 +46,11 @@ from zkproof.venue import (
     table_hash,
     table_public_values,
 )
+from zkproof.verifier.checks import Checks
 
 
-@dataclass
-class Check:
-    name: str
-    ok: bool
-    detail: str = ""
-
-
-@dataclass
-class Report:
+class Report(Checks):
     """Every check by name; the epoch is valid only if each passed."""
-
-    checks: list[Check] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.checks) and all(c.ok for c in self.checks)
-
-    def add(self, name: str, ok: bool, detail: str = "") -> bool:
-        self.checks.append(Check(name, ok, detail))
-        return ok
-
-    def failed(self) -> list[str]:
-        return [c.name for c in self.checks if not c.ok]
 
 
 def tier_label(s: VenueShape) -> str:
