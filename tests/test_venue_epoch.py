@@ -265,6 +265,20 @@ def test_tier_without_a_key(vks, mixed):
     assert failed(vks, proofs) == ["batch tiers"]
 
 
+@pytest.mark.parametrize("change", [{"k": 1}, {"table_bits": 39}, {"i_max": 16}, {"a_max": 8},
+                                    {"capacity": 4}])
+def test_batch_under_a_keyed_tier_outside_the_epoch(vks, honest, change):
+    """Batch 0 labelled with a tier the verifier holds a key for, over another universe (its
+    public table and powers would not be the epoch's) or with more accounts per batch than the
+    aggregate's integer bounds count (``VenueEpochShape.accounts_bits``): refused before any
+    public input is rebuilt."""
+    other = dataclasses.replace(SHAPE, **change)
+    keyed = dataclasses.replace(vks, batch={**vks.batch, other: vks.batch[SHAPE]})
+    proofs = dataclasses.replace(honest, batches=(
+        dataclasses.replace(honest.batches[0], shape=other), honest.batches[1]))
+    assert failed(keyed, proofs) == ["batch tiers"]
+
+
 def test_dev_keys_refused_unless_allowed(vks, honest):
     """Single-party dev keys (ATTACKS C6): every key used is named, and the epoch is refused."""
     r = verify_venue_epoch(vks, honest.public, honest)
