@@ -32,10 +32,12 @@ Proved (per batch: one Poseidon and a share of the ``gamma`` hash; the rest once
   hidden-or-revealed totals (ATTACKS A14), over the very ``L_a`` wires checked above.
 
 Soundness (docs/venue-design.md §3): each identity is ``P(gamma) = 0`` for a polynomial of
-degree below ``max(I_max, A_max)`` whose coefficients are exact integer differences below
-``2^(interest_bits + 1) < r / 2`` in magnitude, fixed before ``gamma``; a nonzero one vanishes
-at the hashed ``gamma`` with probability at most ``max(I_max, A_max) / r`` per hash the prover
-tries, so every coefficient is zero as an integer.
+degree below ``max(I_max, A_max)`` whose coefficients are fixed before ``gamma``; a nonzero one
+vanishes at the hashed ``gamma`` with probability at most ``max(I_max, A_max) / r`` per hash the
+prover tries, so every coefficient is zero in the field. The net and long coefficients are exact
+integer differences below ``2^(interest_bits + 1) < r / 2`` in magnitude, so they are zero as
+integers; ``L_a`` (no range check of its own) then equals the field encoding of the integer net
+balance ``t_a``, and ``reserve_cover`` on ``R_a - L_a`` is the integer check ``R_a >= t_a``.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ holds a value outside its range, so a test can say WHICH check catches the attac
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 
@@ -185,6 +186,17 @@ def test_tables_validated():
     listed = (True,) + t.listed_i[1:]
     with pytest.raises(InputError, match="row 0"):
         VenueTables(t.v, t.ml, t.ms, listed, t.c, t.d, t.listed_a).validate(SHAPE)
+
+
+@pytest.mark.parametrize("field, value", [("v", 100.0), ("c", 1.5), ("listed_i", 2), ("listed_a", -1)])
+def test_table_entry_of_another_type_refused_by_validate(field, value):
+    """A header entry the circuit's encoding does not take (a float, a ``listed`` flag other
+    than 0/1) is one named ``InputError`` of ``validate``, the verifier's ``risk table`` check,
+    not a crash in the table hash or a batch proof that no key can verify."""
+    col = list(getattr(TABLES, field))
+    col[1] = value if field.startswith("listed") else (value,) + col[1][1:]
+    with pytest.raises(InputError, match=rf"{field}"):
+        dataclasses.replace(TABLES, **{field: tuple(col)}).validate(SHAPE)
 
 
 # -- attacks ---------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ import pytest
 
 from tests.test_venue_batch import make_tables
 from zkproof.errors import ConstraintUnsatisfied, InputError
+from zkproof.field.fr import R
 from zkproof.groth16.setup import dev_setup
+from zkproof.groth16.verify import verify
 from zkproof.hash.poseidon import poseidon
 from zkproof.prover.circuits import venue_aggregate_circuit, venue_batch_circuit
 from zkproof.prover.parallel import prove_statement
@@ -27,8 +29,9 @@ from zkproof.venue import (
     open_interest_hash,
     rlc_challenge,
     table_hash,
+    table_public_values,
 )
-from zkproof.verifier.venue_check import tier_label, verify_venue_epoch
+from zkproof.verifier.venue_check import batch_public, tier_label, verify_venue_epoch
 from zkproof.witness import venue as wv
 from zkproof.witness import venue_aggregate as wa
 
@@ -199,6 +202,17 @@ def test_table_changed_after_proving(vks, honest):
 
 
 
+def test_batch_proof_under_another_gamma_input(vks, honest):
+    """The batch's public ``gamma`` enters no constraint (its powers do); the QAP keeps every
+    public input's ``u_i`` independent, so the proof still binds it: the same proof, table and
+    powers with another ``gamma`` do not verify."""
+    b = honest.batches[0]
+    want = batch_public(b, honest.public.gamma, table_public_values(honest.public.tables))
+    vk = vks.batch[SHAPE]
+    assert verify(vk, want, b.proof, check_key=False)
+    assert not verify(vk, [want[0], want[1], (want[2] + 1) % R, *want[3:]], b.proof, check_key=False)
+
+
 def test_proofs_replayed_in_another_epoch(vks, honest):
     """The epoch is hashed into gamma and is the aggregate's first public input."""
     pub = regamma(dataclasses.replace(honest.public, epoch=EPOCH + 1), honest)
@@ -263,6 +277,20 @@ def test_tier_without_a_key(vks, mixed):
     """The wide batch offered to a verifier that holds only the narrow tier's key."""
     _, proofs = mixed
     assert failed(vks, proofs) == ["batch tiers"]
+
+
+@pytest.mark.parametrize("change", [{"k": 1}, {"table_bits": 39}, {"i_max": 16}, {"a_max": 8},
+                                    {"capacity": 4}])
+def test_batch_under_a_keyed_tier_outside_the_epoch(vks, honest, change):
+    """Batch 0 labelled with a tier the verifier holds a key for, over another universe (its
+    public table and powers would not be the epoch's) or with more accounts per batch than the
+    aggregate's integer bounds count (``VenueEpochShape.accounts_bits``): refused before any
+    public input is rebuilt."""
+    other = dataclasses.replace(SHAPE, **change)
+    keyed = dataclasses.replace(vks, batch={**vks.batch, other: vks.batch[SHAPE]})
+    proofs = dataclasses.replace(honest, batches=(
+        dataclasses.replace(honest.batches[0], shape=other), honest.batches[1]))
+    assert failed(keyed, proofs) == ["batch tiers"]
 
 
 def test_dev_keys_refused_unless_allowed(vks, honest):

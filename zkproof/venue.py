@@ -162,8 +162,8 @@ class VenueTables:
 
     ``v[i][s]``, ``ml[i]``, ``ms[i]``, ``listed_i[i]`` for ``i < I_max``; ``c[a][s]``,
     ``d[a][s]``, ``listed_a[a]`` for ``a < A_max``. ``validate`` checks what the circuit
-    relies on: row 0 empty, unlisted rows zero, ``0 <= c <= d``, ``ml, ms >= 0``, every
-    entry below ``2^table_bits``.
+    relies on: integer entries and boolean ``listed`` flags, row 0 empty, unlisted rows zero,
+    ``0 <= c <= d``, ``ml, ms >= 0``, every entry below ``2^table_bits``.
     """
 
     v: tuple[tuple[int, ...], ...]
@@ -189,6 +189,14 @@ class VenueTables:
                              ("listed_a", self.listed_a, A)):
             if len(col) != n:
                 raise bad(name, f"expected {n} values, got {len(col)}")
+        for name, col in (("listed_i", self.listed_i), ("listed_a", self.listed_a)):
+            flags = [n for n, x in enumerate(col) if type(x) not in (bool, int) or x not in (0, 1)]
+            if flags:
+                raise bad(f"{name}[{flags[0]}]", f"expected a boolean, got {col[flags[0]]!r}")
+        for name, rows in (("v", self.v), ("ml", [self.ml]), ("ms", [self.ms]), ("c", self.c),
+                           ("d", self.d)):
+            if any(type(x) is not int for row in rows for x in row):
+                raise bad(name, "expected integers")
         if self.listed_i[0] or self.listed_a[0]:
             raise bad("listed", "row 0 is the empty row and is never listed")
         for i in range(shape.i_max):
