@@ -1,4 +1,4 @@
-"""Batch circuit: completeness and soundness, named after ATTACKS.md §4.1 (A1-A6, A12, A13, A15).
+"""Batch circuit: completeness and soundness, named after rows A1-A6, A12, A13, A15 of docs/attacks.md.
 
 Each malicious witness is injected through ``ConstraintSystem.solve(overrides=...)`` (a patched
 prover) and the test asserts WHICH named constraint fails. Shape is small (2 assets, 2
@@ -260,7 +260,7 @@ def test_max_capacity_no_wrap():
 
 
 def test_max_capacity_no_wrap_uncapped_check():
-    """A12 exactly as ATTACKS.md writes it: every slot at b = 2^64 - 1, positions at
+    """A12 exactly as docs/attacks.md writes it: every slot at b = 2^64 - 1, positions at
     +-(2^63 - 1), c and v at the table maxima (2^40 - 1), short floors at the maximum. With the
     margin-check cap lifted (``equity_check_cap = 252``: the check is ``equity_bits`` wide) it
     proves and the root sums are exact; with the default 88-bit cap the same batch is refused by
