@@ -102,23 +102,29 @@ def count_constraints(table, cap: int) -> dict:
             "aggregate_per_batch": (agg[4] - agg[2]) / 2, "aggregate_fixed": 2 * agg[2] - agg[4]}
 
 
-def dev_key_path(table, cap: int) -> Path:
-    """A dev key for the batch circuit at ``cap``, made once (INSECURE-DEV-SETUP)."""
+def cached_dev_key(r1cs, path: Path) -> Path:
+    """A dev key for ``r1cs`` at ``path``, made again only when the circuit's fingerprint
+    changed (INSECURE-DEV-SETUP)."""
     from zkproof.formats.zkey_file import write_zkey
     from zkproof.groth16.setup import dev_setup
+
+    fp = path.with_name(path.name + ".fingerprint")
+    if not path.exists() or not fp.exists() or fp.read_text() != r1cs.fingerprint():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        t = time.process_time()
+        write_zkey(path, dev_setup(r1cs, quiet=True))
+        fp.write_text(r1cs.fingerprint())
+        print(f"  (dev setup: {time.process_time() - t:.0f} CPU-s, cached in {path})")
+    return path
+
+
+def dev_key_path(table, cap: int) -> Path:
+    """A dev key for the batch circuit at ``cap``, made once (INSECURE-DEV-SETUP)."""
     from zkproof.prover.circuits import circuits_for
 
     shape = shape_for(table, cap)
     path = CACHE / f"batch_{shape.n_assets}a{shape.n_instruments}i{shape.n_scenarios}s_cap{cap}.zkey"
-    fp = CACHE / (path.name + ".fingerprint")
-    r1cs = circuits_for(shape).batch.to_r1cs()
-    if not path.exists() or fp.read_text() != r1cs.fingerprint():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        t = time.perf_counter()
-        write_zkey(path, dev_setup(r1cs, quiet=True))
-        fp.write_text(r1cs.fingerprint())
-        print(f"  (dev setup for capacity {cap}: {time.perf_counter() - t:.0f} s, cached in {path})")
-    return path
+    return cached_dev_key(circuits_for(shape).batch.to_r1cs(), path)
 
 
 def batch_tasks(snap, table, cap: int, n: int, work: Path) -> list:
@@ -420,18 +426,7 @@ def synthetic_venue(shape, seed: int = 7):
 
 def venue_key(r1cs, name: str):
     """A dev key for this venue circuit, made once per fingerprint (INSECURE-DEV-SETUP)."""
-    from zkproof.formats.zkey_file import write_zkey
-    from zkproof.groth16.setup import dev_setup
-
-    path = VENUE_CACHE / f"{name}.zkey"
-    fp = VENUE_CACHE / (path.name + ".fingerprint")
-    if not path.exists() or not fp.exists() or fp.read_text() != r1cs.fingerprint():
-        VENUE_CACHE.mkdir(parents=True, exist_ok=True)
-        t = time.process_time()
-        write_zkey(path, dev_setup(r1cs, quiet=True))
-        fp.write_text(r1cs.fingerprint())
-        print(f"  (venue dev setup: {time.process_time() - t:.0f} CPU-s, cached in {path})")
-    return path
+    return cached_dev_key(r1cs, VENUE_CACHE / f"{name}.zkey")
 
 
 def venue_probe(i_max: int, capacity: int, zkey: str) -> dict:
