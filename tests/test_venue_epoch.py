@@ -26,12 +26,13 @@ from zkproof.venue import (
     VenueBatchProof,
     VenueEpochShape,
     VenueShape,
+    batch_public_values,
     open_interest_hash,
     rlc_challenge,
     table_hash,
     table_public_values,
 )
-from zkproof.verifier.venue_check import batch_public, tier_label, verify_venue_epoch
+from zkproof.verifier.venue_check import tier_label, verify_venue_epoch
 from zkproof.witness import venue as wv
 from zkproof.witness import venue_aggregate as wa
 
@@ -207,7 +208,8 @@ def test_batch_proof_under_another_gamma_input(vks, honest):
     public input's ``u_i`` independent, so the proof still binds it: the same proof, table and
     powers with another ``gamma`` do not verify."""
     b = honest.batches[0]
-    want = batch_public(b, honest.public.gamma, table_public_values(honest.public.tables))
+    want = batch_public_values(b.shape, b.root, honest.public.gamma, b.sums_commitment,
+                               table_public_values(honest.public.tables))
     vk = vks.batch[SHAPE]
     assert verify(vk, want, b.proof, check_key=False)
     assert not verify(vk, [want[0], want[1], (want[2] + 1) % R, *want[3:]], b.proof, check_key=False)

@@ -395,6 +395,32 @@ def rlc_eval(powers: Sequence[int], values: Sequence[int]) -> int:
     return sum(g * stm.fe(x) for g, x in zip(powers, values, strict=True)) % R
 
 
+def batch_public_values(shape: VenueShape, root: int, gamma: int, sums_commitment: int,
+                        table_values: Sequence[int],
+                        powers: tuple[Sequence[int], Sequence[int]] | None = None) -> list[int]:
+    """A batch proof's public inputs in ``public_names`` order: the prover's witness and the
+    verifier's recomputation both call this. ``powers``: ``(gamma^i, gamma^a)`` when the caller
+    already has them (the verifier computes them once per epoch, not once per batch)."""
+    g_i, g_a = powers if powers is not None else (rlc_powers(gamma, shape.i_max),
+                                                  rlc_powers(gamma, shape.a_max))
+    return [root, shape.digest(), gamma, sums_commitment, *table_values, *g_i, *g_a]
+
+
+def aggregate_public_values(shape: VenueEpochShape, epoch: int, table_digest: int,
+                            open_interest: Sequence[int], totals_revealed: bool,
+                            totals_commitment: int, gamma: int, reserves: Sequence[int],
+                            batches: Sequence[tuple[int, int]]) -> list[int]:
+    """The aggregate's public inputs in ``aggregate_public_names`` order, from the table's
+    digest (``table_hash``, computed once by the caller), the open interest, the reserves and
+    each batch's ``(root, sums_commitment)``: the prover's witness and the verifier both call this."""
+    out = [epoch, shape.digest(), table_digest, open_interest_hash(open_interest), int(totals_revealed),
+           totals_commitment, gamma, rlc_eval(rlc_powers(gamma, shape.batch.i_max), open_interest),
+           *reserves, *rlc_powers(gamma, shape.batch.a_max)]
+    for root, commitment in batches:
+        out += [root, commitment]
+    return out
+
+
 def account_rlc(q: Sequence[T], q_neg: Sequence[T], g_pos: Sequence[T], b: Sequence[T],
                 g_bal: Sequence[T], mul: Mul) -> tuple[T, T, T]:
     """One account's ``(S_net, S_long, S_liab)`` terms: ``sum_p q_p g_p``,

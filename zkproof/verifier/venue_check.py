@@ -32,16 +32,16 @@ from zkproof.field.fr import R
 from zkproof.groth16.verify import Sources, check_vk, verify, verify_many
 from zkproof.hash.poseidon import poseidon
 from zkproof.venue import (
-    VenueBatchProof,
     VenueEpochProofs,
     VenueEpochPublic,
     VenueEpochVks,
     VenueShape,
     aggregate_public_names,
+    aggregate_public_values,
+    batch_public_values,
     open_interest_hash,
     public_names,
     rlc_challenge,
-    rlc_eval,
     rlc_powers,
     table_hash,
     table_public_values,
@@ -121,25 +121,6 @@ def _first_difference(names: Sequence[str], want: Sequence[int], got: Sequence[i
     return ""
 
 
-def batch_public(b: VenueBatchProof, gamma: int, table: list[int]) -> list[int]:
-    """A batch proof's public inputs from public data: ``venue.public_names`` order."""
-    s = b.shape
-    return [b.root, s.digest(), gamma, b.sums_commitment, *table,
-            *rlc_powers(gamma, s.i_max), *rlc_powers(gamma, s.a_max)]
-
-
-def aggregate_public(pub: VenueEpochPublic, batches: Sequence[VenueBatchProof], gamma: int) -> list[int]:
-    """The aggregate's public inputs from public data: ``venue.aggregate_public_names`` order."""
-    shape = pub.shape
-    out = [pub.epoch, shape.digest(), table_hash(pub.tables), open_interest_hash(pub.open_interest),
-           int(pub.totals is not None), pub.totals_commitment, gamma,
-           rlc_eval(rlc_powers(gamma, shape.batch.i_max), pub.open_interest),
-           *pub.reserves, *rlc_powers(gamma, shape.batch.a_max)]
-    for b in batches:
-        out += [b.root, b.sums_commitment]
-    return out
-
-
 def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueEpochProofs,
                        *, allow_dev: bool = False,
                        randomness: Callable[[], int] | None = None) -> Report:
@@ -174,19 +155,24 @@ def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueE
     if not _check_keys(vks, pub, {b.shape for b in batches}, allow_dev, report):
         return report
 
-    gamma = rlc_challenge(poseidon, pub.epoch, table_hash(pub.tables),
+    table_digest = table_hash(pub.tables)
+    gamma = rlc_challenge(poseidon, pub.epoch, table_digest,
                           open_interest_hash(pub.open_interest), pub.totals_commitment,
                           [b.root for b in batches])
     report.add("gamma", gamma == pub.gamma, "" if gamma == pub.gamma else
                f"the claimed gamma {pub.gamma} is not the hash of the epoch, table, open "
                f"interest, totals commitment and batch roots ({gamma})")
 
-    table = table_public_values(pub.tables)
-    expected = [batch_public(b, gamma, table) for b in batches]
+    table = table_public_values(pub.tables)  # every tier shares the universe (checked above)
+    powers = (rlc_powers(gamma, shape.batch.i_max), rlc_powers(gamma, shape.batch.a_max))
+    expected = [batch_public_values(b.shape, b.root, gamma, b.sums_commitment, table, powers)
+                for b in batches]
     for n, (b, want) in enumerate(zip(batches, expected, strict=True)):
         diff = _first_difference(public_names(b.shape), want, b.public)
         report.add(f"batch_{n} public inputs", not diff, diff)
-    agg_want = aggregate_public(pub, batches, gamma)
+    agg_want = aggregate_public_values(shape, pub.epoch, table_digest, pub.open_interest,
+                                       pub.totals is not None, pub.totals_commitment, gamma,
+                                       pub.reserves, [(b.root, b.sums_commitment) for b in batches])
     diff = _first_difference(aggregate_public_names(shape), agg_want, proofs.aggregate_public)
     report.add("aggregate public inputs", not diff, diff)
 

@@ -19,6 +19,7 @@ from zkproof.venue import (
     VenueShape,
     VenueTables,
     account_rlc,
+    batch_public_values,
     leaf_hash,
     margin_slacks,
     public_names,
@@ -164,9 +165,8 @@ class VenueBatchWitness:
     def public_values(self) -> list[int]:
         """``venue.public_names`` order: root, shape digest, gamma, sums commitment, the table,
         the powers of gamma (what the verifier computes from the header and gamma)."""
-        g = self._gamma()
-        return [self.root, self.shape.digest(), g, self.commitment, *table_public_values(self.tables),
-                *rlc_powers(g, self.shape.i_max), *rlc_powers(g, self.shape.a_max)]
+        return batch_public_values(self.shape, self.root, self._gamma(), self.commitment,
+                                   table_public_values(self.tables))
 
     def inputs(self) -> dict[str, int]:
         """Every input of ``circuits.venue_batch.build(shape)`` by name, field-encoded."""

@@ -19,10 +19,9 @@ from zkproof.venue import (
     VenueEpochShape,
     VenueTables,
     aggregate_public_names,
+    aggregate_public_values,
     open_interest_hash,
     rlc_challenge,
-    rlc_eval,
-    rlc_powers,
     table_hash,
 )
 from zkproof.witness.venue import VenueBatchWitness
@@ -54,15 +53,10 @@ class VenueEpochWitness:
     def public_values(self) -> list[int]:
         """``venue.aggregate_public_names`` order: what the verifier computes from the header
         (table, open interest, reserves, totals) and the batch proofs (roots, commitments)."""
-        a_max = self.shape.batch.a_max
-        g_i = rlc_powers(self.gamma, self.shape.batch.i_max)
-        out = [self.epoch, self.shape.digest(), table_hash(self.tables),
-               open_interest_hash(self.open_interest), int(self.reveal_totals),
-               self.totals_commitment, self.gamma, rlc_eval(g_i, self.open_interest),
-               *self.reserves, *rlc_powers(self.gamma, a_max)]
-        for b in self.batches:
-            out += [b.root, b.commitment]
-        return out
+        return aggregate_public_values(self.shape, self.epoch, table_hash(self.tables),
+                                       self.open_interest, self.reveal_totals,
+                                       self.totals_commitment, self.gamma, self.reserves,
+                                       [(b.root, b.commitment) for b in self.batches])
 
     def inputs(self) -> dict[str, int]:
         out = dict(zip(aggregate_public_names(self.shape), self.public_values(), strict=True))
