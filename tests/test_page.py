@@ -79,6 +79,16 @@ def open_page(browser, bundle: Path, user_id: str, nonce: bytes, allow_dev=True,
     return tab
 
 
+def verified_details(browser, bundle: Path, user_id: str, nonce: bytes) -> str:
+    """The page's details text for an account whose verdict must be ``verified``."""
+    tab = open_page(browser, bundle, user_id, nonce)
+    try:
+        assert tab.wait_for(VERDICT).startswith("verified")
+        return tab.eval("document.getElementById('details').innerText")
+    finally:
+        tab.close()
+
+
 def page_verdict(browser, bundle: Path, user_id: str, nonce: bytes, allow_dev=True, extra="") -> str:
     tab = open_page(browser, bundle, user_id, nonce, allow_dev, extra=extra)
     try:
@@ -126,12 +136,7 @@ def test_right_id_and_nonce_verify(browser, page_bundles):
 def test_page_shows_what_it_did_not_check_and_the_snapshot(browser, page_bundles):
     """Like `zkproof inclusion verify`: the batch proofs and the chain comparison are named as
     not checked, and the snapshot age is a check of its own."""
-    tab = open_page(browser, page_bundles[7], USER.id, USER.nonce)
-    try:
-        assert tab.wait_for(VERDICT).startswith("verified")
-        text = tab.eval("document.getElementById('details').innerText")
-    finally:
-        tab.close()
+    text = verified_details(browser, page_bundles[7], USER.id, USER.nonce)
     assert "NOT CHECKED\tthe batch proofs\t" in text and "Not checked by this page" in text
     assert "oracle snapshot age\t0 s before the epoch (max 3600 s)" in text
     assert "oracle snapshot 2023-11-14T22:13:20Z (snapshot_time 1700000000)" in text
@@ -180,12 +185,7 @@ def test_snapshot_after_the_epoch(browser, page_bundles, tmp_path):
 
 def test_every_account_verifies_and_shows_its_balances_and_positions(browser, page_bundles):
     for acc in ACCOUNTS[1:]:
-        tab = open_page(browser, page_bundles[7], acc.id, acc.nonce)
-        try:
-            assert tab.wait_for(VERDICT).startswith("verified")
-            text = tab.eval("document.getElementById('details').innerText")
-        finally:
-            tab.close()
+        text = verified_details(browser, page_bundles[7], acc.id, acc.nonce)
         for sym, b in zip(("USDC", "ETH"), acc.balances):
             assert f"{sym}\t" in text and str(b) in text
         for i, q in enumerate(acc.positions):  # by instrument id, in contracts and base units
@@ -194,12 +194,7 @@ def test_every_account_verifies_and_shows_its_balances_and_positions(browser, pa
 
 
 def test_revealed_totals_verify(browser, page_bundles):
-    tab = open_page(browser, page_bundles["revealed"], USER.id, USER.nonce)
-    try:
-        assert tab.wait_for(VERDICT).startswith("verified")
-        text = tab.eval("document.getElementById('details').innerText")
-    finally:
-        tab.close()
+    text = verified_details(browser, page_bundles["revealed"], USER.id, USER.nonce)
     assert "hidden" not in text.split("Epoch 7")[1].split("Liabilities")[0]
     assert "987654.321183" in text  # L_USDC = 987,654,321,183 base units, 6 decimals
 
