@@ -12,7 +12,6 @@ bundle). No script, no external resource; ``@media print`` keeps tables whole on
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import html
 import re
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from zkproof.formats.binfile import atomic_write
 from zkproof.formats.epoch_header import HEADER_KEYS, EpochHeader
+from zkproof.snapshot.jsonio import format_timestamp
 from zkproof.verifier.bundle_check import Report
 
 # What binds each header field (SPEC §1: every field shown is bound or marked unverified; None
@@ -205,10 +205,6 @@ def _fmt(x: int, decimals: int) -> str:
     return ("-" if x < 0 else "") + out
 
 
-def _utc(seconds: int) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _header_rows(h: EpochHeader) -> list[list[str]]:
     def row(key: str, value: str) -> list[str]:
         b = FIELD_BINDING[key]
@@ -245,7 +241,7 @@ def _header_rows(h: EpochHeader) -> list[list[str]]:
         ),
         row("scenarios", _e(f"{len(h.scenarios)} (grid below)")),
         row("risk_table.value_unit_exponent", _e(f"1 value unit = 10^-{h.value_unit_exponent}")),
-        row("risk_table.snapshot_time", _e(f"{h.snapshot_time} ({_utc(h.snapshot_time)}), "
+        row("risk_table.snapshot_time", _e(f"{h.snapshot_time} ({format_timestamp(h.snapshot_time)}), "
                                            f"{h.timestamp - h.snapshot_time} s before the epoch")),
         row("risk_table.c/v/m", _e(f"{s.table_size} entries (heatmaps below)")),
         row("risk_table.ml/ms", _e(f"{len(h.ml)} + {len(h.ms)} maintenance values per unit at mark")),

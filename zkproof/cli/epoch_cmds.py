@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from zkproof.errors import InputError
+from zkproof.snapshot.jsonio import format_timestamp
 
 
 @click.command("setup")
@@ -168,12 +169,6 @@ def _vk_digests(items: tuple[str, ...]) -> dict[str, str]:
     return trusted
 
 
-def _utc(seconds: int) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 @click.command("verify")
 @click.argument("bundle_dir", metavar="BUNDLE", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout.")
@@ -258,8 +253,8 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     else:
         h = report.header
         if h is not None:
-            click.echo(f"epoch {h.epoch} at {h.timestamp} ({_utc(h.timestamp)}), oracle snapshot "
-                       f"{h.snapshot_time} ({_utc(h.snapshot_time)}): root {h.root}")
+            click.echo(f"epoch {h.epoch} at {h.timestamp} ({format_timestamp(h.timestamp)}), oracle snapshot "
+                       f"{h.snapshot_time} ({format_timestamp(h.snapshot_time)}): root {h.root}")
             if h.totals is None:
                 click.echo(f"totals: hidden (salted commitment {h.totals_commitment})")
             else:
@@ -373,8 +368,8 @@ def inclusion_verify_cmd(bundle_dir: str | None, user_id: str, nonce: str, heade
         click.echo(json.dumps(r.to_json(), indent=1))
         sys.exit(0 if r.ok else 1)
     h = r.header
-    click.echo(f"epoch {h.epoch} at {h.timestamp} ({_utc(h.timestamp)}), oracle snapshot "
-               f"{h.snapshot_time} ({_utc(h.snapshot_time)})")
+    click.echo(f"epoch {h.epoch} at {h.timestamp} ({format_timestamp(h.timestamp)}), oracle snapshot "
+               f"{h.snapshot_time} ({format_timestamp(h.snapshot_time)})")
     click.echo(f"root {h.root}")
     for c in r.checks:
         click.echo(f"[{'ok' if c.ok else 'FAIL'}] {c.name}" + (f": {c.detail}" if c.detail else ""))
