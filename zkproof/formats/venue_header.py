@@ -1,5 +1,5 @@
 """``header.json`` of a venue epoch (format ``zkproof-venue-epoch/1``) and the venue inclusion
-record (``zkproof-venue-inclusion/1``), strictly parsed (docs/formats.md §16).
+record (``zkproof-venue-inclusion/1``), strictly parsed (docs/formats.md §20).
 
 The header lists only what is listed: ``assets`` (slot ``a + 1`` of the asset universe),
 ``instruments`` (descriptors, slot ``i + 1``), the risk table's rows of those slots (``v``,
