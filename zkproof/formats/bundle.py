@@ -38,7 +38,7 @@ from zkproof.formats.binfile import atomic_write_dir
 
 FORMAT = "zkproof-bundle/1"
 MANIFEST = "manifest.json"
-LAYOUT = re.compile(r"header\.json|keys/(?:batch|aggregate)\.vk\.json"
+LAYOUT = re.compile(r"header\.json|keys/(?:batch|batch_p[0-9]+|aggregate)\.vk\.json"
                     r"|proofs/(?:batch_[0-9]{4}|aggregate)\.json|inclusion/[0-9a-f]{32}\.bin"
                     r"|verify\.html|page/(?:verify\.css|zkproof-page\.js|snarkjs\.min\.js"
                     r"|THIRD-PARTY\.txt|ASSETS\.json|bundle-data\.js)")

@@ -7,7 +7,12 @@
 // (statement.canonical_header_bytes), the oracle snapshot's age (statement.snapshot_age_problem),
 // the user's id hash, leaf and node layouts
 // (zkproof/hash/merkle_sum_layout.py, zkproof/hash/merkle_sum_proof.py), the sealed inclusion
-// record (zkproof/formats/inclusion_file.py) and its validation (zkproof/verifier/inclusion.py).
+// record (zkproof/formats/inclusion_file.py) and its validation (zkproof/verifier/inclusion.py);
+// and for a venue epoch (header format `zkproof-venue-epoch/1`, docs/formats.md §20) the venue
+// header (zkproof/formats/venue_header.py parse_venue_header), the venue aggregate's public
+// inputs (zkproof/venue.py aggregate_public_values: the universe-padded table and open interest
+// hashes, gamma, its powers and oi_eval), the venue record and leaf (venue.leaf_hash) and its
+// climb to its batch's root (`node = H(tag(NODE, 2), left, right)`).
 // tests/test_page.py runs this module under node against the Python code on real bundles, so a
 // format change on either side fails a test instead of drifting silently.
 //
@@ -282,7 +287,7 @@ export async function readHeader(text, H, file = "header.json") {
   const digest = await headerDigest(text, file);
   let obj;
   try { obj = JSON.parse(text); } catch (e) { throw new FormatError(file, "<json>", e.message); }
-  return parseHeader(obj, H, file, digest);
+  return isVenueHeader(obj) ? parseVenueHeader(obj, H, file, digest) : parseHeader(obj, H, file, digest);
 }
 
 // ---- the header --------------------------------------------------------------------------
@@ -388,6 +393,7 @@ export function parseHeader(obj, H, file, digest) {
   const fps = p.obj(h.circuit_fingerprints, "circuit_fingerprints", ["batch", "aggregate"]);
   if (typeof h.dev_setup !== "boolean") throw p.err("dev_setup", "expected true or false");
   const header = {
+    format: HEADER_FORMAT,
     // JSON numbers: the page reads epochs up to 2^53 - 1 exactly (Python: 2^63 - 1); a larger
     // epoch is refused here, never rounded.
     epoch: p.small(h.epoch, "epoch", 0, Number.MAX_SAFE_INTEGER),
@@ -442,8 +448,10 @@ function protocolAccounts(p, raw, shape, epoch) {
 // ---- the verification key ------------------------------------------------------------------
 
 /** The checks of groth16.verify.check_key_is_secure and the dev marker: null if the key is
- * fine, else the reason. `allowDev` accepts a single-party key (tests and demos only). */
-export function keyProblem(vk, header, allowDev) {
+ * fine, else the reason. `allowDev` accepts a single-party key (tests and demos only);
+ * `nPublic`: the aggregate's public inputs (11 for a dense epoch; venueAggregateNames for a
+ * venue epoch). */
+export function keyProblem(vk, header, allowDev, nPublic = AGGREGATE_PUBLIC.length) {
   const same = (p, q) => JSON.stringify(p.slice(0, 2)) === JSON.stringify(q.slice(0, 2));
   if (vk.protocol !== "groth16" || vk.curve !== "bn128") return "not a Groth16 BN254 key";
   if ("zkproof_commitment" in vk) {
@@ -453,8 +461,8 @@ export function keyProblem(vk, header, allowDev) {
   if (same(vk.vk_gamma_2, vk.vk_delta_2)) return "gamma == delta: insecure setup";
   if (same(vk.vk_delta_2, G2_GENERATOR)) return "delta == G2 generator (no phase-2 contribution): insecure setup";
   if ((DEV_MARKER_KEY in vk || header.devSetup) && !allowDev) return "INSECURE-DEV-SETUP key: refused (single-party test key)";
-  if (vk.nPublic !== AGGREGATE_PUBLIC.length || vk.IC.length !== AGGREGATE_PUBLIC.length + 1) {
-    return `${vk.nPublic} public inputs, expected ${AGGREGATE_PUBLIC.length}`;
+  if (vk.nPublic !== nPublic || vk.IC.length !== nPublic + 1) {
+    return `${vk.nPublic} public inputs, expected ${nPublic}`;
   }
   return null;
 }
@@ -490,11 +498,12 @@ export async function idHash(H, userId, nonce) {
   return hashTagged(H, ID, [idField, beInt(nonce) % R]);
 }
 
-function packLimbs(limbs) {
+/** merkle_sum_layout.pack_limbs: three limbs of `bits` bits per element, least significant first. */
+export function packLimbs(limbs, bits = LIMB_BITS) {
   const out = [];
   for (let j = 0; j < limbs.length; j += LIMBS_PER_ELEMENT) {
     let acc = 0n;
-    limbs.slice(j, j + LIMBS_PER_ELEMENT).forEach((x, k) => { acc += x << (LIMB_BITS * BigInt(k)); });
+    limbs.slice(j, j + LIMBS_PER_ELEMENT).forEach((x, k) => { acc += x << (bits * BigInt(k)); });
     out.push(acc);
   }
   return out;
@@ -631,4 +640,347 @@ export async function checkInclusion(H, header, record, userId, nonce) {
     if (e instanceof RangeError) return { ok: false, root: null, detail: e.message };
     throw e;
   }
+}
+
+// ---- the venue epoch (docs/formats.md §20; zkproof/venue.py, zkproof/formats/venue_header.py) ----
+//
+// Only listed items are in the header: instrument i is slot i + 1 of the instrument universe
+// (I_max slots), asset a slot a + 1 of the asset universe (A_max slots); slot 0 and every slot
+// past the listing are the empty row. The proofs' public table, open interest, reserves and
+// totals cover the universes: they are rebuilt here from the header alone (`universe`).
+
+export const VENUE_HEADER_FORMAT = "zkproof-venue-epoch/1";
+export const VENUE_RECORD_FORMAT = "zkproof-venue-inclusion/1";
+// statement.TOTALS, VENUE_LEAF .. VENUE_EPOCH_SHAPE (VENUE_SUMS = 17 is the batches' own).
+const TOTALS = 11, VENUE_LEAF = 14, VENUE_SHAPE = 15, RLC = 16, VENUE_OI = 18, VENUE_TABLE = 19;
+const VENUE_EPOCH_SHAPE = 20;
+const INDEX_BITS = 16;                       // venue.INDEX_BITS: universes up to 2^16 slots
+const SLOT_LIMB_BITS = LIMB_BITS + BigInt(INDEX_BITS);  // venue.SLOT_LIMB_BITS = 80
+const MAX_BATCH_BITS = 24;                   // venue.MAX_BATCH_BITS
+const AMOUNT = 1n << BigInt(POSITION_BITS);  // |amount| < 2^63
+const VENUE_BATCH_FIELDS = ["i_max", "a_max", "b", "k", "capacity", "table_bits", "equity_check_cap"];
+const VENUE_HEADER_KEYS = ["format", "epoch", "timestamp", "shape", "tiers", "assets", "instruments",
+  "scenarios", "risk_table", "open_interest", "batches", "gamma", "protocol_accounts", "totals_revealed",
+  "totals_commitment", "verification_keys", "circuit_fingerprints", "dev_setup", "table_hash",
+  "open_interest_hash", "shape_digest", HEADER_DIGEST_KEY];
+const VENUE_RECORD_KEYS = ["format", "epoch", "batch", "index", "tier", "positions", "balances", "path"];
+
+/** venue_header.is_venue_header. */
+export const isVenueHeader = (obj) =>
+  obj !== null && typeof obj === "object" && !Array.isArray(obj) && obj.format === VENUE_HEADER_FORMAT;
+
+const bitLength = (n) => (n === 0n ? 0 : n.toString(2).length);  // n >= 0
+const powerOfTwo = (n) => n >= 2 && (n & (n - 1)) === 0;
+
+/** venue.VenueShape's own checks, for the batch shape with `p` position slots: null, or
+ * [field, reason] (the field named as the Python side names it). */
+function venueShapeProblem(s, p) {
+  for (const name of ["i_max", "a_max", "capacity"]) {
+    const n = s[name];
+    if (!powerOfTwo(n) || (name !== "capacity" && n > 2 ** INDEX_BITS)) {
+      return [name, `expected a power of two${name !== "capacity" ? ` in 2..2^${INDEX_BITS}` : " >= 2"}, got ${n}`];
+    }
+  }
+  for (const [name, v] of [["p", p], ["b", s.b], ["k", s.k]]) {
+    const lo = name === "k" ? 0 : 1;
+    if (!(v >= lo && v <= 256)) return [name, `expected an integer in ${lo}..256, got ${v}`];
+  }
+  if (!(s.table_bits >= 1 && s.table_bits <= 64)) return ["table_bits", `expected 1..64, got ${s.table_bits}`];
+  if (!(s.equity_check_cap >= 1 && s.equity_check_cap <= MAX_FIELD_BITS)) {
+    return ["equity_check_cap", `expected 1..${MAX_FIELD_BITS}, got ${s.equity_check_cap}`];
+  }
+  const equityBits = bitLength(BigInt(s.b + 2 * p + 1) << BigInt(POSITION_BITS + s.table_bits));
+  if (equityBits > MAX_FIELD_BITS) return ["p/b/table_bits", `equity bound needs ${equityBits} > ${MAX_FIELD_BITS} bits`];
+  return null;
+}
+
+/** The epoch shape's derived widths (venue.VenueEpochShape): tree depth, every account count
+ * below 2^accountsBits, open interest and totals below 2^interestBits, reserves below
+ * 2^reserveBits. */
+export function venueShapeInfo(shape) {
+  const depth = bitLength(BigInt(shape.capacity - 1));
+  const accountsBits = depth + MAX_BATCH_BITS;
+  return { ...shape, nScenarios: shape.k + 1, depth, accountsBits,
+    interestBits: POSITION_BITS + accountsBits, reserveBits: BALANCE_BITS + accountsBits };
+}
+
+/** VenueShape.digest of the tier with `p` position slots: every field in declaration order. */
+export const venueShapeDigest = (H, shape, p) => hashTagged(H, VENUE_SHAPE,
+  [shape.i_max, shape.a_max, p, shape.b, shape.k, shape.capacity, shape.table_bits, shape.equity_check_cap].map(BigInt));
+/** VenueEpochShape.digest: H(tag(VENUE_EPOCH_SHAPE, 2), narrow tier's digest, n_batches). */
+export const venueEpochShapeDigest = (H, shape) =>
+  hashTagged(H, VENUE_EPOCH_SHAPE, [venueShapeDigest(H, shape, shape.p), BigInt(shape.n_batches)]);
+
+/** venue.universe_vector: a per-listed-item vector over n slots (0 in slot 0 and past the listing). */
+export const universe = (xs, n) => [0n, ...xs, ...Array(n - 1 - xs.length).fill(0n)];
+
+/** venue.table_public_values of header.tables(): per instrument slot (v[0..K], ml, ms, listed),
+ * then per asset slot (c[0..K], d[0..K], listed), over the universes, field-encoded. */
+export function venueTableValues(header) {
+  const { i_max: I, a_max: A, nScenarios: S } = header.shape;
+  const zeros = Array(S).fill(0n), out = [];
+  for (let i = 0; i < I; i++) {
+    if (i >= 1 && i <= header.v.length) out.push(...header.v[i - 1], header.ml[i - 1], header.ms[i - 1], 1n);
+    else out.push(...zeros, 0n, 0n, 0n);
+  }
+  for (let a = 0; a < A; a++) {
+    if (a >= 1 && a <= header.c.length) out.push(...header.c[a - 1], ...header.d[a - 1], 1n);
+    else out.push(...zeros, ...zeros, 0n);
+  }
+  return out.map(mod);
+}
+
+/** venue.table_hash: long_hash(VENUE_TABLE, table values over the universes). */
+export const venueTableHash = (H, header) => longHash(H, VENUE_TABLE, venueTableValues(header));
+/** venue.open_interest_hash: long_hash(VENUE_OI, OI[0..I_max)). */
+export const venueOpenInterestHash = (H, header) =>
+  longHash(H, VENUE_OI, universe(header.openInterest, header.shape.i_max).map(mod));
+
+/** venue.rlc_challenge: gamma = long_hash(RLC, [epoch, table hash, open interest hash, totals
+ * commitment, root_1..root_n]). */
+export const rlcChallenge = (H, epoch, tableDigest, oiHash, totalsCommitment, roots) =>
+  longHash(H, RLC, [BigInt(epoch), tableDigest, oiHash, totalsCommitment, ...roots]);
+
+/** venue.rlc_powers: [gamma^0 .. gamma^(n-1)] mod r. */
+export function rlcPowers(gamma, n) {
+  const out = [];
+  let g = 1n;
+  for (let i = 0; i < n; i++) { out.push(g); g = (g * gamma) % R; }
+  return out;
+}
+
+/** venue.rlc_eval: sum_i gamma^i x_i mod r (x_i signed). */
+export const rlcEval = (powers, values) => powers.reduce((acc, g, i) => (acc + g * mod(values[i])) % R, 0n);
+
+/** venue.aggregate_public_names. */
+export function venueAggregateNames(shape) {
+  const A = [...Array(shape.a_max).keys()];
+  return ["epoch", "shape_digest", "table_hash", "open_interest_hash", "totals_revealed", "totals_commitment",
+    "header_digest", "gamma", "oi_eval", ...A.map((a) => `reserves[${a}]`), ...A.map((a) => `rlc/gamma_a[${a}]`),
+    ...[...Array(shape.n_batches).keys()].flatMap((b) => [`batch_${b}/root`, `batch_${b}/commitment`])];
+}
+
+/** gamma recomputed from the header (its batch roots in order): what the aggregate recomputes
+ * in-circuit and the verifier compares with the header's `gamma`. */
+export const venueGamma = (H, header) => rlcChallenge(H, header.epoch, header.tableHash, header.openInterestHash,
+  header.totalsCommitment, header.batches.map((e) => e.root));
+
+/** venue.aggregate_public_values, every value from the parsed header: epoch, the epoch shape's
+ * digest, the table and open interest hashes (over the universes), totals_revealed, the totals
+ * commitment, the header digest of the file as read, gamma recomputed (venueGamma), oi_eval,
+ * the reserves over A_max, gamma^a, then each batch's root and commitment. */
+export function venueAggregatePublic(H, header) {
+  const { i_max: I, a_max: A } = header.shape;
+  const gamma = venueGamma(H, header);
+  return [BigInt(header.epoch), header.shapeDigest, header.tableHash, header.openInterestHash,
+    BigInt(header.totals === null ? 0 : 1), header.totalsCommitment, header.headerDigest, gamma,
+    rlcEval(rlcPowers(gamma, I), universe(header.openInterest, I)),
+    ...universe(header.assets.map((a) => a.reserves), A), ...rlcPowers(gamma, A),
+    ...header.batches.flatMap((e) => [e.root, e.commitment])];
+}
+
+/** The revealed totals' checks of verifier/venue_check.py: null, or why not. They must open the
+ * totals commitment (salt 0, over A_max) and be covered by the reserves. */
+export function venueTotalsProblem(H, header) {
+  if (header.totals === null) return null;
+  const A = header.shape.a_max;
+  const totals = universe(header.totals, A), reserves = universe(header.assets.map((a) => a.reserves), A);
+  if (hashTagged(H, TOTALS, [BigInt(header.epoch), 0n, ...totals.map(mod)]) !== header.totalsCommitment) {
+    return "the revealed totals do not open the totals commitment";
+  }
+  const short = totals.flatMap((t, a) => (t > reserves[a] ? [a] : []));
+  return short.length ? `liabilities exceed the reserves of assets [${short.join(", ")}]` : null;
+}
+
+/** [[slot, amount]]: at most nMax, slots strictly increasing in [1, universe), amounts nonzero,
+ * |x| < 2^63 (venue_header._slots). Slots and amounts as BigInt. */
+function venueSlots(p, raw, fld, nMax, universeSize) {
+  const items = p.lst(raw, fld);
+  if (items.length > nMax) throw p.err(fld, `${items.length} slots, the tier holds ${nMax}`);
+  const out = [];
+  let prev = 0n;
+  items.forEach((pair, k) => {
+    const at = `${fld}[${k}]`;
+    p.lst(pair, at, 2);
+    const j = p.num(pair[0], `${at}[0]`, 1n, BigInt(universeSize));
+    const x = p.num(pair[1], `${at}[1]`, -AMOUNT + 1n, AMOUNT);
+    if (j <= prev) throw p.err(`${at}[0]`, `slots must be strictly increasing, got ${j} after ${prev}`);
+    if (x === 0n) throw p.err(`${at}[1]`, "a used slot holds a nonzero amount");
+    out.push([j, x]);
+    prev = j;
+  });
+  return out;
+}
+
+/** venue_header.parse_venue_record: one record of this epoch and (parsed) header shape and
+ * tiers; `prefix` goes before every field name (a header entry). */
+export function parseVenueRecord(rec, shape, tiers, epoch, file = "inclusion record", prefix = "") {
+  const p = reader(file);
+  const r = p.obj(rec, prefix.replace(/\.+$/, "") || "<record>", VENUE_RECORD_KEYS);
+  if (r.format !== VENUE_RECORD_FORMAT) throw p.err(`${prefix}format`, `expected ${JSON.stringify(VENUE_RECORD_FORMAT)}`);
+  if (r.epoch !== epoch || !Number.isInteger(r.epoch)) {
+    throw p.err(`${prefix}epoch`, `a record of epoch ${JSON.stringify(r.epoch)}, not of epoch ${epoch}`);
+  }
+  if (!Number.isInteger(r.tier) || !tiers.includes(r.tier)) {
+    throw p.err(`${prefix}tier`, `expected one of the tiers ${JSON.stringify(tiers)}, got ${JSON.stringify(r.tier)}`);
+  }
+  return {
+    epoch: r.epoch,
+    batch: p.small(r.batch, `${prefix}batch`, 0, shape.n_batches - 1),
+    index: p.small(r.index, `${prefix}index`, 0, shape.capacity - 1),
+    tier: r.tier,
+    positions: venueSlots(p, r.positions, `${prefix}positions`, r.tier, shape.i_max),
+    balances: venueSlots(p, r.balances, `${prefix}balances`, shape.b, shape.a_max),
+    path: p.lst(r.path, `${prefix}path`, shape.depth).map((h, k) => p.num(h, `${prefix}path[${k}]`, 0n, R)),
+  };
+}
+
+/** venue_header.parse_venue_header: the same bounds, in the same order, each failure naming the
+ * same field; table_hash, open_interest_hash and shape_digest recomputed and compared (the
+ * recomputed values are kept: tableHash, openInterestHash, shapeDigest). `digest`: headerDigest
+ * of the file's text (readHeader). JSON integers above 2^53 - 1 (an epoch) are refused here,
+ * never rounded. */
+export function parseVenueHeader(obj, H, file, digest) {
+  const p = reader(file);
+  if (typeof digest !== "bigint") throw new TypeError("parseVenueHeader needs the header digest of the file as read");
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) throw p.err("<header>", "expected an object");
+  let revealed = 0;
+  if ("totals_revealed" in obj) {
+    revealed = p.small(obj.totals_revealed, "totals_revealed", 0, 1);
+    if (revealed && !("totals" in obj)) throw p.err("totals", "missing: totals_revealed is 1, so the header must list the totals");
+    if (!revealed && "totals" in obj) throw p.err("totals", "present, but totals_revealed is 0 (hidden totals are never published)");
+  }
+  const h = p.obj(obj, "<header>", revealed ? [...VENUE_HEADER_KEYS, "totals"] : VENUE_HEADER_KEYS);
+  if (h.format !== VENUE_HEADER_FORMAT) throw p.err("format", `expected ${JSON.stringify(VENUE_HEADER_FORMAT)}`);
+  const sh = p.obj(h.shape, "shape", [...VENUE_BATCH_FIELDS, "n_batches"]);
+  const tiers = p.lst(h.tiers, "tiers").map((t, k) => p.small(t, `tiers[${k}]`, 1, 256));
+  if (!tiers.length || tiers.some((t, k) => k > 0 && tiers[k - 1] >= t)) {
+    throw p.err("tiers", `expected strictly increasing position counts, got ${JSON.stringify(tiers)}`);
+  }
+  const batch = {};
+  for (const f of VENUE_BATCH_FIELDS) batch[f] = p.small(sh[f], `shape.${f}`, 0, 1 << 20);
+  for (const t of tiers) {
+    const bad = venueShapeProblem(batch, t);
+    if (bad) throw p.err(`shape.${bad[0]}`, bad[1]);
+  }
+  const shape = venueShapeInfo({ ...batch, p: tiers[0], n_batches: p.small(sh.n_batches, "shape.n_batches", 1, 2 ** MAX_BATCH_BITS) });
+  const S = shape.nScenarios, bound = 1n << BigInt(shape.table_bits);
+  const assets = p.lst(h.assets, "assets").map((a, k) => {
+    p.obj(a, `assets[${k}]`, ["symbol", "decimals", "reserves"]);
+    return { symbol: a.symbol, decimals: p.small(a.decimals, `assets[${k}].decimals`, 0, 36),
+      reserves: p.num(a.reserves, `assets[${k}].reserves`, 0n, 1n << BigInt(shape.reserveBits)) };
+  });
+  if (assets.length > shape.a_max - 1) throw p.err("assets", `${assets.length} assets exceed the universe (at most ${shape.a_max - 1})`);
+  if (!assets.every((a) => typeof a.symbol === "string" && a.symbol)) throw p.err("assets", "every symbol is a non-empty string");
+  const instruments = p.lst(h.instruments, "instruments");
+  if (instruments.length > shape.i_max - 1 || !instruments.every((x) => typeof x === "string" && x)) {
+    throw p.err("instruments", `expected at most ${shape.i_max - 1} non-empty strings`);
+  }
+  const scenarios = p.lst(h.scenarios, "scenarios", S);
+  if (!scenarios.every((x) => typeof x === "string")) throw p.err("scenarios", "expected strings");
+  const I = instruments.length, A = assets.length;
+  const rt = p.obj(h.risk_table, "risk_table", ["value_unit_exponent", "snapshot_time", "v", "ml", "ms", "c", "d", "sha256"]);
+  const rows = (name, n, lo) => p.lst(rt[name], `risk_table.${name}`, n).map((row, i) =>
+    p.lst(row, `risk_table.${name}[${i}]`, S).map((x, s) => p.num(x, `risk_table.${name}[${i}][${s}]`, lo, bound)));
+  const col = (name) => p.lst(rt[name], `risk_table.${name}`, I).map((x, i) => p.num(x, `risk_table.${name}[${i}]`, 0n, bound));
+  const c = rows("c", A, 0n), d = rows("d", A, 0n);
+  c.forEach((row, a) => row.forEach((x, s) => {
+    if (x > d[a][s]) throw p.err(`risk_table.d[${a}][${s}]`, `the debt value ${d[a][s]} is below the collateral value ${x} (d >= c)`);
+  }));
+  const batches = p.lst(h.batches, "batches", shape.n_batches).map((e, k) => {
+    p.obj(e, `batches[${k}]`, ["tier", "root", "commitment"]);
+    if (!Number.isInteger(e.tier) || !tiers.includes(e.tier)) throw p.err(`batches[${k}].tier`, `expected one of the tiers ${JSON.stringify(tiers)}`);
+    return { tier: e.tier, root: p.num(e.root, `batches[${k}].root`, 0n, R),
+      commitment: p.num(e.commitment, `batches[${k}].commitment`, 0n, R) };
+  });
+  const keyNames = [...tiers.map((t) => `batch_p${t}`), "aggregate"];
+  const keys = p.obj(h.verification_keys, "verification_keys", keyNames);
+  const fps = p.obj(h.circuit_fingerprints, "circuit_fingerprints", keyNames);
+  if (typeof h.dev_setup !== "boolean") throw p.err("dev_setup", "expected true or false");
+  const epoch = p.small(h.epoch, "epoch", 0, Number.MAX_SAFE_INTEGER);
+  const interest = 1n << BigInt(shape.interestBits);
+  const header = {
+    format: VENUE_HEADER_FORMAT,
+    epoch, timestamp: p.small(h.timestamp, "timestamp", 0, 2 ** 40 - 1), shape, tiers, assets,
+    instruments, scenarios,
+    valueUnitExponent: p.small(rt.value_unit_exponent, "risk_table.value_unit_exponent", 0, 36),
+    snapshotTime: p.small(rt.snapshot_time, "risk_table.snapshot_time", 0, 2 ** 40 - 1),
+    v: rows("v", I, -bound + 1n), ml: col("ml"), ms: col("ms"), c, d,
+    riskTableSha256: p.hex(rt.sha256, "risk_table.sha256", 64),
+    openInterest: p.lst(h.open_interest, "open_interest", I).map((x, i) => p.num(x, `open_interest[${i}]`, 0n, interest)),
+    batches, gamma: p.num(h.gamma, "gamma", 0n, R),
+    totalsCommitment: p.num(h.totals_commitment, "totals_commitment", 0n, R),
+    protocolAccounts: venueProtocolAccounts(p, h.protocol_accounts, shape, tiers, epoch),
+    vkSha256: Object.fromEntries([...keyNames].sort().map((k) => [k, p.hex(keys[k], `verification_keys.${k}`, 64)])),
+    circuitFingerprints: Object.fromEntries([...keyNames].sort().map((k) => [k, p.hex(fps[k], `circuit_fingerprints.${k}`, 64)])),
+    devSetup: h.dev_setup,
+    totals: revealed ? p.lst(h.totals, "totals", A).map((x, a) => p.num(x, `totals[${a}]`, -interest + 1n, interest)) : null,
+    headerDigest: digest,
+    publishedDigest: p.num(h[HEADER_DIGEST_KEY], HEADER_DIGEST_KEY, 0n, R),
+  };
+  // VenueTables.validate holds by the bounds above: row 0 and unlisted rows are zero by
+  // construction, 0 <= c <= d < 2^table_bits, |v| < 2^table_bits, 0 <= ml, ms < 2^table_bits.
+  header.tableHash = venueTableHash(H, header);
+  header.openInterestHash = venueOpenInterestHash(H, header);
+  header.shapeDigest = venueEpochShapeDigest(H, shape);
+  for (const [name, derived] of [["table_hash", header.tableHash], ["open_interest_hash", header.openInterestHash],
+    ["shape_digest", header.shapeDigest]]) {
+    if (p.num(h[name], name, 0n, R) !== derived) throw p.err(name, "does not match the value recomputed from the header");
+  }
+  return header;
+}
+
+/** venue_header._protocol_accounts: ids unique non-empty strings, roles from PROTOCOL_ROLES,
+ * nonces 64 hex digits, records strictly parsed. */
+function venueProtocolAccounts(p, raw, shape, tiers, epoch) {
+  const out = [];
+  p.lst(raw, "protocol_accounts").forEach((e, k) => {
+    const at = `protocol_accounts[${k}]`;
+    p.obj(e, at, ["id", "role", "nonce", "record"]);
+    if (typeof e.id !== "string" || !e.id) throw p.err(`${at}.id`, "expected a non-empty string");
+    if (out.some((a) => a.id === e.id)) throw p.err(`${at}.id`, `duplicate id ${JSON.stringify(e.id).slice(0, 40)}`);
+    if (!PROTOCOL_ROLES.includes(e.role)) throw p.err(`${at}.role`, `expected one of ${PROTOCOL_ROLES.join(", ")}`);
+    out.push({ id: e.id, role: e.role, nonce: p.hex(e.nonce, `${at}.nonce`, 64),
+      record: parseVenueRecord(e.record, shape, tiers, epoch, p.file, `${at}.record.`) });
+  });
+  return out;
+}
+
+/** VenueShape.tier: the tier tag P * 2^32 + B hashed into every leaf. */
+export const venueTierTag = (p, b) => (BigInt(p) << 32n) | BigInt(b);
+/** venue.slot_limb: index * 2^64 + amount + 2^63. */
+export const venueSlotLimb = (index, amount) => (BigInt(index) << LIMB_BITS) + amount + POSITION_OFFSET;
+
+/** venue.leaf_hash (VenueRecord.leaf): H(tag(VENUE_LEAF, n), tier tag, id_hash, packed position
+ * limbs, packed balance limbs), the used slots padded with (0, 0) to P and B. */
+export function venueLeaf(H, p, b, idh, positions, balances) {
+  const limbs = (xs, n) => {
+    if (xs.length > n) throw new RangeError(`${xs.length} slots, the tier holds ${n}`);
+    const padded = [...xs, ...Array(n - xs.length).fill([0n, 0n])];
+    return packLimbs(padded.map(([j, x]) => venueSlotLimb(j, x)), SLOT_LIMB_BITS);
+  };
+  return hashTagged(H, VENUE_LEAF, [venueTierTag(p, b), idh, ...limbs(positions, p), ...limbs(balances, b)].map(mod));
+}
+
+/** VenueRecord.root: climb `path` (leaf level first) from `leaf` at `index`; node = H(tag(NODE,
+ * 2), left, right), bit j of index set = the climbing hash is the right child. */
+export function venueRootFromPath(H, leaf, index, path) {
+  let h = leaf;
+  path.forEach((sib, j) => { h = ((index >> j) & 1) ? hashTagged(H, NODE, [sib, h]) : hashTagged(H, NODE, [h, sib]); });
+  return h;
+}
+
+/** The holder's leaf climbed to the root of their batch in the header: {ok, detail, root}. The
+ * leaf is hashed under the tier the header gives that batch (its key's P), which must be the
+ * record's own. */
+export async function checkVenueInclusion(H, header, record, userId, nonce) {
+  const entry = header.batches[record.batch];
+  if (record.tier !== entry.tier) {
+    return { ok: false, root: null, detail: `your record is of tier P=${record.tier}, batch ${record.batch} of tier P=${entry.tier} in the header` };
+  }
+  const leaf = venueLeaf(H, entry.tier, header.shape.b, await idHash(H, userId, nonce), record.positions, record.balances);
+  const root = venueRootFromPath(H, leaf, record.index, record.path);
+  const ok = root === entry.root;
+  return { ok, root, detail: ok ? `leaf is in batch ${record.batch}'s proven root` :
+    `recomputed root differs from batch ${record.batch}'s root in the header` };
 }

@@ -5,6 +5,10 @@
 // come from page/bundle-data.js (`window.ZKPROOF_BUNDLE`, written by `zkproof page`): a page
 // opened from disk cannot fetch files, and this one is forbidden any connection by its CSP.
 //
+// Two bundle formats, told apart by the header's format (format.readHeader): a dense epoch
+// (`zkproof-epoch/1`: one root, dense records) and a venue epoch (`zkproof-venue-epoch/1`:
+// per-batch roots, sparse records by asset and instrument slot, docs/formats.md §20).
+//
 // Verdict: the element #verdict ends as "verified: ..." or "not verified: <check>: <reason>".
 // URL: ?id=..&nonce=..[&allow_dev=1][&max_snapshot_age=SECONDS] runs the check on load (for
 // automation). Like `zkproof inclusion verify`, the page names what it does not check.
@@ -50,6 +54,16 @@ export const NOT_CHECKED = [
     "registry): compare them yourself; this page binds your account to the header's root, not the " +
     "header to the chain" }];
 
+// The same for a venue epoch (per-batch roots, sparse accounts, tiers).
+export const VENUE_NOT_CHECKED = [
+  { name: "the batch proofs", detail: "that every account in the batches under these roots meets margin in every " +
+    "scenario and its maintenance at mark, holds positions and balances only on listed slots, that positions net " +
+    "to zero with the header's open interest, and that each batch is proven under its tier's key with the " +
+    "header's batch commitment (auditors check them with `zkproof verify BUNDLE`)" },
+  { name: "the chain", detail: "that these batch roots and this epoch are the ones the venue published on chain " +
+    "(the registry): compare them yourself; this page binds your account to your batch's root in the header, " +
+    "not the header to the chain" }];
+
 class Checks {
   constructor() { this.list = []; }
   add(name, ok, detail = "") { this.list.push({ name, ok, detail }); return ok; }
@@ -73,7 +87,9 @@ const utc = (t) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
 async function checkBundle(data, allowDev, maxAge, checks) {
   const H = await tools();
   const header = await F.readHeader(fileText(data, "header.json"), H);
-  checks.add("header bounds and hashes", true, `epoch ${header.epoch}, ${header.shape.n_batches} batches x ${header.shape.capacity}`);
+  const venue = header.format === F.VENUE_HEADER_FORMAT;
+  checks.add("header bounds and hashes", true, `${venue ? "venue " : ""}epoch ${header.epoch}, ` +
+    `${header.shape.n_batches} batches x ${header.shape.capacity}` + (venue ? ` (tiers P=${header.tiers.join(", ")})` : ""));
   const age = F.snapshotAgeProblem(header.timestamp, header.snapshotTime, maxAge);
   checks.add("oracle snapshot age", age === null, age ??
     `${header.timestamp - header.snapshotTime} s before the epoch (max ${maxAge} s)`);
@@ -82,21 +98,34 @@ async function checkBundle(data, allowDev, maxAge, checks) {
   if (!checks.add("aggregate key pinned by header", digest === header.vkSha256.aggregate,
     digest === header.vkSha256.aggregate ? `SHA-256 ${digest}` : `keys/aggregate.vk.json SHA-256 ${digest.slice(0, 16)}... differs from header verification_keys.aggregate`)) return header;
   const vk = json(vkText, "keys/aggregate.vk.json");
-  const problem = F.keyProblem(vk, header, allowDev);
+  const names = venue ? F.venueAggregateNames(header.shape) : F.AGGREGATE_PUBLIC;
+  const problem = F.keyProblem(vk, header, allowDev, names.length);
   if (!checks.add("aggregate key from a real ceremony", problem === null,
     problem ?? (vk[F.DEV_MARKER_KEY] || header.devSetup ? "INSECURE-DEV-SETUP key (accepted: allow_dev)" : ""))) return header;
   if (!checks.add("aggregate key points in G2's subgroup", ["vk_beta_2", "vk_gamma_2", "vk_delta_2"].every((k) => inG2Subgroup(vk[k])),
     "")) return header;
+  if (venue) {
+    // verifier/venue_check.py: gamma is the hash of the epoch, table, open interest, totals
+    // commitment and batch roots; revealed totals open their commitment within the reserves.
+    const gamma = F.venueGamma(H, header);
+    if (!checks.add("gamma", gamma === header.gamma, gamma === header.gamma ?
+      "the hash of the epoch, table, open interest, totals commitment and batch roots" :
+      "the header's gamma is not the hash of the epoch, table, open interest, totals commitment and batch roots")) return header;
+    if (header.totals !== null) {
+      const t = F.venueTotalsProblem(H, header);
+      if (!checks.add("revealed totals", t === null, t ?? "open the totals commitment and are within the reserves")) return header;
+    }
+  }
   const agg = json(fileText(data, "proofs/aggregate.json"), "proofs/aggregate.json");
   if (agg === null || typeof agg !== "object" || !Array.isArray(agg.public) || typeof agg.proof !== "object") {
     throw new F.FormatError("proofs/aggregate.json", "<root>", 'expected {"proof": ..., "public": [...]}');
   }
-  const expected = F.aggregatePublic(H, header).map(String);
+  const expected = (venue ? F.venueAggregatePublic(H, header) : F.aggregatePublic(H, header)).map(String);
   let detail = "";
   if (agg.public.length !== expected.length) detail = `${agg.public.length} public inputs, expected ${expected.length}`;
   else {
     const k = expected.findIndex((x, i) => agg.public[i] !== x);
-    if (k >= 0) detail = `public[${k}] (${F.AGGREGATE_PUBLIC[k]}) differs from the header`;
+    if (k >= 0) detail = `public[${k}] (${names[k]}) differs from the header`;
   }
   if (!checks.add("proofs/aggregate.json statement", detail === "", detail ||
     `${expected.length} public inputs rebuilt from the header (header digest ${String(header.headerDigest).slice(0, 12)}...)`)) return header;
@@ -126,8 +155,11 @@ async function readRecord(data, header, userId, nonce, dropped) {
     text = await F.openSealed(blob, header.epoch, userId, nonce);
     if (text === null) return { error: `inclusion/${loc}.bin cannot be opened with this id and nonce for epoch ${header.epoch} (another epoch's or account's record, or tampered)` };
   }
+  const file = `inclusion/${loc}.bin`;
   try {
-    return { record: F.parseRecord(json(text, `inclusion/${loc}.bin`), header.shape, header.epoch, `inclusion/${loc}.bin`) };
+    return { record: header.format === F.VENUE_HEADER_FORMAT ?
+      F.parseVenueRecord(json(text, file), header.shape, header.tiers, header.epoch, file) :
+      F.parseRecord(json(text, file), header.shape, header.epoch, file) };
   } catch (e) {
     if (e instanceof F.FormatError) return { error: e.message };
     throw e;
@@ -157,7 +189,8 @@ export async function verify(data, { userId, nonceHex, allowDev = false, dropped
       const r = await readRecord(data, header, userId, nonce, dropped);
       if (checks.add("your inclusion record", !r.error, r.error ?? `batch ${r.record.batch}, slot ${r.record.index}`)) {
         record = r.record;
-        const inc = await F.checkInclusion(await tools(), header, record, userId, nonce);
+        const inc = await (header.format === F.VENUE_HEADER_FORMAT ? F.checkVenueInclusion : F.checkInclusion)(
+          await tools(), header, record, userId, nonce);
         checks.add("your leaf is in the proven root", inc.ok, inc.detail);
       }
     }
@@ -165,10 +198,12 @@ export async function verify(data, { userId, nonceHex, allowDev = false, dropped
     checks.add("bundle files", false, e instanceof F.FormatError ? e.message : `unexpected error: ${e && e.message}`);
   }
   const failed = checks.failed;
+  const venue = header?.format === F.VENUE_HEADER_FORMAT;
+  const where = venue ? `batch ${record?.batch}'s proven root in epoch ${header.epoch}` : `epoch ${header?.epoch}'s proven root`;
   const verdict = failed ? `not verified: ${failed.name}: ${failed.detail}` :
-    `verified: your account is in epoch ${header.epoch}'s proven root and the aggregate proof holds; ` +
+    `verified: your account is in ${where} and the aggregate proof holds; ` +
     "not checked here: the batch proofs and the chain (see below)";
-  return { ok: !failed, verdict, checks: checks.list, notChecked: NOT_CHECKED, header, record };
+  return { ok: !failed, verdict, checks: checks.list, notChecked: venue ? VENUE_NOT_CHECKED : NOT_CHECKED, header, record };
 }
 
 // ---- display ---------------------------------------------------------------------------
@@ -192,6 +227,25 @@ function table(rows, head) {
   return t;
 }
 
+// descriptor "id|kind|underlying|right|strike|expiry|position_decimals" (docs/formats.md §8)
+const contracts = (n, q) => { const d = n.split("|").at(-1); return decimal(q, /^[0-9]{1,2}$/.test(d) ? Number(d) : 0); };
+
+/** A venue holder's used slots: balance slot k is listed asset k - 1 (a negative balance is a
+ * loan), position slot k listed instrument k - 1 (signed: negative is short). A slot past the
+ * listing cannot be in a proven batch (the batch circuit finds no listed row for it), so it is
+ * shown by number only. */
+function showVenueAccount(out, h, rec) {
+  out.append(el("h2", "Your account as proven"));
+  out.append(el("p", `Batch ${rec.batch}, slot ${rec.index}, tier P=${rec.tier} (up to ${rec.tier} positions and ${h.shape.b} balances).`));
+  const asset = (k) => h.assets[Number(k) - 1] ?? { symbol: `unlisted asset slot ${k}`, decimals: 0 };
+  out.append(rec.balances.length ? table(rec.balances.map(([k, x]) => [asset(k).symbol, decimal(x, asset(k).decimals),
+    String(x), x < 0n ? "loan" : "holding"]), ["asset", "balance", "base units", ""]) : el("p", "No balances."));
+  const name = (k) => h.instruments[Number(k) - 1] ?? `unlisted instrument slot ${k}`;
+  out.append(rec.positions.length ? table(rec.positions.map(([k, q]) => [name(k).split("|")[0], contracts(name(k), q), String(q),
+    q < 0n ? "short" : "long", name(k)]), ["instrument", "position (contracts)", "base units", "", "descriptor"]) :
+    el("p", "No open positions."));
+}
+
 function show(result) {
   const v = $("verdict");
   v.textContent = result.verdict;
@@ -203,24 +257,28 @@ function show(result) {
     ...result.notChecked.map((u) => ["NOT CHECKED", u.name, u.detail])],
   ["", "check", "detail"]));
   const h = result.header;
-  if (result.record && h) {
+  const venue = h?.format === F.VENUE_HEADER_FORMAT;
+  if (result.record && h && venue) showVenueAccount(out, h, result.record);
+  else if (result.record && h) {
     out.append(el("h2", "Your account as proven"));
     out.append(table(h.assets.map((a, k) => [a.symbol, decimal(result.record.balances[k], a.decimals), String(result.record.balances[k])]),
       ["asset", "balance", "base units"]));
     const pos = h.instruments.map((name, i) => [name, result.record.positions[i]]).filter(([, q]) => q !== 0n);
     // descriptor "id|kind|underlying|right|strike|expiry|position_decimals" (docs/formats.md §8)
-    const contracts = (n, q) => { const d = n.split("|").at(-1); return decimal(q, /^[0-9]{1,2}$/.test(d) ? Number(d) : 0); };
     out.append(pos.length ? table(pos.map(([n, q]) => [n.split("|")[0], contracts(n, q), String(q)]),
       ["instrument", "position (contracts)", "base units"]) : el("p", "No open positions."));
   }
   if (h) {
     out.append(el("h2", `Epoch ${h.epoch}`));
     if (!result.ok) out.append(el("p", "Not verified: the values below are what the header claims, not proven.", "bad-note"));
+    const root = !venue ? `root ${h.root}` : result.record ?
+      `your batch ${result.record.batch}'s root ${h.batches[result.record.batch].root} (one of ${h.shape.n_batches} batch roots)` :
+      `${h.shape.n_batches} batch roots`;
     out.append(el("p", `Epoch time ${utc(h.timestamp)} (timestamp ${h.timestamp}); oracle snapshot ${utc(h.snapshotTime)} ` +
-      `(snapshot_time ${h.snapshotTime}); root ${h.root}`));
+      `(snapshot_time ${h.snapshotTime}); ${root}`));
     out.append(table(h.assets.map((a, k) => [a.symbol, decimal(a.reserves, a.decimals),
       h.totals ? decimal(h.totals[k], a.decimals) : "hidden"]), ["asset", "reserves", "liabilities"]));
-    out.append(el("p", h.totals ? "Liabilities revealed by the venue; the aggregate proof shows they are the sum of all balances and within the reserves." :
+    out.append(el("p", h.totals ? `Liabilities revealed by the venue; the aggregate proof shows they are the ${venue ? "net " : ""}sum of all balances and within the reserves.` :
       "Liabilities are hidden: the aggregate proof shows, for every asset, that the sum of all balances is within the reserves."));
     out.append(el("p", `Compare the aggregate key's SHA-256 ${h.vkSha256.aggregate} with the digest the ceremony published.`, "note"));
   }
@@ -228,8 +286,9 @@ function show(result) {
   const ul = el("ul");
   result.notChecked.forEach((u) => ul.append(el("li", `${u.name}: ${u.detail}`)));
   out.append(ul);
-  out.append(el("p", "This page checks your own account, the aggregate proof (one root, liabilities within reserves, " +
-    "the header as published) and the oracle snapshot's age.", "note"));
+  out.append(el("p", `This page checks your own account, the aggregate proof (${venue ? "the batch roots, open interest, " +
+    "net liabilities within reserves" : "one root, liabilities within reserves"}, the header as published) and the oracle ` +
+    "snapshot's age.", "note"));
 }
 
 async function readDropped(file) {
