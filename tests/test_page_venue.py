@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_page import VERDICT, edit_json, rewrite
+from tests.test_page import VERDICT, edit_json, rewrite, seal_under
 from zkproof import page as holder_page
 from zkproof import statement as stm
 from zkproof.devtools import npm
@@ -411,6 +411,20 @@ def test_record_of_another_tier(browser, venue_bundles, tmp_path):
     v = agree(browser, b, ALICE)
     assert v == ("not verified: your leaf is in the proven root: your record is of tier P=4, batch 0 of "
                  "tier P=2 in the header")
+
+
+def test_record_from_another_epoch_resealed(browser, venue_bundles, tmp_path):
+    """ATTACKS B11: a record of epoch 8 sealed under this epoch's key at this epoch's locator:
+    refused by its epoch field."""
+    bundle = venue_bundles["hidden"]
+    rel = locator_rel(EPOCH, ALICE)
+    rec = inclusion_file.open_sealed((bundle / rel).read_bytes(), EPOCH, ALICE.id, ALICE.nonce, rel)
+    rec["epoch"] = EPOCH - 1
+    text = json.dumps(rec, separators=(",", ":")).encode().ljust(record_bytes(WIDE))
+    resealed = seal_under(EPOCH, text, ALICE)
+    b = rewrite(bundle, tmp_path / "b", lambda f: f.update({rel: resealed}))
+    v = agree(browser, b, ALICE)
+    assert v == f"not verified: your inclusion record: {rel}: epoch: a record of epoch 8, not of epoch 9"
 
 
 @dataclass

@@ -404,7 +404,7 @@ def page_cmd(bundle_dir: str, out: str, force: bool) -> None:
     publish it on any static host or hand it out; it opens from disk too, needs no server and
     makes no connection. Holders enter their id and nonce (or drop their inclusion record), or
     open OUT/verify.html?id=ID&nonce=HEX. The bundle's manifest is checked first; the page itself
-    checks the proofs, in the browser.
+    checks the proofs, in the browser. A dense or a venue bundle (docs/formats.md §15, §20).
 
     \b
     Example: zkproof page bundle-42/ site/

@@ -8,6 +8,8 @@ embedded in one classic script next to it (docs/formats.md §15)::
       "files": {"header.json": TEXT, "keys/aggregate.vk.json": TEXT, "proofs/aggregate.json": TEXT},
       "records": {LOCATOR: BASE64, ...} | null};
 
+The same three files serve a dense and a venue bundle (the page tells them apart by the
+header's ``format``; a venue bundle's batch keys and proofs are the auditor's, not the page's).
 ``files`` holds the bundle's files verbatim (the page hashes the key's text to compare it with
 the header's pin, as ``zkproof verify`` hashes the file); ``records`` the sealed inclusion files
 (``inclusion/LOCATOR.bin``), all of them so that loading the page reveals nothing about who

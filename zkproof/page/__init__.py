@@ -4,7 +4,8 @@ A static page that needs no server, no network and no install: the holder opens 
 or any static host, enters their id and nonce (or drops their inclusion record), and the page
 checks, in the browser, the aggregate Groth16 proof against the header and their own leaf's
 path to the proven root (``src/page.js``; the bundle format as JavaScript: ``src/format.js``,
-kept equal to the Python side by tests/test_page.py).
+kept equal to the Python side by tests/test_page.py and, for a venue bundle (header format
+``zkproof-venue-epoch/1``: per-batch roots, sparse records), tests/test_page_venue.py).
 
 Files written next to the bundle's own (all listed in its manifest)::
 
