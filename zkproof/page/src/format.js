@@ -202,8 +202,10 @@ const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbf
 
 /** The canonical text of one JSON document (the rules above), leaving out the top-level key
  * `dropKey`. Throws FormatError(file, "<json>", reason) for text strict_json refuses and for
- * values Python could not serialise. */
-export function canonicalJson(text, file = "header.json", dropKey = HEADER_DIGEST_KEY) {
+ * values Python could not serialise. `seen`, if given, gets `seen.float`: the first number
+ * written with a fraction or an exponent (a Python float, which JSON.parse cannot tell from an
+ * integer), else it stays unset. */
+export function canonicalJson(text, file = "header.json", dropKey = HEADER_DIGEST_KEY, seen = null) {
   let i = 0;
   const fail = (reason) => { throw new FormatError(file, "<json>", `${reason} at offset ${i}`); };
   const ws = () => { while (i < text.length && " \t\n\r".includes(text[i])) i++; };
@@ -269,6 +271,7 @@ export function canonicalJson(text, file = "header.json", dropKey = HEADER_DIGES
     }
     const x = Number(m[0]);
     if (!Number.isFinite(x)) fail(`${m[0].slice(0, 20)} is out of a double's range`);
+    if (seen && seen.float === undefined) seen.float = { text: m[0].slice(0, 20), offset: i - m[0].length };
     return pyFloatRepr(x);
   };
   const out = value(0);
@@ -278,16 +281,24 @@ export function canonicalJson(text, file = "header.json", dropKey = HEADER_DIGES
 }
 
 /** statement.header_digest: SHA-256 of the canonical header (UTF-8), top 253 bits. */
-export async function headerDigest(text, file = "header.json") {
-  return beInt(await sha256(enc.encode(canonicalJson(text, file)))) >> 3n;
+export async function headerDigest(text, file = "header.json", seen = null) {
+  return beInt(await sha256(enc.encode(canonicalJson(text, file, HEADER_DIGEST_KEY, seen)))) >> 3n;
 }
 
 /** header.json's text: strictly parsed (parseHeader) with its digest as read. */
 export async function readHeader(text, H, file = "header.json") {
-  const digest = await headerDigest(text, file);
+  const seen = {};
+  const digest = await headerDigest(text, file, seen);
   let obj;
   try { obj = JSON.parse(text); } catch (e) { throw new FormatError(file, "<json>", e.message); }
-  return isVenueHeader(obj) ? parseVenueHeader(obj, H, file, digest) : parseHeader(obj, H, file, digest);
+  if (!isVenueHeader(obj)) return parseHeader(obj, H, file, digest);
+  // Every number of a venue header is an integer (a JSON integer or a decimal string), and
+  // parse_venue_header refuses a float where it reads one (`type(v) is int`); JSON.parse reads
+  // `4.0` as 4, so the text decides.
+  if (seen.float) {
+    throw new FormatError(file, "<json>", `${seen.float.text} at offset ${seen.float.offset}: every number of a venue header is an integer`);
+  }
+  return parseVenueHeader(obj, H, file, digest);
 }
 
 // ---- the header --------------------------------------------------------------------------
@@ -833,6 +844,19 @@ export function parseVenueRecord(rec, shape, tiers, epoch, file = "inclusion rec
     balances: venueSlots(p, r.balances, `${prefix}balances`, shape.b, shape.a_max),
     path: p.lst(r.path, `${prefix}path`, shape.depth).map((h, k) => p.num(h, `${prefix}path[${k}]`, 0n, R)),
   };
+}
+
+/** A venue record's JSON text (an opened sealed file or a dropped .json), read as
+ * inclusion_file.load_record_json and parse_venue_record read it: strict JSON (no duplicate
+ * key), no float where an integer belongs (JSON.parse cannot tell `1.0` from 1), then
+ * parseVenueRecord. */
+export function readVenueRecord(text, shape, tiers, epoch, file = "inclusion record") {
+  const seen = {};
+  canonicalJson(text, file, null, seen);
+  if (seen.float) throw new FormatError(file, "<json>", `${seen.float.text} at offset ${seen.float.offset}: every number of a venue record is an integer`);
+  let obj;
+  try { obj = JSON.parse(text); } catch (e) { throw new FormatError(file, "<json>", e.message); }
+  return parseVenueRecord(obj, shape, tiers, epoch, file);
 }
 
 /** venue_header.parse_venue_header: the same bounds, in the same order, each failure naming the

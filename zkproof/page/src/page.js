@@ -158,7 +158,7 @@ async function readRecord(data, header, userId, nonce, dropped) {
   const file = `inclusion/${loc}.bin`;
   try {
     return { record: header.format === F.VENUE_HEADER_FORMAT ?
-      F.parseVenueRecord(json(text, file), header.shape, header.tiers, header.epoch, file) :
+      F.readVenueRecord(text, header.shape, header.tiers, header.epoch, file) :
       F.parseRecord(json(text, file), header.shape, header.epoch, file) };
   } catch (e) {
     if (e instanceof F.FormatError) return { error: e.message };
