@@ -298,8 +298,8 @@ def test_loan_valued_at_c_instead_of_d(circuit):
 
     acc = FULL[1]
     c_row = TABLES.asset_row(3, 0)
-    w = wv.assemble(SHAPE, TABLES, FULL, [wv.account_slots(SHAPE, TABLES, FULL[0]),
-                                          slots(acc.positions, acc.balances, bal_rows={0: c_row})]).bind(GAMMA)
+    loan_as_c = slots(acc.positions, acc.balances, bal_rows={0: c_row})
+    w = wv.assemble(SHAPE, TABLES, FULL, [wv.account_slots(SHAPE, TABLES, FULL[0]), loan_as_c]).bind(GAMMA)
     inp = w.inputs()
     assert first_failure(circuit, inp) == "lookup/assets/sum"
     over = {"account_1/balance_range/0/sign": 0}  # the sign hint, overridden by name
