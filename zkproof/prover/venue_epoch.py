@@ -45,7 +45,7 @@ def epoch_public(w: VenueEpochWitness) -> VenueEpochPublic:
     return VenueEpochPublic(w.shape, w.epoch, w.tables, tuple(w.open_interest), tuple(w.reserves),
                             w.totals_commitment, w.gamma,
                             tuple(w.liabilities) if w.reveal_totals else None,
-                            tuple(w.loans) if w.reveal_totals else None)
+                            tuple(w.loans) if w.reveal_totals else None, w.header_digest)
 
 
 def prove_venue_epoch(w: VenueEpochWitness, keys: VenueEpochKeys) -> VenueEpochProofs:
