@@ -36,7 +36,7 @@ from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.formats import risk_table_bytes
-from zkproof.formats.epoch_header import Asset, FieldReader
+from zkproof.formats.epoch_header import Asset, FieldReader, ProtocolAccount, parse_protocol_accounts
 from zkproof.hash import merkle_sum_layout as layout
 from zkproof.hash.poseidon import poseidon
 from zkproof.venue import (
@@ -114,18 +114,7 @@ def record_bytes(shape: VenueShape) -> int:
     return 320 + 36 * (shape.p + shape.b) + 80 * depth
 
 
-@dataclass(frozen=True)
-class VenueProtocolAccount:
-    """One of the protocol's own accounts, named in the header with its record (public by
-    design); the verifier climbs it to its batch's root."""
-
-    id: str
-    role: str  # one of statement.PROTOCOL_ROLES
-    nonce: bytes
-    record: VenueRecord
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "role": self.role, "nonce": self.nonce.hex(), "record": self.record.to_json()}
+VenueProtocolAccount = ProtocolAccount  # its record is a VenueRecord
 
 
 @dataclass
@@ -156,6 +145,7 @@ class VenueHeader:
     circuit_fingerprints: dict[str, str]
     dev_setup: bool
     totals: list[int] | None = None  # net liabilities per listed asset, when revealed
+    loans: list[int] | None = None  # gross loans per listed asset, revealed with the totals
     source_digest: int | None = None  # statement.header_digest of the file as read
     published_digest: int | None = field(default=None)  # the file's own "header_digest"
 
@@ -183,7 +173,8 @@ class VenueHeader:
         return VenueEpochPublic(
             self.shape, self.epoch, self.tables(), universe_vector(self.open_interest, I),
             universe_vector([a.reserves for a in self.assets], A), self.totals_commitment, self.gamma,
-            None if self.totals is None else universe_vector(self.totals, A), self.header_digest)
+            None if self.totals is None else universe_vector(self.totals, A),
+            None if self.loans is None else universe_vector(self.loans, A), self.header_digest)
 
     def risk_table_sha256_recomputed(self) -> str:
         """SHA-256 of the canonical table bytes (docs/formats.md §8.2) rebuilt from this header
@@ -233,6 +224,8 @@ class VenueHeader:
         }
         if self.totals is not None:
             out["totals"] = strs(self.totals)
+        if self.loans is not None:
+            out["loans"] = strs(self.loans)
         out[stm.HEADER_DIGEST_KEY] = str(stm.header_digest(out))
         return out
 
@@ -241,7 +234,7 @@ HEADER_KEYS = {"format", "epoch", "timestamp", "shape", "tiers", "assets", "inst
                "risk_table", "open_interest", "batches", "gamma", "protocol_accounts", "totals_revealed",
                "totals_commitment", "verification_keys", "circuit_fingerprints", "dev_setup",
                "table_hash", "open_interest_hash", "shape_digest", stm.HEADER_DIGEST_KEY}
-REVEALED_KEYS = HEADER_KEYS | {"totals"}
+REVEALED_KEYS = HEADER_KEYS | {"totals", "loans"}
 
 
 def is_venue_header(obj: Any) -> bool:
@@ -302,10 +295,11 @@ def parse_venue_header(obj: Any, file: str) -> VenueHeader:
     revealed = 0
     if "totals_revealed" in obj:
         revealed = p.small(obj["totals_revealed"], "totals_revealed", 0, 1)
-        if revealed and "totals" not in obj:
-            raise p.err("totals", "missing: totals_revealed is 1, so the header must list the totals")
-        if not revealed and "totals" in obj:
-            raise p.err("totals", "present, but totals_revealed is 0 (hidden totals are never published)")
+        for key in ("totals", "loans"):
+            if revealed and key not in obj:
+                raise p.err(key, f"missing: totals_revealed is 1, so the header must list the {key}")
+            if not revealed and key in obj:
+                raise p.err(key, f"present, but totals_revealed is 0 (hidden {key} are never published)")
     h = p.obj(obj, "<header>", REVEALED_KEYS if revealed else HEADER_KEYS)
     if h["format"] != FORMAT:
         raise p.err("format", f"expected {FORMAT!r}")
@@ -385,6 +379,8 @@ def parse_venue_header(obj: Any, file: str) -> VenueHeader:
         dev_setup=h["dev_setup"],
         totals=[p.num(x, f"totals[{a}]", -(1 << shape.interest_bits) + 1, 1 << shape.interest_bits)
                 for a, x in enumerate(p.lst(h["totals"], "totals", A))] if revealed else None,
+        loans=[p.num(x, f"loans[{a}]", 0, 1 << shape.interest_bits)
+               for a, x in enumerate(p.lst(h["loans"], "loans", A))] if revealed else None,
         source_digest=stm.header_digest(h),
         published_digest=p.num(h[stm.HEADER_DIGEST_KEY], stm.HEADER_DIGEST_KEY, 0, R))
     try:
@@ -402,19 +398,5 @@ def parse_venue_header(obj: Any, file: str) -> VenueHeader:
 
 def _protocol_accounts(p: FieldReader, raw: Any, shape: VenueEpochShape, tiers: tuple[int, ...],
                        epoch: int) -> list[VenueProtocolAccount]:
-    """``[{"id", "role", "nonce", "record"}]``: ids unique, roles from
-    ``statement.PROTOCOL_ROLES``, nonces 32 bytes in hex, records strictly parsed."""
-    out: list[VenueProtocolAccount] = []
-    for k, e in enumerate(p.lst(raw, "protocol_accounts")):
-        at = f"protocol_accounts[{k}]"
-        e = p.obj(e, at, {"id", "role", "nonce", "record"})
-        if not isinstance(e["id"], str) or not e["id"]:
-            raise p.err(f"{at}.id", "expected a non-empty string")
-        if any(a.id == e["id"] for a in out):
-            raise p.err(f"{at}.id", f"duplicate id {e['id']!r:.40}")
-        if e["role"] not in stm.PROTOCOL_ROLES:
-            raise p.err(f"{at}.role", f"expected one of {stm.PROTOCOL_ROLES}")
-        nonce = bytes.fromhex(p.hexstr(e["nonce"], f"{at}.nonce", 64))
-        rec = parse_venue_record(e["record"], shape, tiers, epoch, p.file, f"{at}.record.")
-        out.append(VenueProtocolAccount(e["id"], e["role"], nonce, rec))
-    return out
+    return [VenueProtocolAccount(*entry) for entry in parse_protocol_accounts(
+        p, raw, lambda rec, at: parse_venue_record(rec, shape, tiers, epoch, p.file, at))]
