@@ -69,6 +69,7 @@ from zkproof.venue import (
     slot_limb,
     table_hash,
     table_public_values,
+    totals_commitment,
     tree_path,
     universe_tables,
 )
@@ -153,7 +154,8 @@ def prove_bundle(keys: VenueEpochKeys, out: Path, *, reveal_totals: bool = False
         protocol_accounts=[VenueProtocolAccount(VAULT.id, "protocol_vault", VAULT.nonce, records[VAULT.id])],
         vk_sha256={name: hashlib.sha256(b).hexdigest() for name, b in vks.items()},
         circuit_fingerprints={name: "ab" * 32 for name in vks}, dev_setup=True,
-        totals=list(w.liabilities[1:len(ASSETS) + 1]) if reveal_totals else None)
+        totals=list(w.liabilities[1:len(ASSETS) + 1]) if reveal_totals else None,
+        loans=list(w.loans[1:len(ASSETS) + 1]) if reveal_totals else None)
     header.risk_table_sha256 = header.risk_table_sha256_recomputed()
     header_json = header.to_json()
     w.header_digest = stm.header_digest(header_json)
@@ -321,7 +323,8 @@ def test_every_holder_sees_balances_by_symbol_and_positions_by_instrument(browse
 def test_revealed_totals_verify(browser, venue_bundles):
     text = details(browser, venue_bundles["revealed"], BOB)
     epoch_part = text.split("Epoch 9")[1]
-    assert "USDC\t0.03\t0.02" in epoch_part and "BTC\t0\t-0.0000002" in epoch_part
+    # reserves, net liabilities, gross holdings (net + loans), gross loans
+    assert "USDC\t0.03\t0.02\t0.02\t0" in epoch_part and "BTC\t0\t-0.0000002\t0\t0.0000002" in epoch_part
     assert "revealed totals\topen the totals commitment and are within the reserves" in text
 
 
@@ -498,6 +501,8 @@ const [formatJs, circomlibjs, headerPath, inputJson] = process.argv.slice(-4);
     tableValues: F.venueTableValues(header).map(s), tableHash: s(F.venueTableHash(H, header)),
     oiHash: s(F.venueOpenInterestHash(H, header)), shapeDigest: s(F.venueEpochShapeDigest(H, header.shape)),
     totals: F.venueTotalsProblem(H, header), depth: header.shape.depth,
+    opened: header.totals === null ? null : s(F.venueTotalsCommitment(H, header.epoch, 0n,
+      F.universe(header.totals, header.shape.a_max), F.universe(header.loans, header.shape.a_max))),
     bits: [header.shape.interestBits, header.shape.reserveBits],
     protocol: header.protocolAccounts.map((a) => [a.id, a.role, a.record.batch, a.record.index]),
     users: [], headers: [], records: [], leaves: [], shapes: [], rlc: null };
@@ -577,6 +582,10 @@ def test_format_js_equals_python(venue_bundles, which):
     assert out["shapeDigest"] == str(header.shape.digest())
     assert out["depth"] == 1 and out["bits"] == [header.shape.interest_bits, header.shape.reserve_bits]
     assert out["totals"] is None
+    if header.totals is not None:  # the revealed liabilities and gross loans open the commitment
+        assert out["opened"] == str(totals_commitment(poseidon, EPOCH, 0, [stm.fe(x) for x in pub.totals],
+                                                      list(pub.loans))) == str(header.totals_commitment)
+        assert pub.loans == (0, 0, 0, 20)
     assert out["protocol"] == [[a.id, a.role, a.record.batch, a.record.index]
                                for a in header.protocol_accounts]
     for h, got in zip(HOLDERS, out["users"], strict=True):
@@ -698,11 +707,25 @@ def _float_cases(case) -> list:
             case("float record index", lambda h: h["protocol_accounts"][0]["record"].update(index=1.0))]
 
 
-def test_header_parse_equals_python(venue_bundles):
+def _revealed_cases(obj: dict) -> list[tuple[str, dict]]:
+    """A header with revealed totals: the gross loans go with the liabilities."""
+    def case(name, fn):
+        h = json.loads(json.dumps(obj))
+        fn(h)
+        return name, h
+    return [case("ok", lambda h: None),
+            case("loans missing", lambda h: h.pop("loans")),
+            case("loans negative", lambda h: h["loans"].__setitem__(2, "-20")),
+            case("loans count", lambda h: h["loans"].pop()),
+            case("hidden, loans published", lambda h: h.update(totals_revealed=0) or h.pop("totals"))]
+
+
+@pytest.mark.parametrize("which", ["hidden", "revealed"])
+def test_header_parse_equals_python(venue_bundles, which):
     """format.js refuses exactly the headers Python refuses, naming the same field (a header
     of another format goes to the dense parser on both sides)."""
-    obj = json.loads((venue_bundles["hidden"] / "header.json").read_text())
-    cases = _header_cases(obj)
+    obj = json.loads((venue_bundles[which] / "header.json").read_text())
+    cases = (_header_cases if which == "hidden" else _revealed_cases)(obj)
     out = node_probe(venue_bundles["hidden"], headers=[json.dumps(h) for _, h in cases])
     for (name, h), got in zip(cases, out["headers"], strict=True):
         try:

@@ -790,14 +790,20 @@ export function venueAggregatePublic(H, header) {
     ...header.batches.flatMap((e) => [e.root, e.commitment])];
 }
 
-/** The revealed totals' checks of verifier/venue_check.py: null, or why not. They must open the
- * totals commitment (salt 0, over A_max) and be covered by the reserves. */
+/** venue.totals_commitment: H(tag(TOTALS, 2 + 2 A_max), epoch, salt_used, L_0.., G_0..): the
+ * net liabilities then the gross loans, over the asset universe. */
+export const venueTotalsCommitment = (H, epoch, saltUsed, liabilities, loans) =>
+  hashTagged(H, TOTALS, [BigInt(epoch), saltUsed, ...liabilities.map(mod), ...loans.map(mod)]);
+
+/** The revealed totals' checks of verifier/venue_check.py: null, or why not. The net
+ * liabilities and the gross loans (published together) must open the totals commitment (salt
+ * 0, over A_max) and the liabilities be covered by the reserves. */
 export function venueTotalsProblem(H, header) {
   if (header.totals === null) return null;
   const A = header.shape.a_max;
   const totals = universe(header.totals, A), reserves = universe(header.assets.map((a) => a.reserves), A);
-  if (hashTagged(H, TOTALS, [BigInt(header.epoch), 0n, ...totals.map(mod)]) !== header.totalsCommitment) {
-    return "the revealed totals do not open the totals commitment";
+  if (venueTotalsCommitment(H, header.epoch, 0n, totals, universe(header.loans, A)) !== header.totalsCommitment) {
+    return "the revealed liabilities and gross loans do not open the totals commitment";
   }
   const short = totals.flatMap((t, a) => (t > reserves[a] ? [a] : []));
   return short.length ? `liabilities exceed the reserves of assets [${short.join(", ")}]` : null;
@@ -871,10 +877,12 @@ export function parseVenueHeader(obj, H, file, digest) {
   let revealed = 0;
   if ("totals_revealed" in obj) {
     revealed = p.small(obj.totals_revealed, "totals_revealed", 0, 1);
-    if (revealed && !("totals" in obj)) throw p.err("totals", "missing: totals_revealed is 1, so the header must list the totals");
-    if (!revealed && "totals" in obj) throw p.err("totals", "present, but totals_revealed is 0 (hidden totals are never published)");
+    for (const key of ["totals", "loans"]) {
+      if (revealed && !(key in obj)) throw p.err(key, `missing: totals_revealed is 1, so the header must list the ${key}`);
+      if (!revealed && key in obj) throw p.err(key, `present, but totals_revealed is 0 (hidden ${key} are never published)`);
+    }
   }
-  const h = p.obj(obj, "<header>", revealed ? [...VENUE_HEADER_KEYS, "totals"] : VENUE_HEADER_KEYS);
+  const h = p.obj(obj, "<header>", revealed ? [...VENUE_HEADER_KEYS, "totals", "loans"] : VENUE_HEADER_KEYS);
   if (h.format !== VENUE_HEADER_FORMAT) throw p.err("format", `expected ${JSON.stringify(VENUE_HEADER_FORMAT)}`);
   const sh = p.obj(h.shape, "shape", [...VENUE_BATCH_FIELDS, "n_batches"]);
   const tiers = p.lst(h.tiers, "tiers").map((t, k) => p.small(t, `tiers[${k}]`, 1, 256));
@@ -939,6 +947,7 @@ export function parseVenueHeader(obj, H, file, digest) {
     circuitFingerprints: Object.fromEntries([...keyNames].sort().map((k) => [k, p.hex(fps[k], `circuit_fingerprints.${k}`, 64)])),
     devSetup: h.dev_setup,
     totals: revealed ? p.lst(h.totals, "totals", A).map((x, a) => p.num(x, `totals[${a}]`, -interest + 1n, interest)) : null,
+    loans: revealed ? p.lst(h.loans, "loans", A).map((x, a) => p.num(x, `loans[${a}]`, 0n, interest)) : null,
     headerDigest: digest,
     publishedDigest: p.num(h[HEADER_DIGEST_KEY], HEADER_DIGEST_KEY, 0n, R),
   };

@@ -276,10 +276,20 @@ function show(result) {
       `${h.shape.n_batches} batch roots`;
     out.append(el("p", `Epoch time ${utc(h.timestamp)} (timestamp ${h.timestamp}); oracle snapshot ${utc(h.snapshotTime)} ` +
       `(snapshot_time ${h.snapshotTime}); ${root}`));
-    out.append(table(h.assets.map((a, k) => [a.symbol, decimal(a.reserves, a.decimals),
-      h.totals ? decimal(h.totals[k], a.decimals) : "hidden"]), ["asset", "reserves", "liabilities"]));
-    out.append(el("p", h.totals ? `Liabilities revealed by the venue; the aggregate proof shows they are the ${venue ? "net " : ""}sum of all balances and within the reserves.` :
-      "Liabilities are hidden: the aggregate proof shows, for every asset, that the sum of all balances is within the reserves."));
+    if (venue && h.totals) {
+      // net liabilities L, gross loans G, gross holdings L + G (docs/formats.md §20)
+      out.append(table(h.assets.map((a, k) => [a.symbol, decimal(a.reserves, a.decimals), decimal(h.totals[k], a.decimals),
+        decimal(h.totals[k] + h.loans[k], a.decimals), decimal(h.loans[k], a.decimals)]),
+      ["asset", "reserves", "net liabilities", "gross holdings", "gross loans"]));
+    } else {
+      out.append(table(h.assets.map((a, k) => [a.symbol, decimal(a.reserves, a.decimals),
+        h.totals ? decimal(h.totals[k], a.decimals) : "hidden"]), ["asset", "reserves", "liabilities"]));
+    }
+    out.append(el("p", !h.totals ?
+      `Liabilities are hidden: the aggregate proof shows, for every asset, that the ${venue ? "net " : ""}sum of all balances is within the reserves.` :
+      venue ? "Liabilities revealed by the venue; the aggregate proof shows that they are the net sum of all balances " +
+        "(holdings minus loans) and within the reserves, and that the gross loans are the sum of all loans." :
+        "Liabilities revealed by the venue; the aggregate proof shows they are the sum of all balances and within the reserves."));
     out.append(el("p", `Compare the aggregate key's SHA-256 ${h.vkSha256.aggregate} with the digest the ceremony published.`, "note"));
   }
   out.append(el("h2", "Not checked by this page"));
