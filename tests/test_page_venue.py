@@ -347,7 +347,7 @@ def _retier(h: VenueHeader) -> None:
 
 
 def _open_interest(h: VenueHeader) -> None:
-    h.open_interest[0] -= 2  # a netting set of 2 longs dropped (ATTACKS: dropped netting set)
+    h.open_interest[0] -= 2  # a netting set of 2 longs dropped (ATTACKS A19)
 
 
 @pytest.mark.parametrize("edit, holder, first", [
@@ -356,7 +356,7 @@ def _open_interest(h: VenueHeader) -> None:
     (_open_interest, ALICE, "public[3] (open_interest_hash)")],
     ids=["instrument-name", "batch-tier", "open-interest"])
 def test_tampered_header_field(browser, venue_bundles, tmp_path, edit, holder, first):
-    """ATTACKS B13, A15: a header field changed with every value the tamperer can recompute
+    """ATTACKS B13, A17, A19: a header field changed with every value the tamperer can recompute
     (table SHA-256, published hashes, gamma, header digest): the aggregate was proved against
     other public inputs. A name is bound by the header digest alone; the open interest by its
     hash first."""
@@ -375,7 +375,7 @@ def test_open_interest_changed_without_gamma(browser, venue_bundles, tmp_path):
 
 
 def test_tampered_batch_root(browser, venue_bundles, tmp_path):
-    """ATTACKS A10: batch 0's root replaced in the header and in the aggregate proof's public
+    """ATTACKS A17: batch 0's root replaced in the header and in the aggregate proof's public
     inputs (gamma, its powers, oi_eval and the digest recomputed to match): the pairing fails;
     batch 1's holder, whose own path still climbs, is refused as well."""
     def edit(files):
@@ -402,9 +402,9 @@ def test_tampered_aggregate_proof(browser, venue_bundles, tmp_path):
 
 
 def test_record_of_another_tier(browser, venue_bundles, tmp_path):
-    """ATTACKS: a tier-P account replayed in the wide tier. Alice's record (batch 0, P = 2)
-    resealed claiming the wide tier: the page hashes her leaf under her batch's tier and
-    refuses the mismatch."""
+    """A narrow-tier account replayed as the wide tier, on the holder's side: Alice's record
+    (batch 0, P = 2) resealed claiming the wide tier: the page hashes her leaf under her
+    batch's tier and refuses the mismatch."""
     bundle = venue_bundles["hidden"]
     rel = locator_rel(EPOCH, ALICE)
     rec = inclusion_file.open_sealed((bundle / rel).read_bytes(), EPOCH, ALICE.id, ALICE.nonce, rel)
