@@ -285,7 +285,8 @@ export async function headerDigest(text, file = "header.json", seen = null) {
   return beInt(await sha256(enc.encode(canonicalJson(text, file, HEADER_DIGEST_KEY, seen)))) >> 3n;
 }
 
-/** header.json's text: strictly parsed (parseHeader) with its digest as read. */
+/** header.json's text: strictly parsed by its format (parseHeader, or parseVenueHeader for a venue
+ * epoch) with its digest as read. */
 export async function readHeader(text, H, file = "header.json") {
   const seen = {};
   const digest = await headerDigest(text, file, seen);

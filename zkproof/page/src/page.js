@@ -264,7 +264,6 @@ function show(result) {
     out.append(table(h.assets.map((a, k) => [a.symbol, decimal(result.record.balances[k], a.decimals), String(result.record.balances[k])]),
       ["asset", "balance", "base units"]));
     const pos = h.instruments.map((name, i) => [name, result.record.positions[i]]).filter(([, q]) => q !== 0n);
-    // descriptor "id|kind|underlying|right|strike|expiry|position_decimals" (docs/formats.md §8)
     out.append(pos.length ? table(pos.map(([n, q]) => [n.split("|")[0], contracts(n, q), String(q)]),
       ["instrument", "position (contracts)", "base units"]) : el("p", "No open positions."));
   }
