@@ -43,10 +43,10 @@ from zkproof.verifier.bundle_check import (
     Report,
     aggregate_key,
     check_aggregate_proof,
-    check_snapshot_age,
     trusted_digests,
     verify_bundle,
 )
+from zkproof.verifier.bundle_common import check_snapshot_age
 
 BATCH_PROOFS_UNCHECKED = (
     "the batch proofs: that every account under this root meets margin in every scenario, "
