@@ -1,4 +1,4 @@
-"""The keys directory of a venue (docs/formats.md §16): the shape the keys fix, and its files.
+"""The keys directory of a venue (docs/formats.md §20): the shape the keys fix, and its files.
 
 ``venue_shape.json`` holds the epoch shape (``VenueEpochShape``: the narrow tier's batch shape
 and the aggregate's batch slots) and ``tiers``, the position slots ``P`` of each batch key,
