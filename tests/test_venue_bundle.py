@@ -107,19 +107,25 @@ def _header(w: wa.VenueEpochWitness, records: dict, vks: dict[str, str]) -> Venu
         gamma=w.gamma, totals_commitment=w.totals_commitment,
         protocol_accounts=[VenueProtocolAccount(VAULT.id, "protocol_vault", VAULT.nonce,
                                                 records[VAULT.id][0])],
-        vk_sha256=vks, circuit_fingerprints={k: "ab" * 32 for k in vks}, dev_setup=True)
+        vk_sha256=vks, circuit_fingerprints={k: "ab" * 32 for k in vks}, dev_setup=True,
+        totals=list(w.liabilities[1:1 + n_a]) if w.reveal_totals else None)
     assert w.liabilities[n_a + 1:] == [0] * (NARROW.a_max - n_a - 1)
     return dataclasses.replace(h, risk_table_sha256=h.risk_table_sha256_recomputed())
 
 
-def build_venue_epoch() -> tuple[VenueEpochKeys, Built]:
-    """Dev keys, the proved epoch and its bundle files (module docstring)."""
-    keys = VenueEpochKeys({s: dev_setup(venue_batch_circuit(s).to_r1cs(), quiet=True)
+def dev_keys() -> VenueEpochKeys:
+    """INSECURE-DEV-SETUP keys of both tiers and the aggregate."""
+    return VenueEpochKeys({s: dev_setup(venue_batch_circuit(s).to_r1cs(), quiet=True)
                            for s in (NARROW, WIDE)},
                           dev_setup(venue_aggregate_circuit(EPOCH_SHAPE).to_r1cs(), quiet=True))
+
+
+def build_venue_epoch(keys: VenueEpochKeys, reveal_totals: bool = False) -> Built:
+    """The proved epoch and its bundle files (module docstring)."""
     batches = [wv.build_venue_batch(s, TABLES, [h.account() for h in hs]) for s, hs in BATCHES]
     reserves = list(universe_vector([a.reserves for a in ASSETS], NARROW.a_max))
-    w = wa.build_venue_epoch(EPOCH_SHAPE, EPOCH, TABLES, batches, reserves, salt=SALT)
+    w = wa.build_venue_epoch(EPOCH_SHAPE, EPOCH, TABLES, batches, reserves, salt=SALT,
+                             reveal_totals=reveal_totals)
     records = {h.id: (VenueRecord(EPOCH, n, u, s.p, h.positions, h.balances,
                                   tuple(tree_path(poseidon, batches[n].leaves, u))), h)
                for n, (s, hs) in enumerate(BATCHES) for u, h in enumerate(hs)}
@@ -143,12 +149,17 @@ def build_venue_epoch() -> tuple[VenueEpochKeys, Built]:
     for _ in range(EPOCH_SHAPE.n_batches * NARROW.capacity - len(records)):
         rel, blob = inclusion_file.seal_padding(EPOCH, size)
         files[rel] = blob
-    return keys, Built(files, header, records)
+    return Built(files, header, records)
 
 
 @pytest.fixture(scope="module")
-def built() -> Built:
-    return build_venue_epoch()[1]
+def keys() -> VenueEpochKeys:
+    return dev_keys()
+
+
+@pytest.fixture(scope="module")
+def built(keys) -> Built:
+    return build_venue_epoch(keys)
 
 
 @pytest.fixture(scope="module")
@@ -207,6 +218,19 @@ def test_honest_bundle_verifies(honest, built):
     out = r.to_json()
     assert out["valid"] and out["totals"] == "hidden"
     assert out["open_interest"] == {INSTRUMENTS[0]: "5", INSTRUMENTS[1]: "1", INSTRUMENTS[2]: "2"}
+
+
+def test_revealed_totals(keys, tmp_path):
+    """An epoch that reveals its totals verifies and reports them; totals edited in the header
+    (the commitment left as proved) do not open the commitment, and the aggregate refuses them."""
+    revealed = build_venue_epoch(keys, reveal_totals=True)
+    r = verify_venue_bundle(str(write(tmp_path / "ok", revealed)), allow_dev=True)
+    assert r.ok, r.failed()
+    assert r.totals() == {"USDC": str(2 * 10**4), "ETH": str(10_500)}
+    assert "revealed totals covered by reserves" in [c.name for c in r.checks]
+    bad = failed(relabel(tmp_path / "bad", revealed,
+                         lambda h: dataclasses.replace(h, totals=[2 * 10**4, 10_000])))
+    assert bad == ["revealed totals open the totals commitment"]
 
 
 def test_verify_any_dispatches_on_the_header_format(honest):
@@ -351,6 +375,23 @@ def test_batch_proof_missing(tmp_path, built):
     assert failed(write(tmp_path, built, **{"proofs/batch_0001.json": None})) == ["batch proofs present"]
 
 
+def test_inclusion_file_missing(tmp_path, built):
+    """One slot's sealed file removed: the count shows it (every slot has one, so the files
+    tell nothing of how many accounts there are)."""
+    rel = next(r for r in built.files if r.startswith("inclusion/"))
+    assert failed(write(tmp_path, built, **{rel: None})) == ["inclusion files"]
+
+
+def test_ceremony_digests_anchor_the_keys(honest, built):
+    """--vk-sha256 per key: a wrong digest fails naming the key; a key name the epoch does not
+    use is a failed check; a dense key name is a malformed option."""
+    wrong = {**built.header.vk_sha256, "batch_p4": "00" * 32}
+    assert failed(honest, vk_sha256=wrong) == ["batch_p4 key is the ceremony's"]
+    assert failed(honest, vk_sha256={"batch_p8": "00" * 32}) == ["ceremony keys are this epoch's"]
+    with pytest.raises(InputError, match="vk-sha256"):
+        verify_venue_bundle(str(honest), vk_sha256={"batch": "00" * 32})
+
+
 def test_dev_keys_refused_without_allow_dev(honest):
     assert failed(honest, allow_dev=False) == [
         "keys from a real ceremony (header)", f"batch key {tier_label(NARROW)} from a real ceremony",
@@ -363,8 +404,6 @@ def test_stale_snapshot(honest):
 
 
 def test_bad_input_is_an_input_error(tmp_path, built, honest):
-    with pytest.raises(InputError, match="vk-sha256"):
-        verify_venue_bundle(str(honest), vk_sha256={"batch": "00" * 32})
     with pytest.raises(InputError, match="proof"):
         verify_venue_bundle(str(write(tmp_path, built, **{"proofs/batch_0000.json": {"proof": 1}})),
                             allow_dev=True)

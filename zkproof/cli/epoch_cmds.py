@@ -369,6 +369,10 @@ def inclusion_verify_cmd(bundle_dir: str | None, user_id: str, nonce: str, heade
     meets margin); the report says so. Exit 0 only if every check holds; 1 if one fails; 2 for
     a malformed file.
 
+    On a venue bundle (format zkproof-venue-epoch/1) your record climbs to the root of its
+    batch as the header lists it; balances are shown by asset symbol (negative: a loan) and
+    positions by instrument; the aggregate key's name is still aggregate.
+
     \b
     Example: zkproof inclusion verify bundle-42/ --id user-00017 --nonce 5071...9452
              zkproof inclusion verify --id user-00017 --nonce 5071...9452 --header header.json \\

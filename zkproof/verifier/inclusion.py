@@ -21,6 +21,16 @@ check is a named line of the report, and the holder's account is INCLUDED only i
   balance or position outside its range (which the packed leaf could not tell from a carried
   unit) is refused naming the field (A13).
 
+A venue epoch (the header's ``format`` is ``formats.venue_header.FORMAT``) is checked the same
+way with its own objects (``VenueInclusionReport``): the aggregate key and proof against the
+public inputs recomputed from the header (``venue_bundle.check_aggregate``: every batch root and
+sums commitment, ``gamma``, open interest, reserves, totals commitment and ``header_digest``),
+the snapshot's age, then the record (``formats.venue_header.parse_venue_record``: tier, used
+slots, path), whose leaf (``VenueRecord.root``: the holder's id hash, the tier tag and the
+slots) must climb to the header's root of the record's batch, a batch of the record's tier.
+Balances are shown by asset symbol and positions by instrument descriptor (universe slot ``k``
+is listed item ``k - 1``).
+
 Not checked, and listed in every report (``InclusionReport.unchecked``) unless ``full``: the
 batch proofs, i.e. that every account under the root meets margin in every scenario, holds
 in-range balances and that positions net to zero, and that the header's batch commitments are
@@ -227,13 +237,15 @@ def verify_inclusion(bundle_dir: str | Path | None, user_id: str, nonce: bytes, 
                      files: HolderFiles | None = None, allow_dev: bool = False,
                      trusted_vk_sha256: Mapping[str, str] | None = None,
                      max_snapshot_age: int = stm.MAX_SNAPSHOT_AGE_SECONDS,
-                     full: bool = False) -> InclusionReport:
+                     full: bool = False) -> InclusionReport | VenueInclusionReport:
     """One holder's check (module docstring). Raises ``InputError`` for a malformed file.
 
     ``bundle_dir``: the folder to take files from; ``files`` names any of them explicitly
     instead (then ``bundle_dir`` may be None). ``trusted_vk_sha256``: the ceremony's published
     digest(s), as for ``verify_bundle``. ``full``: run ``verify_bundle`` on the folder first
-    (every batch proof too), so nothing is left unchecked but the chain comparison.
+    (every batch proof too), so nothing is left unchecked but the chain comparison. A venue
+    header is checked by the venue path (module docstring; ``trusted_vk_sha256`` then names
+    ``aggregate`` or ``batch_pP``) and gives a ``VenueInclusionReport``.
     """
     bundle = Path(bundle_dir) if bundle_dir is not None else None
     if bundle is not None and not bundle.is_dir():

@@ -192,11 +192,11 @@ def _keys(b: bundle_fmt.Bundle, header: VenueHeader, allow_dev: bool, report: Ve
           trusted: Mapping[str, str]) -> VenueEpochVks | None:
     """The epoch's keys by tier shape (``venue_check``'s input), or None after a failed check."""
     names = key_names(header)
-    extra = sorted(set(header.vk_sha256) - set(names))
     unused = sorted(set(trusted) - set(names))
-    if not report.add("verification keys listed", not extra and not unused,
-                      ", ".join(names) if not (extra or unused) else
-                      f"keys {extra or unused} are not keys of this epoch's tiers {list(header.tiers)}"):
+    if trusted and not report.add("ceremony keys are this epoch's", not unused,
+                                  ", ".join(sorted(trusted)) if not unused else
+                                  f"--vk-sha256 names {unused}, not keys of this epoch's tiers "
+                                  f"{list(header.tiers)} ({', '.join(names)})"):
         return None
     _dev_header(header, allow_dev, report)
     vks = {n: load_key(b, header, n, report, trusted.get(n)) for n in names}
@@ -256,7 +256,7 @@ def verify_venue_bundle(path: str, *, allow_dev: bool = False,
     report.add("manifest digests", True, f"{len(b.digests)} files")
     header = parse_venue_header(b.json("header.json"), str(b.path("header.json")))
     report.header = header
-    report.add("header bounds", True, f"epoch {header.epoch}, {header.shape.n_batches} batches x "
+    report.add("header bounds and hashes", True, f"epoch {header.epoch}, {header.shape.n_batches} batches x "
                f"{header.shape.batch.capacity}, tiers P={list(header.tiers)}")
     check_snapshot_age(header, report, max_age)
     check_header_bindings(header, report)

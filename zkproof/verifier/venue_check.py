@@ -13,6 +13,9 @@ gamma^i OI[i]`` (``venue.rlc_eval``), the reserves, ``gamma^a`` and each batch's
 sums commitment in order -> the proofs: the batch proofs of each tier paired at once with
 random weights (``groth16.verify.verify_many``, which names a bad proof), then the aggregate.
 
+``verify_venue_aggregate`` runs the same checks on the aggregate proof alone (a holder's
+check: the batch roots and commitments as the header lists them, no batch proof).
+
 What binds what: a batch proof verifies only against its own root, its commitment and the
 recomputed ``gamma`` and table; the aggregate only against the same roots and commitments, the
 same ``gamma`` (which it recomputes in-circuit from the roots, so a batch left out or moved
