@@ -82,7 +82,7 @@ class Holder:
 
 USER = Holder("user-1", bytes([1]) * 32, ((1, 5), (3, -2)), ((1, 10**4), (2, 500)))
 VAULT = Holder("vault", bytes([2]) * 32, ((2, -1),), ((2, 10**4),))
-MAKER = Holder("maker-1", bytes([3]) * 32, ((1, -5), (2, 1), (3, 2)), ((1, 10**4),))  # 3 > P = 2
+MAKER = Holder("maker-1", bytes([3]) * 32, ((1, -5), (2, 1), (3, 2)), ((1, 10**4), (2, -20)))  # 3 > P = 2
 BATCHES = [(NARROW, [USER, VAULT]), (WIDE, [MAKER])]
 NARROW_PROOFS, WIDE_PROOFS = f"batch proofs {tier_label(NARROW)}", f"batch proofs {tier_label(WIDE)}"
 
@@ -108,8 +108,9 @@ def _header(w: wa.VenueEpochWitness, records: dict, vks: dict[str, str]) -> Venu
         protocol_accounts=[VenueProtocolAccount(VAULT.id, "protocol_vault", VAULT.nonce,
                                                 records[VAULT.id][0])],
         vk_sha256=vks, circuit_fingerprints={k: "ab" * 32 for k in vks}, dev_setup=True,
-        totals=list(w.liabilities[1:1 + n_a]) if w.reveal_totals else None)
-    assert w.liabilities[n_a + 1:] == [0] * (NARROW.a_max - n_a - 1)
+        totals=list(w.liabilities[1:1 + n_a]) if w.reveal_totals else None,
+        loans=list(w.loans[1:1 + n_a]) if w.reveal_totals else None)
+    assert w.liabilities[n_a + 1:] == w.loans[n_a + 1:] == [0] * (NARROW.a_max - n_a - 1)
     return dataclasses.replace(h, risk_table_sha256=h.risk_table_sha256_recomputed())
 
 
@@ -226,10 +227,13 @@ def test_revealed_totals(keys, tmp_path):
     revealed = build_venue_epoch(keys, reveal_totals=True)
     r = verify_venue_bundle(str(write(tmp_path / "ok", revealed)), allow_dev=True)
     assert r.ok, r.failed()
-    assert r.totals() == {"USDC": str(2 * 10**4), "ETH": str(10_500)}
+    assert r.totals() == {"USDC": str(2 * 10**4), "ETH": str(10_480)}
+    assert r.loans() == {"USDC": "0", "ETH": "20"}
     assert "revealed totals covered by reserves" in [c.name for c in r.checks]
     bad = failed(relabel(tmp_path / "bad", revealed,
                          lambda h: dataclasses.replace(h, totals=[2 * 10**4, 10_000])))
+    assert bad == ["revealed totals open the totals commitment"]
+    bad = failed(relabel(tmp_path / "loans", revealed, lambda h: dataclasses.replace(h, loans=[0, 0])))
     assert bad == ["revealed totals open the totals commitment"]
 
 
@@ -421,7 +425,7 @@ def test_holder_sees_positions_and_balances_by_name(honest, built):
     r = holder(honest, MAKER)
     assert r.ok, r.failed()
     assert r.positions == {INSTRUMENTS[0]: -5, INSTRUMENTS[1]: 1, INSTRUMENTS[2]: 2}
-    assert r.balances == {"USDC": 10**4}
+    assert r.balances == {"USDC": 10**4, "ETH": -20}
     assert (r.batch, r.root) == (1, built.header.batches[1].root)
     assert r.unchecked == [VENUE_BATCH_PROOFS_UNCHECKED]
     names = [c.name for c in r.checks]
@@ -439,6 +443,7 @@ def test_cli_inclusion_verify_venue(honest, capsys):
     assert code == 0, out
     assert "position ETH-PERP: -5 (-0.005 contracts)" in out
     assert "balance USDC: 10000 (0.010000 USDC)" in out
+    assert "balance ETH: -20 (-0.000000000000000020 ETH)" in out
     assert "[NOT CHECKED]" in out and "INCLUDED" in out
     code, out, _ = zkproof(capsys, "inclusion", "verify", str(honest), "--id", MAKER.id,
                            "--nonce", USER.nonce.hex(), "--allow-dev")

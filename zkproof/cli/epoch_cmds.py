@@ -293,10 +293,12 @@ def _echo_venue_summary(report) -> None:
                f"{len(h.batches)} batches, tiers P={list(h.tiers)}")
     for n, e in enumerate(h.batches):
         click.echo(f"  batch {n} (P={e.tier}): root {e.root}")
-    totals = report.totals()
-    click.echo(f"totals: hidden (salted commitment {h.totals_commitment})" if totals == "hidden" else
-               "totals (revealed): " + ", ".join(
-                   f"{a.symbol} {t} of reserves {a.reserves}" for a, t in zip(h.assets, h.totals)))
+    if h.totals is None or h.loans is None:
+        click.echo(f"totals: hidden (salted commitment {h.totals_commitment})")
+    else:
+        click.echo("totals (revealed, net liabilities and gross loans): " + ", ".join(
+            f"{a.symbol} {t} of reserves {a.reserves} (loans {g})"
+            for a, t, g in zip(h.assets, h.totals, h.loans)))
     click.echo("open interest (compare with the venue's market data): " + ", ".join(
         f"{i.split('|')[0]} {x}" for i, x in zip(h.instruments, h.open_interest)))
     click.echo(f"header digest {h.header_digest}")

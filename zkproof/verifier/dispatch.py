@@ -21,12 +21,13 @@ from zkproof.verifier.venue_bundle import VenueReport, verify_venue_bundle
 
 
 def is_venue_bundle(path: str | Path) -> bool:
-    """Whether ``path/header.json`` is a venue epoch's header (``InputError`` if the folder
-    or the header cannot be read as JSON)."""
-    root = Path(path)
-    if not root.is_dir():
-        raise InputError(str(root), "<dir>", "not a bundle directory")
-    return is_venue_header(strict_json.load(root / "header.json"))
+    """Whether ``path/header.json`` reads as a venue epoch's header. A folder or header that
+    cannot be read is not: the dense verifier then names the problem as it always has
+    (``formats.bundle.read_bundle``: no folder, a file tampered with or not in the manifest)."""
+    try:
+        return is_venue_header(strict_json.load(Path(path) / "header.json"))
+    except InputError:
+        return False
 
 
 def verify_any(path: str | Path, *, allow_dev: bool = False,

@@ -71,13 +71,24 @@ class VenueReport(Checks):
     notes: list[str] = field(default_factory=list)
 
     def totals(self) -> dict[str, str] | str | None:
-        """``{symbol: L_a}`` when the header reveals the totals, ``"hidden"`` otherwise."""
+        """``{symbol: L_a}`` (net liabilities, signed) when the header reveals the totals,
+        ``"hidden"`` otherwise."""
         h = self.header
         if h is None:
             return None
         if h.totals is None:
             return "hidden"
         return {a.symbol: str(t) for a, t in zip(h.assets, h.totals, strict=True)}
+
+    def loans(self) -> dict[str, str] | str | None:
+        """``{symbol: G_a}``, the gross loans, revealed with the totals; ``"hidden"`` otherwise
+        (gross holdings are ``L_a + G_a``)."""
+        h = self.header
+        if h is None:
+            return None
+        if h.loans is None:
+            return "hidden"
+        return {a.symbol: str(g) for a, g in zip(h.assets, h.loans, strict=True)}
 
     def open_interest(self) -> dict[str, str] | None:
         """``{instrument descriptor: OI_i}``: the proven open interest (longs) per listed
@@ -92,7 +103,7 @@ class VenueReport(Checks):
                 "epoch": h.epoch if h else None,
                 "header_digest": str(h.header_digest) if h else None,
                 "batches": ([{"tier": e.tier, "root": str(e.root)} for e in h.batches] if h else None),
-                "totals": self.totals(),
+                "totals": self.totals(), "loans": self.loans(),
                 "totals_commitment": str(h.totals_commitment) if h else None,
                 "open_interest": self.open_interest(),
                 "protocol_accounts": ([{"id": a.id, "role": a.role} for a in h.protocol_accounts]
