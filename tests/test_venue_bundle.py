@@ -348,12 +348,15 @@ def test_protocol_account_record_does_not_reach_its_root(tmp_path, built):
 # -- keys and proofs ----------------------------------------------------------------------------
 
 def test_key_swapped(tmp_path, built):
-    """The narrow tier's key file replaced by the wide tier's: the header's pin refuses it; with
-    the pin changed too, the ceremony's digest (--vk-sha256) refuses it, and without it the
-    narrow proofs do not verify under that key."""
+    """The narrow tier's key file replaced by the wide tier's: the header's pin refuses it (as a
+    pin changed alone refuses the right file); with the pin changed too, the ceremony's digest
+    (--vk-sha256) refuses it, and without it the narrow proofs do not verify under that key."""
     wide = built.files["keys/batch_p4.vk.json"]
     assert failed(write(tmp_path / "1", built, **{"keys/batch_p2.vk.json": wide})) == \
         ["batch_p2 key pinned by header"]
+    repinned = relabel(tmp_path / "pin", built, lambda h: dataclasses.replace(
+        h, vk_sha256={**h.vk_sha256, "aggregate": "00" * 32}))
+    assert failed(repinned) == ["aggregate key pinned by header"]
     true_pin = built.header.vk_sha256["batch_p2"]
     path = relabel(tmp_path / "2", built, lambda h: dataclasses.replace(
         h, vk_sha256={**h.vk_sha256, "batch_p2": h.vk_sha256["batch_p4"]}))
