@@ -6,9 +6,10 @@ The bundle: a tiny venue epoch proved in memory with dev keys (``I_max = 8``, ``
 ``P = 2``, ``B = 2``, ``K = 2``, capacity 2, two batches: batch 0 in the narrow tier ``P = 2``,
 batch 1 in the wide tier ``P = 4``), its ``VenueHeader`` (whose digest goes into the aggregate
 before it is proved), sealed venue records and the page. Holders: a loan (bob), a wide-tier
-account with three positions that is also the header's protocol vault. The Python oracle for a
-verdict is the venue verifier on the bundle's files (``verify_venue_epoch``, key pins, snapshot
-age) plus the record's climb (``VenueRecord.root``) to its batch's root.
+account with three positions that is also the header's protocol vault. Each page verdict must
+agree with ``zkproof inclusion verify``'s on the same bundle (``verify_inclusion``, differential);
+the auditor's ``verify_venue_bundle`` accepts the bundle with its page and refuses a page whose
+data is not the bundle's.
 
 Attacks, each ``not verified: <check>``: a wrong nonce, someone else's id, a relabelled
 instrument, a batch's tier, the open interest or a batch root changed in the header (with every
@@ -53,10 +54,7 @@ from zkproof.prover.circuits import venue_aggregate_circuit, venue_batch_circuit
 from zkproof.prover.venue_epoch import VenueEpochKeys, prove_venue_epoch
 from zkproof.venue import (
     SLOT_LIMB_BITS,
-    VenueBatchProof,
-    VenueEpochProofs,
     VenueEpochShape,
-    VenueEpochVks,
     VenueShape,
     aggregate_public_names,
     aggregate_public_values,
@@ -73,7 +71,8 @@ from zkproof.venue import (
     tree_path,
     universe_tables,
 )
-from zkproof.verifier.venue_check import verify_venue_epoch
+from zkproof.verifier.inclusion import verify_inclusion
+from zkproof.verifier.venue_bundle import verify_venue_bundle
 from zkproof.witness import venue as wv
 from zkproof.witness import venue_aggregate as wa
 
@@ -191,45 +190,15 @@ def venue_bundles(venue_keys, tmp_path_factory):
 
 
 def python_verdict(bundle: Path, h: Holder, allow_dev: bool = True) -> tuple[bool, str]:
-    """The venue bundle checked from its files by the Python side (key pins, snapshot age,
-    ``verify_venue_epoch`` with every batch proof), then the holder's record climbed to its
-    batch's root: ``(ok, first failure)``."""
+    """``zkproof inclusion verify``'s verdict on a venue bundle (``verify_inclusion``), which
+    makes the page's checks: the header, the snapshot age, the aggregate key and proof against
+    the header, the holder's record and its climb to its batch's root."""
     try:
-        b = bundle_fmt.read_bundle(bundle)
-        header = parse_venue_header(b.json("header.json"), "header.json")
-        vks = {}
-        for name, pin in header.vk_sha256.items():
-            rel = f"keys/{name}.vk.json"
-            if hashlib.sha256(b.path(rel).read_bytes()).hexdigest() != pin:
-                return False, f"{rel} pin"
-            vks[name] = sj.parse_vk(b.json(rel), rel)
-        age = stm.snapshot_age_problem(header.timestamp, header.snapshot_time, stm.MAX_SNAPSHOT_AGE_SECONDS)
-        if age:
-            return False, age
-        batches = []
-        for n, e in enumerate(header.batches):
-            doc = b.json(f"proofs/batch_{n:04d}.json")
-            batches.append(VenueBatchProof(header.batch_shape(n), e.root, e.commitment,
-                                           sj.parse_proof(doc["proof"], "p"),
-                                           tuple(sj.parse_public(doc["public"], "p"))))
-        agg = b.json("proofs/aggregate.json")
-        pub = header.public()
-        proofs = VenueEpochProofs(pub, tuple(batches), sj.parse_proof(agg["proof"], "a"),
-                                  tuple(sj.parse_public(agg["public"], "a")))
-        tiers = {header.tier_shape(p): vks[f"batch_p{p}"] for p in header.tiers}
-        report = verify_venue_epoch(VenueEpochVks(tiers, vks["aggregate"]), pub, proofs, allow_dev=allow_dev)
-        if not report.ok:
-            return False, report.failed()[0]
-        rel = locator_rel(header.epoch, h)
-        if rel not in b.digests:
-            return False, "no record"
-        obj = inclusion_file.open_sealed(b.path(rel).read_bytes(), header.epoch, h.id, h.nonce, rel)
-        rec = parse_venue_record(obj, header.shape, header.tiers, header.epoch, rel)
+        rep = verify_inclusion(str(bundle), h.id, h.nonce, allow_dev=allow_dev)
     except InputError as e:
         return False, str(e)
-    entry = header.batches[rec.batch]
-    ok = rec.tier == entry.tier and rec.root(h.id_hash, header.batch_shape(rec.batch)) == entry.root
-    return ok, "" if ok else "leaf"
+    failed = next((c for c in rep.checks if not c.ok), None)
+    return rep.ok, f"{failed.name}: {failed.detail}" if failed else "included"
 
 
 def open_page(browser, bundle: Path, h: Holder, nonce: bytes | None = None, allow_dev: bool = True):
@@ -481,6 +450,25 @@ def test_zkproof_page_exports_a_venue_bundles_page(venue_bundles, tmp_path):
     assert (tmp_path / "site" / DATA_PATH).read_bytes() == (venue_bundles["hidden"] / DATA_PATH).read_bytes()
     assert sorted(p.name for p in (venue_bundles["hidden"] / "keys").iterdir()) == [
         "aggregate.vk.json", "batch_p2.vk.json", "batch_p4.vk.json"]
+
+
+def test_venue_bundle_with_its_page_verifies(venue_bundles):
+    """The auditor's verifier accepts a venue bundle that carries the holders' page, and checks
+    that the page's data is the bundle's own."""
+    for which in ("hidden", "revealed"):
+        rep = verify_venue_bundle(str(venue_bundles[which]), allow_dev=True)
+        assert rep.ok, rep.failed()
+        assert "verification page data matches the bundle" in [c.name for c in rep.checks]
+
+
+def test_venue_page_data_from_another_bundle(venue_bundles, tmp_path):
+    """A venue page whose data file is another bundle's (the revealed epoch's), manifest
+    consistent: the page would check other files than the auditor did, so the bundle fails."""
+    b = bundle_fmt.read_bundle(venue_bundles["hidden"])
+    files = {rel: b.path(rel).read_bytes() for rel in b.digests}
+    files[DATA_PATH] = (venue_bundles["revealed"] / DATA_PATH).read_bytes()
+    rep = verify_venue_bundle(str(bundle_fmt.write_bundle(tmp_path / "b", files)), allow_dev=True)
+    assert [c.name for c in rep.checks if not c.ok] == ["verification page data matches the bundle"]
 
 
 # --- format.js against the Python side, under node ---------------------------------------------

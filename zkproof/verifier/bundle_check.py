@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from zkproof import statement as stm
 from zkproof.errors import InsecureSetup
 from zkproof.formats import bundle as bundle_fmt
-from zkproof.formats import inclusion_file, page_data
+from zkproof.formats import inclusion_file
 from zkproof.formats.epoch_header import EpochHeader, parse_header
 from zkproof.formats.inclusion_file import record_root
 from zkproof.formats.snarkjs_json import parse_vk
@@ -47,6 +47,7 @@ from zkproof.verifier import bundle_common
 from zkproof.verifier.bundle_common import (
     anchor_key,
     check_header_digest,
+    check_page,
     check_protocol_named,
     check_snapshot_age,
     read_proof_file,
@@ -274,25 +275,5 @@ def verify_bundle(path: str, *, allow_dev: bool = False,
     sizes_ok = all(b.path(r).stat().st_size == size for r in sealed)
     report.add("inclusion files", len(sealed) == shape.capacity * shape.n_batches and sizes_ok,
                f"{len(sealed)} sealed files of {size} bytes, one per slot")
-    _check_page(b, report)
+    check_page(b, report)
     return report
-
-
-def _check_page(b: bundle_fmt.Bundle, report: Report) -> None:
-    """The account holders' page (``verify.html``, ``page/``), when the bundle has one: its data
-    script must be exactly the one regenerated from this bundle's files, so the page checks the
-    very header, key, proof and records checked here. Its code is not judged here: the report
-    notes the SHA-256 of ``page/zkproof-page.js`` to compare with a build of the pinned sources
-    (``make page``; ``page/ASSETS.json`` lists them)."""
-    if page_data.DATA_PATH not in b.digests:
-        return
-    files = {rel: b.path(rel).read_bytes() for rel in b.digests
-             if rel in page_data.FILES or rel.startswith("inclusion/")}
-    same = b.path(page_data.DATA_PATH).read_bytes() == page_data.page_data(files)
-    report.add("verification page data matches the bundle", same,
-               page_data.DATA_PATH + ("" if same else " differs from the data regenerated from "
-                                                      "this bundle's files"))
-    if "page/zkproof-page.js" in b.digests:
-        report.notes.append(f"verification page code page/zkproof-page.js has SHA-256 "
-                            f"{b.digests['page/zkproof-page.js']}: compare with `make page` of the "
-                            "pinned sources")

@@ -1,8 +1,8 @@
 """What ``zkproof verify`` does the same way for every bundle format (the dense epoch,
 ``bundle_check``; the venue epoch, ``venue_bundle``): anchoring a key file, reading a proof
-file, the oracle snapshot's age, the header's published digest and the protocol accounts the
-auditor names. Each check is a named line of the caller's report (``checks.Checks``); a
-malformed file or option is an ``InputError`` (exit 2).
+file, the oracle snapshot's age, the header's published digest, the protocol accounts the
+auditor names and the account holders' page data. Each check is a named line of the caller's
+report (``checks.Checks``); a malformed file or option is an ``InputError`` (exit 2).
 
 Both verifiers import this module and never each other (``dispatch.verify_any`` picks one by
 the header's ``format``).
@@ -18,6 +18,7 @@ from typing import Protocol
 from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.formats import bundle as bundle_fmt
+from zkproof.formats import page_data
 from zkproof.formats.snarkjs_json import parse_proof, parse_public
 from zkproof.groth16.keys import Proof
 from zkproof.verifier.checks import Checks
@@ -116,3 +117,24 @@ def check_protocol_named(roles: Mapping[str, str], expected: Sequence[str], repo
         report.notes.append("protocol accounts named by the header: " +
                             (", ".join(f"{i} ({r})" for i, r in roles.items()) or "none") +
                             ": compare with the venue's published list, or pass --protocol-account ID")
+
+
+def check_page(b: bundle_fmt.Bundle, report: Noted) -> None:
+    """The account holders' page (``verify.html``, ``page/``), when the bundle has one (a dense
+    or a venue bundle: the page reads either, docs/formats.md §15): its data script must be
+    exactly the one regenerated from this bundle's files, so the page checks the very header,
+    key, proof and records checked here. Its code is not judged here: the report notes the
+    SHA-256 of ``page/zkproof-page.js`` to compare with a build of the pinned sources
+    (``make page``; ``page/ASSETS.json`` lists them)."""
+    if page_data.DATA_PATH not in b.digests:
+        return
+    files = {rel: b.path(rel).read_bytes() for rel in b.digests
+             if rel in page_data.FILES or rel.startswith("inclusion/")}
+    same = b.path(page_data.DATA_PATH).read_bytes() == page_data.page_data(files)
+    report.add("verification page data matches the bundle", same,
+               page_data.DATA_PATH + ("" if same else " differs from the data regenerated from "
+                                                      "this bundle's files"))
+    if "page/zkproof-page.js" in b.digests:
+        report.notes.append(f"verification page code page/zkproof-page.js has SHA-256 "
+                            f"{b.digests['page/zkproof-page.js']}: compare with `make page` of the "
+                            "pinned sources")

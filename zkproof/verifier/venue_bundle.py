@@ -10,7 +10,8 @@ aggregate's file pinned by the header's SHA-256 and, when given, the ceremony's)
 and aggregate proof files -> ``venue_check.verify_venue_epoch`` on the header's public data
 (table, open interest, reserves, totals, ``gamma``, ``header_digest``) with the proofs, which
 checks the keys (secure setup, dev marker, number of inputs), recomputes every public input and
-pairs the proofs -> the inclusion files (count and size). The bundle is valid only if every
+pairs the proofs -> the inclusion files (count and size) -> the holders' page data, when the
+bundle has a page (``bundle_common.check_page``). The bundle is valid only if every
 check passes; a malformed file stops the run with the file and field named (``InputError``).
 
 What binds the header to the proofs: the aggregate's public ``header_digest`` is recomputed
@@ -40,6 +41,7 @@ from zkproof.verifier import bundle_common
 from zkproof.verifier.bundle_common import (
     anchor_key,
     check_header_digest,
+    check_page,
     check_protocol_named,
     check_snapshot_age,
     read_proof_file,
@@ -275,7 +277,6 @@ def verify_venue_bundle(path: str, *, allow_dev: bool = False,
         return report
     report.checks += verify_venue_epoch(vks, proofs.public, proofs, allow_dev=allow_dev).checks
     check_inclusion_files(b, header, report)
-    if any(r.startswith("page/") or r == "verify.html" for r in b.digests):
-        report.add("no holders' page", False, "a venue bundle carries no verification page yet")
+    check_page(b, report)
     return report
 
