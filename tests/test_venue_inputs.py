@@ -42,7 +42,8 @@ BORROWER = {"id": "borrower-0", "nonce": "cd" * 32, "balances": {"USDC": "-50000
 
 def write_venue(tmp: Path, venue: str | None = VENUE, extra: list[dict] = ()) -> Path:
     """The generated venue in ``tmp``, ``venue`` appended to params.toml, ``extra`` accounts appended."""
-    files = generate_venue(seed=1, n_users=4, n_underlyings=2, n_expiries=1, n_strikes=1)
+    files = generate_venue(seed=2, n_users=4, n_underlyings=2, n_expiries=1, n_strikes=1, venue=None,
+                           collateral=("USDC", "ETH", "BTC"), n_market_makers=0)
     if venue is not None:
         files["params.toml"] += venue
     files["accounts.jsonl"] += "".join(json.dumps(a) + "\n" for a in extra)
