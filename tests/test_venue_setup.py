@@ -127,3 +127,39 @@ def test_batches_needed_per_tier():
 def test_setup_help_has_a_venue_example():
     r = zk("setup", "--help")
     assert r.returncode == 0 and "zkproof setup --inputs venue" in r.stdout and "[venue]" in r.stdout
+
+
+@pytest.mark.prove
+def test_venue_ceremony_keys_prove_and_verify_without_dev(tmp_path):
+    """``demo.ceremony_venue``: phase 1 once, phase 2 (two contributions and a beacon) for each
+    tier's batch circuit and the aggregate, files laid out as ``zkproof setup`` lays them; the
+    published digests are the keys' and the keys prove a venue epoch (both tiers, a borrower)
+    that verifies without ``allow_dev``."""
+    from tests.test_venue_inputs import BORROWER, load, write_venue
+    from zkproof.demo import ceremony_venue
+    from zkproof.formats.snarkjs_json import vk_sha256
+    from zkproof.prover.venue_epoch import prove_venue_epoch
+    from zkproof.prover.venue_keys import VenueKeyShape, key_name, load_venue_keys
+    from zkproof.venue import VenueEpochShape
+    from zkproof.verifier.venue_check import verify_venue_epoch
+    from zkproof.witness import venue as wv
+    from zkproof.witness import venue_aggregate as wa
+    from zkproof.witness.venue_inputs import venue_inputs
+
+    vi = venue_inputs(*load(write_venue(tmp_path / "inputs", extra=[BORROWER])), 2)
+    tiers = [(vi.shape, list(vi.accounts)), (vi.wide, list(vi.wide_accounts))]
+    batches = [wv.build_venue_batch(s, vi.tables, accs[k:k + 2]) for s, accs in tiers
+               for k in range(0, len(accs), 2)]
+    ks = VenueKeyShape(VenueEpochShape(vi.shape, len(batches)), (vi.shape.p, vi.wide.p))
+    digests = ceremony_venue(tmp_path / "keys", ks)
+    assert load_key_shape(tmp_path / "keys") == ks
+    assert set(digests) == {key_name(vi.shape), key_name(vi.wide), "aggregate"}
+    keys = load_venue_keys(tmp_path / "keys", ks)
+    for s in ks.tier_shapes():
+        assert vk_sha256(keys.batch[s].verifying_key()) == digests[key_name(s)]
+    assert vk_sha256(keys.aggregate.verifying_key()) == digests["aggregate"]
+    liab = wa.epoch_totals(batches, "liab")
+    w = wa.build_venue_epoch(ks.epoch, 1, vi.tables, batches, [max(x, 0) + 1 for x in liab], salt=0x77)
+    proofs = prove_venue_epoch(w, keys)
+    r = verify_venue_epoch(keys.verifying_keys(), proofs.public, proofs, allow_dev=False)
+    assert not r.failed(), r.failed()

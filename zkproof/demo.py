@@ -35,10 +35,35 @@ def write_inputs(inputs: Path, n_users: int, epoch: int = 1) -> None:
 
 
 def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: int = 10) -> dict[str, str]:
-    """Phase 1 (powers of tau) and phase 2 for both circuits, transcripts kept under keys/.
+    """The dense epoch's ceremony: its batch and aggregate circuits (``ceremony_circuits``)."""
+    from zkproof.prover.circuits import circuits_for
+
+    circuits = circuits_for(shape)
+    return ceremony_circuits(keys, {"batch": circuits.batch.to_r1cs(),
+                                    "aggregate": circuits.aggregate.to_r1cs()}, contributors, iterations_exp)
+
+
+def ceremony_venue(keys: Path, key_shape, contributors=("alice", "bob"),
+                   iterations_exp: int = 10) -> dict[str, str]:
+    """A venue's ceremony (``ceremony_circuits``): one batch circuit per tier of ``key_shape``
+    (``prover.venue_keys.VenueKeyShape``; files ``batch_p{P}``) and the aggregate, with the key
+    shape saved next to them (``venue_shape.json``), as ``zkproof setup`` lays them out."""
+    from zkproof.prover.circuits import venue_aggregate_circuit, venue_batch_circuit
+    from zkproof.prover.venue_keys import AGGREGATE, key_name, save_key_shape
+
+    save_key_shape(keys, key_shape)
+    r1cs = {key_name(s): venue_batch_circuit(s).to_r1cs() for s in key_shape.tier_shapes()}
+    r1cs[AGGREGATE] = venue_aggregate_circuit(key_shape.epoch).to_r1cs()
+    return ceremony_circuits(keys, r1cs, contributors, iterations_exp)
+
+
+def ceremony_circuits(keys: Path, r1cs: dict, contributors=("alice", "bob"),
+                      iterations_exp: int = 10) -> dict[str, str]:
+    """Phase 1 (powers of tau, once, at the largest circuit's power) and phase 2 for each
+    named circuit, transcripts kept under keys/ (``NAME.r1cs``, ``NAME_final.zkey``).
 
     Returns what a ceremony publishes for auditors: the SHA-256 of each circuit's
-    ``vk.json`` (``zkproof verify --vk-sha256``)."""
+    ``vk.json`` by name (``zkproof verify --vk-sha256``)."""
     from zkproof.ceremony import lagrange, phase2
     from zkproof.ceremony import powers_of_tau as pot
     from zkproof.ceremony.zkey_new import circuit_power, new_zkey
@@ -46,10 +71,8 @@ def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: i
     from zkproof.formats.r1cs_file import write_r1cs
     from zkproof.formats.snarkjs_json import vk_sha256
     from zkproof.formats.zkey_file import write_zkey
-    from zkproof.prover.circuits import circuits_for
 
-    circuits = circuits_for(shape)
-    r1cs = {"batch": circuits.batch.to_r1cs(), "aggregate": circuits.aggregate.to_r1cs()}
+    keys.mkdir(parents=True, exist_ok=True)
     for name, r in r1cs.items():
         write_r1cs(keys / f"{name}.r1cs", r)
     powers = {name: circuit_power(r) for name, r in r1cs.items()}
@@ -62,7 +85,7 @@ def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: i
     pt = pot.beacon(pt, BEACON, iterations_exp, name="beacon")
     # The phase-1 transcript as published (verifiable: `zkproof powersoftau verify`); a full
     # `powersoftau prepare phase2` of it gives the snarkjs-identical prepared file. The demo
-    # prepares only the domains its two circuits use (lagrange.prepare_phase2 docstring).
+    # prepares only the domains its circuits use (lagrange.prepare_phase2 docstring).
     write_ptau(keys / "pot_beacon.ptau", pt)
     click.echo(f"    beacon ({time.perf_counter() - t:.0f} s); preparing phase 2 for domains "
                f"{', '.join(f'2^{k}' for k in sorted(set(powers.values())))}", err=True)
@@ -70,7 +93,8 @@ def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: i
     click.echo(f"    {time.perf_counter() - t:.1f} s", err=True)
     digests: dict[str, str] = {}
     for name, r in r1cs.items():
-        t = _step(f"phase 2 for the {name} circuit ({r.n_constraints} constraints)")
+        t = _step(f"phase 2 for the {name} circuit ({r.n_constraints} constraints, {r.n_public} public "
+                  f"inputs, 2^{powers[name]})")
         pk = new_zkey(r, pt)
         for who in contributors:
             pk = phase2.contribute(pk, entropy=secrets.token_hex(32), name=who)
