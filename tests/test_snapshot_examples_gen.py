@@ -235,3 +235,24 @@ def test_zkproof_check_on_a_venue_snapshot(tmp_path, capsys, n_failing, code):
     out = capsys.readouterr().out
     assert e.value.code == code and f"{n_failing} failing margin, 0 imbalanced" in out
     assert ("FAIL user-" in out) == bool(n_failing)
+
+
+def test_venue_generator_at_the_demo_shape():
+    """The venue demo's shape (docs/venue-design.md §6): ``I_max = 128``, ``A_max = 32``,
+    ``P = 16``, wide ``P = 32``, capacity 2, 16 batches; 24 users and 200 trades list 124
+    instruments and put the 3 market makers and the vault in the wide tier, all within the slots."""
+    from decimal import Decimal
+
+    from zkproof import pipeline
+    from zkproof.prover.venue_keys import VenueKeyShape
+    from zkproof.snapshot.params import VenueParams
+    from zkproof.venue import VenueEpochShape
+
+    caps = VenueParams(128, 32, 16, 8, 32, Decimal("0.05"))
+    files = generate_venue(seed=2026, n_users=24, n_underlyings=2, n_expiries=4, n_strikes=7, n_trades=200,
+                           venue=caps)
+    snap, table, rep, _ = _venue(files)
+    vi = venue_inputs(snap, table, 2)
+    assert len(snap.instruments) == 124 and rep.ok and len(vi.wide_accounts) == 4
+    ks = VenueKeyShape(VenueEpochShape(vi.shape, 16), (16, 32))
+    assert pipeline.venue_batches_needed(ks, snap.accounts) == 15

@@ -306,7 +306,7 @@ VENUE = VenueParams(i_max=1024, a_max=64, p=16, b=8, wide_p=128, borrow_haircut=
 
 def generate_venue(seed: int = 2026, n_users: int = 200, n_underlyings: int = 2, n_expiries: int = 8,
                    n_strikes: int = 30, n_failing: int = 0, epoch: int = 1, n_market_makers: int = 3,
-                   venue: VenueParams | None = VENUE,
+                   n_trades: int | None = None, venue: VenueParams | None = VENUE,
                    collateral: tuple[str, ...] | None = None) -> dict[str, str]:
     """A realistic venue's five input files (the same arguments give the same bytes).
 
@@ -321,11 +321,12 @@ def generate_venue(seed: int = 2026, n_users: int = 200, n_underlyings: int = 2,
     Accounts: ``n_users`` users (about one in five a borrower: a negative balance in USDC, USDT
     or ETH covered by its other collateral at the debt column ``d``), ``n_market_makers`` market
     makers and the protocol vault (the counterparties of most trades, in the wide tier), and an
-    insurance fund. Every account has at most ``venue.p`` positions (users) or ``venue.wide_p``
-    (market makers, vault) and at most ``venue.b`` balances; every book nets to zero; USDC is
-    topped up until the account passes the venue circuit's margin check (``venue.margin_slacks``,
-    loans at ``d``), except ``n_failing`` users. ``venue``: the ``[venue]`` section; None writes
-    none and makes no loans (same caps)."""
+    insurance fund; ``n_trades`` trades (default ``4 x n_users``). Every account has at most
+    ``venue.p`` positions (users) or ``venue.wide_p`` (market makers, vault) and at most
+    ``venue.b`` balances; every book nets to zero; USDC is topped up until the account passes
+    the venue circuit's margin check (``margin.venue_preflight.venue_slacks``, loans at ``d``),
+    except ``n_failing`` users. ``venue``: the ``[venue]`` section; None writes none and makes
+    no loans (same caps)."""
     unders = MAJORS[:n_underlyings]
     assets = ("USDC",) + MAJORS + tuple(VENUE_COLLATERAL)
     if collateral is not None:
@@ -353,7 +354,8 @@ def generate_venue(seed: int = 2026, n_users: int = 200, n_underlyings: int = 2,
     table = build_risk_table(params, instruments, oracle)
     book = _VenueBook(table, debt_column(dataclasses.replace(params, venue=caps), oracle),
                       assets, insts)
-    accs = _venue_accounts(rng, n_users, n_market_makers, insts, assets, caps, loans=venue is not None)
+    accs = _venue_accounts(rng, n_users, n_market_makers, insts, assets, caps, loans=venue is not None,
+                           n_trades=4 * n_users if n_trades is None else n_trades)
     failing = set(rng.sample([a["id"] for a in accs[:n_users] if a["positions"]], n_failing))
     for acc in accs:
         floor = book.usdc_needed(acc, loans=venue is not None)
@@ -403,7 +405,7 @@ def _usd_to_units(sym: str, usd: float) -> int:
 
 
 def _venue_accounts(rng: random.Random, n_users: int, n_mm: int, insts: list[dict], assets: tuple[str, ...],
-                    caps: VenueParams, loans: bool) -> list[dict]:
+                    caps: VenueParams, loans: bool, n_trades: int) -> list[dict]:
     """Users, market makers, the vault and the insurance fund with their collateral, loans and
     trades (every trade has a buyer and a seller; each account within its tier's positions)."""
     def new(ident: str, role: str) -> dict:
@@ -436,13 +438,13 @@ def _venue_accounts(rng: random.Random, n_users: int, n_mm: int, insts: list[dic
     for sym in ("USDC", "USDT", "DAI", "ETH", "BTC", "SOL")[:caps.b]:
         if sym in assets:
             fund["balances"][sym] = _usd_to_units(sym, rng.randint(10, 40) * 10**6)
-    _trade(rng, users, mms + [vault], insts, caps)
+    _trade(rng, users, mms + [vault], insts, caps, n_trades)
     return users + mms + [fund, vault]
 
 
 def _trade(rng: random.Random, users: list[dict], makers: list[dict], insts: list[dict],
-           caps: VenueParams) -> None:
-    """``4 x len(users)`` trades: a user takes, a market maker or the vault (three in four, and
+           caps: VenueParams, n_trades: int) -> None:
+    """``n_trades`` trades: a user takes, a market maker or the vault (three in four, and
     every alt perpetual) or another user makes. Popular instruments: perpetuals, then options
     near the money. A user's alt perpetuals total at most ``L`` times its net collateral."""
     def weight(inst: dict) -> float:
@@ -463,7 +465,7 @@ def _trade(rng: random.Random, users: list[dict], makers: list[dict], insts: lis
 
     levered: dict[int, float] = {}  # alt-perpetual notional opened per user, USD
 
-    for _ in range(4 * len(users)):
+    for _ in range(n_trades):
         taker = rng.choice(users)
         inst = rng.choices(insts, cum_weights=cum)[0]
         if not room(taker, inst["id"]):
