@@ -237,22 +237,25 @@ def test_zkproof_check_on_a_venue_snapshot(tmp_path, capsys, n_failing, code):
     assert ("FAIL user-" in out) == bool(n_failing)
 
 
-def test_venue_generator_at_the_demo_shape():
-    """The venue demo's shape (docs/venue-design.md §6): ``I_max = 128``, ``A_max = 32``,
-    ``P = 16``, wide ``P = 32``, capacity 2, 16 batches; 24 users and 200 trades list 124
-    instruments and put the 3 market makers and the vault in the wide tier, all within the slots."""
+def test_venue_generator_at_the_demo_shape(tmp_path):
+    """The venue demo's shape (docs/venue-design.md §6, ``demo.write_venue_inputs``): ``I_max =
+    128``, ``A_max = 32``, ``P = 16``, wide ``P = 32``, capacity 2, 16 batches; 24 users and 192
+    trades list 124 instruments and put the 3 market makers and the vault in the wide tier, every
+    account passing (``venue_inputs``), all within the slots."""
     from decimal import Decimal
 
     from zkproof import pipeline
+    from zkproof.demo import VENUE_DEMO, VENUE_DEMO_BATCHES, VENUE_DEMO_CAPACITY, write_venue_inputs
     from zkproof.prover.venue_keys import VenueKeyShape
+    from zkproof.snapshot.inputs import load_snapshot, resolve_paths
     from zkproof.snapshot.params import VenueParams
     from zkproof.venue import VenueEpochShape
 
-    caps = VenueParams(128, 32, 16, 8, 32, Decimal("0.05"))
-    files = generate_venue(seed=2026, n_users=24, n_underlyings=2, n_expiries=4, n_strikes=7, n_trades=200,
-                           venue=caps)
-    snap, table, rep, _ = _venue(files)
-    vi = venue_inputs(snap, table, 2)
-    assert len(snap.instruments) == 124 and rep.ok and len(vi.wide_accounts) == 4
-    ks = VenueKeyShape(VenueEpochShape(vi.shape, 16), (16, 32))
+    assert VENUE_DEMO == VenueParams(128, 32, 16, 8, 32, Decimal("0.05"))
+    write_venue_inputs(tmp_path, n_users=24)
+    snap = load_snapshot(resolve_paths(tmp_path))
+    table = build_risk_table(snap.params, snap.instruments, snap.oracle)
+    vi = venue_inputs(snap, table, VENUE_DEMO_CAPACITY)
+    assert len(snap.instruments) == 124 and len(vi.wide_accounts) == 4
+    ks = VenueKeyShape(VenueEpochShape(vi.shape, VENUE_DEMO_BATCHES), (16, 32))
     assert pipeline.venue_batches_needed(ks, snap.accounts) == 15
