@@ -364,7 +364,8 @@ def generate_venue(seed: int = 2026, n_users: int = 200, n_underlyings: int = 2,
             for sym in [k for k, x in acc["balances"].items() if k != "USDC" and x > 0]:
                 del acc["balances"][sym]
             floor = book.usdc_needed(acc, loans=venue is not None)
-            acc["balances"]["USDC"] = floor - rng.randint(1, 5_000) * 10**6
+            short = floor - rng.randint(1, 5_000) * 10**6
+            acc["balances"]["USDC"] = short if venue is not None else max(0, short)  # loans: venue only
         elif floor > usdc:
             acc["balances"]["USDC"] = floor + (floor - usdc) // 4 + rng.randint(0, 10**9)
     _cover_net_loans(accs, assets)
