@@ -2,7 +2,8 @@
 per batch that depends on neither ``I_max`` nor ``A_max`` (docs/venue-design.md §3).
 
 Public inputs (``venue.aggregate_public_names``): ``epoch``, ``shape_digest``, ``table_hash``,
-``open_interest_hash``, ``totals_revealed``, ``totals_commitment``, ``gamma``, ``oi_eval``,
+``open_interest_hash``, ``totals_revealed``, ``totals_commitment``, ``header_digest``, ``gamma``,
+``oi_eval``,
 ``reserves[a]``, ``rlc/gamma_a[a]`` (``a < A_max``), then per batch ``batch_{b}/root`` and
 ``batch_{b}/commitment``. The verifier computes ``table_hash`` and ``open_interest_hash`` from
 the header's table and open interest ``OI``, ``oi_eval = sum_i gamma^i OI[i]`` and
@@ -27,6 +28,9 @@ Proved (per batch: one Poseidon and a share of the ``gamma`` hash; the rest once
 * ``liabilities``: ``sum_b S_liab,b = sum_a gamma^a L_a`` (``A_max`` products).
 * ``reserve_range[a]``: ``R_a < 2^reserve_bits``; ``reserve_cover[a]``: ``R_a - L_a`` in
   ``[0, 2^cover_bits)``.
+* ``header_digest`` (``statement.header_digest`` of the published venue header): a public input
+  no constraint uses, bound by its own QAP row (ATTACKS A17), so every header field the
+  verifier reads (instrument and asset names, each batch's tier, the capacities) is bound.
 * ``totals_revealed`` boolean, ``salt_used = salt (1 - totals_revealed)`` and
   ``totals_commitment = statement.totals_commitment(epoch, salt_used, L)``: the v1 aggregate's
   hidden-or-revealed totals (ATTACKS A14), over the very ``L_a`` wires checked above.

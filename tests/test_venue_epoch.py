@@ -154,6 +154,17 @@ def test_header_open_interest_changed(vks, honest):
     assert {"batch_0 public inputs", NARROW_PROOFS, "aggregate proof"} <= set(bad)
 
 
+def test_header_digest_changed(keys, vks):
+    """The aggregate is proved against one header's digest: any other header (a field the
+    proofs do not otherwise see, e.g. an instrument's name) fails the aggregate proof alone."""
+    w = epoch()
+    w.header_digest = 12345
+    proofs = prove_venue_epoch(w, keys)
+    assert proofs.public.header_digest == 12345 and not failed(vks, proofs)
+    pub = dataclasses.replace(proofs.public, header_digest=12346)
+    assert failed(vks, proofs, pub) == ["aggregate public inputs", "aggregate proof"]
+
+
 def test_claimed_gamma_is_not_the_hash(vks, honest):
     pub = dataclasses.replace(honest.public, gamma=(honest.public.gamma + 1))
     assert failed(vks, honest, pub) == ["gamma"]

@@ -222,6 +222,29 @@ class VenueTables:
         return (*(self.d if sign else self.c)[a], int(self.listed_a[a]))
 
 
+def _padded(rows: list, n: int, empty) -> tuple:
+    """Row 0 empty, the listed rows in slots ``1..len(rows)``, empty up to ``n`` slots."""
+    return tuple([empty, *rows] + [empty] * (n - 1 - len(rows)))
+
+
+def universe_vector(xs: Sequence[int], n: int) -> tuple[int, ...]:
+    """A per-listed-item vector (open interest, reserves, totals) over a universe of ``n``
+    slots: 0 in slot 0 and past the listing."""
+    return _padded(list(xs), n, 0)
+
+
+def universe_tables(i_max: int, a_max: int, n_scenarios: int, v: Sequence, ml: Sequence, ms: Sequence,
+                    c: Sequence, d: Sequence) -> VenueTables:
+    """The public tables over the universes from the listed rows (instrument ``i`` in slot
+    ``i + 1``, asset ``a`` in slot ``a + 1``; row 0 and every slot past the listing empty)."""
+    zeros = (0,) * n_scenarios
+    return VenueTables(
+        v=_padded([tuple(r) for r in v], i_max, zeros), ml=_padded(list(ml), i_max, 0),
+        ms=_padded(list(ms), i_max, 0), listed_i=_padded([True] * len(v), i_max, False),
+        c=_padded([tuple(r) for r in c], a_max, zeros), d=_padded([tuple(r) for r in d], a_max, zeros),
+        listed_a=_padded([True] * len(c), a_max, False))
+
+
 def public_names(shape: VenueShape) -> tuple[str, ...]:
     """The batch proof's public inputs in order: ``root``, ``shape_digest``, ``gamma``,
     ``sums_commitment``, then per instrument ``table/v[i][0..K], table/ml[i], table/ms[i],
@@ -270,6 +293,12 @@ def leaf_hash(hash_fn: Callable[[list], T], tier: int, id_hash: T, positions: Se
     return layout.hash_tagged(hash_fn, stm.VENUE_LEAF, leaf_values(tier, id_hash, positions, balances))
 
 
+def field_hash(xs: list) -> int:
+    """Native Poseidon over integers reduced mod r, as the circuit's wires hold them (a signed
+    amount ``x`` as ``x mod r``): the hash of every native leaf and node."""
+    return poseidon([x % R for x in xs])
+
+
 def tree_root(hash_fn: Callable[[list], T], leaves: Sequence[T]) -> T:
     """Root of the plain Poseidon tree over ``2^d`` leaves (``node = H(tag(NODE, 2), l, r)``)."""
     level = list(leaves)
@@ -278,6 +307,17 @@ def tree_root(hash_fn: Callable[[list], T], leaves: Sequence[T]) -> T:
     while len(level) > 1:
         level = [layout.node_hash(hash_fn, level[i], [], level[i + 1], []) for i in range(0, len(level), 2)]
     return level[0]
+
+
+def tree_path(hash_fn: Callable[[list], T], leaves: Sequence[T], index: int) -> list[T]:
+    """The sibling hashes from leaf ``index`` up to the root of ``tree_root(leaves)``, leaf
+    level first (``formats.venue_header.VenueRecord.root`` climbs them back)."""
+    level, path = list(leaves), []
+    while len(level) > 1:
+        path.append(level[index ^ 1])
+        level = [layout.node_hash(hash_fn, level[i], [], level[i + 1], []) for i in range(0, len(level), 2)]
+        index >>= 1
+    return path
 
 
 def margin_slacks(q: Sequence[T], q_neg: Sequence[T], v: Sequence[Sequence[T]], ml: Sequence[T],
@@ -354,12 +394,13 @@ class VenueEpochShape:
 def aggregate_public_names(shape: VenueEpochShape) -> tuple[str, ...]:
     """The venue aggregate's public inputs in order: ``epoch``, ``shape_digest``,
     ``table_hash``, ``open_interest_hash``, ``totals_revealed``, ``totals_commitment``,
-    ``gamma``, ``oi_eval``, ``reserves[a]``, ``rlc/gamma_a[a]`` (``a < A_max``), then per batch
-    ``batch_{b}/root`` and ``batch_{b}/commitment`` (the batch proof's ``root`` and
-    ``sums_commitment``)."""
+    ``header_digest`` (``statement.header_digest`` of the epoch's header: bound as a public
+    input, no constraint uses it: ATTACKS A17), ``gamma``, ``oi_eval``, ``reserves[a]``,
+    ``rlc/gamma_a[a]`` (``a < A_max``), then per batch ``batch_{b}/root`` and
+    ``batch_{b}/commitment`` (the batch proof's ``root`` and ``sums_commitment``)."""
     A = range(shape.batch.a_max)
     return ("epoch", "shape_digest", "table_hash", "open_interest_hash", "totals_revealed",
-            "totals_commitment", "gamma", "oi_eval", *(f"reserves[{a}]" for a in A),
+            "totals_commitment", "header_digest", "gamma", "oi_eval", *(f"reserves[{a}]" for a in A),
             *(f"rlc/gamma_a[{a}]" for a in A),
             *(x for b in range(shape.n_batches) for x in (f"batch_{b}/root", f"batch_{b}/commitment")))
 
@@ -408,14 +449,15 @@ def batch_public_values(shape: VenueShape, root: int, gamma: int, sums_commitmen
 
 def aggregate_public_values(shape: VenueEpochShape, epoch: int, table_digest: int,
                             open_interest: Sequence[int], totals_revealed: bool,
-                            totals_commitment: int, gamma: int, reserves: Sequence[int],
-                            batches: Sequence[tuple[int, int]]) -> list[int]:
+                            totals_commitment: int, header_digest: int, gamma: int,
+                            reserves: Sequence[int], batches: Sequence[tuple[int, int]]) -> list[int]:
     """The aggregate's public inputs in ``aggregate_public_names`` order, from the table's
     digest (``table_hash``, computed once by the caller), the open interest, the reserves and
     each batch's ``(root, sums_commitment)``: the prover's witness and the verifier both call this."""
     out = [epoch, shape.digest(), table_digest, open_interest_hash(open_interest), int(totals_revealed),
-           totals_commitment, gamma, rlc_eval(rlc_powers(gamma, shape.batch.i_max), open_interest),
-           *reserves, *rlc_powers(gamma, shape.batch.a_max)]
+           totals_commitment, header_digest, gamma,
+           rlc_eval(rlc_powers(gamma, shape.batch.i_max), open_interest), *reserves,
+           *rlc_powers(gamma, shape.batch.a_max)]
     for root, commitment in batches:
         out += [root, commitment]
     return out
@@ -457,6 +499,7 @@ class VenueEpochPublic:
     totals_commitment: int
     gamma: int
     totals: tuple[int, ...] | None = None  # the liabilities, when revealed
+    header_digest: int = 0  # statement.header_digest of the published header (0: no header)
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ class EpochHeader:
         return out
 
 
-class _P:
+class FieldReader:
     """Field-path-aware strict readers for one file."""
 
     def __init__(self, file: str):
@@ -254,7 +254,7 @@ REVEALED_KEYS = HEADER_KEYS | {"totals"}  # totals_revealed = 1
 
 def parse_header(obj: Any, file: str) -> EpochHeader:
     """Strict parse; every bound the soundness argument relies on is checked here."""
-    p = _P(file)
+    p = FieldReader(file)
     if not isinstance(obj, dict):
         raise p.err("<header>", f"expected an object, got {type(obj).__name__}")
     revealed = 0  # a missing flag is reported with the other missing keys just below
@@ -333,7 +333,7 @@ def parse_header(obj: Any, file: str) -> EpochHeader:
     return header
 
 
-def _protocol_accounts(p: _P, raw: Any, shape: stm.Shape, epoch: int) -> list[ProtocolAccount]:
+def _protocol_accounts(p: FieldReader, raw: Any, shape: stm.Shape, epoch: int) -> list[ProtocolAccount]:
     """``[{"id", "role", "nonce", "record"}]``: ids unique, roles from
     ``statement.PROTOCOL_ROLES``, nonces 32 bytes in hex, records strictly parsed."""
     out: list[ProtocolAccount] = []

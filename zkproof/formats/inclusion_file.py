@@ -29,6 +29,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -77,7 +78,16 @@ def _key(epoch: int, user_id: str, nonce: bytes) -> bytes:
     return _material(b"zkproof/inclusion-key", epoch, user_id, nonce)
 
 
-def seal(record: InclusionRecord, user_id: str, nonce: bytes, size: int) -> tuple[str, bytes]:
+class Sealable(Protocol):
+    """A record that can be sealed: this dense record, or a venue record
+    (``formats.venue_header.VenueRecord``)."""
+
+    epoch: int
+
+    def to_json(self) -> dict: ...
+
+
+def seal(record: Sealable, user_id: str, nonce: bytes, size: int) -> tuple[str, bytes]:
     """``(file name, sealed bytes)`` for a real account's record, padded to ``size`` bytes."""
     loc = locator(record.epoch, user_id, nonce)
     text = json.dumps(record.to_json(), separators=(",", ":")).encode()

@@ -74,8 +74,9 @@ def _check_public_data(pub: VenueEpochPublic, report: Report) -> bool:
               and all(type(x) is int and 0 <= x < 1 << shape.reserve_bits for x in pub.reserves))
     report.add("reserves bounds", res_ok, "" if res_ok else
                f"expected {shape.batch.a_max} values in [0, 2^{shape.reserve_bits})")
-    fields_ok = all(type(x) is int and 0 <= x < R for x in (pub.epoch, pub.totals_commitment, pub.gamma))
-    report.add("epoch, totals commitment and gamma are field elements", fields_ok)
+    fields_ok = all(type(x) is int and 0 <= x < R
+                    for x in (pub.epoch, pub.totals_commitment, pub.gamma, pub.header_digest))
+    report.add("epoch, totals commitment, gamma and header digest are field elements", fields_ok)
     if pub.totals is not None:
         opened = (len(pub.totals) == shape.batch.a_max
                   and all(type(x) is int and abs(x) < 1 << shape.interest_bits for x in pub.totals)
@@ -171,8 +172,9 @@ def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueE
         diff = _first_difference(public_names(b.shape), want, b.public)
         report.add(f"batch_{n} public inputs", not diff, diff)
     agg_want = aggregate_public_values(shape, pub.epoch, table_digest, pub.open_interest,
-                                       pub.totals is not None, pub.totals_commitment, gamma,
-                                       pub.reserves, [(b.root, b.sums_commitment) for b in batches])
+                                       pub.totals is not None, pub.totals_commitment,
+                                       pub.header_digest, gamma, pub.reserves,
+                                       [(b.root, b.sums_commitment) for b in batches])
     diff = _first_difference(aggregate_public_names(shape), agg_want, proofs.aggregate_public)
     report.add("aggregate public inputs", not diff, diff)
 

@@ -20,6 +20,7 @@ from zkproof.venue import (
     VenueTables,
     account_rlc,
     batch_public_values,
+    field_hash,
     leaf_hash,
     margin_slacks,
     public_names,
@@ -221,9 +222,7 @@ def assemble(shape: VenueShape, tables: VenueTables, accounts: list[VenueAccount
     soundness test hands a malicious prover's slots here, so that the circuit, not this
     module, is what rejects them). Amounts are integers (or field elements ``r - x``); every
     hashed value is reduced mod r, as the circuit's wires are."""
-    def h(xs: list) -> int:
-        return poseidon([x % R for x in xs])
-
-    leaves = [leaf_hash(h, shape.tier, acc.id_hash, sl.positions, sl.balances)
+    leaves = [leaf_hash(field_hash, shape.tier, acc.id_hash, sl.positions, sl.balances)
               for acc, sl in zip(accounts, slots, strict=True)]
-    return VenueBatchWitness(shape, tables, list(accounts), list(slots), leaves, tree_root(h, leaves))
+    return VenueBatchWitness(shape, tables, list(accounts), list(slots), leaves,
+                             tree_root(field_hash, leaves))

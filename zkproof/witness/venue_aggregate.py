@@ -44,6 +44,7 @@ class VenueEpochWitness:
     gamma: int
     reveal_totals: bool = False
     salt: int = 0
+    header_digest: int = 0  # set from the published header before the aggregate is proved
 
     @property
     def totals_commitment(self) -> int:
@@ -55,7 +56,8 @@ class VenueEpochWitness:
         (table, open interest, reserves, totals) and the batch proofs (roots, commitments)."""
         return aggregate_public_values(self.shape, self.epoch, table_hash(self.tables),
                                        self.open_interest, self.reveal_totals,
-                                       self.totals_commitment, self.gamma, self.reserves,
+                                       self.totals_commitment, self.header_digest, self.gamma,
+                                       self.reserves,
                                        [(b.root, b.commitment) for b in self.batches])
 
     def inputs(self) -> dict[str, int]:

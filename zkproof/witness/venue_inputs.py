@@ -23,7 +23,7 @@ from zkproof.errors import InputError
 from zkproof.margin.risk_table import TABLE_BITS, RiskTable, debt_column, descriptor
 from zkproof.snapshot.inputs import Snapshot
 from zkproof.snapshot.ledger import Account
-from zkproof.venue import VenueShape, VenueTables
+from zkproof.venue import VenueShape, VenueTables, universe_tables
 from zkproof.witness.venue import VenueAccount, account_slots, slacks
 
 
@@ -53,11 +53,6 @@ class VenueInputs:
         raise ValueError(f"no tier with P = {p} (narrow {self.shape.p}, wide {self.wide.p})")
 
 
-def _zero_padded(rows: list, n: int, empty) -> tuple:
-    """``empty`` (row 0), the rows in slots ``1..len(rows)``, ``empty`` up to ``n`` slots."""
-    return tuple([empty, *rows] + [empty] * (n - 1 - len(rows)))
-
-
 def venue_tables(snap: Snapshot, table: RiskTable) -> VenueTables:
     """The public tables over the universes of ``snap.params.venue`` (checked against them)."""
     vp = snap.params.venue
@@ -76,17 +71,8 @@ def venue_tables(snap: Snapshot, table: RiskTable) -> VenueTables:
             or table.assets != tuple((a.symbol, a.decimals) for a in snap.params.assets)
             or table.snapshot_time != snap.oracle.snapshot_time):
         raise InputError("<risk table>", "instruments", "the table was not built from this snapshot")
-    S = len(table.scenarios)
-    zeros = (0,) * S
-    return VenueTables(
-        v=_zero_padded(list(table.v), vp.i_max, zeros),
-        ml=_zero_padded(list(table.ml), vp.i_max, 0),
-        ms=_zero_padded(list(table.ms), vp.i_max, 0),
-        listed_i=_zero_padded([True] * n_i, vp.i_max, False),
-        c=_zero_padded(list(table.c), vp.a_max, zeros),
-        d=_zero_padded(list(debt_column(snap.params, snap.oracle)), vp.a_max, zeros),
-        listed_a=_zero_padded([True] * n_a, vp.a_max, False),
-    )
+    return universe_tables(vp.i_max, vp.a_max, len(table.scenarios), table.v, table.ml, table.ms, table.c,
+                           debt_column(snap.params, snap.oracle))
 
 
 def venue_account(acc: Account) -> VenueAccount:
