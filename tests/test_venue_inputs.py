@@ -245,10 +245,12 @@ def test_table_from_another_snapshot_refused(venue, tmp_path):
 
 def test_dense_setup_and_prove_refuse_a_venue_snapshot(tmp_path):
     """A venue snapshot given to the dense commands: one line naming [venue] (exit 2), before any
-    key is built, rather than loans proved under rules they were not written for."""
+    key is built or read, rather than loans proved under rules they were not written for."""
     d = write_venue(tmp_path, extra=[account("borrower", {"USDC": -5, "ETH": 10**9})])
+    dense_keys = tmp_path / "dense-keys"
+    pipeline.save_shape(dense_keys, stm.Shape(3, 8, 17, 8, 40, 2))
     with pytest.raises(InputError, match="venue snapshot is proved by the venue circuits"):
-        pipeline.load_inputs(d)
+        pipeline.prove(pipeline.load_inputs(d), dense_keys, tmp_path / "bundle", progress=False)
     r = subprocess.run([sys.executable, "-m", "zkproof.cli.main", "setup", "--inputs", str(d),
                         "--out", str(tmp_path / "keys")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "venue" in r.stderr and len(r.stderr.strip().splitlines()) == 1

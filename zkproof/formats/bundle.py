@@ -5,8 +5,8 @@ Layout (all JSON; proofs and keys in snarkjs' layouts)::
     BUNDLE/
       manifest.json            {"format": "zkproof-bundle/1", "files": {relpath: sha256hex}}
       header.json              the public epoch header (zkproof.verifier.header)
-      keys/batch.vk.json       verification keys (snarkjs verification_key.json)
-      keys/aggregate.vk.json
+      keys/batch.vk.json       verification keys (snarkjs verification_key.json); a venue
+      keys/aggregate.vk.json   bundle has keys/batch_p{P}.vk.json per tier instead of batch
       proofs/batch_0000.json   {"proof": proof.json, "public": public.json}
       proofs/aggregate.json
       inclusion/<locator>.bin  one sealed record per slot (zkproof.formats.inclusion_file)
@@ -38,7 +38,7 @@ from zkproof.formats.binfile import atomic_write_dir
 
 FORMAT = "zkproof-bundle/1"
 MANIFEST = "manifest.json"
-LAYOUT = re.compile(r"header\.json|keys/(?:batch|aggregate)\.vk\.json"
+LAYOUT = re.compile(r"header\.json|keys/(?:batch|batch_p[0-9]+|aggregate)\.vk\.json"
                     r"|proofs/(?:batch_[0-9]{4}|aggregate)\.json|inclusion/[0-9a-f]{32}\.bin"
                     r"|verify\.html|page/(?:verify\.css|zkproof-page\.js|snarkjs\.min\.js"
                     r"|THIRD-PARTY\.txt|ASSETS\.json|bundle-data\.js)")
