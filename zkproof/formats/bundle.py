@@ -4,9 +4,11 @@ Layout (all JSON; proofs and keys in snarkjs' layouts)::
 
     BUNDLE/
       manifest.json            {"format": "zkproof-bundle/1", "files": {relpath: sha256hex}}
-      header.json              the public epoch header (zkproof.verifier.header)
+      header.json              the public epoch header (formats.epoch_header, or
+                               formats.venue_header for a venue epoch)
       keys/batch.vk.json       verification keys (snarkjs verification_key.json); a venue
-      keys/aggregate.vk.json   bundle has keys/batch_p{P}.vk.json per tier instead of batch
+      keys/batch_p{P}.vk.json  epoch has one batch key per tier P instead of batch.vk.json
+      keys/aggregate.vk.json
       proofs/batch_0000.json   {"proof": proof.json, "public": public.json}
       proofs/aggregate.json
       inclusion/<locator>.bin  one sealed record per slot (zkproof.formats.inclusion_file)

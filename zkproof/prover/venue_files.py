@@ -220,9 +220,17 @@ def _plan(job: VenueJob, work: Path, batch_keys: dict[str, str], digest: str) ->
     if plan.get("batch_keys") != batch_keys:
         raise InputError(str(path), "batch_keys", "the finished batch proofs in the work "
                          "directory were made with other batch keys: use a fresh --work directory")
-    if plan.get("tiers") != tier_batches(job):
+    tiers = tier_batches(job)
+    if plan.get("tiers") != tiers:
         raise InputError(str(path), "tiers", "the plan's tiers are not this epoch's: use a fresh "
                          "--work directory")
+    cap = job.keys_shape.epoch.batch.capacity
+    for p in sorted(set(tiers)):
+        placed = sorted(j for b, t in enumerate(tiers) if t == p for j in plan["slots"][b] if j >= 0)
+        if placed != list(range(len(job.inputs.tier(p)[0]))) or any(
+                len(plan[k][b]) != cap for k in ("slots", "padding") for b in range(len(tiers))):
+            raise InputError(str(path), "slots", f"the plan does not place every account of tier P = {p} "
+                             "exactly once: use a fresh --work directory")
     return plan
 
 
