@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -45,7 +46,6 @@ from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.formats import inclusion_file, risk_table_bytes
-from zkproof.formats.inclusion_file import InclusionRecord
 from zkproof.hash.poseidon import poseidon
 
 FORMAT = "zkproof-epoch/1"
@@ -62,12 +62,13 @@ class Asset:
 @dataclass
 class ProtocolAccount:
     """One of the protocol's own accounts, named in the header with its inclusion record (the
-    same record its sealed file holds); the verifier climbs it to the proven root."""
+    same record its sealed file holds: ``InclusionRecord``, or a venue header's
+    ``venue_header.VenueRecord``); the verifier climbs it to the proven root."""
 
     id: str
     role: str  # one of statement.PROTOCOL_ROLES
     nonce: bytes
-    record: InclusionRecord
+    record: inclusion_file.Sealable
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "role": self.role, "nonce": self.nonce.hex(), "record": self.record.to_json()}
@@ -334,19 +335,25 @@ def parse_header(obj: Any, file: str) -> EpochHeader:
 
 
 def _protocol_accounts(p: FieldReader, raw: Any, shape: stm.Shape, epoch: int) -> list[ProtocolAccount]:
-    """``[{"id", "role", "nonce", "record"}]``: ids unique, roles from
-    ``statement.PROTOCOL_ROLES``, nonces 32 bytes in hex, records strictly parsed."""
-    out: list[ProtocolAccount] = []
+    return [ProtocolAccount(*entry) for entry in parse_protocol_accounts(
+        p, raw, lambda rec, at: inclusion_file.parse_record(rec, shape, epoch, p.file, at))]
+
+
+def parse_protocol_accounts(p: FieldReader, raw: Any,
+                            parse_record: Callable[[Any, str], Any]) -> list[tuple[str, str, bytes, Any]]:
+    """``[{"id", "role", "nonce", "record"}]`` as ``(id, role, nonce, record)``: ids unique,
+    roles from ``statement.PROTOCOL_ROLES``, nonces 32 bytes in hex, each record parsed by
+    ``parse_record(raw, field_prefix)`` (the dense or the venue record)."""
+    out: list[tuple[str, str, bytes, Any]] = []
     for k, e in enumerate(p.lst(raw, "protocol_accounts")):
         at = f"protocol_accounts[{k}]"
         e = p.obj(e, at, {"id", "role", "nonce", "record"})
         if not isinstance(e["id"], str) or not e["id"]:
             raise p.err(f"{at}.id", "expected a non-empty string")
-        if any(a.id == e["id"] for a in out):
+        if any(a[0] == e["id"] for a in out):
             raise p.err(f"{at}.id", f"duplicate id {e['id']!r:.40}")
         if e["role"] not in stm.PROTOCOL_ROLES:
             raise p.err(f"{at}.role", f"expected one of {stm.PROTOCOL_ROLES}")
         nonce = bytes.fromhex(p.hexstr(e["nonce"], f"{at}.nonce", 64))
-        rec = inclusion_file.parse_record(e["record"], shape, epoch, p.file, f"{at}.record.")
-        out.append(ProtocolAccount(e["id"], e["role"], nonce, rec))
+        out.append((e["id"], e["role"], nonce, parse_record(e["record"], f"{at}.record.")))
     return out

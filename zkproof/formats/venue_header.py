@@ -36,7 +36,7 @@ from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.field.fr import R
 from zkproof.formats import risk_table_bytes
-from zkproof.formats.epoch_header import Asset, FieldReader
+from zkproof.formats.epoch_header import Asset, FieldReader, ProtocolAccount, parse_protocol_accounts
 from zkproof.hash import merkle_sum_layout as layout
 from zkproof.hash.poseidon import poseidon
 from zkproof.venue import (
@@ -114,18 +114,7 @@ def record_bytes(shape: VenueShape) -> int:
     return 320 + 36 * (shape.p + shape.b) + 80 * depth
 
 
-@dataclass(frozen=True)
-class VenueProtocolAccount:
-    """One of the protocol's own accounts, named in the header with its record (public by
-    design); the verifier climbs it to its batch's root."""
-
-    id: str
-    role: str  # one of statement.PROTOCOL_ROLES
-    nonce: bytes
-    record: VenueRecord
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "role": self.role, "nonce": self.nonce.hex(), "record": self.record.to_json()}
+VenueProtocolAccount = ProtocolAccount  # its record is a VenueRecord
 
 
 @dataclass
@@ -402,19 +391,5 @@ def parse_venue_header(obj: Any, file: str) -> VenueHeader:
 
 def _protocol_accounts(p: FieldReader, raw: Any, shape: VenueEpochShape, tiers: tuple[int, ...],
                        epoch: int) -> list[VenueProtocolAccount]:
-    """``[{"id", "role", "nonce", "record"}]``: ids unique, roles from
-    ``statement.PROTOCOL_ROLES``, nonces 32 bytes in hex, records strictly parsed."""
-    out: list[VenueProtocolAccount] = []
-    for k, e in enumerate(p.lst(raw, "protocol_accounts")):
-        at = f"protocol_accounts[{k}]"
-        e = p.obj(e, at, {"id", "role", "nonce", "record"})
-        if not isinstance(e["id"], str) or not e["id"]:
-            raise p.err(f"{at}.id", "expected a non-empty string")
-        if any(a.id == e["id"] for a in out):
-            raise p.err(f"{at}.id", f"duplicate id {e['id']!r:.40}")
-        if e["role"] not in stm.PROTOCOL_ROLES:
-            raise p.err(f"{at}.role", f"expected one of {stm.PROTOCOL_ROLES}")
-        nonce = bytes.fromhex(p.hexstr(e["nonce"], f"{at}.nonce", 64))
-        rec = parse_venue_record(e["record"], shape, tiers, epoch, p.file, f"{at}.record.")
-        out.append(VenueProtocolAccount(e["id"], e["role"], nonce, rec))
-    return out
+    return [VenueProtocolAccount(*entry) for entry in parse_protocol_accounts(
+        p, raw, lambda rec, at: parse_venue_record(rec, shape, tiers, epoch, p.file, at))]
