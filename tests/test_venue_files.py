@@ -270,6 +270,53 @@ def test_tampered_partial_never_reaches_a_bundle(venue, keys, proved, tmp_path):
     assert_verifies(out)
 
 
+def test_tampered_partial_public_inputs_never_reach_a_bundle(venue, keys, proved, tmp_path):
+    """ATTACK (a partial under this run's binding whose public inputs were edited: another
+    root): the staged bundle's batch public inputs differ from the header's, nothing is
+    published and the file is removed."""
+    work = tmp_path / "work"
+    shutil.copytree(proved[1], work)
+    bad = strict_json.load(work / "batch_0002.json")
+    bad["result"]["public"][0] = str(int(bad["result"]["public"][0]) + 1)
+    (work / "batch_0002.json").write_bytes(strict_json.dumps(bad))
+    with pytest.raises(InputError, match=r"batch_0002\.json: proof: 1 batch proof\(s\) from the work "
+                       r"directory do not verify \(root: .*\): removed"):
+        prove_venue_files(job(venue, keys), keys[1], tmp_path / "b", work, progress=False, workers=1)
+    assert not (tmp_path / "b").exists() and not (work / "batch_0002.json").exists()
+    assert (work / "batch_0001.json").exists()
+
+
+def test_work_dir_with_proofs_under_another_tier_key_is_refused(venue, keys, proved, tmp_path):
+    """Finished batch proofs are reused only under the tier keys that made them: a resume
+    with another key for the wide tier is refused before any work (a bundle never mixes keys)."""
+    ks, pks, _ = keys
+    wide = ks.tier(8)
+    other = VenueEpochKeys({**pks.batch, wide: dev_setup(venue_batch_circuit(wide).to_r1cs(), quiet=True)},
+                           pks.aggregate)
+    work = tmp_path / "work"
+    shutil.copytree(proved[1], work)
+    before = batch_files(work)
+    with pytest.raises(InputError, match="plan.json: batch_keys: the finished batch proofs in the work "
+                       "directory were made with other batch keys"):
+        prove_venue_files(job(venue, keys), other, tmp_path / "b", work, progress=False, workers=1)
+    assert batch_files(work) == before and not (tmp_path / "b").exists()
+
+
+def test_plan_that_drops_or_repeats_an_account_is_refused(venue, keys, proved, tmp_path):
+    """A plan.json edited to put one account in two slots (and so leave another out) is refused
+    before any work, whatever its inputs digest says."""
+    work = tmp_path / "work"
+    shutil.copytree(proved[1], work)
+    plan = strict_json.load(work / "plan.json")
+    narrow = [j for b in range(3) for j in plan["slots"][b] if j >= 0]
+    b, u = next((b, u) for b in range(3) for u, j in enumerate(plan["slots"][b]) if j != narrow[0])
+    plan["slots"][b][u] = narrow[0]
+    (work / "plan.json").write_text(json.dumps(plan))
+    with pytest.raises(InputError, match=r"plan.json: slots: the plan does not place every account of "
+                       r"tier P = 4 exactly once"):
+        prove_venue_files(job(venue, keys), keys[1], tmp_path / "b", work, progress=False, workers=1)
+
+
 def test_work_dir_of_other_inputs_is_refused(venue, keys, proved, tmp_path):
     work = tmp_path / "work"
     shutil.copytree(proved[1], work)
@@ -332,6 +379,24 @@ def test_dropped_netting_set_refused_before_any_work(tmp_path):
     keys_dir = shape_only_keys(tmp_path / "keys", key_shape())
     with pytest.raises(InputError, match=r"accounts.jsonl: positions: \d+ instruments do not net to zero "
                        r"\(first: .*, net -?\d+\); nothing was proved"):
+        pipeline.prove(pipeline.load_inputs(inputs), keys_dir, tmp_path / "b", tmp_path / "w",
+                       progress=False)
+    assert not (tmp_path / "w").exists()
+
+
+def test_reserves_below_liabilities_refused_before_any_work(tmp_path):
+    """epoch.json with ETH reserves one unit below the accounts' ETH total: refused naming the
+    file and the asset, before any key is read."""
+    inputs = write_venue(tmp_path / "inputs")
+    loaded = pipeline.load_inputs(inputs)
+    eth = [a.symbol for a in loaded.snapshot.params.assets].index("ETH")
+    total = sum(a.balances[eth] for a in loaded.snapshot.accounts)
+    doc = json.loads((inputs / "epoch.json").read_text())
+    doc["reserves"]["ETH"] = str(total - 1)
+    (inputs / "epoch.json").write_text(json.dumps(doc))
+    keys_dir = shape_only_keys(tmp_path / "keys", key_shape())
+    with pytest.raises(InputError, match=rf"epoch.json: reserves.ETH: liabilities {total} exceed the "
+                       rf"reserves {total - 1}; nothing was proved"):
         pipeline.prove(pipeline.load_inputs(inputs), keys_dir, tmp_path / "b", tmp_path / "w",
                        progress=False)
     assert not (tmp_path / "w").exists()
