@@ -33,7 +33,7 @@ from zkproof.prover import workdir
 from zkproof.prover.circuits import venue_aggregate_circuit, venue_batch_circuit
 from zkproof.prover.venue_epoch import VenueEpochKeys
 from zkproof.prover.venue_files import prove_venue_files, verify_staged
-from zkproof.prover.venue_keys import AGGREGATE, VenueKeyShape, key_name, save_key_shape
+from zkproof.prover.venue_keys import AGGREGATE, VenueKeyShape, key_name, save_key_shape, zkey_path
 from zkproof.venue import VenueEpochShape, VenueShape
 
 pytestmark = pytest.mark.prove
@@ -84,8 +84,8 @@ def keys(tmp_path_factory):
     d = tmp_path_factory.mktemp("keys")
     save_key_shape(d, ks)
     for s, pk in keys.batch.items():
-        write_zkey(d / f"{key_name(s)}_final.zkey", pk)
-    write_zkey(d / f"{AGGREGATE}_final.zkey", keys.aggregate)
+        write_zkey(zkey_path(d, key_name(s)), pk)
+    write_zkey(zkey_path(d, AGGREGATE), keys.aggregate)
     return ks, keys, d
 
 
@@ -206,6 +206,27 @@ def test_protocol_record_on_another_batch_does_not_climb(proved):
     p = next(p for p in header.protocol_accounts if p.role == "insurance_fund")
     other = next(b for b in header.batches[:3] if b.root != header.batches[p.record.batch].root)
     assert p.record.root(stm.id_hash(p.id, p.nonce), header.tier_shape(4)) != other.root
+
+
+def test_single_tier_venue_proves_through_the_cli(tmp_path):
+    """``wide_p == p``: keys of one tier (``batch_p8``), every account in it; `zkproof prove`
+    (unchanged for the user) publishes a bundle that verifies, without a holders' page line."""
+    inputs = write_venue(tmp_path / "inputs", venue=VENUE.replace("p = 4\n", "p = 8\n"))
+    ks = key_shape(tiers=(8,))
+    keys_dir = shape_only_keys(tmp_path / "keys", ks)
+    for name, cs in (("batch_p8", venue_batch_circuit(ks.tier(8))),
+                     (AGGREGATE, venue_aggregate_circuit(ks.epoch))):
+        write_zkey(zkey_path(keys_dir, name), dev_setup(cs.to_r1cs(), quiet=True))
+    out = tmp_path / "bundle"
+    r = subprocess.run([sys.executable, "-m", "zkproof.cli.main", "prove", "--inputs", str(inputs),
+                        "--keys", str(keys_dir), "--out", str(out), "--workers", "1"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"wrote {out}"
+    assert_verifies(out)
+    header = header_of(out)
+    assert header.tiers == (8,) and [b.tier for b in header.batches] == [8] * N_BATCHES
+    assert {p.role for p in header.protocol_accounts} == set(stm.PROTOCOL_ROLES)
 
 
 # -- resume and the work directory -------------------------------------------------------------
