@@ -37,13 +37,14 @@ Constraint families (names; docs/venue-design.md §2 gives why a bad witness fai
   ``(j, v[0..K], ml, ms, listed, gamma^j)`` is an instrument row, each balance's ``(a, sign,
   x[0..K], listed, gamma^a)`` an asset row of its own sign (``c`` for ``b >= 0``, ``d`` for
   ``b < 0``; at ``b = 0`` the sign is free and either row contributes 0);
-* ``account_{u}/rlc/{net,long}{p}``, ``account_{u}/rlc/liab{k}``: the products of
-  ``venue.account_rlc`` (``q gamma^j``, ``q^+ gamma^j``, ``b gamma^a``; ``2P + B`` per
-  account); ``rlc/commitment/...`` and ``sums_commitment``: ``venue.sums_commitment`` of the
-  batch's sums ``S_net, S_long, S_liab`` under the private blinder equals the public one. The
-  sums are not public inputs: ``S_liab`` is a random combination of the batch's per-asset
-  totals, which hidden totals forbid publishing (ATTACKS A14); the aggregate opens the
-  commitment in-circuit;
+* ``account_{u}/rlc/{net,long}{p}``, ``account_{u}/rlc/{liab,loan}{k}``: the products of
+  ``venue.account_rlc`` (``q gamma^j``, ``q^+ gamma^j``, ``b gamma^a``, ``b^- gamma^a``;
+  ``2P + 2B`` per account; ``b^-`` is the negative part of the amount's range check, the one
+  whose sign selects the ``d`` row); ``rlc/commitment/...`` and ``sums_commitment``:
+  ``venue.sums_commitment`` of the batch's sums ``S_net, S_long, S_liab, S_loan`` under the
+  private blinder equals the public one. The sums are not public inputs: ``S_liab`` and
+  ``S_loan`` are random combinations of the batch's per-asset totals, which hidden totals
+  forbid publishing (ATTACKS A14); the aggregate opens the commitment in-circuit;
 * ``account_{u}/margin/...``: the products of ``venue.margin_slacks``; its ``K + 1`` slacks
   are range-checked in ``[0, 2^equity_check_bits)`` (a negative slack is ``r - y``,
   ``y < 2^equity_bits <= 2^252``: no decomposition);
@@ -163,13 +164,13 @@ def build(shape: venue.VenueShape) -> VenueBatchCircuit:
             with cs.namespace("rlc"):
                 sums.append(venue.account_rlc(
                     [s.amount for s in pos], [s.neg for s in pos], [s.power for s in pos],
-                    [s.amount for s in bal], [s.power for s in bal],
+                    [s.amount for s in bal], [s.neg for s in bal], [s.power for s in bal],
                     lambda x, y, name: as_lc(mul(cs, x, y, name))))
             leaves.append(venue.leaf_hash(hasher(cs, "leaf"), shape.tier, as_lc(idh),
                                           [(as_lc(s.index), as_lc(s.amount)) for s in pos],
                                           [(as_lc(s.index), as_lc(s.amount)) for s in bal]))
     cs.enforce_equal(venue.tree_root(hasher(cs, "tree"), leaves), root, "root")
-    totals = [sum((t[n] for t in sums), LinearCombination()) for n in range(3)]
+    totals = [sum((t[n] for t in sums), LinearCombination()) for n in range(4)]
     cs.enforce_equal(venue.sums_commitment(hasher(cs, "rlc/commitment"), *totals,
                                            as_lc(cs.private("rlc/blinder"))),
                      commitment, "sums_commitment")

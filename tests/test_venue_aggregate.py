@@ -81,6 +81,7 @@ def unsatisfied(cs, inputs) -> list[str]:
 def test_honest_epoch_satisfies_both_circuits(agg, batch_circuit, reveal):
     e = epoch(reveal_totals=reveal)
     assert e.liabilities[3] == -80 and e.liabilities[5] == 8 * 10**4
+    assert e.loans == [0, 0, 0, 80, 0, 0, 0, 0]  # gross holdings L + G: 0 of asset 3
     assert e.open_interest == TRUE_OI and e.open_interest[1] == 5 + 3  # accounts 0 and 7
     ai = e.inputs()
     assert ai["epoch"] == EPOCH and ai["totals_revealed"] == int(reveal)
@@ -126,7 +127,7 @@ def test_account_positions_removed(agg):
 def test_one_batch_sums_left_out(agg):
     """Batch 2's sums counted as zero: its public commitment does not open to them."""
     e = epoch()
-    inp = {**e.inputs(), "batch_2/net": 0, "batch_2/long": 0, "batch_2/liab": 0}
+    inp = {**e.inputs(), "batch_2/net": 0, "batch_2/long": 0, "batch_2/liab": 0, "batch_2/loan": 0}
     assert unsatisfied(agg, inp)[0] == "batch_2/commitment"
 
 
@@ -209,9 +210,57 @@ def test_totals_commitment_binds_the_liabilities(agg):
 
 
 def test_public_powers_are_the_verifiers(agg):
-    """The aggregate multiplies by the public ``gamma^a``: any other value breaks the sum."""
+    """The aggregate multiplies by the public ``gamma^a``: any other value breaks the sums it
+    weighs (asset 5 has no loans; asset 3 has both)."""
     inp = epoch().inputs()
     assert unsatisfied(agg, {**inp, "rlc/gamma_a[5]": inp["rlc/gamma_a[5]"] + 1}) == ["liabilities"]
+    assert unsatisfied(agg, {**inp, "rlc/gamma_a[3]": inp["rlc/gamma_a[3]"] + 1}) == ["liabilities", "loans"]
+
+
+# -- gross loans (docs/venue-design.md §3) ------------------------------------------------------
+
+@pytest.mark.parametrize("claimed", [
+    [0, 0, 0, 0, 0, 0, 0, 0],      # the loans hidden away (net liabilities unchanged)
+    [0, 0, 0, 79, 0, 0, 0, 0],     # one unit short
+    [0, 0, 0, 40, 0, 40, 0, 0],    # moved to another asset (same total)
+    [0, 0, 0, 80 + R, 0, 0, 0, 0],  # the same field element, as an integer out of range
+])
+def test_gross_loans_other_than_the_batches(agg, claimed):
+    """A prover claiming gross loans other than the batches' sums of ``b^-``, committed under
+    ``totals_commitment`` before ``gamma`` (so the commitment opens): the random linear
+    combination ``loans`` refuses it, and nothing else does. An out-of-range integer with the
+    same field value is the same claim in-circuit (``loans[3]`` is its field encoding)."""
+    e = epoch(loans=claimed)
+    bad = unsatisfied(agg, e.inputs())
+    assert bad == ([] if claimed[3] % R == 80 else ["loans"]), bad
+
+
+def test_gross_loans_changed_after_gamma(agg):
+    """Gross loans other than those hashed into gamma: the totals commitment refuses them (and
+    the combination does too)."""
+    inp = epoch().inputs()
+    assert unsatisfied(agg, {**inp, "loans[3]": 79}) == ["loans", "totals_commitment"]
+
+
+def test_batch_loan_sum_left_out(agg):
+    """Batch 0's loans (account 0 borrows 20 of asset 3) opened as zero: its commitment refuses;
+    the sums moved to batch 1 instead: both commitments refuse."""
+    inp = epoch().inputs()
+    assert unsatisfied(agg, {**inp, "batch_0/loan": 0}) == ["batch_0/commitment", "loans"]
+    moved = {**inp, "batch_0/loan": 0, "batch_1/loan": (inp["batch_1/loan"] + inp["batch_0/loan"]) % R}
+    assert unsatisfied(agg, moved) == ["batch_0/commitment", "batch_1/commitment"]
+
+
+def test_revealed_totals_commit_to_both_vectors():
+    """Revealed totals (salt 0) open ``totals_commitment`` only with the liabilities and the
+    gross loans together; hidden ones differ from that opening (the salt)."""
+    from zkproof.venue import totals_commitment
+
+    rev, hid = epoch(reveal_totals=True), epoch()
+    L, G = rev.liabilities, [x % R for x in rev.loans]
+    assert rev.totals_commitment == totals_commitment(poseidon, EPOCH, 0, [x % R for x in L], G)
+    assert rev.totals_commitment != totals_commitment(poseidon, EPOCH, 0, [x % R for x in L], [0] * 8)
+    assert hid.totals_commitment != rev.totals_commitment and hid.loans == rev.loans
 
 
 # -- A5: hints replaced by 0, 1, r-1, random ----------------------------------------------------
@@ -260,12 +309,12 @@ def test_gamma_is_the_native_hash():
     e = epoch()
     from zkproof.statement import totals_commitment
     from zkproof.venue import open_interest_hash, table_hash
+    committed = totals_commitment(poseidon, EPOCH, SALT, [x % R for x in [*e.liabilities, *e.loans]])
     assert e.gamma == rlc_challenge(poseidon, EPOCH, table_hash(TABLES), open_interest_hash(TRUE_OI),
-                                    totals_commitment(poseidon, EPOCH, SALT, [x % R for x in e.liabilities]),
-                                    [b.root for b in e.batches])
+                                    committed, [b.root for b in e.batches])
     b = e.batches[0]
     s = b.sums()
-    assert b.commitment == sums_commitment(poseidon, s.net, s.long, s.liab, b.blinder)
+    assert b.commitment == sums_commitment(poseidon, s.net, s.long, s.liab, s.loan, b.blinder)
 
 
 @pytest.mark.parametrize("sizes", [((16, 8), (64, 16))])

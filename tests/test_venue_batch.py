@@ -290,16 +290,24 @@ def test_maintenance_at_mark_not_met(circuit):
 
 def test_loan_valued_at_c_instead_of_d(circuit):
     """A loan's query carries its sign: the c row for a negative amount is no row. Forcing the
-    sign to 0 breaks the sign decomposition; with the magnitude set to ``-20`` as well, only the
-    magnitude range check is left to fail, and it does."""
+    sign to 0 breaks the sign decomposition; with the magnitude set to ``-20`` as well (and the
+    sums committed without the loan, whose negative part is now 0), only the magnitude range
+    check is left to fail, and it does."""
+    from zkproof.hash.poseidon import poseidon
+    from zkproof.venue import rlc_powers, sums_commitment
+
     acc = FULL[1]
     c_row = TABLES.asset_row(3, 0)
-    inp = inputs_of(wv.account_slots(SHAPE, TABLES, FULL[0]),
-                    slots(acc.positions, acc.balances, bal_rows={0: c_row}))
+    loan_as_c = slots(acc.positions, acc.balances, bal_rows={0: c_row})
+    w = wv.assemble(SHAPE, TABLES, FULL, [wv.account_slots(SHAPE, TABLES, FULL[0]), loan_as_c]).bind(GAMMA)
+    inp = w.inputs()
     assert first_failure(circuit, inp) == "lookup/assets/sum"
     over = {"account_1/balance_range/0/sign": 0}  # the sign hint, overridden by name
     assert first_failure(circuit, inp, over) == "account_1/balance_range/0/recompose"
     over["account_1/balance_range/0/mag"] = R - 20
+    s = w.sums()
+    inp["sums_commitment"] = sums_commitment(poseidon, s.net, s.long, s.liab,
+                                             (s.loan - 20 * rlc_powers(GAMMA, 4)[3]) % R, w.blinder)
     assert_range_rejects(circuit, inp, "account_1/balance_range/0/magnitude", over)
 
 
@@ -402,7 +410,7 @@ def test_bench_breakdown_accounts_for_every_constraint(circuit):
     assert fam["margin products"] == SHAPE.capacity * ((SHAPE.k + 1) * (SHAPE.p + SHAPE.b) + 2 * SHAPE.p)
     assert fam["position_row (lookup queries)"] == SHAPE.capacity * SHAPE.p * (SHAPE.k + 6)
     assert fam["balance_row (lookup queries)"] == SHAPE.capacity * SHAPE.b * (SHAPE.k + 5)
-    assert fam["gamma sums (rlc products)"] == SHAPE.capacity * (2 * SHAPE.p + SHAPE.b)
+    assert fam["gamma sums (rlc products)"] == SHAPE.capacity * 2 * (SHAPE.p + SHAPE.b)
 
 
 # -- binding: the leaf, the root, the shape ----------------------------------------------------
@@ -440,16 +448,17 @@ def test_another_root_or_shape_fails(circuit):
 # -- the gamma sums (docs/venue-design.md §3) -----------------------------------------------------
 
 def test_circuit_sums_are_the_builders(circuit):
-    """The circuit's ``S_net, S_long, S_liab`` are ``venue.account_rlc`` on the builder's ints,
-    and equal the integer totals per index weighted by ``gamma^index``."""
+    """The circuit's ``S_net, S_long, S_liab, S_loan`` are ``venue.account_rlc`` on the
+    builder's ints, and equal the integer totals per index weighted by ``gamma^index``."""
     from zkproof.venue import rlc_eval, rlc_powers
 
     w = wv.build_venue_batch(SHAPE, TABLES, FULL).bind(GAMMA)
     assert first_failure(circuit, w.inputs()) is None
     s, g_i, g_a = w.sums(), rlc_powers(GAMMA, SHAPE.i_max), rlc_powers(GAMMA, SHAPE.a_max)
     assert s.net == rlc_eval(g_i, w.totals("net")) and s.long == rlc_eval(g_i, w.totals("long"))
-    assert s.liab == rlc_eval(g_a, w.totals("liab"))
+    assert s.liab == rlc_eval(g_a, w.totals("liab")) and s.loan == rlc_eval(g_a, w.totals("loan"))
     assert w.totals("long")[1] == 5 and w.totals("net")[3] == -2 and w.totals("liab")[3] == -20
+    assert w.totals("loan")[3] == 20 and w.totals("loan")[1] == 0 and sum(w.totals("loan")) == 20
 
 
 @pytest.mark.parametrize("kind", ["pos", "bal"])
@@ -463,7 +472,8 @@ def test_gamma_power_of_another_row(circuit, kind):
     inp, s, g = w.inputs(), w.sums(), rlc_powers(GAMMA, 8)
     inp[f"account_0/{kind}_0/gamma_power"] = g[2]  # slot 0 holds index 1 (q = 5, b = 10^4)
     moved = (g[2] - g[1]) * (5 if kind == "pos" else 10**4)
-    sums = (s.net + moved, s.long + moved, s.liab) if kind == "pos" else (s.net, s.long, s.liab + moved)
+    sums = ((s.net + moved, s.long + moved, s.liab, s.loan) if kind == "pos"
+            else (s.net, s.long, s.liab + moved, s.loan))
     inp["sums_commitment"] = sums_commitment(poseidon, *(x % R for x in sums), w.blinder)
     table = "instruments" if kind == "pos" else "assets"
     assert first_failure(circuit, inp) == f"lookup/{table}/sum"
@@ -475,6 +485,22 @@ def test_sums_commitment_opened_to_other_sums(circuit):
     inp = wv.build_venue_batch(SHAPE, TABLES, FULL).bind(GAMMA).inputs()
     assert first_failure(circuit, {**inp, "sums_commitment": inp["sums_commitment"] + 1}) == "sums_commitment"
     assert first_failure(circuit, {**inp, "rlc/blinder": inp["rlc/blinder"] + 1}) == "sums_commitment"
+
+
+def test_loan_sum_of_the_other_sign_part(circuit):
+    """``S_loan`` weighs each balance's negative part, the one its sign selects the ``d`` row
+    with: a commitment made over the positive parts instead (a prover reporting the loan as
+    zero), or over ``S_liab`` in place of ``S_loan``, does not open."""
+    from zkproof.hash.poseidon import poseidon
+    from zkproof.venue import rlc_eval, rlc_powers, sums_commitment
+
+    w = wv.build_venue_batch(SHAPE, TABLES, FULL).bind(GAMMA)
+    inp, s, g_a = w.inputs(), w.sums(), rlc_powers(GAMMA, SHAPE.a_max)
+    positive = rlc_eval(g_a, [t + g for t, g in zip(w.totals("liab"), w.totals("loan"), strict=True)])
+    for loan in (0, positive, s.liab):
+        assert loan != s.loan
+        forged = sums_commitment(poseidon, s.net, s.long, s.liab, loan, w.blinder)
+        assert first_failure(circuit, {**inp, "sums_commitment": forged}) == "sums_commitment"
 
 
 def test_blinder_reused_to_fake_hiding():

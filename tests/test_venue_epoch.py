@@ -31,6 +31,7 @@ from zkproof.venue import (
     rlc_challenge,
     table_hash,
     table_public_values,
+    totals_commitment,
 )
 from zkproof.verifier.venue_check import tier_label, verify_venue_epoch
 from zkproof.witness import venue as wv
@@ -73,6 +74,11 @@ def honest(keys):
     return prove_venue_epoch(epoch(), keys)
 
 
+@pytest.fixture(scope="module")
+def revealed(keys):
+    return prove_venue_epoch(epoch(reveal_totals=True), keys)
+
+
 def failed(vks, proofs, pub=None) -> list[str]:
     return verify_venue_epoch(vks, proofs.public if pub is None else pub, proofs, allow_dev=True).failed()
 
@@ -94,15 +100,51 @@ def test_honest_epoch_verifies(vks, honest):
                  NARROW_PROOFS, "aggregate proof"):
         assert name in names
     assert honest.public.totals is None and honest.public.open_interest[1] == 5
+    assert honest.public.loans is None and honest.public.holdings is None
 
 
-def test_honest_epoch_with_revealed_totals_verifies(keys, vks):
-    proofs = prove_venue_epoch(epoch(reveal_totals=True), keys)
+def test_hidden_totals_stay_hidden(honest):
+    """A hidden epoch publishes neither vector: the commitment is not their salt-0 opening, and
+    no public input of any proof is a liability or a gross loan (the sums are behind blinded
+    commitments)."""
+    e = epoch()
+    L, G = [x % R for x in e.liabilities], [x % R for x in e.loans]
+    assert e.loans == [0, 0, 0, 20]
+    assert honest.public.totals_commitment != totals_commitment(poseidon, EPOCH, 0, L, G)
+    published = set(honest.aggregate_public) | {x for b in honest.batches for x in b.public}
+    s = e.batches[0].sums()  # account 12 borrows 20 of asset 3
+    assert s.loan and s.liab and not {s.liab, s.loan} & published
+
+
+def test_honest_epoch_with_revealed_totals_verifies(vks, revealed):
+    proofs = revealed
     assert proofs.public.totals == (0, 2 * 10**4, 11_000, -20)
+    assert proofs.public.loans == (0, 0, 0, 20) and proofs.public.holdings == (0, 2 * 10**4, 11_000, 0)
     r = verify_venue_epoch(vks, proofs.public, proofs, allow_dev=True)
     assert r.ok and "revealed totals open the totals commitment" in [c.name for c in r.checks]
     fake = dataclasses.replace(proofs.public, totals=(0, 2 * 10**4, 10_000, -20))
     assert failed(vks, proofs, fake) == ["revealed totals open the totals commitment"]
+
+
+@pytest.mark.parametrize("loans", [(0, 0, 0, 19), (0, 0, 0, 0), (0, 0, 0, 20 + R), None])
+def test_revealed_loans_that_do_not_open_the_commitment(vks, revealed, loans):
+    """Revealed gross loans other than the committed ones (one short, none, the same field
+    element out of range) or left out while the liabilities are revealed: a failed check."""
+    fake = dataclasses.replace(revealed.public, loans=loans)
+    assert failed(vks, revealed, fake) == ["revealed totals open the totals commitment"]
+
+
+def test_loans_revealed_without_the_liabilities(vks, honest):
+    """A hidden epoch's public data claiming gross loans: revealed together or not at all."""
+    fake = dataclasses.replace(honest.public, loans=(0, 0, 0, 20))
+    assert failed(vks, honest, fake) == ["revealed totals open the totals commitment"]
+
+
+def test_prover_claiming_other_gross_loans(keys):
+    """Gross loans committed (and revealed) other than the batches': the aggregate does not
+    prove, at ``loans``."""
+    with pytest.raises(ConstraintUnsatisfied, match="loans"):
+        prove_venue_epoch(epoch(reveal_totals=True, loans=[0, 0, 0, 0]), keys)
 
 
 def test_epoch_nets_to_zero_only_as_a_whole():

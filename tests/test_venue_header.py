@@ -79,11 +79,28 @@ def test_header_round_trips_and_its_digest_is_the_files(batch):
 
 
 def test_public_data_covers_the_universes(batch):
-    pub = header(batch, totals=[1, -2]).public()
+    pub = header(batch, totals=[1, -2], loans=[0, 3]).public()
     assert pub.tables == TABLES and pub.tables.listed_i == (False, *[True] * 3, *[False] * 4)
     assert pub.open_interest == (0, 5, 0, 0, 0, 0, 0, 0)
     assert pub.reserves == (0, 50_000, 30_000, 0) and pub.totals == (0, 1, -2, 0)
-    assert pub.header_digest == header(batch, totals=[1, -2]).header_digest
+    assert pub.loans == (0, 0, 3, 0) and pub.holdings == (0, 1, 1, 0)
+    assert pub.header_digest == header(batch, totals=[1, -2], loans=[0, 3]).header_digest
+    assert header(batch).public().loans is None
+
+
+def test_revealed_header_lists_totals_and_loans_together(batch):
+    """Revealed totals round-trip with the gross loans; a revealed header without the loans, a
+    hidden one with them, or a negative gross loan is refused, naming the field."""
+    obj = header(batch, totals=[1, -2], loans=[0, 3]).to_json()
+    assert parse_venue_header(copy.deepcopy(obj), "header.json").loans == [0, 3]
+    for change, field in ((lambda o: o.pop("loans"), "loans"),
+                          (lambda o: o["loans"].__setitem__(1, "-1"), "loans[1]"),
+                          (lambda o: o.update(totals_revealed=0, totals=None) or o.pop("totals"), "loans")):
+        bad = copy.deepcopy(obj)
+        change(bad)
+        with pytest.raises(InputError) as e:
+            parse_venue_header(bad, "header.json")
+        assert e.value.field == field, e.value
 
 
 def test_record_climbs_to_the_witness_root(batch):

@@ -22,13 +22,16 @@ The epoch's random linear combinations (docs/venue-design.md §3):
 
 * ``gamma = long_hash(RLC, [epoch, table_hash, open_interest_hash, totals_commitment,
   root_1..root_n])`` (``rlc_challenge``): fixed after every batch root, the public open
-  interest and the committed liabilities are, so no value it weighs is chosen after it;
+  interest and the committed liabilities and gross loans are, so no value it weighs is chosen
+  after it;
 * ``table_hash = long_hash(VENUE_TABLE, table_public_values)``, ``open_interest_hash =
-  long_hash(VENUE_OI, OI[0..I_max))``; ``totals_commitment`` is ``statement.totals_commitment``
-  over the ``A_max`` liabilities;
+  long_hash(VENUE_OI, OI[0..I_max))``; ``totals_commitment = H(tag(TOTALS, 2 + 2 A_max), epoch,
+  salt_used, L_0..L_(A_max-1), G_0..G_(A_max-1))`` (``totals_commitment``: the liabilities, then
+  the gross loans);
 * per batch ``S_net = sum q_p gamma^(j_p)``, ``S_long = sum q_p^+ gamma^(j_p)``,
-  ``S_liab = sum b_k gamma^(a_k)`` over every slot of every account (``account_rlc``), under
-  ``sums_commitment = H(tag(VENUE_SUMS, 4), S_net, S_long, S_liab, blinder)``.
+  ``S_liab = sum b_k gamma^(a_k)``, ``S_loan = sum b_k^- gamma^(a_k)`` over every slot of every
+  account (``account_rlc``), under ``sums_commitment = H(tag(VENUE_SUMS, 5), S_net, S_long,
+  S_liab, S_loan, blinder)``.
 
 Margin (``margin_slacks``; ``q^- = max(-q, 0)``, ``q^+ = q + q^-``, ``N = SHORT_BUFFER sum_p
 q_p^-``, the v1 rounding buffer of docs/formats.md §8.1):
@@ -464,22 +467,35 @@ def aggregate_public_values(shape: VenueEpochShape, epoch: int, table_digest: in
 
 
 def account_rlc(q: Sequence[T], q_neg: Sequence[T], g_pos: Sequence[T], b: Sequence[T],
-                g_bal: Sequence[T], mul: Mul) -> tuple[T, T, T]:
-    """One account's ``(S_net, S_long, S_liab)`` terms: ``sum_p q_p g_p``,
-    ``sum_p (q_p + q_p^-) g_p``, ``sum_k b_k g_k`` with ``g`` the looked-up ``gamma^index``.
-    Products named ``net{p}``, ``long{p}``, ``liab{k}``: ``2P + B`` constraints in-circuit."""
+                b_neg: Sequence[T], g_bal: Sequence[T], mul: Mul) -> tuple[T, T, T, T]:
+    """One account's ``(S_net, S_long, S_liab, S_loan)`` terms: ``sum_p q_p g_p``,
+    ``sum_p (q_p + q_p^-) g_p``, ``sum_k b_k g_k``, ``sum_k b_k^- g_k`` with ``g`` the
+    looked-up ``gamma^index`` and ``b^-`` the negative part of the amount's range check.
+    Products named ``net{p}``, ``long{p}``, ``liab{k}``, ``loan{k}``: ``2P + 2B`` constraints
+    in-circuit."""
     add = functools.partial(functools.reduce, operator.add)
     net = add([mul(q[p], g_pos[p], f"net{p}") for p in range(len(q))])
     long = add([mul(q[p] + q_neg[p], g_pos[p], f"long{p}") for p in range(len(q))])
     liab = add([mul(b[k], g_bal[k], f"liab{k}") for k in range(len(b))])
-    return net, long, liab
+    loan = add([mul(b_neg[k], g_bal[k], f"loan{k}") for k in range(len(b))])
+    return net, long, liab, loan
 
 
-def sums_commitment(hash_fn: Callable[[list], T], net: T, long: T, liab: T, blinder: T) -> T:
-    """``H(tag(VENUE_SUMS, 4), S_net, S_long, S_liab, blinder)``: a batch's public commitment
-    to its gamma sums. The secret blinder hides them (``S_liab`` is a random combination of
-    the batch's per-asset totals: ATTACKS A14); the aggregate opens it in-circuit."""
-    return layout.hash_tagged(hash_fn, stm.VENUE_SUMS, [net, long, liab, blinder])
+def sums_commitment(hash_fn: Callable[[list], T], net: T, long: T, liab: T, loan: T, blinder: T) -> T:
+    """``H(tag(VENUE_SUMS, 5), S_net, S_long, S_liab, S_loan, blinder)``: a batch's public
+    commitment to its gamma sums. The secret blinder hides them (``S_liab`` and ``S_loan`` are
+    random combinations of the batch's per-asset totals: ATTACKS A14); the aggregate opens it
+    in-circuit."""
+    return layout.hash_tagged(hash_fn, stm.VENUE_SUMS, [net, long, liab, loan, blinder])
+
+
+def totals_commitment(hash_fn: Callable[[list], T], epoch: T, salt_used: T, liabilities: Sequence[T],
+                      loans: Sequence[T]) -> T:
+    """``statement.totals_commitment`` over the liabilities ``L_a`` then the gross loans
+    ``G_a`` (``H(tag(TOTALS, 2 + 2 A_max), epoch, salt_used, L..., G...)``): one commitment,
+    one salt and one public input for both vectors, fixed together before ``gamma``. Gross
+    holdings are ``L_a + G_a`` (net = holdings - loans), so they need no vector of their own."""
+    return stm.totals_commitment(hash_fn, epoch, salt_used, [*liabilities, *loans])
 
 
 # -- a proved epoch: the seam between the venue prover and its verifier ---------------------------
@@ -488,8 +504,9 @@ def sums_commitment(hash_fn: Callable[[list], T], net: T, long: T, liab: T, blin
 class VenueEpochPublic:
     """What a verifier of a venue epoch is given besides the proofs: the epoch, its shape, the
     public table, the header's open interest ``OI`` (longs per instrument), the reserves, the
-    totals commitment and, when revealed, the liabilities it opens to (salt 0), and the
-    claimed ``gamma`` (the verifier recomputes it from the rest and the batch roots)."""
+    totals commitment and, when revealed, the liabilities ``L_a`` and gross loans ``G_a`` it
+    opens to (salt 0, ``totals_commitment``), and the claimed ``gamma`` (the verifier
+    recomputes it from the rest and the batch roots)."""
 
     shape: VenueEpochShape
     epoch: int
@@ -498,8 +515,16 @@ class VenueEpochPublic:
     reserves: tuple[int, ...]
     totals_commitment: int
     gamma: int
-    totals: tuple[int, ...] | None = None  # the liabilities, when revealed
+    totals: tuple[int, ...] | None = None  # the liabilities (net), when revealed
+    loans: tuple[int, ...] | None = None  # the gross loans, revealed with the liabilities
     header_digest: int = 0  # statement.header_digest of the published header (0: no header)
+
+    @property
+    def holdings(self) -> tuple[int, ...] | None:
+        """Gross holdings per asset when revealed: ``L_a + G_a`` (net = holdings - loans)."""
+        if self.totals is None or self.loans is None:
+            return None
+        return tuple(t + g for t, g in zip(self.totals, self.loans, strict=True))
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,7 @@ class VenueHeader:
     circuit_fingerprints: dict[str, str]
     dev_setup: bool
     totals: list[int] | None = None  # net liabilities per listed asset, when revealed
+    loans: list[int] | None = None  # gross loans per listed asset, revealed with the totals
     source_digest: int | None = None  # statement.header_digest of the file as read
     published_digest: int | None = field(default=None)  # the file's own "header_digest"
 
@@ -172,7 +173,8 @@ class VenueHeader:
         return VenueEpochPublic(
             self.shape, self.epoch, self.tables(), universe_vector(self.open_interest, I),
             universe_vector([a.reserves for a in self.assets], A), self.totals_commitment, self.gamma,
-            None if self.totals is None else universe_vector(self.totals, A), self.header_digest)
+            None if self.totals is None else universe_vector(self.totals, A),
+            None if self.loans is None else universe_vector(self.loans, A), self.header_digest)
 
     def risk_table_sha256_recomputed(self) -> str:
         """SHA-256 of the canonical table bytes (docs/formats.md §8.2) rebuilt from this header
@@ -222,6 +224,8 @@ class VenueHeader:
         }
         if self.totals is not None:
             out["totals"] = strs(self.totals)
+        if self.loans is not None:
+            out["loans"] = strs(self.loans)
         out[stm.HEADER_DIGEST_KEY] = str(stm.header_digest(out))
         return out
 
@@ -230,7 +234,7 @@ HEADER_KEYS = {"format", "epoch", "timestamp", "shape", "tiers", "assets", "inst
                "risk_table", "open_interest", "batches", "gamma", "protocol_accounts", "totals_revealed",
                "totals_commitment", "verification_keys", "circuit_fingerprints", "dev_setup",
                "table_hash", "open_interest_hash", "shape_digest", stm.HEADER_DIGEST_KEY}
-REVEALED_KEYS = HEADER_KEYS | {"totals"}
+REVEALED_KEYS = HEADER_KEYS | {"totals", "loans"}
 
 
 def is_venue_header(obj: Any) -> bool:
@@ -291,10 +295,11 @@ def parse_venue_header(obj: Any, file: str) -> VenueHeader:
     revealed = 0
     if "totals_revealed" in obj:
         revealed = p.small(obj["totals_revealed"], "totals_revealed", 0, 1)
-        if revealed and "totals" not in obj:
-            raise p.err("totals", "missing: totals_revealed is 1, so the header must list the totals")
-        if not revealed and "totals" in obj:
-            raise p.err("totals", "present, but totals_revealed is 0 (hidden totals are never published)")
+        for key in ("totals", "loans"):
+            if revealed and key not in obj:
+                raise p.err(key, f"missing: totals_revealed is 1, so the header must list the {key}")
+            if not revealed and key in obj:
+                raise p.err(key, f"present, but totals_revealed is 0 (hidden {key} are never published)")
     h = p.obj(obj, "<header>", REVEALED_KEYS if revealed else HEADER_KEYS)
     if h["format"] != FORMAT:
         raise p.err("format", f"expected {FORMAT!r}")
@@ -374,6 +379,8 @@ def parse_venue_header(obj: Any, file: str) -> VenueHeader:
         dev_setup=h["dev_setup"],
         totals=[p.num(x, f"totals[{a}]", -(1 << shape.interest_bits) + 1, 1 << shape.interest_bits)
                 for a, x in enumerate(p.lst(h["totals"], "totals", A))] if revealed else None,
+        loans=[p.num(x, f"loans[{a}]", 0, 1 << shape.interest_bits)
+               for a, x in enumerate(p.lst(h["loans"], "loans", A))] if revealed else None,
         source_digest=stm.header_digest(h),
         published_digest=p.num(h[stm.HEADER_DIGEST_KEY], stm.HEADER_DIGEST_KEY, 0, R))
     try:

@@ -40,10 +40,12 @@ class VenueEpochKeys:
 
 
 def epoch_public(w: VenueEpochWitness) -> VenueEpochPublic:
-    """The public data of the epoch: the header's values, the liabilities when revealed."""
+    """The public data of the epoch: the header's values, the liabilities and the gross loans
+    when revealed."""
     return VenueEpochPublic(w.shape, w.epoch, w.tables, tuple(w.open_interest), tuple(w.reserves),
                             w.totals_commitment, w.gamma,
-                            tuple(w.liabilities) if w.reveal_totals else None, w.header_digest)
+                            tuple(w.liabilities) if w.reveal_totals else None,
+                            tuple(w.loans) if w.reveal_totals else None, w.header_digest)
 
 
 def prove_venue_epoch(w: VenueEpochWitness, keys: VenueEpochKeys) -> VenueEpochProofs:

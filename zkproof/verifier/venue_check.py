@@ -1,7 +1,8 @@
 """Verify a proved venue epoch (docs/venue-design.md §3) from public data only, each check named.
 
 Order: public data (the table as ``VenueTables.validate`` requires it, ``OI`` and reserves in
-range, revealed totals opening the totals commitment and covered by the reserves) -> batch
+range, revealed totals (the liabilities and the gross loans, published together) opening the
+totals commitment, the liabilities covered by the reserves) -> batch
 count and tiers (each a key's shape over the epoch's universes) -> ``gamma``, recomputed from
 ``epoch``, ``table_hash``, ``open_interest_hash``, ``totals_commitment`` and every batch root
 in order (``venue.rlc_challenge``, the function the aggregate circuit and the witness use)
@@ -45,6 +46,7 @@ from zkproof.venue import (
     rlc_powers,
     table_hash,
     table_public_values,
+    totals_commitment,
 )
 from zkproof.verifier.checks import Checks
 
@@ -77,12 +79,19 @@ def _check_public_data(pub: VenueEpochPublic, report: Report) -> bool:
     fields_ok = all(type(x) is int and 0 <= x < R
                     for x in (pub.epoch, pub.totals_commitment, pub.gamma, pub.header_digest))
     report.add("epoch, totals commitment, gamma and header digest are field elements", fields_ok)
-    if pub.totals is not None:
-        opened = (len(pub.totals) == shape.batch.a_max
-                  and all(type(x) is int and abs(x) < 1 << shape.interest_bits for x in pub.totals)
-                  and stm.totals_commitment(
-            poseidon, pub.epoch, 0, [stm.fe(x) for x in pub.totals]) == pub.totals_commitment)
-        report.add("revealed totals open the totals commitment", opened)
+    if (pub.totals is None) != (pub.loans is None):
+        report.add("revealed totals open the totals commitment", False,
+                   "the liabilities and the gross loans are revealed together or not at all")
+    elif pub.totals is not None and pub.loans is not None:
+        A, bound = shape.batch.a_max, 1 << shape.interest_bits
+        opened = (len(pub.totals) == A and len(pub.loans) == A
+                  and all(type(x) is int and abs(x) < bound for x in pub.totals)
+                  and all(type(x) is int and 0 <= x < bound for x in pub.loans)
+                  and totals_commitment(poseidon, pub.epoch, 0, [stm.fe(x) for x in pub.totals],
+                                        list(pub.loans)) == pub.totals_commitment)
+        report.add("revealed totals open the totals commitment", opened, "" if opened else
+                   f"expected {A} liabilities (|L| < 2^{shape.interest_bits}) and {A} gross loans "
+                   f"(0 <= G < 2^{shape.interest_bits}) that H(epoch, 0, L, G) opens")
         if opened and res_ok:
             short = [a for a, (t, r) in enumerate(zip(pub.totals, pub.reserves)) if t > r]
             report.add("revealed totals covered by reserves", not short,

@@ -100,11 +100,13 @@ def slacks(shape: VenueShape, slots: Slots) -> list[int]:
 @dataclass(frozen=True)
 class RlcSums:
     """A batch's gamma sums (field elements): ``S_net = sum q gamma^j``, ``S_long = sum q^+
-    gamma^j``, ``S_liab = sum b gamma^a`` over every slot (``venue.account_rlc``)."""
+    gamma^j``, ``S_liab = sum b gamma^a``, ``S_loan = sum b^- gamma^a`` over every slot
+    (``venue.account_rlc``)."""
 
     net: int
     long: int
     liab: int
+    loan: int
 
 
 @dataclass
@@ -137,31 +139,34 @@ class VenueBatchWitness:
 
     def totals(self, kind: str) -> list[int]:
         """Integer sums per universe index over the batch: ``"net"`` (``sum q`` per instrument),
-        ``"long"`` (``sum q^+``) or ``"liab"`` (``sum b`` per asset)."""
-        out = [0] * (self.shape.a_max if kind == "liab" else self.shape.i_max)
+        ``"long"`` (``sum q^+``), ``"liab"`` (``sum b`` per asset) or ``"loan"`` (``sum b^-``,
+        the gross loans)."""
+        assets = kind in ("liab", "loan")
+        out = [0] * (self.shape.a_max if assets else self.shape.i_max)
         for sl in self.slots:
-            for j, x in (sl.balances if kind == "liab" else sl.positions):
-                out[j] += max(x, 0) if kind == "long" else x
+            for j, x in (sl.balances if assets else sl.positions):
+                out[j] += max(x, 0) if kind == "long" else max(-x, 0) if kind == "loan" else x
         return out
 
     def sums(self) -> RlcSums:
         """The circuit's sums, by ``venue.account_rlc`` on the slots' ints mod r."""
         g_i = rlc_powers(self._gamma(), self.shape.i_max)
         g_a = rlc_powers(self._gamma(), self.shape.a_max)
-        net = long = liab = 0
+        net = long = liab = loan = 0
         for sl in self.slots:  # amounts read as the circuit's sign hint reads them (to_signed)
             q = [to_signed(x % R) for _, x in sl.positions]
-            n, lg, li = account_rlc(q, [max(-x, 0) for x in q], [_power(g_i, j) for j, _ in sl.positions],
-                                    [x for _, x in sl.balances], [_power(g_a, a) for a, _ in sl.balances],
-                                    lambda x, y, _: x * y % R)
-            net, long, liab = net + n, long + lg, liab + li
-        return RlcSums(net % R, long % R, liab % R)
+            b = [to_signed(x % R) for _, x in sl.balances]
+            n, lg, li, lo = account_rlc(q, [max(-x, 0) for x in q], [_power(g_i, j) for j, _ in sl.positions],
+                                        b, [max(-x, 0) for x in b], [_power(g_a, a) for a, _ in sl.balances],
+                                        lambda x, y, _: x * y % R)
+            net, long, liab, loan = net + n, long + lg, liab + li, loan + lo
+        return RlcSums(net % R, long % R, liab % R, loan % R)
 
     @property
     def commitment(self) -> int:
         """``venue.sums_commitment`` of ``sums()`` under the blinder: the public ``sums_commitment``."""
         s = self.sums()
-        return sums_commitment(poseidon, s.net, s.long, s.liab, self.blinder)
+        return sums_commitment(poseidon, s.net, s.long, s.liab, s.loan, self.blinder)
 
     def public_values(self) -> list[int]:
         """``venue.public_names`` order: root, shape digest, gamma, sums commitment, the table,
