@@ -149,7 +149,8 @@ def test_honest_venue_snapshot_proves_to_a_bundle(venue, proved):
 def test_revealed_totals_from_the_same_work_dir(venue, keys, proved, tmp_path):
     """--reveal-totals on the hidden run's work directory: the salt is 0, so gamma and every
     batch's public inputs change and each batch is proved again; the header lists the
-    liabilities per listed asset (the snapshot's signed balance totals) and the bundle verifies."""
+    liabilities per listed asset (the snapshot's signed balance totals) and the gross loans,
+    and the bundle verifies."""
     work = tmp_path / "work"
     shutil.copytree(proved[1], work)
     resumed: list[int] = []
@@ -158,8 +159,10 @@ def test_revealed_totals_from_the_same_work_dir(venue, keys, proved, tmp_path):
     assert sorted(resumed) == list(range(N_BATCHES))
     assert_verifies(out)
     snap = venue.snapshot
-    assert header_of(out).totals == [sum(a.balances[k] for a in snap.accounts)
-                                     for k in range(len(snap.params.assets))]
+    n_a = len(snap.params.assets)
+    assert header_of(out).totals == [sum(a.balances[k] for a in snap.accounts) for k in range(n_a)]
+    loans = [sum(max(-a.balances[k], 0) for a in snap.accounts) for k in range(n_a)]
+    assert header_of(out).loans == loans and loans[0] > 0  # the borrower's USDC
     assert header_of(out).gamma != header_of(proved[0]).gamma
 
 

@@ -305,7 +305,8 @@ def build_header(job: VenueJob, plan: dict, w: VenueEpochWitness, recs: dict, vk
         gamma=w.gamma, totals_commitment=w.totals_commitment, protocol_accounts=protocol,
         vk_sha256={name: vk_sha256(vk) for name, vk in vks.items()},
         circuit_fingerprints=fingerprints, dev_setup=dev,
-        totals=list(w.liabilities[1:n_a + 1]) if job.reveal_totals else None)
+        totals=list(w.liabilities[1:n_a + 1]) if job.reveal_totals else None,
+        loans=list(w.loans[1:n_a + 1]) if job.reveal_totals else None)
 
 
 # -- the driver -------------------------------------------------------------------------------
