@@ -2,10 +2,11 @@
 keys -> a venue bundle through ``pipeline.prove`` and ``zkproof prove``; resume, foreign and
 tampered partials, the lock, and the refusals made before any work.
 
-The venue: ``generate_venue`` with two underlyings, one expiry and one strike (8 instruments,
-3 assets), three scenarios (mark and spot +/- the scan range), universes ``I_max = 16``,
-``A_max = 4``, ``P = 4``, ``B = 4``, wide tier ``P = 8``, plus a borrower; 5 accounts in the
-narrow tier (the insurance fund among them) and 2 in the wide tier (the vault among them).
+The venue: the example generator's snapshot (``examples_gen.generate``: 16 instruments, 3
+assets, 4 users, the insurance fund and the vault) with a ``[venue]`` section, three scenarios
+(mark and spot +/- the scan range), universes ``I_max = 32``, ``A_max = 4``, ``P = 4``, ``B = 4``,
+wide tier ``P = 8``, plus a borrower; 5 accounts in the narrow tier (the insurance fund among
+them) and 2 in the wide tier (the vault among them).
 Keys: capacity 2, 4 batches (3 narrow, the last one wide), single-party dev keys written as
 ``zkproof setup`` lays them out (``venue_keys.save_key_shape``, ``KEY_final.zkey``).
 """
@@ -24,7 +25,7 @@ import pytest
 from zkproof import pipeline
 from zkproof import statement as stm
 from zkproof.errors import InputError
-from zkproof.examples_gen import generate_venue, write_files
+from zkproof.examples_gen import generate, write_files
 from zkproof.formats import bundle, inclusion_file, strict_json
 from zkproof.formats.venue_header import parse_venue_header, parse_venue_record
 from zkproof.formats.zkey_file import write_zkey
@@ -38,7 +39,7 @@ from zkproof.venue import VenueEpochShape, VenueShape
 
 pytestmark = pytest.mark.prove
 
-VENUE = '\n[venue]\ni_max = 16\na_max = 4\np = 4\nb = 4\nwide_p = 8\nborrow_haircut = "0.05"\n'
+VENUE = '\n[venue]\ni_max = 32\na_max = 4\np = 4\nb = 4\nwide_p = 8\nborrow_haircut = "0.05"\n'
 SCENARIOS = '[scenarios]\nlevels = ["1", "-1"]\nvol_shocks = ["0"]\ntail_levels = []\n'
 BORROWER = {"id": "borrower-0", "nonce": "cd" * 32, "role": "user",
             "balances": {"USDC": "-500000000", "ETH": "1000000000"}, "positions": {}}
@@ -50,7 +51,7 @@ def write_venue(directory: Path, venue: str = VENUE, extra: tuple[dict, ...] = (
                 drop: str | None = None) -> Path:
     """The test venue's five files in ``directory``; ``extra`` accounts appended, the account
     ``drop`` left out."""
-    files = generate_venue(seed=1, n_users=4, n_underlyings=2, n_expiries=1, n_strikes=1)
+    files = generate(seed=2, n_users=4)
     files["params.toml"] = files["params.toml"].replace("[scenarios]\n", SCENARIOS) + venue
     lines = [x for x in files["accounts.jsonl"].splitlines() if drop is None or json.loads(x)["id"] != drop]
     files["accounts.jsonl"] = "".join(x + "\n" for x in lines) + "".join(json.dumps(a) + "\n" for a in extra)
@@ -58,7 +59,7 @@ def write_venue(directory: Path, venue: str = VENUE, extra: tuple[dict, ...] = (
 
 
 def key_shape(n_batches: int = N_BATCHES, tiers: tuple[int, ...] = TIERS) -> VenueKeyShape:
-    batch = VenueShape(i_max=16, a_max=4, p=tiers[0], b=4, k=2, capacity=CAPACITY, table_bits=40)
+    batch = VenueShape(i_max=32, a_max=4, p=tiers[0], b=4, k=2, capacity=CAPACITY, table_bits=40)
     return VenueKeyShape(VenueEpochShape(batch, n_batches), tiers)
 
 
