@@ -125,22 +125,29 @@ def check_shapes(job: VenueJob, keys_file: str = "<venue keys>") -> None:
                                  f"inputs need {b}")
 
 
-def tier_batches(job: VenueJob) -> list[int]:
-    """The tier (its ``P``) of each batch in aggregate order: the wide tier the last
-    ``ceil(n_wide / capacity)`` batches, the narrow tier the rest; ``InputError`` (naming the
-    accounts file) when a tier has more accounts than its batches' slots."""
-    ks, vi = job.keys_shape, job.inputs
+def tier_plan(ks: VenueKeyShape, counts: Mapping[int, int], file: str = "<accounts>") -> list[int]:
+    """The tier (its ``P``) of each of the keys' batches in aggregate order, for ``counts[P]``
+    accounts per tier: every wider tier takes ``ceil(n / capacity)`` batches at the end
+    (narrow to wide), the narrow tier all the others; ``InputError`` naming ``file`` when the
+    tiers need more batches than the keys hold (``zkproof setup`` and ``prove`` both refuse
+    before any work)."""
     cap, n = ks.epoch.batch.capacity, ks.epoch.n_batches
-    narrow, wide = ks.tiers[0], ks.tiers[-1]
-    n_wide = len(vi.wide_accounts) if wide != narrow else 0
-    n_narrow = len(vi.accounts)
-    wide_batches = -(-n_wide // cap)
-    if wide_batches + -(-n_narrow // cap) > n:
-        raise InputError(job.accounts_file, "count",
-                         f"{n_narrow} accounts of up to {narrow} positions and {n_wide} of the wide "
-                         f"tier (up to {wide}) need {-(-n_narrow // cap)} + {wide_batches} batches of "
-                         f"capacity {cap}; the keys hold {n} batches ({n * cap} slots)")
-    return [narrow] * (n - wide_batches) + [wide] * wide_batches
+    need = {p: -(-counts.get(p, 0) // cap) for p in ks.tiers}
+    if sum(need.values()) > n:
+        held = " and ".join(f"{counts.get(p, 0)} of tier P={p}" for p in ks.tiers)
+        raise InputError(file, "count", f"accounts: {held} need "
+                         f"{' + '.join(str(need[p]) for p in ks.tiers)} batches of capacity {cap}; "
+                         f"the keys hold {n} batches ({n * cap} slots)")
+    wide = [p for p in ks.tiers[1:] for _ in range(need[p])]
+    return [ks.tiers[0]] * (n - len(wide)) + wide
+
+
+def tier_batches(job: VenueJob) -> list[int]:
+    """``tier_plan`` for the job's accounts (narrow tier, then the wide tier when the keys
+    have two)."""
+    ks = job.keys_shape
+    counts = {p: len(job.inputs.tier(p)[0]) for p in ks.tiers}
+    return tier_plan(ks, counts, job.accounts_file)
 
 
 def preflight_venue(job: VenueJob) -> None:
