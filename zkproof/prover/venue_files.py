@@ -5,7 +5,7 @@ Steps (each named, in order; see ``prove_venue_files``), as the dense driver
 ``zkproof.prover.epoch`` runs them:
 
 1. plan    -- the tier of each batch: the wide tier takes the LAST ``ceil(n_wide / capacity)``
-              batches, the narrow tier the rest (``tier_batches``: more accounts than a tier's
+              batches, the narrow tier the rest (``tier_plan``: more accounts than the tiers'
               slots are refused before any work); per tier a shuffled slot assignment with a
               secret seed, a random id hash per padding slot, a secret blinder per batch and
               the totals salt; saved to ``WORK/plan.json`` (mode 0700 directory) so an
