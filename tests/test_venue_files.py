@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -340,6 +341,36 @@ def test_plan_that_drops_or_repeats_an_account_is_refused(venue, keys, proved, t
     with pytest.raises(InputError, match=r"plan.json: slots: the plan does not place every account of "
                        r"tier P = 4 exactly once"):
         prove_venue_files(job(venue, keys), keys[1], tmp_path / "b", work, progress=False, workers=1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_then_resume(venue, keys, tmp_path):
+    """kill -9 of a two-worker `zkproof prove` on the venue after its first finished batch: no
+    worker survives it, the lock is free again, and the re-run keeps every finished batch file
+    as it was (same bytes and mtime), proves the rest and publishes a bundle that verifies."""
+    import signal
+
+    from tests.test_cli_epoch import _children, _running, _wait_for
+
+    work, out = tmp_path / "work", tmp_path / "bundle"
+    inputs = Path(venue.snapshot.paths["params"]).parent
+    cmd = [sys.executable, "-m", "zkproof.cli.main", "prove", "--inputs", str(inputs), "--keys",
+           str(keys[2]), "--out", str(out), "--work", str(work), "--workers", "2"]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for(lambda: list(work.glob("batch_*.json")) and len(_children(p.pid)) >= 2,
+              "a finished batch and two workers")
+    workers = _children(p.pid)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait(timeout=30)
+    _wait_for(lambda: not any(_running(w) for w in workers), "the workers to end", timeout=30)
+    before = batch_files(work)
+    data = {n: (work / n).read_bytes() for n in before}
+    assert before and not out.exists()
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    assert {n: batch_files(work)[n] for n in before} == before
+    assert all((work / n).read_bytes() == b for n, b in data.items())
+    assert_verifies(out)
 
 
 def test_work_dir_of_other_inputs_is_refused(venue, keys, proved, tmp_path):
