@@ -373,6 +373,14 @@ def test_kill_9_then_resume(venue, keys, tmp_path):
     assert_verifies(out)
 
 
+def test_existing_bundle_refused_before_any_work(venue, keys, proved, tmp_path):
+    """An existing output directory without --force: refused before the work directory is
+    touched (the publish step would refuse it only after every proof)."""
+    with pytest.raises(InputError, match=r"bundle: <dir>: already exists \(use a new directory or --force\)"):
+        prove_venue_files(job(venue, keys), keys[1], proved[0], tmp_path / "w", progress=False, workers=1)
+    assert not (tmp_path / "w").exists()
+
+
 def test_work_dir_of_other_inputs_is_refused(venue, keys, proved, tmp_path):
     work = tmp_path / "work"
     shutil.copytree(proved[1], work)

@@ -329,6 +329,8 @@ def prove_venue_files(job: VenueJob, keys: VenueEpochKeys, out_dir: str | os.Pat
     workers read (else each is published once into the work directory). ``workers``,
     ``scheduler``, ``threads``, ``on_batch_done``: as ``prover.epoch.prove_epoch``."""
     out = Path(out_dir)
+    if out.exists() and not overwrite:  # as the publish step would say, but before any work
+        raise InputError(str(out), "<dir>", "already exists (use a new directory or --force)")
     check_shapes(job)
     missing = [key_name(s) for s in job.keys_shape.tier_shapes() if s not in keys.batch]
     if missing:
