@@ -40,8 +40,8 @@ class VenueInputs:
     tables: VenueTables
     accounts: tuple[VenueAccount, ...]
     wide_accounts: tuple[VenueAccount, ...]
-    holders: tuple[Account, ...] = ()
-    wide_holders: tuple[Account, ...] = ()
+    holders: tuple[Account, ...]
+    wide_holders: tuple[Account, ...]
 
     def tier(self, p: int) -> tuple[tuple[VenueAccount, ...], tuple[Account, ...]]:
         """The accounts of the tier with ``p`` position slots and their holders (no account
