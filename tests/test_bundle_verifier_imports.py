@@ -20,7 +20,9 @@ FORBIDDEN = ("zkproof.r1cs", "zkproof.kernel", "zkproof._native", "zkproof.groth
 
 
 @pytest.mark.parametrize("module", ["zkproof.verifier.bundle_check", "zkproof.verifier.inclusion",
-                                    "zkproof.verifier.fold", "zkproof.verifier.venue_check"])
+                                    "zkproof.verifier.fold", "zkproof.verifier.venue_check",
+                                    "zkproof.verifier.bundle_common", "zkproof.verifier.venue_bundle",
+                                    "zkproof.verifier.dispatch"])
 def test_bundle_verifier_import_closure(module):
     code = (f"import sys, json; import {module}; "
             "print(json.dumps(sorted(m for m in sys.modules if m.startswith('zkproof'))))")

@@ -34,7 +34,7 @@ from zkproof.groth16.setup import dev_setup
 from zkproof.prover import workdir
 from zkproof.prover.circuits import venue_aggregate_circuit, venue_batch_circuit
 from zkproof.prover.venue_epoch import VenueEpochKeys
-from zkproof.prover.venue_files import prove_venue_files, verify_staged
+from zkproof.prover.venue_files import prove_venue_files
 from zkproof.prover.venue_keys import AGGREGATE, VenueKeyShape, key_name, save_key_shape, zkey_path
 from zkproof.venue import VenueEpochShape, VenueShape
 
@@ -105,8 +105,9 @@ def header_of(out: Path):
 
 
 def assert_verifies(out: Path) -> None:
-    report = verify_staged(out, allow_dev=True)
-    assert report.ok, report.failed()
+    """As `zkproof verify --allow-dev` (``pipeline.verify``: a venue bundle by its header)."""
+    report = pipeline.verify(out, allow_dev=True)
+    assert report.ok and report.header.shape.batch.i_max == 32, report.failed()
 
 
 def batch_files(work: Path) -> dict[str, int]:

@@ -25,7 +25,9 @@ from zkproof.prover.venue_files import (
 )
 from zkproof.snapshot.epoch_file import load_epoch_input
 from zkproof.snapshot.inputs import load_snapshot, resolve_paths
-from zkproof.verifier.bundle_check import Report, verify_bundle
+from zkproof.verifier.bundle_check import Report
+from zkproof.verifier.dispatch import verify_any
+from zkproof.verifier.venue_bundle import VenueReport
 from zkproof.witness.venue_inputs import venue_inputs
 
 SHAPE_FILE = "shape.json"
@@ -164,6 +166,7 @@ def prove_venue(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = N
                              zkeys=zkeys, workers=workers, scheduler=scheduler)
 
 
-def verify(bundle_dir: str | Path, allow_dev: bool = False) -> Report:
-    """⑤ verification: every proof and consistency check of a bundle."""
-    return verify_bundle(str(bundle_dir), allow_dev=allow_dev)
+def verify(bundle_dir: str | Path, allow_dev: bool = False) -> Report | VenueReport:
+    """⑤ verification: every proof and consistency check of a bundle, dense or venue
+    (``verifier.dispatch.verify_any``)."""
+    return verify_any(bundle_dir, allow_dev=allow_dev)

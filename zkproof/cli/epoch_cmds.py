@@ -150,8 +150,9 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
 def _vk_sha256_option(f):
     return click.option(
         "--vk-sha256", "vk_sha256", multiple=True, metavar="NAME=HEX",
-        help="The ceremony's published SHA-256 of keys/NAME.vk.json (NAME: batch or aggregate); "
-             "repeatable. Without it the report notes that the keys are pinned only by the "
+        help="The ceremony's published SHA-256 of keys/NAME.vk.json (NAME: batch or aggregate; "
+             "a venue bundle: batch_pP per tier, e.g. batch_p16, or aggregate); repeatable. "
+             "Without it the report notes that the keys are pinned only by the "
              "bundle's own header.")(f)
 
 
@@ -197,6 +198,10 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
                zkeys: tuple[str, ...]) -> None:
     """Verify an epoch bundle offline: exit 0 only if every proof and check holds.
 
+    The header's format picks the verifier: a dense epoch (zkproof-epoch/1) or a venue epoch
+    (zkproof-venue-epoch/1: one batch key per tier, keys/batch_pP.vk.json, the risk table over
+    the instrument and asset universes, one root per batch).
+
     Exit 1: a proof or consistency check fails (the report names it); 2: a malformed or
     tampered file (one line naming file and field; with --json also on stdout as
     {"bundle", "valid": false, "error": {"file", "field", "reason"}}). The report shows the total liabilities
@@ -215,16 +220,18 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
     out: its holder's `zkproof inclusion verify` notices.
 
     --html writes the same report as one HTML file (pictures inline, no script, printable);
-    its exit status is that of the verification.
+    its exit status is that of the verification. Not yet for venue bundles (exit 2).
 
     \b
     Example: zkproof verify bundle-42/ --json
              zkproof verify bundle-42/ --vk-sha256 batch=9f86...08 --vk-sha256 aggregate=2c26...ae
              zkproof verify bundle-42/ --protocol-account protocol-vault --protocol-account insurance-fund
              zkproof verify bundle-42/ --html report.html --zkey batch=keys/batch_final.zkey
+             zkproof verify venue-42/ --vk-sha256 batch_p16=9f86...08 --vk-sha256 batch_p128=1b4f...a3
     """
     from zkproof.errors import InputError
-    from zkproof.verifier.bundle_check import verify_bundle
+    from zkproof.verifier.dispatch import is_venue_bundle, verify_any
+    from zkproof.verifier.venue_bundle import VenueReport
 
     zkey_files = {}
     for item in zkeys:
@@ -235,11 +242,12 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
             raise InputError("<options>", "zkey", "only used with --html")
         zkey_files[name] = path
     try:
+        if html_out is not None and is_venue_bundle(bundle_dir):
+            raise InputError("<options>", "html", "not yet for venue bundles")
         with _ProgressBar() as bar:
-            report = verify_bundle(bundle_dir, allow_dev=allow_dev,
-                                   trusted_vk_sha256=_vk_digests(vk_sha256),
-                                   protocol_accounts=protocol_accounts, progress=bar.update,
-                                   max_snapshot_age=max_snapshot_age)
+            report = verify_any(bundle_dir, allow_dev=allow_dev, vk_sha256=_vk_digests(vk_sha256),
+                                protocol_accounts=protocol_accounts, progress=bar.update,
+                                max_snapshot_age=max_snapshot_age)
     except (InputError, OSError) as e:
         if not as_json:
             raise
@@ -259,7 +267,9 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
         click.echo(json.dumps(report.to_json(), indent=1))
     else:
         h = report.header
-        if h is not None:
+        if isinstance(report, VenueReport):
+            _echo_venue_summary(report)
+        elif h is not None:
             click.echo(f"epoch {h.epoch} at {h.timestamp} ({format_timestamp(h.timestamp)}), oracle snapshot "
                        f"{h.snapshot_time} ({format_timestamp(h.snapshot_time)}): root {h.root}")
             if h.totals is None:
@@ -277,6 +287,28 @@ def verify_cmd(bundle_dir: str, as_json: bool, allow_dev: bool, vk_sha256: tuple
         click.echo("VALID: every account meets margin, positions net to zero, reserves cover "
                    "liabilities" if report.ok else "INVALID")
     sys.exit(0 if report.ok else 1)
+
+
+def _echo_venue_summary(report) -> None:
+    """The head of ``zkproof verify``'s report on a venue bundle: epoch and times, each batch's
+    tier and root, the totals and the open interest per listed instrument."""
+    h = report.header
+    if h is None:
+        return
+    click.echo(f"venue epoch {h.epoch} at {h.timestamp} ({format_timestamp(h.timestamp)}), oracle "
+               f"snapshot {h.snapshot_time} ({format_timestamp(h.snapshot_time)}): "
+               f"{len(h.batches)} batches, tiers P={list(h.tiers)}")
+    for n, e in enumerate(h.batches):
+        click.echo(f"  batch {n} (P={e.tier}): root {e.root}")
+    if h.totals is None or h.loans is None:
+        click.echo(f"totals: hidden (salted commitment {h.totals_commitment})")
+    else:
+        click.echo("totals (revealed, net liabilities and gross loans): " + ", ".join(
+            f"{a.symbol} {t} of reserves {a.reserves} (loans {g})"
+            for a, t, g in zip(h.assets, h.totals, h.loans)))
+    click.echo("open interest (compare with the venue's market data): " + ", ".join(
+        f"{i.split('|')[0]} {x}" for i, x in zip(h.instruments, h.open_interest)))
+    click.echo(f"header digest {h.header_digest}")
 
 
 class _ProgressBar:
@@ -346,6 +378,10 @@ def inclusion_verify_cmd(bundle_dir: str | None, user_id: str, nonce: str, heade
     meets margin); the report says so. Exit 0 only if every check holds; 1 if one fails; 2 for
     a malformed file.
 
+    On a venue bundle (format zkproof-venue-epoch/1) your record climbs to the root of its
+    batch as the header lists it; balances are shown by asset symbol (negative: a loan) and
+    positions by instrument; the aggregate key's name is still aggregate.
+
     \b
     Example: zkproof inclusion verify bundle-42/ --id user-00017 --nonce 5071...9452
              zkproof inclusion verify --id user-00017 --nonce 5071...9452 --header header.json \\
@@ -353,7 +389,7 @@ def inclusion_verify_cmd(bundle_dir: str | None, user_id: str, nonce: str, heade
     """
     from decimal import Decimal
 
-    from zkproof.verifier.inclusion import HolderFiles, verify_inclusion
+    from zkproof.verifier.inclusion import HolderFiles, VenueInclusionReport, verify_inclusion
 
     try:
         nonce_bytes = bytes.fromhex(nonce)
@@ -375,9 +411,15 @@ def inclusion_verify_cmd(bundle_dir: str | None, user_id: str, nonce: str, heade
         click.echo(json.dumps(r.to_json(), indent=1))
         sys.exit(0 if r.ok else 1)
     h = r.header
-    click.echo(f"epoch {h.epoch} at {h.timestamp} ({format_timestamp(h.timestamp)}), oracle snapshot "
+    venue = isinstance(r, VenueInclusionReport)
+    click.echo(f"{'venue ' if venue else ''}epoch {h.epoch} at {h.timestamp} "
+               f"({format_timestamp(h.timestamp)}), oracle snapshot "
                f"{h.snapshot_time} ({format_timestamp(h.snapshot_time)})")
-    click.echo(f"root {h.root}")
+    if venue:
+        click.echo(f"header digest {h.header_digest}" + ("" if r.batch is None else
+                                                          f"; batch {r.batch} root {r.root}"))
+    else:
+        click.echo(f"root {h.root}")
     for c in r.checks:
         click.echo(f"[{'ok' if c.ok else 'FAIL'}] {c.name}" + (f": {c.detail}" if c.detail else ""))
     for note in r.notes:
@@ -386,13 +428,14 @@ def inclusion_verify_cmd(bundle_dir: str | None, user_id: str, nonce: str, heade
         click.echo(f"[NOT CHECKED] {item}")
     decimals = {a.symbol: a.decimals for a in h.assets}
     for sym, b in r.balances.items():
-        click.echo(f"  balance {sym}: {b} ({Decimal(b).scaleb(-decimals[sym]):f} {sym})")
+        click.echo(f"  balance {sym}: {b} ({Decimal(b).scaleb(-decimals.get(sym, 0)):f} {sym})")
     for inst, q in r.positions.items():  # descriptor id|...|position_decimals (--json: whole)
         name, tail = inst.split("|")[0], inst.rsplit("|", 1)[-1]
         dec = int(tail) if tail.isdecimal() and len(tail) <= 2 else 0  # a label: never fails
         click.echo(f"  position {name}: {q} ({Decimal(q).scaleb(-dec):f} contracts)")
     if r.ok:
-        click.echo(f"INCLUDED: your account is in root {h.root} of epoch {h.epoch}, which the "
+        where = f"the root of batch {r.batch}" if venue else f"root {h.root}"
+        click.echo(f"INCLUDED: your account is in {where} of epoch {h.epoch}, which the "
                    "aggregate proof shows covered by the reserves" +
                    ("" if not r.unchecked else " (see NOT CHECKED above)"))
     else:

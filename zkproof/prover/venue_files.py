@@ -26,9 +26,10 @@ Steps (each named, in order; see ``prove_venue_files``), as the dense driver
               protocol's own accounts with their records), ``header_digest`` into the
               aggregate's witness, then the aggregate proof;
 5. bundle  -- one sealed, equal-length inclusion file per slot of every batch (real or
-              padding), the keys, the proofs, the header; staged, verified (``verify_staged``:
-              a batch proof that fails is removed from WORK and nothing is published), then
-              published atomically (``formats.bundle``).
+              padding), the keys, the proofs, the header; staged, verified as ``zkproof verify``
+              verifies a venue bundle (``verifier.venue_bundle.verify_venue_bundle``; a batch
+              proof that fails is removed from WORK and nothing is published), then published
+              atomically (``formats.bundle``).
 
 The protocol's own accounts need no pairing (the dense driver pairs them because a sum-tree
 path shows the level-0 sibling's balances): a venue path holds sibling hashes only.
@@ -55,13 +56,12 @@ from zkproof.field.fr import R
 from zkproof.formats import bundle, inclusion_file, strict_json
 from zkproof.formats.binfile import atomic_write
 from zkproof.formats.epoch_header import Asset
-from zkproof.formats.snarkjs_json import dump_vk, parse_proof, parse_public, parse_vk, vk_bytes, vk_sha256
+from zkproof.formats.snarkjs_json import dump_vk, vk_bytes, vk_sha256
 from zkproof.formats.venue_header import (
     VenueBatchEntry,
     VenueHeader,
     VenueProtocolAccount,
     VenueRecord,
-    parse_venue_header,
     record_bytes,
 )
 from zkproof.margin.risk_table import RiskTable
@@ -72,16 +72,12 @@ from zkproof.prover.parallel import BatchHook, VenueBatchTask, finished, prove_b
 from zkproof.prover.venue_epoch import VenueEpochKeys
 from zkproof.prover.venue_keys import AGGREGATE, VenueKeyShape, key_name
 from zkproof.venue import (
-    VenueBatchProof,
-    VenueEpochProofs,
-    VenueEpochVks,
     VenueShape,
     field_hash,
     tree_path,
     universe_vector,
 )
-from zkproof.verifier.checks import Checks
-from zkproof.verifier.venue_check import verify_venue_epoch
+from zkproof.verifier.venue_bundle import verify_venue_bundle
 from zkproof.witness.venue import VenueAccount, VenueBatchWitness, build_venue_batch
 from zkproof.witness.venue_aggregate import VenueEpochWitness, build_venue_epoch
 from zkproof.witness.venue_inputs import VenueInputs
@@ -411,29 +407,6 @@ def inclusion_files(job: VenueJob, plan: dict, recs: dict) -> dict[str, bytes]:
 
 # -- step 5: the staged bundle is verified before it is published -----------------------------
 
-def verify_staged(staged: Path, allow_dev: bool) -> Checks:
-    """The venue bundle at ``staged`` checked from its files alone: the header's public data,
-    every batch proof under its tier's key and the aggregate (``verify_venue_epoch``)."""
-    b = bundle.read_bundle(staged)
-    header = parse_venue_header(b.json("header.json"), str(b.path("header.json")))
-    pub = header.public()
-    tiers = {p: header.tier_shape(p) for p in header.tiers}
-    batch_vks = {s: parse_vk(b.json(f"keys/{key_name(s)}.vk.json"), f"keys/{key_name(s)}.vk.json")
-                 for s in tiers.values()}
-    agg_vk = parse_vk(b.json(f"keys/{AGGREGATE}.vk.json"), f"keys/{AGGREGATE}.vk.json")
-    proofs = []
-    for n, entry in enumerate(header.batches):
-        rel = f"proofs/batch_{n:04d}.json"
-        doc = b.json(rel)
-        proofs.append(VenueBatchProof(header.batch_shape(n), entry.root, entry.commitment,
-                                      parse_proof(doc["proof"], rel),
-                                      tuple(parse_public(doc["public"], rel))))
-    agg = b.json("proofs/aggregate.json")
-    epoch = VenueEpochProofs(pub, tuple(proofs), parse_proof(agg["proof"], "proofs/aggregate.json"),
-                             tuple(parse_public(agg["public"], "proofs/aggregate.json")))
-    return verify_venue_epoch(VenueEpochVks(batch_vks, agg_vk), pub, epoch, allow_dev=allow_dev)
-
-
 _BATCH_INDEX = re.compile(r"batch_(\d+) public inputs")
 _BATCH_LIST = re.compile(r"batches \[([\d, ]+)\]")
 
@@ -442,7 +415,7 @@ def _check_own_bundle(staged: Path, out: Path, work: Path, allow_dev: bool) -> N
     """Publish only what verifies (dev keys accepted iff they were used): a failed check stops
     the run. A failing batch proof came from a partial file in ``work`` (tampered, or bound by a
     copied binding): the file is removed, so a re-run proves it again."""
-    report = verify_staged(staged, allow_dev)
+    report = verify_venue_bundle(str(staged), allow_dev=allow_dev)
     failed = [c for c in report.checks if not c.ok]
     if not failed:
         return

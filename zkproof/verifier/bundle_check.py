@@ -31,20 +31,26 @@ on its own, to name the bad ones.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from zkproof import statement as stm
-from zkproof.errors import InputError, InsecureSetup
+from zkproof.errors import InsecureSetup
 from zkproof.formats import bundle as bundle_fmt
 from zkproof.formats import inclusion_file, page_data
 from zkproof.formats.epoch_header import EpochHeader, parse_header
 from zkproof.formats.inclusion_file import record_root
-from zkproof.formats.snarkjs_json import parse_proof, parse_public, parse_vk
+from zkproof.formats.snarkjs_json import parse_vk
 from zkproof.groth16.keys import Proof, VerifyingKey
 from zkproof.groth16.verify import Progress, Sources, check_vk, verify_many
+from zkproof.verifier import bundle_common
+from zkproof.verifier.bundle_common import (
+    anchor_key,
+    check_header_digest,
+    check_protocol_named,
+    check_snapshot_age,
+    read_proof_file,
+)
 from zkproof.verifier.checks import Checks
 from zkproof.verifier.fold import fold_public_inputs
 
@@ -87,23 +93,8 @@ def _load_vk(b: bundle_fmt.Bundle, name: str, header: EpochHeader, n_public: int
              allow_dev: bool, report: Report, trusted: str | None = None) -> VerifyingKey | None:
     rel = f"keys/{name}.vk.json"
     file = str(b.path(rel))
-    digest = hashlib.sha256(b.path(rel).read_bytes()).hexdigest()
-    if not report.add(f"{name} key pinned by header", digest == header.vk_sha256[name],
-                      "" if digest == header.vk_sha256[name] else f"{rel} SHA-256 {digest[:16]}... "
-                      f"differs from header verification_keys.{name}"):
+    if not anchor_key(b, name, header.vk_sha256[name], report, trusted):
         return None
-    # The header is written by the prover, so it cannot vouch for the keys by itself: a prover
-    # could ship a key whose toxic waste it holds, marker removed (ATTACKS B10, C6).
-    # The anchor is the digest the ceremony published, given by the auditor.
-    if trusted is not None:
-        if not report.add(f"{name} key is the ceremony's", digest == trusted.lower(),
-                          f"{rel} SHA-256 {digest}" + ("" if digest == trusted.lower() else
-                                                      f" differs from the trusted {trusted}")):
-            return None
-    else:
-        report.notes.append(f"{name} key is pinned only by this bundle's header: compare "
-                            f"SHA-256 {digest} with the digest the ceremony published, or pass "
-                            f"--vk-sha256 {name}=HEX")
     vk = parse_vk(b.json(rel), file)
     try:
         check_vk(vk, file)  # points, then check_key_is_secure: gamma == delta, delta or sigma == G2
@@ -125,12 +116,7 @@ def _read_proof(b: bundle_fmt.Bundle, rel: str, expected: list[int], names: tupl
                 report: Report) -> Proof | None:
     """The proof of ``rel`` if its public inputs equal ``expected`` (built from the header);
     else a failed ``statement`` check naming the first differing input, and None."""
-    file = str(b.path(rel))
-    obj = b.json(rel)
-    if not isinstance(obj, dict) or set(obj) != {"proof", "public"}:
-        raise InputError(file, "<root>", 'expected {"proof": ..., "public": [...]}')
-    proof = parse_proof(obj["proof"], file)
-    public = parse_public(obj["public"], file)
+    proof, public = read_proof_file(b, rel)
     if public != expected:
         if len(public) != len(expected):
             detail = f"{len(public)} public inputs, expected {len(expected)}"
@@ -178,27 +164,11 @@ def _check_totals(header: EpochHeader, report: Report) -> None:
                ", ".join(f"{a.symbol} {t} <= {a.reserves}" for a, t in zip(header.assets, header.totals)))
 
 
-def check_snapshot_age(header: EpochHeader, report: Report, max_age: int) -> None:
-    """The epoch's prices are recent: ``timestamp - snapshot_time`` in ``[0, max_age]``
-    (``statement.snapshot_age_problem``; ATTACKS A20). ``max_age`` is the verifier's own bound,
-    never read from the header the prover wrote."""
-    problem = stm.snapshot_age_problem(header.timestamp, header.snapshot_time, max_age)
-    report.add("oracle snapshot age", problem is None,
-               problem or f"{header.timestamp - header.snapshot_time} s before the epoch (max {max_age} s)")
-
-
 def trusted_digests(given: Mapping[str, str] | None) -> dict[str, str]:
     """The ceremony's published key digests given by the auditor (``{"batch": hex,
-    "aggregate": hex}``, either or both), validated; a bad name or digest is an ``InputError``."""
-    trusted = dict(given or {})
-    unknown = set(trusted) - {"batch", "aggregate"}
-    if unknown:
-        raise InputError("<options>", "vk-sha256", f"unknown key name(s) {sorted(unknown)}: "
-                         "use batch=HEX or aggregate=HEX")
-    for k, v in trusted.items():
-        if not re.fullmatch(r"[0-9a-fA-F]{64}", v):
-            raise InputError("<options>", f"vk-sha256 {k}", "expected 64 hex digits")
-    return trusted
+    "aggregate": hex}``, either or both), validated (``bundle_common.trusted_digests``)."""
+    return bundle_common.trusted_digests(given, {"batch", "aggregate"}.__contains__,
+                                         "batch=HEX or aggregate=HEX")
 
 
 def aggregate_key(b: bundle_fmt.Bundle, header: EpochHeader, allow_dev: bool, report: Report,
@@ -222,10 +192,7 @@ def _check_header_bindings(header: EpochHeader, report: Report) -> None:
     the file (the aggregate proof is checked against the recomputed one, so a stale published
     value only misleads readers: still a failed check), and ``risk_table.sha256`` equals the
     SHA-256 of the canonical table bytes rebuilt from the header (docs/formats.md §8.2)."""
-    ok = header.published_digest == header.header_digest
-    report.add("header digest", ok, f"{header.header_digest}" if ok else
-               f"header_digest {header.published_digest} differs from the SHA-256 of the header "
-               f"({header.header_digest})")
+    check_header_digest(header.published_digest, header.header_digest, report)
     recomputed = header.risk_table_sha256_recomputed()
     ok = recomputed == header.risk_table_sha256
     report.add("risk table SHA-256", ok, "" if ok else f"risk_table.sha256 differs from the SHA-256 "
@@ -250,14 +217,7 @@ def _check_protocol_accounts(header: EpochHeader, expected: list[str], report: R
         report.add(f"protocol account {acc.id} included", ok,
                    f"{acc.role}: " + (detail or ("leaf reaches the proven root" if ok else
                                                 "path does not reach the proven root")))
-    named = {a.id for a in header.protocol_accounts}
-    for pid in expected:
-        report.add(f"protocol account {pid} named", pid in named,
-                   "" if pid in named else "missing from the header's protocol_accounts")
-    if not expected:
-        report.notes.append("protocol accounts named by the header: " +
-                            (", ".join(f"{a.id} ({a.role})" for a in header.protocol_accounts) or "none") +
-                            ": compare with the venue's published list, or pass --protocol-account ID")
+    check_protocol_named({a.id: a.role for a in header.protocol_accounts}, expected, report)
 
 
 def verify_bundle(path: str, *, allow_dev: bool = False,

@@ -14,6 +14,9 @@ gamma^i OI[i]`` (``venue.rlc_eval``), the reserves, ``gamma^a`` and each batch's
 sums commitment in order -> the proofs: the batch proofs of each tier paired at once with
 random weights (``groth16.verify.verify_many``, which names a bad proof), then the aggregate.
 
+``verify_venue_aggregate`` runs the same checks on the aggregate proof alone (a holder's
+check: the batch roots and commitments as the header lists them, no batch proof).
+
 What binds what: a batch proof verifies only against its own root, its commitment and the
 recomputed ``gamma`` and table; the aggregate only against the same roots and commitments, the
 same ``gamma`` (which it recomputes in-circuit from the roots, so a batch left out or moved
@@ -30,6 +33,7 @@ from collections.abc import Callable, Sequence
 from zkproof import statement as stm
 from zkproof.errors import InputError, InsecureSetup, MalformedProof
 from zkproof.field.fr import R
+from zkproof.groth16.keys import Proof, VerifyingKey
 from zkproof.groth16.verify import Sources, check_vk, verify, verify_many
 from zkproof.hash.poseidon import poseidon
 from zkproof.venue import (
@@ -165,14 +169,7 @@ def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueE
     if not _check_keys(vks, pub, {b.shape for b in batches}, allow_dev, report):
         return report
 
-    table_digest = table_hash(pub.tables)
-    gamma = rlc_challenge(poseidon, pub.epoch, table_digest,
-                          open_interest_hash(pub.open_interest), pub.totals_commitment,
-                          [b.root for b in batches])
-    report.add("gamma", gamma == pub.gamma, "" if gamma == pub.gamma else
-               f"the claimed gamma {pub.gamma} is not the hash of the epoch, table, open "
-               f"interest, totals commitment and batch roots ({gamma})")
-
+    table_digest, gamma = _check_gamma(pub, [b.root for b in batches], report)
     table = table_public_values(pub.tables)  # every tier shares the universe (checked above)
     powers = (rlc_powers(gamma, shape.batch.i_max), rlc_powers(gamma, shape.batch.a_max))
     expected = [batch_public_values(b.shape, b.root, gamma, b.sums_commitment, table, powers)
@@ -180,13 +177,9 @@ def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueE
     for n, (b, want) in enumerate(zip(batches, expected, strict=True)):
         diff = _first_difference(public_names(b.shape), want, b.public)
         report.add(f"batch_{n} public inputs", not diff, diff)
-    agg_want = aggregate_public_values(shape, pub.epoch, table_digest, pub.open_interest,
-                                       pub.totals is not None, pub.totals_commitment,
-                                       pub.header_digest, gamma, pub.reserves,
-                                       [(b.root, b.sums_commitment) for b in batches])
-    diff = _first_difference(aggregate_public_names(shape), agg_want, proofs.aggregate_public)
-    report.add("aggregate public inputs", not diff, diff)
-
+    agg_want = _check_aggregate_inputs(pub, table_digest, gamma,
+                                       [(b.root, b.sums_commitment) for b in batches],
+                                       proofs.aggregate_public, report)
     for tier, vk in vks.batch.items():
         idx = [n for n, b in enumerate(batches) if b.shape == tier]
         if not idx:
@@ -200,10 +193,62 @@ def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueE
         bad = [n for n, ok in zip(idx, oks, strict=True) if not ok]
         report.add(f"batch proofs {tier_label(tier)}", not bad,
                    f"{len(idx)} proofs" if not bad else f"batches {bad} do not verify")
+    _check_aggregate_proof(vks.aggregate, agg_want, proofs.aggregate, report)
+    return report
+
+
+def _check_gamma(pub: VenueEpochPublic, roots: Sequence[int], report: Report) -> tuple[int, int]:
+    """``(table_hash, gamma)`` recomputed from the public data and the batch roots in order
+    (``venue.rlc_challenge``); the claimed ``pub.gamma`` is a check, never used."""
+    table_digest = table_hash(pub.tables)
+    gamma = rlc_challenge(poseidon, pub.epoch, table_digest,
+                          open_interest_hash(pub.open_interest), pub.totals_commitment, list(roots))
+    report.add("gamma", gamma == pub.gamma, "" if gamma == pub.gamma else
+               f"the claimed gamma {pub.gamma} is not the hash of the epoch, table, open "
+               f"interest, totals commitment and batch roots ({gamma})")
+    return table_digest, gamma
+
+
+def _check_aggregate_inputs(pub: VenueEpochPublic, table_digest: int, gamma: int,
+                            batches: Sequence[tuple[int, int]], claimed: Sequence[int],
+                            report: Report) -> list[int]:
+    """The aggregate's public inputs rebuilt (``venue.aggregate_public_values``), compared with
+    the ones the proof claims (to name the first difference); the rebuilt ones are returned."""
+    want = aggregate_public_values(pub.shape, pub.epoch, table_digest, pub.open_interest,
+                                   pub.totals is not None, pub.totals_commitment,
+                                   pub.header_digest, gamma, pub.reserves, batches)
+    diff = _first_difference(aggregate_public_names(pub.shape), want, claimed)
+    report.add("aggregate public inputs", not diff, diff)
+    return want
+
+
+def _check_aggregate_proof(vk: VerifyingKey, want: list[int], proof: Proof, report: Report) -> None:
     try:
-        ok = verify(vks.aggregate, agg_want, proofs.aggregate, check_key=False,
-                    sources=Sources(proof="aggregate"))
+        ok = verify(vk, want, proof, check_key=False, sources=Sources(proof="aggregate"))
         report.add("aggregate proof", ok)
     except MalformedProof as e:
         report.add("aggregate proof", False, str(e))
+
+
+def verify_venue_aggregate(vk: VerifyingKey, pub: VenueEpochPublic, batches: Sequence[tuple[int, int]],
+                           proof: Proof, proof_public: Sequence[int], *,
+                           allow_dev: bool = False) -> Report:
+    """The aggregate proof alone, against ``pub`` and the batches' ``(root, sums commitment)``
+    in order (a holder's check, ``zkproof inclusion verify``): the public data, the aggregate
+    key, ``gamma`` and the aggregate's public inputs are checked as ``verify_venue_epoch``
+    checks them; the batch proofs are not (the caller says so)."""
+    report = Report()
+    if not _check_public_data(pub, report):
+        return report
+    if not report.add("batch count", len(batches) == pub.shape.n_batches,
+                      f"{len(batches)} batches, the aggregate takes {pub.shape.n_batches}"):
+        return report
+    values_ok = all(type(x) is int and 0 <= x < R for b in batches for x in b)
+    if not report.add("batch roots and commitments are field elements", values_ok):
+        return report
+    if not _check_keys(VenueEpochVks({}, vk), pub, set(), allow_dev, report):
+        return report
+    table_digest, gamma = _check_gamma(pub, [root for root, _ in batches], report)
+    want = _check_aggregate_inputs(pub, table_digest, gamma, batches, proof_public, report)
+    _check_aggregate_proof(vk, want, proof, report)
     return report
