@@ -216,7 +216,8 @@ def test_protocol_record_on_another_batch_does_not_climb(proved):
 
 def test_single_tier_venue_proves_through_the_cli(tmp_path):
     """``wide_p == p``: keys of one tier (``batch_p8``), every account in it; `zkproof prove`
-    (unchanged for the user) publishes a bundle that verifies, without a holders' page line."""
+    (unchanged for the user) publishes a bundle, without a holders' page line, that
+    `zkproof verify` accepts and in which the borrower's `zkproof inclusion verify` holds."""
     inputs = write_venue(tmp_path / "inputs", venue=VENUE.replace("p = 4\n", "p = 8\n"))
     ks = key_shape(tiers=(8,))
     keys_dir = shape_only_keys(tmp_path / "keys", ks)
@@ -229,10 +230,15 @@ def test_single_tier_venue_proves_through_the_cli(tmp_path):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == f"wrote {out}"
-    assert_verifies(out)
     header = header_of(out)
     assert header.tiers == (8,) and [b.tier for b in header.batches] == [8] * N_BATCHES
     assert {p.role for p in header.protocol_accounts} == set(stm.PROTOCOL_ROLES)
+    for args in (("verify", out, "--allow-dev"),
+                 ("inclusion", "verify", out, "--id", BORROWER["id"], "--nonce", BORROWER["nonce"],
+                  "--allow-dev")):
+        r = subprocess.run([sys.executable, "-m", "zkproof.cli.main", *map(str, args)],
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stdout + r.stderr
 
 
 # -- resume and the work directory -------------------------------------------------------------
