@@ -17,6 +17,7 @@ from zkproof.formats.r1cs_file import r1cs_bytes, read_r1cs
 from zkproof.formats.snarkjs_json import dump_proof, dump_public, dump_vk, parse_proof, parse_vk, write_json
 from zkproof.formats.zkey_file import read_zkey, zkey_bytes
 from zkproof.groth16 import prove as prove_mod
+from zkproof.groth16 import verify as gv
 from zkproof.groth16.keys import CommitmentProof, Proof, commitment_challenges
 from zkproof.groth16.prove import challenge_fn, prove
 from zkproof.groth16.setup import dev_setup
@@ -443,3 +444,17 @@ def test_cli_verifies_and_solidity_export_refuses_in_one_line(setup, tmp_path, c
                         tmp_path / "v.sol")
     assert code == 2 and err.count("\n") == 1 and "commitment" in err
     assert not (tmp_path / "v.sol").exists()
+
+
+def test_fixed_inputs_of_a_key_with_a_commitment(setup):
+    """A commitment key's inputs can be fixed (their share of ``vk_x`` folded once): the
+    challenges still hash every input, so the verdicts equal the unfixed ones."""
+    _, _, _, _, vk, proofs = setup
+    (_, proof, public), (_, proof2, public2) = proofs
+    fx = gv.fix_inputs(vk, {0: public[0]})
+    cm = proof.commitment
+    assert gv.prepare_inputs(vk, public, cm, fx) == gv.prepare_inputs(vk, public, cm)
+    items = [(public, proof, Sources()), (public2, proof2, Sources())]
+    assert verify_many(vk, items, fixed=fx) == [True, True]
+    forged = dataclasses.replace(proof, c=proof2.a)
+    assert verify_many(vk, [(public, forged, Sources())], fixed=fx) == [False]

@@ -218,7 +218,8 @@ def test_realistic_venue_builds_and_passes_preflight(tmp_path):
     """966 instruments (2 underlyings x 8 expiries x 30 strikes x call/put + perps + futures):
     the table builds and the pre-flight (wide-universe limb blocks) finds every account passing
     and every book zero-sum. Timing is measured in docs/scale.md, not asserted here."""
-    write_files(tmp_path, generate_venue(seed=3, n_users=60))
+    write_files(tmp_path, generate_venue(seed=3, n_users=60, venue=None, collateral=("USDC", "ETH", "BTC"),
+                                         n_market_makers=0))
     s = load_snapshot(resolve_paths(tmp_path))
     assert len(s.instruments) == 966
     t = build_risk_table(s.params, s.instruments, s.oracle)

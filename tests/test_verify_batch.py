@@ -192,3 +192,22 @@ def test_empty_batch_is_vacuous():
     expected proof files to exist before it gets here)."""
     assert gv.batch_pairing_check(VK, []) is True
     assert gv.verify_many(VK, []) == []
+
+
+@pytest.mark.prove
+def test_fixed_inputs_give_the_same_verdicts(proofs):
+    """Inputs shared by every proof, folded once (``fix_inputs``), give the same ``vk_x`` and
+    verdicts; a proof whose input differs from the fixed value is refused, never verified
+    against the fixed one."""
+    vk, rows = proofs
+    public, proof = rows[0]
+    fx = gv.fix_inputs(vk, {0: public[0]})
+    assert prepare_inputs(vk, public, None, fx) == prepare_inputs(vk, public)
+    assert verify_many(vk, _items([rows[0], rows[0]]), fixed=fx) == [True, True]
+    with pytest.raises(ValueError, match="differ from the fixed"):
+        verify_many(vk, _items(rows[:2]), fixed=fx)
+    wrong = gv.fix_inputs(vk, {0: (public[0] + 1) % R})
+    assert verify_many(vk, _items([(public[:0] + [(public[0] + 1) % R] + public[1:], proof)]),
+                       fixed=wrong) == [False]
+    with pytest.raises(MalformedProof, match="cannot fold input 9"):
+        gv.fix_inputs(vk, {9: 1})

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import secrets
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from zkproof import pipeline
 from zkproof import statement as stm
-from zkproof.examples_gen import write_example
+from zkproof.examples_gen import generate_venue, write_example, write_files
+from zkproof.snapshot.params import VenueParams
 
 BEACON = "0000000000000000000000000000000000000000000000000000000000000000"  # documented demo beacon
 
@@ -34,11 +36,49 @@ def write_inputs(inputs: Path, n_users: int, epoch: int = 1) -> None:
     write_example(inputs, seed=2026, n_users=n_users, epoch=epoch)
 
 
+# The venue demo's shape (docs/venue-design.md §6): every circuit of its ceremony in 2^14.
+VENUE_DEMO = VenueParams(i_max=128, a_max=32, p=16, b=8, wide_p=32, borrow_haircut=Decimal("0.05"))
+VENUE_DEMO_CAPACITY, VENUE_DEMO_BATCHES = 2, 16
+
+
+def write_venue_inputs(inputs: Path, n_users: int = 24, epoch: int = 1) -> None:
+    """The seeded venue at the demo's shape: two underlyings (4 expiries x 7 strikes), the alt
+    perpetuals (124 instruments), 26 assets, borrowers; ``8 x n_users`` trades put the 3
+    market makers and the vault in the wide tier. 24 users fill 15 of the 16 batches of 2."""
+    write_files(inputs, generate_venue(seed=2026, n_users=n_users, n_underlyings=2, n_expiries=4,
+                                       n_strikes=7, n_trades=8 * n_users, epoch=epoch, venue=VENUE_DEMO))
+
+
 def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: int = 10) -> dict[str, str]:
-    """Phase 1 (powers of tau) and phase 2 for both circuits, transcripts kept under keys/.
+    """The dense epoch's ceremony: its batch and aggregate circuits (``ceremony_circuits``)."""
+    from zkproof.prover.circuits import circuits_for
+
+    circuits = circuits_for(shape)
+    return ceremony_circuits(keys, {"batch": circuits.batch.to_r1cs(),
+                                    "aggregate": circuits.aggregate.to_r1cs()}, contributors, iterations_exp)
+
+
+def ceremony_venue(keys: Path, key_shape, contributors=("alice", "bob"),
+                   iterations_exp: int = 10) -> dict[str, str]:
+    """A venue's ceremony (``ceremony_circuits``): one batch circuit per tier of ``key_shape``
+    (``prover.venue_keys.VenueKeyShape``; files ``batch_p{P}``) and the aggregate, with the key
+    shape saved next to them (``venue_shape.json``), as ``zkproof setup`` lays them out."""
+    from zkproof.prover.circuits import venue_aggregate_circuit, venue_batch_circuit
+    from zkproof.prover.venue_keys import AGGREGATE, key_name, save_key_shape
+
+    save_key_shape(keys, key_shape)
+    r1cs = {key_name(s): venue_batch_circuit(s).to_r1cs() for s in key_shape.tier_shapes()}
+    r1cs[AGGREGATE] = venue_aggregate_circuit(key_shape.epoch).to_r1cs()
+    return ceremony_circuits(keys, r1cs, contributors, iterations_exp)
+
+
+def ceremony_circuits(keys: Path, r1cs: dict, contributors=("alice", "bob"),
+                      iterations_exp: int = 10) -> dict[str, str]:
+    """Phase 1 (powers of tau, once, at the largest circuit's power) and phase 2 for each
+    named circuit, transcripts kept under keys/ (``NAME.r1cs``, ``NAME_final.zkey``).
 
     Returns what a ceremony publishes for auditors: the SHA-256 of each circuit's
-    ``vk.json`` (``zkproof verify --vk-sha256``)."""
+    ``vk.json`` by name (``zkproof verify --vk-sha256``)."""
     from zkproof.ceremony import lagrange, phase2
     from zkproof.ceremony import powers_of_tau as pot
     from zkproof.ceremony.zkey_new import circuit_power, new_zkey
@@ -46,10 +86,8 @@ def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: i
     from zkproof.formats.r1cs_file import write_r1cs
     from zkproof.formats.snarkjs_json import vk_sha256
     from zkproof.formats.zkey_file import write_zkey
-    from zkproof.prover.circuits import circuits_for
 
-    circuits = circuits_for(shape)
-    r1cs = {"batch": circuits.batch.to_r1cs(), "aggregate": circuits.aggregate.to_r1cs()}
+    keys.mkdir(parents=True, exist_ok=True)
     for name, r in r1cs.items():
         write_r1cs(keys / f"{name}.r1cs", r)
     powers = {name: circuit_power(r) for name, r in r1cs.items()}
@@ -62,7 +100,7 @@ def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: i
     pt = pot.beacon(pt, BEACON, iterations_exp, name="beacon")
     # The phase-1 transcript as published (verifiable: `zkproof powersoftau verify`); a full
     # `powersoftau prepare phase2` of it gives the snarkjs-identical prepared file. The demo
-    # prepares only the domains its two circuits use (lagrange.prepare_phase2 docstring).
+    # prepares only the domains its circuits use (lagrange.prepare_phase2 docstring).
     write_ptau(keys / "pot_beacon.ptau", pt)
     click.echo(f"    beacon ({time.perf_counter() - t:.0f} s); preparing phase 2 for domains "
                f"{', '.join(f'2^{k}' for k in sorted(set(powers.values())))}", err=True)
@@ -70,7 +108,8 @@ def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: i
     click.echo(f"    {time.perf_counter() - t:.1f} s", err=True)
     digests: dict[str, str] = {}
     for name, r in r1cs.items():
-        t = _step(f"phase 2 for the {name} circuit ({r.n_constraints} constraints)")
+        t = _step(f"phase 2 for the {name} circuit ({r.n_constraints} constraints, {r.n_public} public "
+                  f"inputs, 2^{powers[name]})")
         pk = new_zkey(r, pt)
         for who in contributors:
             pk = phase2.contribute(pk, entropy=secrets.token_hex(32), name=who)

@@ -10,25 +10,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zkproof import statement as stm
+from zkproof.ceremony.zkey_new import circuit_power
 from zkproof.errors import InputError
-from zkproof.formats.zkey_file import read_zkey
+from zkproof.formats.r1cs_file import write_r1cs
+from zkproof.formats.zkey_file import read_zkey, write_zkey
+from zkproof.groth16.setup import dev_setup
 from zkproof.margin.preflight import preflight
 from zkproof.margin.risk_table import TABLE_BITS, build_risk_table
 from zkproof.prover import venue_keys
+from zkproof.prover.circuits import venue_aggregate_circuit, venue_batch_circuit
 from zkproof.prover.epoch import EpochJob, EpochKeys, check_capacity, prove_epoch
 from zkproof.prover.venue_files import (
     VenueJob,
+    batches_needed,
     check_shapes,
     preflight_venue,
     prove_venue_files,
     tier_batches,
+    tier_plan,
 )
+from zkproof.prover.venue_keys import AGGREGATE, VenueKeyShape, key_name, save_key_shape, zkey_path
 from zkproof.snapshot.epoch_file import load_epoch_input
 from zkproof.snapshot.inputs import load_snapshot, resolve_paths
+from zkproof.venue import VenueEpochShape, VenueShape
 from zkproof.verifier.bundle_check import Report
 from zkproof.verifier.dispatch import verify_any
 from zkproof.verifier.venue_bundle import VenueReport
-from zkproof.witness.venue_inputs import venue_inputs
+from zkproof.witness.venue_inputs import venue_inputs, venue_tables
 
 SHAPE_FILE = "shape.json"
 
@@ -164,6 +172,71 @@ def prove_venue(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = N
              for s in ks.tier_shapes()}
     return prove_venue_files(job, keys, out, work, progress=progress, overwrite=overwrite,
                              zkeys=zkeys, workers=workers, scheduler=scheduler)
+
+
+@dataclass(frozen=True)
+class CircuitFile:
+    """A circuit ``setup`` wrote: its key name (file stem), constraints, public inputs and the
+    ptau power its ceremony needs (``ceremony.zkey_new.circuit_power``)."""
+
+    name: str
+    n_constraints: int
+    n_public: int
+    power: int
+
+
+def venue_key_shape(snap, table, capacity: int, n_batches: int,
+                    equity_check_cap: int = stm.EQUITY_CHECK_BITS) -> VenueKeyShape:
+    """The keys' shape of a venue snapshot: ``[venue]``'s universes, ``p``, ``b`` and ``wide_p``
+    (one tier when ``wide_p == p``), ``K`` from the risk table, ``TABLE_BITS``; the listing is
+    checked against the universes (``venue_inputs.venue_tables``)."""
+    vp = snap.params.venue
+    venue_tables(snap, table)
+    batch = VenueShape(i_max=vp.i_max, a_max=vp.a_max, p=vp.p, b=vp.b, k=len(table.scenarios) - 1,
+                       capacity=capacity, table_bits=TABLE_BITS, equity_check_cap=equity_check_cap)
+    tiers = (vp.p,) if vp.wide_p == vp.p else (vp.p, vp.wide_p)
+    return VenueKeyShape(VenueEpochShape(batch, n_batches), tiers)
+
+
+def venue_batches_needed(ks: VenueKeyShape, accounts, file: str = "<accounts>") -> int:
+    """Batches these accounts take: per tier (the narrowest whose ``P`` holds the account's
+    positions) ``ceil(n / capacity)`` (``venue_files.batches_needed``). ``InputError`` for an
+    account over the widest tier, or for more batches than the shape's ``n_batches``
+    (``venue_files.tier_plan``, the prover's own check; before any work)."""
+    per_tier = dict.fromkeys(ks.tiers, 0)
+    for acc in accounts:
+        n = sum(1 for q in acc.positions if q)
+        tier = next((p for p in ks.tiers if n <= p), None)
+        if tier is None:
+            raise InputError(file, f"line {acc.line}: positions", f"account {acc.id!r}: {n} positions, "
+                             f"the widest tier holds {ks.tiers[-1]} (venue.wide_p)")
+        per_tier[tier] += 1
+    tier_plan(ks, per_tier, file)
+    return sum(batches_needed(ks, per_tier).values())
+
+
+def setup_venue(snap, table, keys_dir: Path, capacity: int, n_batches: int, dev: bool = False,
+                equity_check_cap: int = stm.EQUITY_CHECK_BITS, progress=None) -> list[CircuitFile]:
+    """``zkproof setup`` on a venue snapshot: the key shape (``venue_shape.json``), one batch
+    circuit per tier (``batch_p{P}.r1cs``) and the aggregate (``aggregate.r1cs``); with ``dev``
+    also INSECURE single-party keys (``*_final.zkey``). With accounts, too many for the slots
+    are refused before anything is built or written. ``progress(CircuitFile)`` after each."""
+    ks = venue_key_shape(snap, table, capacity, n_batches, equity_check_cap)
+    if snap.accounts is not None:
+        venue_batches_needed(ks, snap.accounts, str(snap.paths["accounts"]))
+    save_key_shape(keys_dir, ks)
+    circuits = [(key_name(s), venue_batch_circuit(s)) for s in ks.tier_shapes()]
+    circuits.append((AGGREGATE, venue_aggregate_circuit(ks.epoch)))
+    out = []
+    for name, cs in circuits:
+        r = cs.to_r1cs()
+        write_r1cs(keys_dir / f"{name}.r1cs", r)
+        if dev:
+            write_zkey(zkey_path(keys_dir, name), dev_setup(r))
+        out.append(CircuitFile(name, r.n_constraints, r.n_public, circuit_power(r)))
+        if progress is not None:
+            progress(out[-1])
+    return out
 
 
 def verify(bundle_dir: str | Path, allow_dev: bool = False) -> Report | VenueReport:

@@ -39,6 +39,16 @@ def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, equit
     slot count and, when the inputs directory has accounts.jsonl, refuses a shape with fewer
     slots than accounts (exit 2) before building anything.
 
+    A venue snapshot (params.toml with [venue], docs/venue-design.md) gets the venue circuits
+    over its universes: KEYS/venue_shape.json, one batch circuit per tier (batch_p{P}.r1cs for
+    P = venue.p and venue.wide_p) and aggregate.r1cs (with --dev, *_final.zkey). Its keys serve
+    every epoch until a capacity changes: listing and expiry change only the table. An account
+    takes a slot of the narrowest tier holding its positions; each tier fills whole batches.
+
+    \b
+    Example: zkproof setup --inputs examples --capacity 16 --batches 4 --out keys
+             zkproof setup --inputs venue --capacity 8 --batches 8 --dev --out venue-keys
+
     Then run the ceremony with the snarkjs-shaped commands, e.g.:
 
     \b
@@ -62,8 +72,10 @@ def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, equit
 
     paths = resolve_paths(inputs_dir)
     snap = load_snapshot(paths, with_accounts=paths["accounts"].is_file())
-    pipeline.require_dense(snap, paths["params"])
     table = build_risk_table(snap.params, snap.instruments, snap.oracle)
+    if snap.params.venue is not None:
+        _setup_venue(snap, table, capacity, batches, Path(keys_dir), equity_check_bits, dev)
+        return
     try:
         shape = Shape(len(table.assets), len(table.instruments), len(table.scenarios), capacity,
                       TABLE_BITS, batches, equity_check_cap=equity_check_bits)
@@ -90,6 +102,32 @@ def setup_cmd(inputs_dir: str, capacity: int, batches: int, keys_dir: str, equit
             from zkproof.groth16.setup import dev_setup
 
             write_zkey(keys / f"{name}_final.zkey", dev_setup(r))
+
+
+def _setup_venue(snap, table, capacity: int, batches: int, keys: Path, equity_check_bits: int,
+                 dev: bool) -> None:
+    from zkproof import pipeline
+
+    try:
+        ks = pipeline.venue_key_shape(snap, table, capacity, batches, equity_check_bits)
+    except InputError as e:
+        if e.file != "venue shape":
+            raise
+        raise click.BadParameter(f"{e.field}: {e.reason}") from None
+    b = ks.epoch.batch
+    if snap.accounts is not None:
+        need = pipeline.venue_batches_needed(ks, snap.accounts, str(snap.paths["accounts"]))
+        seen = f"{len(snap.accounts)} accounts in {snap.paths['accounts']} take {need}"
+    else:
+        seen = f"no {snap.paths['accounts']} to check against"
+    click.echo(f"venue shape: I_max {b.i_max}, A_max {b.a_max}, P {'/'.join(map(str, ks.tiers))}, "
+               f"B {b.b}, K {b.k}; {batches} batches x capacity {capacity} ({seen})", err=True)
+
+    def done(c) -> None:
+        click.echo(f"{keys / (c.name + '.r1cs')}: {c.n_constraints} constraints, {c.n_public} public "
+                   f"inputs, ptau power {c.power} needed" + (" (dev key written)" if dev else ""))
+
+    pipeline.setup_venue(snap, table, keys, capacity, batches, dev, equity_check_bits, progress=done)
 
 
 @click.command("prove")

@@ -107,7 +107,8 @@ def _failure_json(f, rep, moves: str) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable report")
 def check_cmd(inputs_dir, path_params, path_instruments, path_oracle, path_accounts, epoch_path, as_json):
     """Pre-flight: which accounts fail margin, by how much, under which scenario (with its moves:
-    spot in %, vol in points); exit 1 if any.
+    spot in %, vol in points); exit 1 if any. On a venue snapshot (``[venue]`` in params.toml)
+    the rule is the venue circuit's: loans valued at the debt column d, maintenance ml/ms at mark.
 
     Example: ``zkproof check --inputs examples``
     """
@@ -123,8 +124,15 @@ def check_cmd(inputs_dir, path_params, path_instruments, path_oracle, path_accou
 
         epoch = load_epoch_input(epoch_path, snap.params)
         reserves = {a.symbol: r for a, r in zip(snap.params.assets, epoch.reserves)}
-    rep = preflight(snap.accounts, table, [i.id for i in snap.instruments], reserves,
-                    file=str(snap.paths["accounts"]))
+    if snap.params.venue is None:
+        rep = preflight(snap.accounts, table, [i.id for i in snap.instruments], reserves,
+                        file=str(snap.paths["accounts"]))
+    else:  # a venue snapshot: the venue circuit's rule (loans at the debt column, ml/ms at mark)
+        from zkproof.margin.risk_table import debt_column
+        from zkproof.margin.venue_preflight import venue_preflight
+
+        rep = venue_preflight(snap.accounts, table, debt_column(snap.params, snap.oracle),
+                              [i.id for i in snap.instruments], reserves, file=str(snap.paths["accounts"]))
     e = table.value_unit_exponent
     states = market_states(snap.oracle, snap.params) if rep.failures else []
     moves = {f.account: describe(states[f.scenario], snap.oracle, snap.params) for f in rep.failures}

@@ -201,18 +201,55 @@ def check_not_dev(vk: VerifyingKey, file: str, allow_dev: bool) -> None:
 
 # --- 9: the pairing -------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class FixedInputs:
+    """Public inputs shared by many proofs under one key, with their part of ``vk_x``
+    (``sum_k x_k ic[k+1]``) computed once (``fix_inputs``)."""
+
+    values: dict[int, int]  # 0-based input index -> value in [0, r)
+    partial: G1Affine | None  # None: infinity (every fixed value 0)
+
+
+def signed_mul(base: G1Affine, x: int) -> G1Affine:
+    """``x * base`` for ``x`` in ``[0, r)``, with ``x > r/2`` taken as ``-(r - x)``: a signed
+    table entry costs a short multiplication, not a 254-bit one."""
+    return g1_mul(base, x) if x <= R // 2 else g1_mul(g1_neg(base), R - x)
+
+
+def fix_inputs(vk: VerifyingKey, fixed: dict[int, int], file: str = "<verification key>") -> FixedInputs:
+    """``FixedInputs`` for these (index -> value) inputs of ``vk`` (``MalformedProof`` for an
+    index outside the key's inputs or a value not an int in ``[0, r)``: ATTACKS B2)."""
+    acc = None
+    for k, x in sorted(fixed.items()):
+        if type(k) is not int or not 0 <= k < vk.n_inputs:
+            raise MalformedProof(file, "public",
+                                 f"cannot fold input {k!r}: the key has {vk.n_inputs} public inputs")
+        if type(x) is not int or not 0 <= x < R:
+            raise MalformedProof(file, f"public[{k}]", f"not an integer reduced below r: {x!r}")
+        if x:
+            acc = g1_add(acc, signed_mul(vk.ic[k + 1], x))
+    return FixedInputs(dict(fixed), acc)
+
+
 def prepare_inputs(vk: VerifyingKey, values: Sequence[int],
-                   commitment: CommitmentProof | None = None) -> G1Affine:
+                   commitment: CommitmentProof | None = None, fixed: FixedInputs | None = None) -> G1Affine:
     """``vk_x = ic[0] + sum_i values[i] * ic[i+1]`` (values already checked in ``[0, r)``);
     with a commitment, the challenges hashed from ``D`` and ``values`` are appended to
-    ``values`` and ``D`` is added (``D`` already checked finite and on the curve)."""
+    ``values`` and ``D`` is added (``D`` already checked finite and on the curve). ``fixed``:
+    inputs whose share of the sum is precomputed; ``values`` must hold exactly those values at
+    those indices (``ValueError`` otherwise), so ``vk_x`` is the same point either way."""
     if (vk.commitment is None) != (commitment is None):
         raise ValueError("a commitment proof needs a commitment key and the reverse")
+    if fixed is not None and any(values[k] != x for k, x in fixed.values.items()):
+        raise ValueError("the proof's public inputs differ from the fixed ones")
+    skip = fixed.values if fixed is not None else {}
     if commitment is not None:
         values = [*values, *commitment_challenges(commitment.d, values, vk.commitment.n_challenges)]
     acc = vk.ic[0] if commitment is None else g1_add(vk.ic[0], commitment.d)
-    for x, base in zip(values, vk.ic[1:], strict=True):
-        if x:
+    if fixed is not None:
+        acc = g1_add(acc, fixed.partial)
+    for k, (x, base) in enumerate(zip(values, vk.ic[1:], strict=True)):
+        if x and k not in skip:
             acc = g1_add(acc, g1_mul(base, x))
     return acc
 
@@ -309,20 +346,21 @@ def batch_pairing_check(vk: VerifyingKey, items: Sequence[tuple[G1Affine, Proof]
 
 def verify_many(vk: VerifyingKey, items: Sequence[tuple[Sequence[int], Proof, Sources]],
                 randomness: Callable[[], int] | None = None,
-                progress: Progress | None = None) -> list[bool]:
+                progress: Progress | None = None, fixed: FixedInputs | None = None) -> list[bool]:
     """``[verify(vk, x, proof, check_key=False) for x, proof, _ in items]`` with one batch
     pairing when every proof is good, per-proof pairings only to name the bad ones.
 
     Every item goes through steps 2-7 first, one by one (a malformed one raises
     ``MalformedProof`` naming its file, as ``verify`` does). The key must have passed
     ``check_vk`` (or be a folded copy of one that did). ``progress(step, done, total)``, if
-    given, is called per proof checked, per Miller loop and per proof re-paired.
+    given, is called per proof checked, per Miller loop and per proof re-paired. ``fixed``:
+    inputs every item shares (``fix_inputs``), their share of ``vk_x`` computed once.
     """
     prepared = []
     for k, (values, proof, src) in enumerate(items, 1):
         check_public_inputs(vk, values, src.public)
         check_proof(proof, src.proof, vk)
-        prepared.append((prepare_inputs(vk, values, proof.commitment), proof))
+        prepared.append((prepare_inputs(vk, values, proof.commitment, fixed), proof))
         if progress is not None:
             progress("checking points", k, len(items))
     if batch_pairing_check(vk, prepared, randomness, progress):

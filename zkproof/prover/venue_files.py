@@ -121,19 +121,25 @@ def check_shapes(job: VenueJob, keys_file: str = "<venue keys>") -> None:
                                  f"inputs need {b}")
 
 
+def batches_needed(ks: VenueKeyShape, counts: Mapping[int, int]) -> dict[int, int]:
+    """Batches each tier takes for ``counts[P]`` accounts: ``ceil(n / capacity)``."""
+    cap = ks.epoch.batch.capacity
+    return {p: -(-counts.get(p, 0) // cap) for p in ks.tiers}
+
+
 def tier_plan(ks: VenueKeyShape, counts: Mapping[int, int], file: str = "<accounts>") -> list[int]:
     """The tier (its ``P``) of each of the keys' batches in aggregate order, for ``counts[P]``
-    accounts per tier: every wider tier takes ``ceil(n / capacity)`` batches at the end
-    (narrow to wide), the narrow tier all the others; ``InputError`` naming ``file`` when the
-    tiers need more batches than the keys hold (``zkproof setup`` and ``prove`` both refuse
-    before any work)."""
+    accounts per tier: every wider tier takes its ``batches_needed`` at the end (narrow to
+    wide), the narrow tier all the others; ``InputError`` naming ``file`` when the tiers need
+    more batches than the shape holds (``zkproof setup`` and ``prove`` both refuse before any
+    work)."""
     cap, n = ks.epoch.batch.capacity, ks.epoch.n_batches
-    need = {p: -(-counts.get(p, 0) // cap) for p in ks.tiers}
+    need = batches_needed(ks, counts)
     if sum(need.values()) > n:
-        held = " and ".join(f"{counts.get(p, 0)} of tier P={p}" for p in ks.tiers)
-        raise InputError(file, "count", f"accounts: {held} need "
-                         f"{' + '.join(str(need[p]) for p in ks.tiers)} batches of capacity {cap}; "
-                         f"the keys hold {n} batches ({n * cap} slots)")
+        held = ", ".join(f"{counts.get(p, 0)} of tier P={p}" for p in ks.tiers)
+        raise InputError(file, "count", f"{sum(counts.values())} accounts ({held}) need "
+                         f"{sum(need.values())} batches of capacity {cap}; the shape has {n} "
+                         "(raise --batches or --capacity in `zkproof setup`)")
     wide = [p for p in ks.tiers[1:] for _ in range(need[p])]
     return [ks.tiers[0]] * (n - len(wide)) + wide
 

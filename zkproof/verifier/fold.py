@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from zkproof.curve.bn254 import g1_add, g1_mul, g1_neg
+from zkproof.curve.bn254 import g1_add
 from zkproof.errors import MalformedProof
-from zkproof.field.fr import R
 from zkproof.groth16.keys import VerifyingKey
+from zkproof.groth16.verify import fix_inputs
 
 
 def fold_public_inputs(vk: VerifyingKey, fixed: Mapping[int, int],
@@ -54,16 +54,7 @@ def fold_public_inputs(vk: VerifyingKey, fixed: Mapping[int, int],
     """
     if vk.commitment is not None:  # its challenges hash every input, folded ones included
         raise MalformedProof(file, "zkproof_commitment", "cannot fold inputs of a key with a commitment")
-    n = vk.n_public
-    acc = vk.ic[0]
-    for k, x in sorted(fixed.items()):
-        if type(k) is not int or not 0 <= k < n:
-            raise MalformedProof(file, "public", f"cannot fold input {k!r}: the key has {n} public inputs")
-        if type(x) is not int or not 0 <= x < R:
-            raise MalformedProof(file, f"public[{k}]", f"not an integer reduced below r: {x!r}")
-        if x:
-            base = vk.ic[k + 1]
-            acc = g1_add(acc, g1_mul(base, x) if x <= R // 2 else g1_mul(g1_neg(base), R - x))
-    rest = [vk.ic[j + 1] for j in range(n) if j not in fixed]
-    return VerifyingKey(vk.alpha_g1, vk.beta_g2, vk.gamma_g2, vk.delta_g2, [acc, *rest],
-                        dev_setup=vk.dev_setup)
+    fx = fix_inputs(vk, dict(fixed), file)
+    rest = [vk.ic[j + 1] for j in range(vk.n_public) if j not in fx.values]
+    return VerifyingKey(vk.alpha_g1, vk.beta_g2, vk.gamma_g2, vk.delta_g2,
+                        [g1_add(vk.ic[0], fx.partial), *rest], dev_setup=vk.dev_setup)

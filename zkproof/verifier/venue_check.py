@@ -34,7 +34,7 @@ from zkproof import statement as stm
 from zkproof.errors import InputError, InsecureSetup, MalformedProof
 from zkproof.field.fr import R
 from zkproof.groth16.keys import Proof, VerifyingKey
-from zkproof.groth16.verify import Sources, check_vk, verify, verify_many
+from zkproof.groth16.verify import Sources, check_vk, fix_inputs, verify, verify_many
 from zkproof.hash.poseidon import poseidon
 from zkproof.venue import (
     VenueEpochProofs,
@@ -53,6 +53,8 @@ from zkproof.venue import (
     totals_commitment,
 )
 from zkproof.verifier.checks import Checks
+
+PER_BATCH_INPUTS = ("root", "sums_commitment")  # the only batch inputs that differ within a tier
 
 
 class Report(Checks):
@@ -184,9 +186,13 @@ def verify_venue_epoch(vks: VenueEpochVks, pub: VenueEpochPublic, proofs: VenueE
         idx = [n for n, b in enumerate(batches) if b.shape == tier]
         if not idx:
             continue
+        # every input but the batch's root and sums commitment is the tier's (shape digest,
+        # gamma, table, powers): its share of vk_x is computed once per tier, not per batch
+        shared = {k: x for k, (name, x) in enumerate(zip(public_names(tier), expected[idx[0]], strict=True))
+                  if name not in PER_BATCH_INPUTS}
         try:
             oks = verify_many(vk, [(expected[n], batches[n].proof, Sources(proof=f"batch_{n}"))
-                                   for n in idx], randomness)
+                                   for n in idx], randomness, fixed=fix_inputs(vk, shared))
         except MalformedProof as e:
             report.add(f"batch proofs {tier_label(tier)}", False, str(e))
             continue
