@@ -214,16 +214,18 @@ def test_protocol_record_on_another_batch_does_not_climb(proved):
     assert p.record.root(stm.id_hash(p.id, p.nonce), header.tier_shape(4)) != other.root
 
 
-def test_single_tier_venue_proves_through_the_cli(tmp_path):
-    """``wide_p == p``: keys of one tier (``batch_p8``), every account in it; `zkproof prove`
-    (unchanged for the user) publishes a bundle, without a holders' page line, that
-    `zkproof verify` accepts and in which the borrower's `zkproof inclusion verify` holds."""
+def test_single_tier_venue_set_up_and_proved_through_the_cli(tmp_path):
+    """``wide_p == p``: `zkproof setup --dev` makes keys of one tier (``batch_p8``), every
+    account is in it; `zkproof prove` (unchanged for the user) publishes a bundle, without a
+    holders' page line, that `zkproof verify` accepts and in which the borrower's `zkproof
+    inclusion verify` holds."""
     inputs = write_venue(tmp_path / "inputs", venue=VENUE.replace("p = 4\n", "p = 8\n"))
-    ks = key_shape(tiers=(8,))
-    keys_dir = shape_only_keys(tmp_path / "keys", ks)
-    for name, cs in (("batch_p8", venue_batch_circuit(ks.tier(8))),
-                     (AGGREGATE, venue_aggregate_circuit(ks.epoch))):
-        write_zkey(zkey_path(keys_dir, name), dev_setup(cs.to_r1cs(), quiet=True))
+    keys_dir = tmp_path / "keys"
+    r = subprocess.run([sys.executable, "-m", "zkproof.cli.main", "setup", "--inputs", str(inputs),
+                        "--capacity", str(CAPACITY), "--batches", str(N_BATCHES), "--out", str(keys_dir),
+                        "--dev"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in keys_dir.glob("*.zkey")) == ["aggregate_final.zkey", "batch_p8_final.zkey"]
     out = tmp_path / "bundle"
     r = subprocess.run([sys.executable, "-m", "zkproof.cli.main", "prove", "--inputs", str(inputs),
                         "--keys", str(keys_dir), "--out", str(out), "--workers", "1"],
