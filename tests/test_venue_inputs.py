@@ -243,9 +243,12 @@ def test_table_from_another_snapshot_refused(venue, tmp_path):
 
 
 def test_dense_prove_refuses_a_venue_snapshot(tmp_path):
-    """A venue snapshot given to the dense prover's loader: one line naming [venue], rather than
-    loans proved under rules they were not written for (`zkproof setup` builds the venue
-    circuits for it: tests/test_venue_setup.py)."""
+    """A venue snapshot given to the dense prover (dense keys: shape.json): one line naming
+    [venue], before any key is read, rather than loans proved under rules they were not written
+    for (`zkproof setup` builds the venue circuits for it: tests/test_venue_setup.py; venue keys
+    prove it: tests/test_venue_files.py)."""
     d = write_venue(tmp_path, extra=[account("borrower", {"USDC": -5, "ETH": 10**9})])
+    dense_keys = tmp_path / "dense-keys"
+    pipeline.save_shape(dense_keys, stm.Shape(3, 8, 17, 8, 40, 2))
     with pytest.raises(InputError, match="venue snapshot is proved by the venue circuits"):
-        pipeline.load_inputs(d)
+        pipeline.prove(pipeline.load_inputs(d), dense_keys, tmp_path / "bundle", progress=False)

@@ -17,8 +17,18 @@ from zkproof.formats.zkey_file import read_zkey, write_zkey
 from zkproof.groth16.setup import dev_setup
 from zkproof.margin.preflight import preflight
 from zkproof.margin.risk_table import TABLE_BITS, build_risk_table
+from zkproof.prover import venue_keys
 from zkproof.prover.circuits import venue_aggregate_circuit, venue_batch_circuit
 from zkproof.prover.epoch import EpochJob, EpochKeys, check_capacity, prove_epoch
+from zkproof.prover.venue_files import (
+    VenueJob,
+    batches_needed,
+    check_shapes,
+    preflight_venue,
+    prove_venue_files,
+    tier_batches,
+    tier_plan,
+)
 from zkproof.prover.venue_keys import AGGREGATE, VenueKeyShape, key_name, save_key_shape, zkey_path
 from zkproof.snapshot.epoch_file import load_epoch_input
 from zkproof.snapshot.inputs import load_snapshot, resolve_paths
@@ -26,7 +36,7 @@ from zkproof.venue import VenueEpochShape, VenueShape
 from zkproof.verifier.bundle_check import Report
 from zkproof.verifier.dispatch import verify_any
 from zkproof.verifier.venue_bundle import VenueReport
-from zkproof.witness.venue_inputs import venue_tables
+from zkproof.witness.venue_inputs import venue_inputs, venue_tables
 
 SHAPE_FILE = "shape.json"
 
@@ -36,14 +46,15 @@ class Loaded:
     snapshot: object
     table: object
     epoch: object
+    epoch_file: str = "epoch.json"
 
 
 def load_inputs(inputs_dir: str | Path, epoch_file: str | Path | None = None) -> Loaded:
     """① snapshot in, validated (circuit breaker on the oracle; the epoch no later than
-    ``max_snapshot_age_seconds`` after the oracle snapshot), ② the risk table."""
+    ``max_snapshot_age_seconds`` after the oracle snapshot), ② the risk table. A dense or a
+    venue snapshot (``[venue]``): ``prove`` picks the circuits by the snapshot and the keys."""
     paths = resolve_paths(inputs_dir)
     snap = load_snapshot(paths)
-    require_dense(snap, paths["params"])
     table = build_risk_table(snap.params, snap.instruments, snap.oracle)
     epoch_path = epoch_file or Path(inputs_dir) / "epoch.json"
     ep = load_epoch_input(epoch_path, snap.params)
@@ -52,18 +63,19 @@ def load_inputs(inputs_dir: str | Path, epoch_file: str | Path | None = None) ->
     if problem:
         raise InputError(str(epoch_path), "timestamp",
                          f"{problem}; see oracle.max_snapshot_age_seconds in params.toml")
-    return Loaded(snap, table, ep)
+    return Loaded(snap, table, ep, str(epoch_path))
 
 
 def require_dense(snap, params_path: str | Path) -> None:
-    """``setup`` and ``prove`` run the dense circuits: a venue snapshot (``[venue]`` in
-    params.toml: sparse accounts, loans valued at the debt column) is refused in one line rather
-    than proved under rules it was not written for (its loans would fail ``balance_range``)."""
+    """What runs the dense circuits (the dense setup, a prove with dense keys) refuses a venue
+    snapshot (``[venue]`` in params.toml: sparse accounts, loans valued at the debt column) in
+    one line rather than proving it under rules it was not written for (its loans would fail
+    ``balance_range``)."""
     if snap.params.venue is not None:
         raise InputError(str(params_path), "venue", "a venue snapshot is proved by the venue "
-                         "circuits (zkproof.prover.venue_epoch, docs/venue-design.md), which "
-                         "`zkproof setup` and `zkproof prove` do not run yet; without [venue] "
-                         "the inputs are proved by the dense circuits")
+                         "circuits (docs/venue-design.md), with the keys `zkproof setup` makes "
+                         "from it (venue_shape.json); without [venue] the inputs are proved by "
+                         "the dense circuits")
 
 
 def shape_of(loaded: Loaded, capacity: int, n_batches: int,
@@ -94,11 +106,22 @@ def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
           scheduler: str | None = None, reveal_totals: bool = False, page: bool = True) -> Path:
     """③ witness and ④ proofs: the keys' shape against the inputs (slots, sizes) and the
     pre-flight first, before any key is read; then every batch, the aggregate and the bundle.
+    Venue keys (``venue_keys.is_venue_keys``) on a venue snapshot: ``prove_venue``; dense keys
+    on a dense snapshot: the dense circuits; any other pair is refused naming the keys or the
+    params file.
 
     ``reveal_totals``: publish the liabilities ``L_a`` in the header (SPEC §1.4); by default they
     stay hidden behind a salted commitment. ``page``: publish the account holders' verification
     page with the bundle (``zkproof.page``; its assets come from ``make page``)."""
     snap, table, ep = loaded.snapshot, loaded.table, loaded.epoch
+    if venue_keys.is_venue_keys(keys_dir):
+        if snap.params.venue is None:
+            raise InputError(str(keys_dir), "venue", "venue keys (venue_shape.json), but the "
+                             f"inputs have no [venue] section in {snap.paths['params']}: prove "
+                             "them with the keys of `zkproof setup` on these inputs")
+        return prove_venue(loaded, keys_dir, out, work, progress=progress, overwrite=overwrite,
+                           workers=workers, scheduler=scheduler, reveal_totals=reveal_totals)
+    require_dense(snap, snap.paths["params"])
     reserves = {a.symbol: r for a, r in zip(snap.params.assets, ep.reserves)}
     shape = load_shape(keys_dir)
     check_capacity(shape, len(snap.accounts), str(snap.paths["accounts"]))
@@ -119,6 +142,36 @@ def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
                    list(table.assets), reveal_totals=reveal_totals)
     return prove_epoch(job, keys, out, work, progress=progress, overwrite=overwrite,
                        workers=workers, scheduler=scheduler, page=page)
+
+
+def venue_job(loaded: Loaded, ks: venue_keys.VenueKeyShape, reveal_totals: bool = False) -> VenueJob:
+    """The venue prover's job for these inputs under keys of shape ``ks``: the tiers' accounts
+    at the keys' capacity and margin width (``venue_inputs``: ``InputError`` naming the line of
+    an account the venue circuits cannot hold)."""
+    snap, table, ep = loaded.snapshot, loaded.table, loaded.epoch
+    inputs = venue_inputs(snap, table, ks.epoch.batch.capacity, ks.epoch.batch.equity_check_cap)
+    return VenueJob(ks, ep.epoch, ep.timestamp, inputs, table, tuple(ep.reserves),
+                    reveal_totals=reveal_totals, accounts_file=str(snap.paths["accounts"]),
+                    epoch_file=loaded.epoch_file)
+
+
+def prove_venue(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
+                progress: bool = True, overwrite: bool = False, workers: int | None = None,
+                scheduler: str | None = None, reveal_totals: bool = False) -> Path:
+    """A venue snapshot under venue keys: the keys' shape against the snapshot's tiers, the
+    slots, the margin of every account, zero-sum and reserves first, before any key is read;
+    then ``venue_files.prove_venue_files`` (the batches' workers read the tier keys' files).
+    The account holders' page reads dense bundles only: a venue bundle is published without it."""
+    ks = venue_keys.load_key_shape(keys_dir)
+    job = venue_job(loaded, ks, reveal_totals)
+    check_shapes(job, str(keys_dir / venue_keys.SHAPE_FILE))
+    tier_batches(job)
+    preflight_venue(job)
+    keys = venue_keys.load_venue_keys(keys_dir, ks)
+    zkeys = {venue_keys.key_name(s): str(venue_keys.zkey_path(keys_dir, venue_keys.key_name(s)))
+             for s in ks.tier_shapes()}
+    return prove_venue_files(job, keys, out, work, progress=progress, overwrite=overwrite,
+                             zkeys=zkeys, workers=workers, scheduler=scheduler)
 
 
 @dataclass(frozen=True)
@@ -147,8 +200,9 @@ def venue_key_shape(snap, table, capacity: int, n_batches: int,
 
 def venue_batches_needed(ks: VenueKeyShape, accounts, file: str = "<accounts>") -> int:
     """Batches these accounts take: per tier (the narrowest whose ``P`` holds the account's
-    positions) ``ceil(n / capacity)``. ``InputError`` for an account over the widest tier, or
-    for more batches than the shape's ``n_batches`` (checked before any work)."""
+    positions) ``ceil(n / capacity)`` (``venue_files.batches_needed``). ``InputError`` for an
+    account over the widest tier, or for more batches than the shape's ``n_batches``
+    (``venue_files.tier_plan``, the prover's own check; before any work)."""
     per_tier = dict.fromkeys(ks.tiers, 0)
     for acc in accounts:
         n = sum(1 for q in acc.positions if q)
@@ -157,13 +211,8 @@ def venue_batches_needed(ks: VenueKeyShape, accounts, file: str = "<accounts>") 
             raise InputError(file, f"line {acc.line}: positions", f"account {acc.id!r}: {n} positions, "
                              f"the widest tier holds {ks.tiers[-1]} (venue.wide_p)")
         per_tier[tier] += 1
-    cap, n_batches = ks.epoch.batch.capacity, ks.epoch.n_batches
-    need = sum(-(-n // cap) for n in per_tier.values())
-    if need > n_batches:
-        counts = ", ".join(f"{n} of tier P={p}" for p, n in per_tier.items())
-        raise InputError(file, "count", f"{len(accounts)} accounts ({counts}) need {need} batches of "
-                         f"capacity {cap}; the shape has {n_batches} (raise --batches or --capacity)")
-    return need
+    tier_plan(ks, per_tier, file)
+    return sum(batches_needed(ks, per_tier).values())
 
 
 def setup_venue(snap, table, keys_dir: Path, capacity: int, n_batches: int, dev: bool = False,

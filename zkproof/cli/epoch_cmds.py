@@ -165,9 +165,15 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
     The bundle carries the account holders' verification page, OUT/verify.html (open it from
     disk or any static host: no server, no network; `zkproof page` exports it alone).
 
+    A venue snapshot ([venue] in params.toml) is proved with the venue keys `zkproof setup`
+    made from it (KEYS/venue_shape.json): sparse batches of each tier (the wide tier in the
+    last batches), the venue aggregate, a venue bundle (docs/venue-design.md; no holders'
+    page yet).
+
     \b
     Example: zkproof prove --inputs snapshot/ --keys keys/ --out bundle-42/
              zkproof prove --inputs snapshot/ --keys keys/ --out bundle-42-open/ --reveal-totals
+             zkproof prove --inputs venue-snapshot/ --keys venue-keys/ --out venue-42/
     """
     from zkproof import pipeline
 
@@ -175,7 +181,8 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
     path = pipeline.prove(loaded, Path(keys_dir), Path(out), Path(work) if work else None,
                           progress=True, overwrite=force, workers=workers, scheduler=scheduler,
                           reveal_totals=reveal_totals, page=not no_page)
-    click.echo(f"wrote {path}" + ("" if no_page else f"; account holders' page: {path / 'verify.html'}"))
+    page = path / "verify.html"
+    click.echo(f"wrote {path}" + (f"; account holders' page: {page}" if page.is_file() else ""))
 
 
 def _vk_sha256_option(f):

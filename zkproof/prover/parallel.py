@@ -1,17 +1,23 @@
 """Batch proofs in parallel: in-process, a local process pool, or a Dask cluster (SPEC §5, §6).
 
-Batches are independent, so step 2 of ``zkproof.prover.epoch`` fans out. Every mode runs the
-same unit of work, ``prove_batch``, and the work directory is the exchange point:
+Batches are independent, so step 2 of ``zkproof.prover.epoch`` (and of the venue driver,
+``zkproof.prover.venue_files``) fans out. A task is any ``ProvableBatch``: it carries its own
+circuit (built once per process), its inputs, the public inputs it must prove, and the name of
+its proving key (``BatchTask``: a dense batch, key ``"batch"``; ``VenueBatchTask``: a sparse
+venue batch of one tier, key ``venue_keys.key_name(shape)``). Every mode runs the same unit of
+work, ``prove_batch``, and the work directory is the exchange point:
 
 * each finished batch proof is written to ``WORK/batch_NNNN.json`` atomically (temp file +
   ``os.replace``) together with its binding (``zkproof.prover.workdir``: epoch, inputs, plan,
   batch key, shape, public inputs), so a file either exists complete or not at all; a batch
   whose file exists *with this run's binding* is skipped, which is the resume rule of SPEC §6
   in every mode; a file bound to anything else is named on stderr and proved again;
-* the batch proving key is published once to ``WORK/batch-<sha256[:16]>.zkey`` (named by its
-  content, so a work directory reused with other keys never feeds a stale key); pool and Dask
-  workers read it once per process (``_worker_key``) and build the batch circuit once per
-  process, and only the batch circuit (``batch_circuit``: the aggregate circuit is the driver's).
+* each batch proving key a pending task names is published once to
+  ``WORK/batch-<sha256[:16]>.zkey`` (named by its content, so a work directory reused with
+  other keys never feeds a stale key) unless the caller gives its file; pool and Dask workers
+  read a key once per process (``_worker_key``) and build a task's circuit once per process,
+  and only batch circuits (``batch_circuit``, ``venue_batch_circuit``: the aggregate circuit is
+  the driver's).
   Paths shipped to workers are absolute (a worker's current directory is not the driver's).
 
 Modes (``prove_batches``):
@@ -45,10 +51,11 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar, Protocol
 
 from zkproof import kernel
 from zkproof import statement as stm
@@ -57,9 +64,11 @@ from zkproof.formats.binfile import atomic_write
 from zkproof.formats.snarkjs_json import dump_proof, dump_public
 from zkproof.groth16.keys import Proof, ProvingKey
 from zkproof.groth16.prove import challenge_fn, prove
-from zkproof.prover.circuits import batch_circuit
+from zkproof.prover.circuits import batch_circuit, venue_batch_circuit
 from zkproof.prover.workdir import StalePartial, partial_bytes, read_partial, write_partial
+from zkproof.r1cs.system import ConstraintSystem
 from zkproof.witness import batch as wbatch
+from zkproof.witness.venue import VenueBatchWitness
 
 BatchHook = Callable[[int], None]
 Say = Callable[[str], None]
@@ -72,9 +81,27 @@ def say_stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+class ProvableBatch(Protocol):
+    """One batch proof to make: everything a remote worker needs except the proving key, which
+    it names (``key``). ``out``: WORK/batch_NNNN.json (absolute); ``binding``
+    (``zkproof.prover.workdir.batch_binding``): what that file must be bound to."""
+
+    index: int
+    out: str
+    binding: dict
+    key: str
+
+    def circuit(self) -> ConstraintSystem: ...
+
+    def circuit_inputs(self) -> dict[str, int]: ...
+
+    @property
+    def expected_public(self) -> list[int]: ...
+
+
 @dataclass(frozen=True)
 class BatchTask:
-    """One batch proof to make: everything a remote worker needs except the proving key."""
+    """A dense batch (``circuits/solvency_batch.py``), proved under the key ``"batch"``."""
 
     shape: stm.Shape
     index: int
@@ -82,13 +109,45 @@ class BatchTask:
     c: tuple
     v: tuple
     m: tuple
-    out: str  # WORK/batch_NNNN.json (absolute)
-    binding: dict  # zkproof.prover.workdir.batch_binding: what the file must be bound to
+    out: str
+    binding: dict
+    key: ClassVar[str] = "batch"
+
+    def circuit(self) -> ConstraintSystem:
+        return batch_circuit(self.shape)
+
+    def circuit_inputs(self) -> dict[str, int]:
+        return wbatch.circuit_inputs(self.witness, self.c, self.v, self.m)
 
     @property
     def expected_public(self) -> list[int]:
         """Epoch, commitment, the table entries (``statement.batch_public_names``)."""
         return wbatch.public_values(self.witness, self.c, self.v, self.m)
+
+
+@dataclass(frozen=True)
+class VenueBatchTask:
+    """A sparse venue batch of one tier (``circuits/venue_batch.py`` at ``witness.shape``),
+    already bound to the epoch's ``gamma`` and its blinder; ``key`` names its tier's proving
+    key (``venue_keys.key_name``)."""
+
+    index: int
+    witness: VenueBatchWitness
+    key: str
+    out: str
+    binding: dict
+
+    def circuit(self) -> ConstraintSystem:
+        return venue_batch_circuit(self.witness.shape)
+
+    def circuit_inputs(self) -> dict[str, int]:
+        return self.witness.inputs()
+
+    @property
+    def expected_public(self) -> list[int]:
+        """Root, shape digest, gamma, sums commitment, the table, the powers of gamma
+        (``venue.public_names``)."""
+        return self.witness.public_values()
 
 
 def prove_statement(cs, inputs: dict, pk: ProvingKey, expected_public: list[int],
@@ -109,16 +168,15 @@ def prove_checked(cs, inputs: dict, pk: ProvingKey, expected_public: list[int], 
     return {"proof": dump_proof(proof), "public": dump_public(public)}
 
 
-def prove_batch(task: BatchTask, pk: ProvingKey) -> bytes:
+def prove_batch(task: ProvableBatch, pk: ProvingKey) -> bytes:
     """The unit of work of every mode: the bound batch file's bytes, also written to
     ``task.out``."""
-    inputs = wbatch.circuit_inputs(task.witness, task.c, task.v, task.m)
-    result = prove_checked(batch_circuit(task.shape), inputs, pk, task.expected_public,
+    result = prove_checked(task.circuit(), task.circuit_inputs(), pk, task.expected_public,
                            f"batch {task.index}")
     return write_partial(task.out, task.binding, result)
 
 
-def finished(task: BatchTask, say: Say | None = None) -> dict | None:
+def finished(task: ProvableBatch, say: Say | None = None) -> dict | None:
     """The batch's result if ``task.out`` holds it under this task's binding, else None (a
     file bound to anything else is named through ``say`` and will be proved again)."""
     try:
@@ -186,8 +244,9 @@ def _init_worker(threads: int | None, driver: int) -> None:
     set_kernel_threads(threads)
 
 
-def run_task(task: BatchTask, zkey_path: str, threads: int | None = None) -> tuple[int, bytes]:
-    """Worker entry point: skip a batch already on disk under this binding, else prove it."""
+def run_task(task: ProvableBatch, zkey_path: str, threads: int | None = None) -> tuple[int, bytes]:
+    """Worker entry point: skip a batch already on disk under this binding, else prove it
+    under the key read from ``zkey_path`` (the file of ``task.key``)."""
     result = finished(task)
     if result is not None:
         return task.index, partial_bytes(task.binding, result)
@@ -225,22 +284,36 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
-def prove_batches(tasks: list[BatchTask], pk: ProvingKey, work: Path, *, workers: int | None = None,
-                  scheduler: str | None = None, threads: int | None = None, progress: bool = True,
-                  on_batch_done: BatchHook | None = None, zkey_path: str | None = None,
+def _by_key(tasks: Sequence[ProvableBatch], value):
+    """``value`` per key name: a mapping as given, a single value for every task's key."""
+    return dict(value) if isinstance(value, Mapping) else {t.key: value for t in tasks}
+
+
+def prove_batches(tasks: Sequence[ProvableBatch], pk: ProvingKey | Mapping[str, ProvingKey],
+                  work: Path, *, workers: int | None = None, scheduler: str | None = None,
+                  threads: int | None = None, progress: bool = True,
+                  on_batch_done: BatchHook | None = None,
+                  zkey_path: str | Mapping[str, str] | None = None,
                   say: Say | None = say_stderr) -> None:
     """Make every ``task.out`` hold its batch's proof under its binding; the progress bar
-    counts finished batches in every mode. ``zkey_path``: ``pk`` as a file workers can read
-    (else it is published to ``work``). ``say``: where a stale file is named."""
+    counts finished batches in every mode. ``pk``: the proving key of every task, or one per
+    key name (``task.key``: a venue epoch has one per tier). ``zkey_path``: those keys as files
+    workers can read, likewise (a key without a file is published to ``work``). ``say``: where
+    a stale file is named."""
     from tqdm import tqdm
 
     n = default_workers() if workers is None else workers
     if n < 1:
         raise InputError("<options>", "workers", f"must be >= 1, got {n}")
-    if zkey_path is not None and not os.path.isfile(zkey_path):
-        raise InputError(zkey_path, "batch key", "no such file (workers read the batch key from it)")
-    if zkey_path is not None:
-        zkey_path = os.path.abspath(zkey_path)
+    keys = _by_key(tasks, pk)
+    missing = sorted({t.key for t in tasks} - set(keys))
+    if missing:
+        raise ValueError(f"no proving key for the batches of key {missing[0]!r}")
+    zkeys = {} if zkey_path is None else _by_key(tasks, zkey_path)
+    for name, path in zkeys.items():
+        if not os.path.isfile(path):
+            raise InputError(path, "batch key", "no such file (workers read the batch key from it)")
+        zkeys[name] = os.path.abspath(path)
     if scheduler is not None:
         _dask()  # a clear error before any work if Dask is missing
     pending = [t for t in tasks if finished(t, say) is None]
@@ -252,6 +325,10 @@ def prove_batches(tasks: list[BatchTask], pk: ProvingKey, work: Path, *, workers
         if on_batch_done is not None:
             on_batch_done(index)
 
+    def files() -> dict[str, str]:
+        """A readable key file for each key a pending task needs."""
+        return {name: zkeys.get(name) or publish_key(keys[name], work) for name in {t.key for t in pending}}
+
     per_worker = threads
     if threads is None and n > 1 and scheduler in (None, "local"):
         per_worker = max(1, (os.cpu_count() or 1) // n)  # do not oversubscribe the cores
@@ -259,20 +336,19 @@ def prove_batches(tasks: list[BatchTask], pk: ProvingKey, work: Path, *, workers
         if not pending:
             return
         if scheduler is not None:
-            zkey = zkey_path or publish_key(pk, work)
-            _run_dask(pending, zkey, scheduler, n if workers else None, per_worker, done)
+            _run_dask(pending, files(), scheduler, n if workers else None, per_worker, done)
         elif n == 1 or len(pending) <= 1:
             set_kernel_threads(threads)
             for t in pending:
-                prove_batch(t, pk)
+                prove_batch(t, keys[t.key])
                 done(t.index)
         else:
-            _run_pool(pending, zkey_path or publish_key(pk, work), min(n, len(pending)), per_worker, done)
+            _run_pool(pending, files(), min(n, len(pending)), per_worker, done)
     finally:
         bar.close()
 
 
-def _run_pool(pending: list[BatchTask], zkey: str, n: int, threads: int | None,
+def _run_pool(pending: list[ProvableBatch], zkeys: Mapping[str, str], n: int, threads: int | None,
               done: Callable[[int], None]) -> None:
     ctx = multiprocessing.get_context(_start_method())
     pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
@@ -282,7 +358,8 @@ def _run_pool(pending: list[BatchTask], zkey: str, n: int, threads: int | None,
         # At most n batches in flight: an interruption then stops within one batch per worker.
         while todo or running:
             while todo and len(running) < n:
-                running.add(pool.submit(run_task, todo.pop(), zkey, threads))
+                task = todo.pop()
+                running.add(pool.submit(run_task, task, zkeys[task.key], threads))
             finished, running = wait(running, return_when=FIRST_COMPLETED)
             for f in finished:
                 index, _ = f.result()  # a worker's exception (or a killed worker) surfaces here
@@ -312,7 +389,7 @@ def local_cluster(n_workers: int):
                            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
 
 
-def _run_dask(pending: list[BatchTask], zkey: str, scheduler: str, workers: int | None,
+def _run_dask(pending: list[ProvableBatch], zkeys: Mapping[str, str], scheduler: str, workers: int | None,
               threads: int | None, done: Callable[[int], None]) -> None:
     dd = _dask()
     cluster = None
@@ -326,7 +403,7 @@ def _run_dask(pending: list[BatchTask], zkey: str, scheduler: str, workers: int 
             raise InputError("<options>", "scheduler",
                              f"cannot reach Dask scheduler {scheduler}: {e}") from None
     try:
-        futures = [client.submit(run_task, t, zkey, threads, pure=False) for t in pending]
+        futures = [client.submit(run_task, t, zkeys[t.key], threads, pure=False) for t in pending]
         try:
             for f in dd.as_completed(futures):
                 index, data = f.result()

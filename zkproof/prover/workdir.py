@@ -1,8 +1,9 @@
 """The prover's work directory: one prover at a time, and partial results bound to their maker.
 
 A work directory (``prove --work``) keeps what an interrupted run must not redo: ``plan.json``
-(slot order, blinders, totals salt; ``zkproof.prover.epoch``) and one ``batch_NNNN.json`` per
-finished batch proof. Two rules keep it from feeding a bundle anything foreign:
+(slot order, blinders, totals salt; ``zkproof.prover.epoch``, ``zkproof.prover.venue_files``)
+and one ``batch_NNNN.json`` per finished batch proof. Two rules keep it from feeding a bundle
+anything foreign:
 
 * **one prover**: ``work_lock`` takes an exclusive ``fcntl.flock`` on ``WORK/lock`` for the
   whole run and writes the holder (pid, host, start time) into it; a second prover on the same
@@ -42,6 +43,7 @@ from zkproof import statement as stm
 from zkproof.errors import InputError, ZkProofError
 from zkproof.formats import strict_json
 from zkproof.formats.binfile import atomic_write
+from zkproof.venue import VenueShape
 
 PARTIAL_FORMAT = "zkproof-batch-partial/1"
 LOCK = "lock"
@@ -83,9 +85,10 @@ def digest(obj: object) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def batch_binding(*, epoch: int, index: int, shape: stm.Shape, inputs: str, plan: str,
+def batch_binding(*, epoch: int, index: int, shape: stm.Shape | VenueShape, inputs: str, plan: str,
                   batch_key: str, public: Sequence[int]) -> dict[str, str]:
-    """What one batch proof was made from; a partial is reused only under an equal binding."""
+    """What one batch proof was made from; a partial is reused only under an equal binding.
+    ``shape``: the batch circuit's (a dense ``Shape``, or a venue batch's tier ``VenueShape``)."""
     return {"epoch": str(epoch), "index": str(index), "shape": digest(asdict(shape)),
             "inputs": inputs, "plan": plan, "batch_key": batch_key,
             "public": digest([str(x) for x in public])}

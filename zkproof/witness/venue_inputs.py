@@ -15,6 +15,7 @@ circuit's own formula (``witness.venue.slacks``), so a snapshot that converts pr
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from zkproof import statement as stm
@@ -30,13 +31,26 @@ from zkproof.witness.venue import VenueAccount, account_slots, slacks
 class VenueInputs:
     """The venue statement's inputs from one snapshot: the two tier shapes (same universes,
     ``b``, ``k`` and capacity; ``wide.p`` = the wide tier's ``P``), the public tables and the
-    accounts of each tier in file order."""
+    accounts of each tier in file order. ``holders``/``wide_holders``: the ledger's account
+    behind each, in the same order (its id and nonce seal the holder's inclusion record; its
+    role names a protocol account in the header)."""
 
     shape: VenueShape
     wide: VenueShape
     tables: VenueTables
     accounts: tuple[VenueAccount, ...]
     wide_accounts: tuple[VenueAccount, ...]
+    holders: tuple[Account, ...]
+    wide_holders: tuple[Account, ...]
+
+    def tier(self, p: int) -> tuple[tuple[VenueAccount, ...], tuple[Account, ...]]:
+        """The accounts of the tier with ``p`` position slots and their holders (no account
+        for the wide ``p`` when it equals the narrow one: one tier)."""
+        if p == self.shape.p:
+            return self.accounts, self.holders
+        if p == self.wide.p:
+            return self.wide_accounts, self.wide_holders
+        raise ValueError(f"no tier with P = {p} (narrow {self.shape.p}, wide {self.wide.p})")
 
 
 def venue_tables(snap: Snapshot, table: RiskTable) -> VenueTables:
@@ -68,17 +82,19 @@ def venue_account(acc: Account) -> VenueAccount:
                         tuple((a + 1, b) for a, b in enumerate(acc.balances) if b))
 
 
-def venue_inputs(snap: Snapshot, table: RiskTable, capacity: int = 256) -> VenueInputs:
+def venue_inputs(snap: Snapshot, table: RiskTable, capacity: int = 256,
+                 equity_check_cap: int = stm.EQUITY_CHECK_BITS) -> VenueInputs:
     """Tables, tiers and accounts of a loaded venue snapshot (``InputError``, one line naming the
     file, the account's line and the field, for a snapshot the venue circuits cannot prove:
-    over capacity, over the wide tier, or short of margin in some scenario)."""
+    over capacity, over the wide tier, or short of margin in some scenario, within the margin
+    checks' width ``equity_check_cap``, ``VenueShape.equity_check_bits``)."""
     tables = venue_tables(snap, table)
     vp = snap.params.venue
     shape = VenueShape(i_max=vp.i_max, a_max=vp.a_max, p=vp.p, b=vp.b, k=len(table.scenarios) - 1,
-                       capacity=capacity, table_bits=TABLE_BITS)
-    wide = VenueShape(i_max=vp.i_max, a_max=vp.a_max, p=vp.wide_p, b=vp.b, k=shape.k,
-                      capacity=capacity, table_bits=TABLE_BITS)
+                       capacity=capacity, table_bits=TABLE_BITS, equity_check_cap=equity_check_cap)
+    wide = dataclasses.replace(shape, p=vp.wide_p)
     tiers: dict[VenueShape, list[VenueAccount]] = {shape: [], wide: []}
+    holders: dict[VenueShape, list[Account]] = {shape: [], wide: []}
     file = str(snap.paths["accounts"])
     for acc in snap.accounts or ():
         va = venue_account(acc)
@@ -92,8 +108,10 @@ def venue_inputs(snap: Snapshot, table: RiskTable, capacity: int = 256) -> Venue
         tier = shape if len(va.positions) <= vp.p else wide
         check_margin(tier, tables, va, file, at, acc.id)
         tiers[tier].append(va)
-    return VenueInputs(shape, wide, tables, tuple(tiers[shape]),
-                       tuple(tiers[wide]) if wide != shape else ())
+        holders[tier].append(acc)
+    one = wide == shape
+    return VenueInputs(shape, wide, tables, tuple(tiers[shape]), () if one else tuple(tiers[wide]),
+                       tuple(holders[shape]), () if one else tuple(holders[wide]))
 
 
 def check_margin(shape: VenueShape, tables: VenueTables, va: VenueAccount, file: str, at: str,
