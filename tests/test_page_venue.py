@@ -471,6 +471,34 @@ def test_venue_page_data_from_another_bundle(venue_bundles, tmp_path):
     assert [c.name for c in rep.checks if not c.ok] == ["verification page data matches the bundle"]
 
 
+def test_zkproof_prove_publishes_the_venue_page(browser, tmp_path):
+    """``pipeline.prove`` (``zkproof prove``) on a venue snapshot (the venue of
+    tests/test_venue_files.py: two tiers, four batches, a borrower) publishes the holders' page
+    with the bundle; the borrower verifies in Chromium and sees the loan, as
+    ``zkproof inclusion verify`` does."""
+    from tests.test_venue_files import BORROWER, key_shape, write_venue
+    from zkproof import pipeline
+    from zkproof.formats.zkey_file import write_zkey
+    from zkproof.prover.venue_keys import AGGREGATE, key_name, save_key_shape, zkey_path
+
+    ks = key_shape()
+    keys_dir = tmp_path / "keys"
+    save_key_shape(keys_dir, ks)
+    for s in ks.tier_shapes():
+        write_zkey(zkey_path(keys_dir, key_name(s)), dev_setup(venue_batch_circuit(s).to_r1cs(), quiet=True))
+    agg = dev_setup(venue_aggregate_circuit(ks.epoch).to_r1cs(), quiet=True)
+    write_zkey(zkey_path(keys_dir, AGGREGATE), agg)
+    loaded = pipeline.load_inputs(write_venue(tmp_path / "inputs"))
+    out = pipeline.prove(loaded, keys_dir, tmp_path / "bundle", tmp_path / "work", progress=False, workers=1)
+    assert (out / "verify.html").is_file() and (out / DATA_PATH).is_file()
+    assert pipeline.verify(out, allow_dev=True).ok
+    borrower = Holder(BORROWER["id"], bytes.fromhex(BORROWER["nonce"]), (), ())
+    assert agree(browser, out, borrower).startswith("verified: your account is in batch ")
+    assert "USDC\t-500\t-500000000\tloan" in details(browser, out, borrower)
+    assert pipeline.prove(loaded, keys_dir, tmp_path / "bare", tmp_path / "work", progress=False,
+                          workers=1, page=False).joinpath("verify.html").exists() is False
+
+
 # --- format.js against the Python side, under node ---------------------------------------------
 
 NODE_PROBE = r"""

@@ -216,9 +216,9 @@ def test_protocol_record_on_another_batch_does_not_climb(proved):
 
 def test_single_tier_venue_set_up_and_proved_through_the_cli(tmp_path):
     """``wide_p == p``: `zkproof setup --dev` makes keys of one tier (``batch_p8``), every
-    account is in it; `zkproof prove` (unchanged for the user) publishes a bundle, without a
-    holders' page line, that `zkproof verify` accepts and in which the borrower's `zkproof
-    inclusion verify` holds."""
+    account is in it; `zkproof prove` (unchanged for the user) publishes a bundle with its
+    holders' page, that `zkproof verify` accepts (the page's data included) and in which the
+    borrower's `zkproof inclusion verify` holds."""
     inputs = write_venue(tmp_path / "inputs", venue=VENUE.replace("p = 4\n", "p = 8\n"))
     keys_dir = tmp_path / "keys"
     r = subprocess.run([sys.executable, "-m", "zkproof.cli.main", "setup", "--inputs", str(inputs),
@@ -231,7 +231,7 @@ def test_single_tier_venue_set_up_and_proved_through_the_cli(tmp_path):
                         "--keys", str(keys_dir), "--out", str(out), "--workers", "1"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == f"wrote {out}"
+    assert r.stdout.strip() == f"wrote {out}; account holders' page: {out / 'verify.html'}"
     header = header_of(out)
     assert header.tiers == (8,) and [b.tier for b in header.batches] == [8] * N_BATCHES
     assert {p.role for p in header.protocol_accounts} == set(stm.PROTOCOL_ROLES)

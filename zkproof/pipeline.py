@@ -120,7 +120,7 @@ def prove(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
                              f"inputs have no [venue] section in {snap.paths['params']}: prove "
                              "them with the keys of `zkproof setup` on these inputs")
         return prove_venue(loaded, keys_dir, out, work, progress=progress, overwrite=overwrite,
-                           workers=workers, scheduler=scheduler, reveal_totals=reveal_totals)
+                           workers=workers, scheduler=scheduler, reveal_totals=reveal_totals, page=page)
     require_dense(snap, snap.paths["params"])
     reserves = {a.symbol: r for a, r in zip(snap.params.assets, ep.reserves)}
     shape = load_shape(keys_dir)
@@ -157,11 +157,11 @@ def venue_job(loaded: Loaded, ks: venue_keys.VenueKeyShape, reveal_totals: bool 
 
 def prove_venue(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = None,
                 progress: bool = True, overwrite: bool = False, workers: int | None = None,
-                scheduler: str | None = None, reveal_totals: bool = False) -> Path:
+                scheduler: str | None = None, reveal_totals: bool = False, page: bool = True) -> Path:
     """A venue snapshot under venue keys: the keys' shape against the snapshot's tiers, the
     slots, the margin of every account, zero-sum and reserves first, before any key is read;
     then ``venue_files.prove_venue_files`` (the batches' workers read the tier keys' files).
-    The account holders' page reads dense bundles only: a venue bundle is published without it."""
+    ``page``: publish the account holders' verification page with the bundle, as ``prove``."""
     ks = venue_keys.load_key_shape(keys_dir)
     job = venue_job(loaded, ks, reveal_totals)
     check_shapes(job, str(keys_dir / venue_keys.SHAPE_FILE))
@@ -171,7 +171,7 @@ def prove_venue(loaded: Loaded, keys_dir: Path, out: Path, work: Path | None = N
     zkeys = {venue_keys.key_name(s): str(venue_keys.zkey_path(keys_dir, venue_keys.key_name(s)))
              for s in ks.tier_shapes()}
     return prove_venue_files(job, keys, out, work, progress=progress, overwrite=overwrite,
-                             zkeys=zkeys, workers=workers, scheduler=scheduler)
+                             zkeys=zkeys, workers=workers, scheduler=scheduler, page=page)
 
 
 @dataclass(frozen=True)

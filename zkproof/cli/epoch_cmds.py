@@ -167,8 +167,8 @@ def prove_cmd(inputs_dir: str, keys_dir: str, out: str, work: str | None, force:
 
     A venue snapshot ([venue] in params.toml) is proved with the venue keys `zkproof setup`
     made from it (KEYS/venue_shape.json): sparse batches of each tier (the wide tier in the
-    last batches), the venue aggregate, a venue bundle (docs/venue-design.md; no holders'
-    page yet).
+    last batches), the venue aggregate, a venue bundle with its holders' page
+    (docs/venue-design.md, docs/formats.md §20).
 
     \b
     Example: zkproof prove --inputs snapshot/ --keys keys/ --out bundle-42/

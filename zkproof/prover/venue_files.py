@@ -26,10 +26,12 @@ Steps (each named, in order; see ``prove_venue_files``), as the dense driver
               protocol's own accounts with their records), ``header_digest`` into the
               aggregate's witness, then the aggregate proof;
 5. bundle  -- one sealed, equal-length inclusion file per slot of every batch (real or
-              padding), the keys, the proofs, the header; staged, verified as ``zkproof verify``
-              verifies a venue bundle (``verifier.venue_bundle.verify_venue_bundle``; a batch
-              proof that fails is removed from WORK and nothing is published), then published
-              atomically (``formats.bundle``).
+              padding), the keys, the proofs, the header, and (``page``) the account holders'
+              verification page (``zkproof.page``: ``verify.html``, ``page/``); staged,
+              verified as ``zkproof verify`` verifies a venue bundle
+              (``verifier.venue_bundle.verify_venue_bundle``; a batch proof that fails is
+              removed from WORK and nothing is published), then published atomically
+              (``formats.bundle``).
 
 The protocol's own accounts need no pairing (the dense driver pairs them because a sum-tree
 path shows the level-0 sibling's balances): a venue path holds sibling hashes only.
@@ -50,6 +52,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from zkproof import page as holder_page
 from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.field.fr import R
@@ -324,13 +327,16 @@ def prove_venue_files(job: VenueJob, keys: VenueEpochKeys, out_dir: str | os.Pat
                       work_dir: str | os.PathLike | None = None, progress: bool = True,
                       overwrite: bool = False, *, zkeys: Mapping[str, str] | None = None,
                       workers: int | None = None, scheduler: str | None = None,
-                      threads: int | None = None, on_batch_done: BatchHook | None = None) -> Path:
+                      threads: int | None = None, on_batch_done: BatchHook | None = None,
+                      page: bool = False) -> Path:
     """Run steps 1-5 under the work directory's lock; returns the bundle directory. Safe to
     re-run after an interruption (kill -9 included). ``keys``: a proving key per tier shape
     and the aggregate's; ``zkeys``: the tier keys' files by ``key_name``, which pool and Dask
     workers read (else each is published once into the work directory). ``workers``,
-    ``scheduler``, ``threads``, ``on_batch_done``: as ``prover.epoch.prove_epoch``."""
+    ``scheduler``, ``threads``, ``on_batch_done``, ``page``: as ``prover.epoch.prove_epoch``."""
     out = Path(out_dir)
+    if page:
+        holder_page.assets()  # a missing asset stops the run here, not after the proofs
     if out.exists() and not overwrite:  # as the publish step would say, but before any work
         raise InputError(str(out), "<dir>", "already exists (use a new directory or --force)")
     check_shapes(job)
@@ -342,12 +348,13 @@ def prove_venue_files(job: VenueJob, keys: VenueEpochKeys, out_dir: str | os.Pat
     work = workdir.prepare(Path(work_dir) if work_dir else out.with_name(f".{out.name}.work"))
     with workdir.work_lock(work):
         return _prove_locked(job, keys, out, work, progress, overwrite, zkeys, workers, scheduler,
-                             threads, on_batch_done)
+                             threads, on_batch_done, page)
 
 
 def _prove_locked(job: VenueJob, keys: VenueEpochKeys, out: Path, work: Path, progress: bool,
                   overwrite: bool, zkeys: Mapping[str, str] | None, workers: int | None,
-                  scheduler: str | None, threads: int | None, on_batch_done: BatchHook | None) -> Path:
+                  scheduler: str | None, threads: int | None, on_batch_done: BatchHook | None,
+                  page: bool) -> Path:
     ks = job.keys_shape
     digest = _inputs_digest(job)
     pks = {key_name(s): keys.batch[s] for s in ks.tier_shapes()}
@@ -386,6 +393,9 @@ def _prove_locked(job: VenueJob, keys: VenueEpochKeys, out: Path, work: Path, pr
     files.update(inclusion_files(job, plan, recs))                                 # 5. bundle
     files["header.json"] = header_json
     files.update({f"keys/{name}.vk.json": vk_bytes(vk) for name, vk in vks.items()})
+    if page:  # the page embeds the files' bytes exactly as the bundle stores them
+        encoded = {rel: c if isinstance(c, bytes) else strict_json.dumps(c) for rel, c in files.items()}
+        files = {**encoded, **holder_page.page_files(encoded)}
 
     def check(staged: Path) -> None:
         if progress:
