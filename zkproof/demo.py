@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import secrets
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from zkproof import pipeline
 from zkproof import statement as stm
-from zkproof.examples_gen import generate_venue, write_example, write_files
-from zkproof.snapshot.params import VenueParams
+from zkproof.examples_gen import (
+    VENUE_DEMO_BATCHES,
+    VENUE_DEMO_CAPACITY,
+    venue_example,
+    write_example,
+    write_files,
+)
 
 BEACON = "0000000000000000000000000000000000000000000000000000000000000000"  # documented demo beacon
 
@@ -39,17 +43,10 @@ def write_inputs(inputs: Path, n_users: int, epoch: int = 1) -> None:
     write_example(inputs, seed=2026, n_users=n_users, epoch=epoch)
 
 
-# The venue demo's shape (docs/venue-design.md §6): every circuit of its ceremony in 2^14.
-VENUE_DEMO = VenueParams(i_max=128, a_max=32, p=16, b=8, wide_p=32, borrow_haircut=Decimal("0.05"))
-VENUE_DEMO_CAPACITY, VENUE_DEMO_BATCHES = 2, 16
-
-
 def write_venue_inputs(inputs: Path, n_users: int = 24, epoch: int = 1) -> None:
-    """The seeded venue at the demo's shape: two underlyings (4 expiries x 7 strikes), the alt
-    perpetuals (124 instruments), 26 assets, borrowers; ``8 x n_users`` trades put the 3
-    market makers and the vault in the wide tier. 24 users fill 15 of the 16 batches of 2."""
-    write_files(inputs, generate_venue(seed=2026, n_users=n_users, n_underlyings=2, n_expiries=4,
-                                       n_strikes=7, n_trades=8 * n_users, epoch=epoch, venue=VENUE_DEMO))
+    """The seeded venue at the demo's shape (``examples_gen.venue_example``): what
+    ``examples/venue/`` ships for 24 users."""
+    write_files(inputs, venue_example(n_users, epoch))
 
 
 def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: int = 10) -> dict[str, str]:
