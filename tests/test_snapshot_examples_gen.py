@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from zkproof import statement as stm
-from zkproof.examples_gen import PERP_LEVERAGE, SPOT, generate, generate_venue
+from zkproof.examples_gen import (
+    PERP_LEVERAGE,
+    SPOT,
+    VENUE_DEMO,
+    VENUE_DEMO_BATCHES,
+    VENUE_DEMO_CAPACITY,
+    generate,
+    generate_venue,
+    venue_example,
+)
 from zkproof.margin.preflight import preflight
 from zkproof.margin.risk_table import build_risk_table, debt_column
 from zkproof.margin.venue_preflight import venue_preflight, venue_slacks
@@ -18,7 +28,7 @@ from zkproof.snapshot.inputs import Snapshot
 from zkproof.snapshot.instruments import loads_instruments
 from zkproof.snapshot.ledger import loads_accounts
 from zkproof.snapshot.marks import parse_market
-from zkproof.snapshot.params import loads_params
+from zkproof.snapshot.params import VenueParams, loads_params
 from zkproof.witness.venue_inputs import venue_inputs
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -237,25 +247,41 @@ def test_zkproof_check_on_a_venue_snapshot(tmp_path, capsys, n_failing, code):
     assert ("FAIL user-" in out) == bool(n_failing)
 
 
-def test_venue_generator_at_the_demo_shape(tmp_path):
-    """The venue demo's shape (docs/venue-design.md §6, ``demo.write_venue_inputs``): ``I_max =
-    128``, ``A_max = 32``, ``P = 16``, wide ``P = 32``, capacity 2, 16 batches; 24 users and 192
+def test_shipped_venue_example_is_the_generator_output():
+    """``examples/venue/`` is ``examples_gen.venue_example()`` byte for byte (the demo's venue)."""
+    for name, text in venue_example().items():
+        assert (EXAMPLES / "venue" / name).read_text() == (text if text.endswith("\n") else text + "\n"), name
+
+
+def test_venue_example_at_the_demo_shape():
+    """The venue demo's shape (docs/venue-design.md §6, ``examples/venue/``): ``I_max = 128``,
+    ``A_max = 32``, ``P = 16``, wide ``P = 32``, capacity 2, 16 batches; 24 users and 192
     trades list 124 instruments and put the 3 market makers and the vault in the wide tier, every
     account passing (``venue_inputs``), all within the slots."""
-    from decimal import Decimal
-
     from zkproof import pipeline
-    from zkproof.demo import VENUE_DEMO, VENUE_DEMO_BATCHES, VENUE_DEMO_CAPACITY, write_venue_inputs
     from zkproof.prover.venue_keys import VenueKeyShape
     from zkproof.snapshot.inputs import load_snapshot, resolve_paths
-    from zkproof.snapshot.params import VenueParams
     from zkproof.venue import VenueEpochShape
 
     assert VENUE_DEMO == VenueParams(128, 32, 16, 8, 32, Decimal("0.05"))
-    write_venue_inputs(tmp_path, n_users=24)
-    snap = load_snapshot(resolve_paths(tmp_path))
+    snap = load_snapshot(resolve_paths(EXAMPLES / "venue"))
     table = build_risk_table(snap.params, snap.instruments, snap.oracle)
     vi = venue_inputs(snap, table, VENUE_DEMO_CAPACITY)
-    assert len(snap.instruments) == 124 and len(vi.wide_accounts) == 4
+    assert len(snap.instruments) == 124 and len(snap.params.assets) == 26 and len(vi.wide_accounts) == 4
+    assert any(b < 0 for a in snap.accounts for b in a.balances)  # borrowers
     ks = VenueKeyShape(VenueEpochShape(vi.shape, VENUE_DEMO_BATCHES), (16, 32))
     assert pipeline.venue_batches_needed(ks, snap.accounts) == 15
+
+
+def test_venue_generator_does_not_depend_on_the_hash_seed():
+    """Two interpreters with different string-hash seeds write the same venue (no iteration
+    over a set of names decides what the seeded generator draws)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib; from zkproof.examples_gen import venue_example; "
+            "print(hashlib.sha256(repr(venue_example(n_users=8)).encode()).hexdigest())")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(outs) == 1

@@ -1,8 +1,11 @@
-"""``zkproof demo``: a synthetic protocol proved and verified end to end, with a real ceremony.
+"""``zkproof demo``: a synthetic venue (or, with ``--dense``, the v1 protocol) proved and
+verified end to end, with a real ceremony.
 
-Steps: write a seeded protocol (two underlyings, three collateral assets, options, futures and
-perpetuals, an insurance fund and a vault; 128 accounts by default) -> risk table -> the two
-circuits -> a small multi-party ceremony (two phase-1 contributions and a beacon; per circuit
+Steps: write a seeded venue (``run_venue_demo``: option chains, futures, perpetuals up to 50x,
+26 collateral assets with borrowers, market makers and the vault in the wide tier; or the dense
+protocol, ``run_demo``: two underlyings, three collateral assets, 128 accounts by default) ->
+risk table -> the circuits (a batch circuit per tier and the aggregate) -> a small multi-party
+ceremony (two phase-1 contributions and a beacon; per circuit
 two phase-2 contributions and a beacon: no single party knows the toxic waste, so `zkproof
 verify` accepts the keys without --allow-dev) -> prove the epoch -> verify the bundle -> check a
 few users' inclusion proofs. Everything lands in OUT (inputs/, keys/, bundle/); the bundle
@@ -13,15 +16,19 @@ from __future__ import annotations
 
 import secrets
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from zkproof import pipeline
 from zkproof import statement as stm
-from zkproof.examples_gen import generate_venue, write_example, write_files
-from zkproof.snapshot.params import VenueParams
+from zkproof.examples_gen import (
+    VENUE_DEMO_BATCHES,
+    VENUE_DEMO_CAPACITY,
+    venue_example,
+    write_example,
+    write_files,
+)
 
 BEACON = "0000000000000000000000000000000000000000000000000000000000000000"  # documented demo beacon
 
@@ -36,17 +43,10 @@ def write_inputs(inputs: Path, n_users: int, epoch: int = 1) -> None:
     write_example(inputs, seed=2026, n_users=n_users, epoch=epoch)
 
 
-# The venue demo's shape (docs/venue-design.md §6): every circuit of its ceremony in 2^14.
-VENUE_DEMO = VenueParams(i_max=128, a_max=32, p=16, b=8, wide_p=32, borrow_haircut=Decimal("0.05"))
-VENUE_DEMO_CAPACITY, VENUE_DEMO_BATCHES = 2, 16
-
-
 def write_venue_inputs(inputs: Path, n_users: int = 24, epoch: int = 1) -> None:
-    """The seeded venue at the demo's shape: two underlyings (4 expiries x 7 strikes), the alt
-    perpetuals (124 instruments), 26 assets, borrowers; ``8 x n_users`` trades put the 3
-    market makers and the vault in the wide tier. 24 users fill 15 of the 16 batches of 2."""
-    write_files(inputs, generate_venue(seed=2026, n_users=n_users, n_underlyings=2, n_expiries=4,
-                                       n_strikes=7, n_trades=8 * n_users, epoch=epoch, venue=VENUE_DEMO))
+    """The seeded venue at the demo's shape (``examples_gen.venue_example``): what
+    ``examples/venue/`` ships for 24 users."""
+    write_files(inputs, venue_example(n_users, epoch))
 
 
 def ceremony(keys: Path, shape, contributors=("alice", "bob"), iterations_exp: int = 10) -> dict[str, str]:
@@ -120,7 +120,59 @@ def ceremony_circuits(keys: Path, r1cs: dict, contributors=("alice", "bob"),
     return digests
 
 
+def _page_assets_built() -> bool:
+    from zkproof import page as holder_page
+    from zkproof.errors import InputError
+
+    try:
+        holder_page.assets()
+        return True
+    except InputError as e:
+        click.echo(f"    no verification page in the bundle: {e}", err=True)
+        return False
+
+
+def _prove_and_check(loaded, keys: Path, bundle: Path, digests: dict[str, str], t0: float) -> bool:
+    """Prove the epoch, verify the bundle as an auditor would (the ceremony's digests, the
+    protocol's own accounts named) and check three holders' inclusion; print the holders'
+    page with the first account filled in."""
+    with_page = _page_assets_built()
+    t = _step("proving the epoch")
+    pipeline.prove(loaded, keys, bundle, overwrite=True, page=with_page)
+    click.echo(f"    {time.perf_counter() - t:.1f} s", err=True)
+    _step("verifying the bundle (as an auditor would: zkproof verify --vk-sha256 ... "
+          "--protocol-account ...)")
+    from zkproof.hash.poseidon import python_only
+    from zkproof.verifier.dispatch import verify_any
+    from zkproof.verifier.inclusion import verify_inclusion
+
+    accounts = loaded.snapshot.accounts
+    with python_only():  # the prover hashed in C; the auditor's and users' checks do not
+        named = [a.id for a in accounts if a.role in stm.PROTOCOL_ROLES]
+        report = verify_any(bundle, vk_sha256=digests, protocol_accounts=named)
+        for c in report.checks:
+            click.echo(f"    [{'ok' if c.ok else 'FAIL'}] {c.name} {c.detail}", err=True)
+        included = True
+        users = [a for a in accounts if a.role not in stm.PROTOCOL_ROLES]
+        for acc in users[:3]:  # zkproof inclusion verify --vk-sha256 aggregate=...
+            r = verify_inclusion(str(bundle), acc.id, acc.nonce,
+                                 trusted_vk_sha256={"aggregate": digests["aggregate"]})
+            included &= r.ok
+            click.echo(f"    user {acc.id}: {'included' if r.ok else 'NOT INCLUDED'} ("
+                       + "; ".join(f"{c.name}: {c.detail}" for c in r.checks
+                                   if not c.ok or c.name == "path to the proven root") + ")", err=True)
+    status = "OK" if report.ok and included else "FAILED"
+    click.echo(f"demo {status} in {time.perf_counter() - t0:.0f} s; bundle: {bundle}")
+    if with_page and (bundle / "verify.html").is_file():
+        acc = users[0]
+        click.echo(f"account holders' page: {(bundle / 'verify.html').resolve().as_uri()}"
+                   f"?id={acc.id}&nonce={acc.nonce.hex()}")
+    return report.ok and included
+
+
 def run_demo(out: Path, n_users: int, capacity: int, n_batches: int | None) -> bool:
+    """The dense (v1) statement: ``write_inputs``' protocol, its two circuits' ceremony, prove,
+    verify, inclusion."""
     t0 = time.perf_counter()
     inputs, keys, bundle = out / "inputs", out / "keys", out / "bundle"
     _step(f"synthetic protocol: {n_users} users + insurance fund + vault -> {inputs}")
@@ -136,41 +188,27 @@ def run_demo(out: Path, n_users: int, capacity: int, n_batches: int | None) -> b
     click.echo(f"    {n_acc} accounts, {shape.n_assets} assets, {shape.n_instruments} instruments, "
                f"{shape.n_scenarios} scenarios; {n_batches} batches x {capacity} slots", err=True)
     digests = ceremony(keys, shape)
-    from zkproof import page as holder_page
-    from zkproof.errors import InputError
+    return _prove_and_check(loaded, keys, bundle, digests, t0)
 
-    try:
-        holder_page.assets()
-        with_page = True
-    except InputError as e:
-        click.echo(f"    no verification page in the bundle: {e}", err=True)
-        with_page = False
-    t = _step("proving the epoch")
-    pipeline.prove(loaded, keys, bundle, overwrite=True, page=with_page)
-    click.echo(f"    {time.perf_counter() - t:.1f} s", err=True)
-    _step("verifying the bundle (as an auditor would: zkproof verify --vk-sha256 ... "
-          "--protocol-account ...)")
-    from zkproof.hash.poseidon import python_only
-    from zkproof.verifier.bundle_check import verify_bundle
-    from zkproof.verifier.inclusion import verify_inclusion
 
-    with python_only():  # the prover hashed in C; the auditor's and users' checks do not
-        venue = [a.id for a in loaded.snapshot.accounts if a.role in stm.PROTOCOL_ROLES]
-        report = verify_bundle(str(bundle), trusted_vk_sha256=digests, protocol_accounts=venue)
-        for c in report.checks:
-            click.echo(f"    [{'ok' if c.ok else 'FAIL'}] {c.name} {c.detail}", err=True)
-        included = True
-        for acc in loaded.snapshot.accounts[:3]:  # zkproof inclusion verify --vk-sha256 aggregate=...
-            r = verify_inclusion(str(bundle), acc.id, acc.nonce,
-                                 trusted_vk_sha256={"aggregate": digests["aggregate"]})
-            included &= r.ok
-            click.echo(f"    user {acc.id}: {'included' if r.ok else 'NOT INCLUDED'} ("
-                       + "; ".join(f"{c.name}: {c.detail}" for c in r.checks
-                                   if not c.ok or c.name == "path to the proven root") + ")", err=True)
-    status = "OK" if report.ok and included else "FAILED"
-    click.echo(f"demo {status} in {time.perf_counter() - t0:.0f} s; bundle: {bundle}")
-    if with_page:
-        acc = loaded.snapshot.accounts[0]
-        click.echo(f"account holders' page: {(bundle / 'verify.html').resolve().as_uri()}"
-                   f"?id={acc.id}&nonce={acc.nonce.hex()}")
-    return report.ok and included
+def run_venue_demo(out: Path, n_users: int = 24, n_batches: int = VENUE_DEMO_BATCHES) -> bool:
+    """The venue statement at the demo's shape (``VENUE_DEMO``): ``write_venue_inputs``' venue
+    (option chains, futures, perpetuals up to 50x, 26 collateral assets, borrowers, market
+    makers and the vault in the wide tier), the ceremony of its tier circuits and aggregate,
+    prove, verify, inclusion."""
+    t0 = time.perf_counter()
+    inputs, keys, bundle = out / "inputs", out / "keys", out / "bundle"
+    _step(f"synthetic venue: {n_users} users, market makers, insurance fund, vault -> {inputs}")
+    write_venue_inputs(inputs, n_users)
+    loaded = pipeline.load_inputs(inputs)
+    snap = loaded.snapshot
+    ks = pipeline.venue_key_shape(snap, loaded.table, VENUE_DEMO_CAPACITY, n_batches)
+    used = pipeline.venue_batches_needed(ks, snap.accounts, str(snap.paths["accounts"]))
+    loans = sum(1 for a in snap.accounts if any(b < 0 for b in a.balances))
+    vp = snap.params.venue
+    click.echo(f"    {len(snap.accounts)} accounts ({loans} with loans), {len(snap.instruments)} of "
+               f"{vp.i_max - 1} instrument slots, {len(snap.params.assets)} of {vp.a_max - 1} asset "
+               f"slots, {ks.epoch.batch.n_scenarios} scenarios; tiers P = {list(ks.tiers)}; "
+               f"{used} of {n_batches} batches x {VENUE_DEMO_CAPACITY} slots", err=True)
+    digests = ceremony_venue(keys, ks)
+    return _prove_and_check(loaded, keys, bundle, digests, t0)

@@ -421,7 +421,7 @@ def _venue_accounts(rng: random.Random, n_users: int, n_mm: int, insts: list[dic
     for u in users:
         b = u["balances"]
         b["USDC"] = _usd_to_units("USDC", rng.randint(1_000, 200_000))
-        for sym in set(rng.choices(others, weights, k=rng.randint(0, min(3, caps.b - 2)))):
+        for sym in dict.fromkeys(rng.choices(others, weights, k=rng.randint(0, min(3, caps.b - 2)))):
             b[sym] = _usd_to_units(sym, rng.uniform(500, 100_000))
         if loans and rng.random() < 0.2:  # a borrower: a loan against its other collateral
             major = next((m for m in ("BTC", "ETH", "SOL") if m in assets and m not in b), None)
@@ -544,6 +544,21 @@ def _other_collateral(acc: dict, table) -> list[int]:
     syms = [s for s, _ in table.assets]
     return [sum(acc["balances"].get(sym, 0) * table.c[a][s] for a, sym in enumerate(syms) if sym != "USDC")
             for s in range(len(table.scenarios))]
+
+
+# The venue demo's and examples/venue/'s shape (docs/venue-design.md §6): every circuit of its
+# ceremony in 2^14, so `make demo` fits in minutes on 2 cores.
+VENUE_DEMO = VenueParams(i_max=128, a_max=32, p=16, b=8, wide_p=32, borrow_haircut=Decimal("0.05"))
+VENUE_DEMO_CAPACITY, VENUE_DEMO_BATCHES = 2, 16
+
+
+def venue_example(n_users: int = 24, epoch: int = 1) -> dict[str, str]:
+    """The seeded venue at the demo's shape: two underlyings (4 expiries x 7 strikes, call and
+    put, a perpetual and two futures each), the alt perpetuals (124 instruments), 26 assets,
+    borrowers; ``8 x n_users`` trades put the 3 market makers and the vault in the wide tier.
+    24 users (``examples/venue/``) fill 15 of the 16 batches of 2."""
+    return generate_venue(seed=2026, n_users=n_users, n_underlyings=2, n_expiries=4, n_strikes=7,
+                          n_trades=8 * n_users, epoch=epoch, venue=VENUE_DEMO)
 
 
 def write_example(directory: str | Path, seed: int = 2026, n_users: int = 48, n_failing: int = 0,

@@ -506,23 +506,35 @@ def page_cmd(bundle_dir: str, out: str, force: bool) -> None:
 
 @click.command("demo")
 @click.option("--out", default="demo-out", show_default=True, type=click.Path(file_okay=False))
-@click.option("--users", default=126, show_default=True, help="Synthetic users (plus fund and vault).")
-@click.option("--capacity", default=8, show_default=True, help="Accounts per batch (power of two).")
-def demo_cmd(out: str, users: int, capacity: int) -> None:
-    """End-to-end demo: synthetic protocol, two-party ceremony, proof, verification.
+@click.option("--dense", is_flag=True, help="The v1 protocol on the dense circuits instead of the venue.")
+@click.option("--users", type=click.IntRange(min=1), default=None,
+              help="Synthetic users (venue: 24, plus 3 market makers, fund and vault; dense: 126, "
+                   "plus fund and vault).")
+@click.option("--capacity", default=8, show_default=True,
+              help="Dense only: accounts per batch (power of two).")
+def demo_cmd(out: str, dense: bool, users: int | None, capacity: int) -> None:
+    """End-to-end demo: synthetic venue, multi-party ceremony, proof, verification, inclusion.
 
-    The default (126 users + insurance fund + vault = 128 accounts, 16 batches of 8, both
-    circuits of 2^15) took 3 min 45 s on 2 cores (390 CPU-seconds): ceremony 175 s, proving
-    18 s, verification and three users' inclusion checks the rest. The ceremony's cost about
-    doubles with each power of two: `--users 254 --capacity 16` (256 accounts) needs a batch
-    circuit of 2^16. The keys directory keeps the phase-1 transcript (`pot_beacon.ptau`,
-    verifiable with `zkproof powersoftau verify`) and both circuits' final keys.
+    The venue (default): two underlyings with option chains (4 expiries x 7 strikes x
+    call/put), futures and perpetuals, six alt perpetuals at up to 50x, 26 collateral assets,
+    borrowers, three market makers and the vault in the wide tier (P = 32), at the demo's
+    universes I_max = 128, A_max = 32 (docs/venue-design.md §6): 24 users fill 15 of 16
+    batches of 2. All three circuits are 2^14, so the ceremony takes 1-2 minutes on 2 cores.
+    The keys directory keeps the phase-1 transcript (`pot_beacon.ptau`, verifiable with
+    `zkproof powersoftau verify`) and every circuit's final key.
+
+    --dense: the v1 protocol (126 users + insurance fund + vault = 128 accounts, 16 batches of
+    8, both circuits of 2^15, about 4 minutes on 2 cores).
 
     Example: zkproof demo --out demo-out
     """
-    from zkproof.demo import run_demo
+    from zkproof.demo import run_demo, run_venue_demo
 
-    sys.exit(0 if run_demo(Path(out), users, capacity, None) else 1)
+    if dense:
+        ok = run_demo(Path(out), 126 if users is None else users, capacity, None)
+    else:
+        ok = run_venue_demo(Path(out), 24 if users is None else users)
+    sys.exit(0 if ok else 1)
 
 
 def register(cli: click.Group) -> None:
