@@ -160,3 +160,11 @@ def test_unlisted_slot_in_a_record_is_refused(batch):
     # the same three slots are a valid record of the wide tier
     rec["tier"] = 4
     assert parse_venue_record(rec, EPOCH_SHAPE, (2, 4), EPOCH, "r.json").positions[-1] == (4, 1)
+
+
+def test_bad_batch_count_is_named_once(batch):
+    obj = header(batch).to_json()
+    obj["shape"]["n_batches"] = 0
+    with pytest.raises(InputError) as e:
+        parse_venue_header(obj, "header.json")
+    assert e.value.field == "shape.n_batches"

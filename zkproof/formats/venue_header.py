@@ -55,6 +55,15 @@ from zkproof.venue import (
 FORMAT = "zkproof-venue-epoch/1"
 RECORD_FORMAT = "zkproof-venue-inclusion/1"
 _AMOUNT = 1 << stm.POSITION_BITS  # |amount| < 2^63
+AGGREGATE_KEY = "aggregate"  # the aggregate's entry in verification_keys
+
+
+def tier_key(p: int) -> str:
+    """Tier ``P``'s key name: its entry in ``verification_keys``, its files' stem
+    (``keys/batch_p{P}.vk.json``, ``batch_p{P}_final.zkey``)."""
+    return f"batch_p{p}"
+
+
 _BATCH_FIELDS = ("i_max", "a_max", "b", "k", "capacity", "table_bits", "equity_check_cap")
 
 
@@ -307,10 +316,11 @@ def parse_venue_header(obj: Any, file: str) -> VenueHeader:
     tiers = tuple(p.small(t, f"tiers[{k}]", 1, 256) for k, t in enumerate(p.lst(h["tiers"], "tiers")))
     if not tiers or any(a >= b for a, b in zip(tiers, tiers[1:])):
         raise p.err("tiers", f"expected strictly increasing position counts, got {list(tiers)}")
+    sizes = {f: p.small(sh[f], f"shape.{f}", 0, 1 << 20) for f in _BATCH_FIELDS}
+    n_batches = p.small(sh["n_batches"], "shape.n_batches", 1, 1 << 24)
     try:
-        batch = VenueShape(**{f: p.small(sh[f], f"shape.{f}", 0, 1 << 20) for f in _BATCH_FIELDS},
-                           p=tiers[0])
-        shape = VenueEpochShape(batch, p.small(sh["n_batches"], "shape.n_batches", 1, 1 << 24))
+        batch = VenueShape(**sizes, p=tiers[0])
+        shape = VenueEpochShape(batch, n_batches)
         for t in tiers:
             dataclasses.replace(batch, p=t)
     except InputError as e:
@@ -357,7 +367,7 @@ def parse_venue_header(obj: Any, file: str) -> VenueHeader:
         batches.append(VenueBatchEntry(e["tier"], p.num(e["root"], f"batches[{k}].root", 0, R),
                                        p.num(e["commitment"], f"batches[{k}].commitment", 0, R)))
     keys = p.obj(h["verification_keys"], "verification_keys",
-                 {f"batch_p{t}" for t in tiers} | {"aggregate"})
+                 {tier_key(t) for t in tiers} | {AGGREGATE_KEY})
     fps = p.obj(h["circuit_fingerprints"], "circuit_fingerprints", set(keys))
     if type(h["dev_setup"]) is not bool:
         raise p.err("dev_setup", "expected true or false")

@@ -18,18 +18,20 @@ from pathlib import Path
 from zkproof.errors import InputError
 from zkproof.formats import strict_json
 from zkproof.formats.binfile import atomic_write
+from zkproof.formats.venue_header import AGGREGATE_KEY, tier_key
 from zkproof.formats.zkey_file import read_zkey
 from zkproof.prover.venue_epoch import VenueEpochKeys
 from zkproof.venue import VenueEpochShape, VenueShape
 
 SHAPE_FILE = "venue_shape.json"
-AGGREGATE = "aggregate"
+AGGREGATE = AGGREGATE_KEY
 _BATCH_FIELDS = ("i_max", "a_max", "b", "k", "capacity", "table_bits", "equity_check_cap")
 
 
 def key_name(shape: VenueShape) -> str:
-    """A tier's key name: the stem of its files and its entry in the header's keys."""
-    return f"batch_p{shape.p}"
+    """A tier's key name (``formats.venue_header.tier_key``): the stem of its files and its
+    entry in the header's keys."""
+    return tier_key(shape.p)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,13 @@ from dataclasses import dataclass, field
 from zkproof import statement as stm
 from zkproof.formats import bundle as bundle_fmt
 from zkproof.formats.snarkjs_json import parse_vk
-from zkproof.formats.venue_header import VenueHeader, parse_venue_header, record_bytes
+from zkproof.formats.venue_header import (
+    AGGREGATE_KEY,
+    VenueHeader,
+    parse_venue_header,
+    record_bytes,
+    tier_key,
+)
 from zkproof.groth16.keys import VerifyingKey
 from zkproof.venue import VenueBatchProof, VenueEpochProofs, VenueEpochVks
 from zkproof.verifier import bundle_common
@@ -49,18 +55,11 @@ from zkproof.verifier.bundle_common import (
 from zkproof.verifier.checks import Checks
 from zkproof.verifier.venue_check import verify_venue_aggregate, verify_venue_epoch
 
-AGGREGATE = "aggregate"
 KEY_NAMES = re.compile(r"batch_p[0-9]+|aggregate")
 SEAL_TAG_BYTES = 16  # AES-GCM tag appended to each sealed record (formats.inclusion_file)
 FINGERPRINTS_NOTE = ("header circuit_fingerprints are bound by the header digest but not "
                      "recomputed here: compare them with `zkproof setup` output; the keys are "
                      "anchored by their SHA-256 and the shape digests")
-
-
-def key_name(p: int) -> str:
-    """The name of tier ``P``'s batch key: its file stem and its entry in the header's
-    ``verification_keys``."""
-    return f"batch_p{p}"
 
 
 @dataclass
@@ -153,7 +152,7 @@ def check_protocol_accounts(header: VenueHeader, expected: Sequence[str], report
 
 def key_names(header: VenueHeader) -> list[str]:
     """Every key the epoch uses, tiers narrow first, then the aggregate."""
-    return [key_name(p) for p in header.tiers] + [AGGREGATE]
+    return [tier_key(p) for p in header.tiers] + [AGGREGATE_KEY]
 
 
 def load_key(b: bundle_fmt.Bundle, header: VenueHeader, name: str, report: VenueReport,
@@ -187,7 +186,7 @@ def check_aggregate(b: bundle_fmt.Bundle, header: VenueHeader, allow_dev: bool, 
     every batch root and commitment of the header, ``gamma``, open interest, reserves, totals
     commitment, ``header_digest``): a holder's check, without the batch proofs."""
     _dev_header(header, allow_dev, report)
-    vk = load_key(b, header, AGGREGATE, report, trusted)
+    vk = load_key(b, header, AGGREGATE_KEY, report, trusted)
     if vk is None:
         return
     proof, public = read_proof_file(b, "proofs/aggregate.json")
@@ -210,7 +209,7 @@ def _keys(b: bundle_fmt.Bundle, header: VenueHeader, allow_dev: bool, report: Ve
     vks = {n: load_key(b, header, n, report, trusted.get(n)) for n in names}
     if any(vk is None for vk in vks.values()):
         return None
-    return VenueEpochVks({header.tier_shape(p): vks[key_name(p)] for p in header.tiers}, vks[AGGREGATE])
+    return VenueEpochVks({header.tier_shape(p): vks[tier_key(p)] for p in header.tiers}, vks[AGGREGATE_KEY])
 
 
 def _proofs(b: bundle_fmt.Bundle, header: VenueHeader, report: VenueReport) -> VenueEpochProofs | None:
