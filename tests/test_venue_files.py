@@ -241,6 +241,7 @@ def test_single_tier_venue_set_up_and_proved_through_the_cli(tmp_path):
         r = subprocess.run([sys.executable, "-m", "zkproof.cli.main", *map(str, args)],
                            capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, r.stdout + r.stderr
+    assert "USDC, a loan)" in r.stdout  # the borrower's balance, shown as the loan it is
 
 
 # -- resume and the work directory -------------------------------------------------------------

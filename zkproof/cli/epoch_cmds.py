@@ -466,7 +466,8 @@ def inclusion_verify_cmd(bundle_dir: str | None, user_id: str, nonce: str, heade
         click.echo(f"[NOT CHECKED] {item}")
     decimals = {a.symbol: a.decimals for a in h.assets}
     for sym, b in r.balances.items():
-        click.echo(f"  balance {sym}: {b} ({Decimal(b).scaleb(-decimals.get(sym, 0)):f} {sym})")
+        click.echo(f"  balance {sym}: {b} ({Decimal(b).scaleb(-decimals.get(sym, 0)):f} {sym}"
+                   + (", a loan)" if b < 0 else ")"))
     for inst, q in r.positions.items():  # descriptor id|...|position_decimals (--json: whole)
         name, tail = inst.split("|")[0], inst.rsplit("|", 1)[-1]
         dec = int(tail) if tail.isdecimal() and len(tail) <= 2 else 0  # a label: never fails
