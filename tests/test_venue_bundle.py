@@ -446,7 +446,7 @@ def test_cli_inclusion_verify_venue(honest, capsys):
     assert code == 0, out
     assert "position ETH-PERP: -5 (-0.005 contracts)" in out
     assert "balance USDC: 10000 (0.010000 USDC)" in out
-    assert "balance ETH: -20 (-0.000000000000000020 ETH)" in out
+    assert "balance ETH: -20 (-0.000000000000000020 ETH, a loan)" in out
     assert "[NOT CHECKED]" in out and "INCLUDED" in out
     code, out, _ = zkproof(capsys, "inclusion", "verify", str(honest), "--id", MAKER.id,
                            "--nonce", USER.nonce.hex(), "--allow-dev")
