@@ -33,6 +33,7 @@ import os
 import re
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -264,14 +265,23 @@ def _prove_locked(job: EpochJob, keys: EpochKeys, out: Path, work: Path, progres
     files.update(_inclusion_files(job, plan, records))                          # 4. inclusion
     files["header.json"] = header_json                                           # 5. bundle
     files.update({f"keys/{k}.vk.json": vk_bytes(v) for k, v in vks.items()})
-    if page:  # the page embeds the files' bytes exactly as the bundle stores them
+    return publish(out, files, page=page, progress=progress, overwrite=overwrite,
+                   check_staged=lambda staged: _check_own_bundle(staged, out, work, allow_dev=dev))
+
+
+def publish(out: Path, files: dict, *, page: bool, progress: bool, overwrite: bool,
+            check_staged: Callable[[Path], None]) -> Path:
+    """Stage the bundle's files (with the holders' page when ``page``: it embeds the files'
+    bytes exactly as the bundle stores them), run ``check_staged`` on the staged directory
+    (the prover's own verification: it raises to stop the run) and publish atomically."""
+    if page:
         encoded = {rel: c if isinstance(c, bytes) else strict_json.dumps(c) for rel, c in files.items()}
         files = {**encoded, **holder_page.page_files(encoded)}
 
     def check(staged: Path) -> None:
         if progress:
             print("verifying the bundle before publishing it", file=sys.stderr, flush=True)
-        _check_own_bundle(staged, out, work, allow_dev=dev)
+        check_staged(staged)
 
     return bundle.write_bundle(out, files, overwrite=overwrite, check=check)
 

@@ -47,7 +47,6 @@ import json
 import os
 import re
 import secrets
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +55,7 @@ from zkproof import page as holder_page
 from zkproof import statement as stm
 from zkproof.errors import InputError
 from zkproof.field.fr import R
-from zkproof.formats import bundle, inclusion_file, strict_json
+from zkproof.formats import inclusion_file, strict_json
 from zkproof.formats.binfile import atomic_write
 from zkproof.formats.epoch_header import Asset
 from zkproof.formats.snarkjs_json import dump_vk, vk_bytes, vk_sha256
@@ -70,7 +69,7 @@ from zkproof.formats.venue_header import (
 from zkproof.margin.risk_table import RiskTable
 from zkproof.prover import workdir
 from zkproof.prover.circuits import venue_aggregate_circuit, venue_batch_circuit
-from zkproof.prover.epoch import key_id, totals_salt
+from zkproof.prover.epoch import key_id, publish, totals_salt
 from zkproof.prover.parallel import BatchHook, VenueBatchTask, finished, prove_batches, prove_checked
 from zkproof.prover.venue_epoch import VenueEpochKeys
 from zkproof.prover.venue_keys import AGGREGATE, VenueKeyShape, key_name
@@ -393,16 +392,8 @@ def _prove_locked(job: VenueJob, keys: VenueEpochKeys, out: Path, work: Path, pr
     files.update(inclusion_files(job, plan, recs))                                 # 5. bundle
     files["header.json"] = header_json
     files.update({f"keys/{name}.vk.json": vk_bytes(vk) for name, vk in vks.items()})
-    if page:  # the page embeds the files' bytes exactly as the bundle stores them
-        encoded = {rel: c if isinstance(c, bytes) else strict_json.dumps(c) for rel, c in files.items()}
-        files = {**encoded, **holder_page.page_files(encoded)}
-
-    def check(staged: Path) -> None:
-        if progress:
-            print("verifying the bundle before publishing it", file=sys.stderr, flush=True)
-        _check_own_bundle(staged, out, work, allow_dev=dev)
-
-    return bundle.write_bundle(out, files, overwrite=overwrite, check=check)
+    return publish(out, files, page=page, progress=progress, overwrite=overwrite,
+                   check_staged=lambda staged: _check_own_bundle(staged, out, work, allow_dev=dev))
 
 
 def inclusion_files(job: VenueJob, plan: dict, recs: dict) -> dict[str, bytes]:
